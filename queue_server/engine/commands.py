@@ -1,0 +1,98 @@
+"""Commands: what someone asks the queue to do.  The engine answers with events or a refusal."""
+
+from __future__ import annotations
+
+import msgspec
+
+
+class _Command(msgspec.Struct, frozen=True, kw_only=True):
+    pass
+
+
+class IssueTicket(_Command, frozen=True):
+    service: str
+    tracking_code: str
+    priority: str | None = None
+    lang: str = "vi"
+
+
+class CallNext(_Command, frozen=True):
+    counter: int
+
+
+class CallTicket(_Command, frozen=True):
+    """Call a chosen waiting ticket out of order."""
+
+    counter: int
+    ticket: int
+
+
+class Recall(_Command, frozen=True):
+    counter: int
+
+
+class StartService(_Command, frozen=True):
+    counter: int
+
+
+class Finish(_Command, frozen=True):
+    counter: int
+
+
+class MarkNoShow(_Command, frozen=True):
+    counter: int
+
+
+class Reactivate(_Command, frozen=True):
+    ticket: int
+
+
+class Transfer(_Command, frozen=True):
+    """Send the counter's current ticket to another service or to one counter."""
+
+    counter: int
+    to_service: str | None = None
+    to_counter: int | None = None
+
+
+class Cancel(_Command, frozen=True):
+    ticket: int
+
+
+class OpenCounter(_Command, frozen=True):
+    counter: int
+
+
+class PauseCounter(_Command, frozen=True):
+    counter: int
+
+
+class ResumeCounter(_Command, frozen=True):
+    counter: int
+
+
+class CloseCounter(_Command, frozen=True):
+    counter: int
+
+
+class CloseDay(_Command, frozen=True):
+    pass
+
+
+Command = (
+    IssueTicket
+    | CallNext
+    | CallTicket
+    | Recall
+    | StartService
+    | Finish
+    | MarkNoShow
+    | Reactivate
+    | Transfer
+    | Cancel
+    | OpenCounter
+    | PauseCounter
+    | ResumeCounter
+    | CloseCounter
+    | CloseDay
+)

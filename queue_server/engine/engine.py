@@ -1,0 +1,639 @@
+"""The queue's rules: commands in, events out; state changes only by applying events.
+
+No I/O, no clock, no randomness: time and tracking codes are passed in, so
+every rule is testable and replaying the log rebuilds the live state exactly.
+
+`decide` never mutates: a refused command changes nothing.  `housekeeping`
+emits what time alone causes (a new day, a no-show's grace running out) and
+must be applied before deciding a command at that time; `handle` does both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from ..config import CentreConfig, Service
+from . import commands as c
+from . import errors as err
+from . import events as ev
+from .events import SYSTEM, Actor, Event
+from .numbering import format_number
+from .state import (
+    AT_COUNTER,
+    FINAL,
+    CentreState,
+    CounterState,
+    CounterStatus,
+    LineKey,
+    ServiceTimes,
+    Ticket,
+    TicketStatus,
+)
+
+_Pick = tuple[int, bool, LineKey]
+"""A lane's head: (order, is priority lane, line key)."""
+
+
+class Engine:
+    """One centre's queue: decides commands, applies events, answers questions."""
+
+    def __init__(self, config: CentreConfig) -> None:
+        self.config = config
+        self._services: dict[str, Service] = {s.code: s for s in config.services}
+        self._classes = frozenset(p.code for p in config.priority_classes)
+        self._languages = frozenset(config.centre.languages)
+        self._zone = config.zone
+        rules = config.queue
+        self._ratio_priority, self._ratio_normal = rules.priority_ratio
+        self._max_wait_s = rules.max_wait_minutes * 60.0
+        self._in_order = rules.service_choice == "in_order"
+        self._hours = [config.hours.spans(day) for day in range(7)]
+        self._served_by: dict[str, list[int]] = {code: [] for code in self._services}
+        for counter in config.counters:
+            for code in counter.services:
+                self._served_by[code].append(counter.id)
+        self.state = CentreState(
+            counters={k.id: CounterState(k.id, tuple(k.services)) for k in config.counters},
+            service_times=ServiceTimes(rules.service_time_window),
+        )
+        self._deciders: dict[type, Callable[[Any, float, Actor], list[Event]]] = {
+            c.IssueTicket: self._issue,
+            c.CallNext: self._call_next,
+            c.CallTicket: self._call_ticket,
+            c.Recall: self._recall,
+            c.StartService: self._start,
+            c.Finish: self._finish,
+            c.MarkNoShow: self._no_show,
+            c.Reactivate: self._reactivate,
+            c.Transfer: self._transfer,
+            c.Cancel: self._cancel,
+            c.OpenCounter: self._open,
+            c.PauseCounter: self._pause,
+            c.ResumeCounter: self._resume,
+            c.CloseCounter: self._close,
+            c.CloseDay: self._close_day,
+        }
+        self._appliers: dict[type, Callable[[Any], None]] = {
+            ev.TicketIssued: self._on_issued,
+            ev.TicketCalled: self._on_called,
+            ev.TicketRecalled: self._on_recalled,
+            ev.ServiceStarted: self._on_started,
+            ev.TicketFinished: self._on_finished,
+            ev.TicketNoShow: self._on_no_show,
+            ev.TicketRequeued: self._on_back_in_line,
+            ev.TicketReactivated: self._on_back_in_line,
+            ev.TicketTransferred: self._on_transferred,
+            ev.TicketCancelled: self._on_cancelled,
+            ev.TicketExpired: self._on_expired,
+            ev.CounterOpened: self._on_counter_open,
+            ev.CounterResumed: self._on_counter_open,
+            ev.CounterPaused: self._on_counter_paused,
+            ev.CounterClosed: self._on_counter_closed,
+            ev.DayOpened: self._on_day_opened,
+            ev.DayClosed: self._on_day_closed,
+        }
+
+    # ------------------------------------------------------------------ entry points
+
+    def decide(self, command: c.Command, at: float, actor: Actor) -> list[Event]:
+        """The events a command causes, or CommandRejected.  Changes nothing."""
+        return self._deciders[type(command)](command, at, actor)
+
+    def housekeeping(self, at: float) -> list[Event]:
+        """Events that time alone causes by `at`: a new day, no-shows back in line."""
+        st = self.state
+        if at >= st.day_ends_at:
+            events: list[Event] = []
+            if st.day is not None and not st.day_closed:
+                events.extend(self._day_close_events(at, SYSTEM))
+            day, ends_at = self._local_day(at)
+            events.append(ev.DayOpened(at=at, actor=SYSTEM, day=day, ends_at=ends_at))
+            return events
+        due: list[Event] = []
+        for requeue_at, ticket_id in self.state.parked:
+            if requeue_at > at:
+                break
+            due.append(ev.TicketRequeued(at=at, actor=SYSTEM, ticket=ticket_id))
+        return due
+
+    def apply(self, event: Event) -> None:
+        self._appliers[type(event)](event)
+
+    def apply_all(self, events: Iterable[Event]) -> None:
+        appliers = self._appliers
+        for event in events:
+            appliers[type(event)](event)
+
+    def handle(self, command: c.Command, at: float, actor: Actor) -> list[Event]:
+        """Housekeeping, decide and apply in one step; returns every event applied."""
+        events = self.housekeeping(at)
+        self.apply_all(events)
+        decided = self.decide(command, at, actor)
+        self.apply_all(decided)
+        return events + decided
+
+    # ------------------------------------------------------------------ questions
+
+    def ticket(self, ticket_id: int) -> Ticket:
+        ticket = self.state.tickets.get(ticket_id)
+        if ticket is None:
+            raise err.UnknownTicket(f"no ticket {ticket_id} today")
+        return ticket
+
+    def ticket_by_number(self, number: str) -> Ticket:
+        ticket_id = self.state.by_number.get(number)
+        if ticket_id is None:
+            raise err.UnknownTicket(f"no ticket numbered {number!r} today")
+        return self.state.tickets[ticket_id]
+
+    def ticket_by_tracking_code(self, code: str) -> Ticket | None:
+        ticket_id = self.state.by_tracking_code.get(code)
+        return None if ticket_id is None else self.state.tickets[ticket_id]
+
+    def counter(self, counter_id: int) -> CounterState:
+        counter = self.state.counters.get(counter_id)
+        if counter is None:
+            raise err.UnknownCounter(f"no counter {counter_id}")
+        return counter
+
+    def service(self, code: str) -> Service:
+        service = self._services.get(code)
+        if service is None:
+            known = ", ".join(self._services)
+            raise err.UnknownService(f"no service {code!r} (known: {known})")
+        return service
+
+    def waiting_count(self, line: LineKey, priority: bool | None = None) -> int:
+        return self.state.lines.count(line, priority)
+
+    def people_ahead(self, ticket: Ticket) -> int | None:
+        """How many will be called before this ticket (priority lane first); None if not waiting."""
+        if ticket.status is not TicketStatus.WAITING:
+            return None
+        ahead = self.state.lines.rank(ticket)
+        if not ticket.is_priority:
+            ahead += self.state.lines.count(ticket.line, True)
+        return ahead
+
+    def open_counters(self, service: str) -> int:
+        counters = self.state.counters
+        return sum(
+            1
+            for cid in self._served_by.get(service, ())
+            if counters[cid].status is CounterStatus.OPEN
+        )
+
+    def mean_service_s(self, service: str) -> float:
+        default = (
+            self._services[service].expected_minutes * 60.0 if service in self._services else 600.0
+        )
+        return self.state.service_times.mean(service, default)
+
+    def estimated_wait_s(self, service: str, ahead: int) -> float | None:
+        """Seconds until someone with `ahead` people before them is called; None if no counter is open."""
+        open_count = self.open_counters(service)
+        if open_count == 0:
+            return None
+        return ahead * self.mean_service_s(service) / open_count
+
+    def ticket_estimated_wait_s(self, ticket: Ticket) -> float | None:
+        ahead = self.people_ahead(ticket)
+        if ahead is None:
+            return None
+        if isinstance(ticket.line, int):
+            if self.state.counters[ticket.line].status is not CounterStatus.OPEN:
+                return None
+            return ahead * self.mean_service_s(ticket.service)
+        return self.estimated_wait_s(ticket.line, ahead)
+
+    def service_estimate(self, service: str, priority: bool = False) -> tuple[int, float | None]:
+        """People a newcomer would have ahead, and the estimated wait."""
+        lines = self.state.lines
+        ahead = lines.count(service, True) + (0 if priority else lines.count(service, False))
+        return ahead, self.estimated_wait_s(service, ahead)
+
+    # ------------------------------------------------------------------ deciding
+
+    def _issue(self, cmd: c.IssueTicket, at: float, actor: Actor) -> list[Event]:
+        service = self.service(cmd.service)
+        if cmd.priority is not None and cmd.priority not in self._classes:
+            known = ", ".join(sorted(self._classes)) or "none configured"
+            raise err.UnknownPriorityClass(f"no priority class {cmd.priority!r} (known: {known})")
+        if cmd.lang not in self._languages:
+            raise err.UnknownLanguage(
+                f"language {cmd.lang!r} is not offered (offered: {', '.join(self.config.centre.languages)})"
+            )
+        self._check_open_hours(at)
+        st = self.state
+        if cmd.tracking_code in st.by_tracking_code:
+            raise err.DuplicateTrackingCode("tracking code already used")
+        serial = st.serials.get(service.code, 0) + 1
+        return [
+            ev.TicketIssued(
+                at=at,
+                actor=actor,
+                ticket=st.next_ticket_id,
+                number=format_number(service, serial),
+                service=service.code,
+                priority=cmd.priority,
+                day=st.day or self._local_day(at)[0],
+                serial=serial,
+                order=st.next_order,
+                tracking_code=cmd.tracking_code,
+                lang=cmd.lang,
+            )
+        ]
+
+    def _call_next(self, cmd: c.CallNext, at: float, actor: Actor) -> list[Event]:
+        counter = self._open_counter(cmd.counter)
+        order, contested, reason = self._pick(counter, at)
+        ticket_id = self.state.lines.ticket_at[order]
+        events = self._release(counter, at, actor)
+        events.append(
+            ev.TicketCalled(
+                at=at,
+                actor=actor,
+                ticket=ticket_id,
+                counter=counter.id,
+                reason=reason,
+                contested=contested,
+            )
+        )
+        return events
+
+    def _pick(self, counter: CounterState, at: float) -> tuple[int, bool, ev.CallReason]:
+        """Choose the next ticket for a counter: overdue first, then the priority ratio."""
+        lines = self.state.lines
+        heads: list[_Pick] = []
+        keys: tuple[LineKey, ...] = (counter.id, *counter.services)
+        for key in keys:
+            for priority in (True, False):
+                order = lines.head(key, priority)
+                if order is not None:
+                    heads.append((order, priority, key))
+        if not heads:
+            raise err.NobodyWaiting(f"nobody is waiting for counter {counter.id}")
+        has_priority = any(h[1] for h in heads)
+        has_normal = not all(h[1] for h in heads)
+        contested = has_priority and has_normal
+        tickets, ticket_at = self.state.tickets, lines.ticket_at
+        deadline = at - self._max_wait_s
+        overdue = [h for h in heads if tickets[ticket_at[h[0]]].waiting_since <= deadline]
+        if overdue:
+            return min(overdue)[0], contested, "overdue"
+        take_priority = counter.priority_run < self._ratio_priority if contested else has_priority
+        in_lane = [h for h in heads if h[1] is take_priority]
+        chosen = in_lane[0] if self._in_order else min(in_lane)
+        return chosen[0], contested, "next"
+
+    def _call_ticket(self, cmd: c.CallTicket, at: float, actor: Actor) -> list[Event]:
+        counter = self._open_counter(cmd.counter)
+        ticket = self.ticket(cmd.ticket)
+        if ticket.status is not TicketStatus.WAITING:
+            raise err.WrongTicketState(f"ticket {ticket.number} is {ticket.status}, not waiting")
+        if ticket.line != counter.id and ticket.line not in counter.services:
+            raise err.ServiceNotServed(
+                f"counter {counter.id} does not serve {ticket.line!r}, the line of ticket {ticket.number}"
+            )
+        events = self._release(counter, at, actor)
+        events.append(
+            ev.TicketCalled(
+                at=at,
+                actor=actor,
+                ticket=ticket.id,
+                counter=counter.id,
+                reason="chosen",
+                contested=False,
+            )
+        )
+        return events
+
+    def _recall(self, cmd: c.Recall, at: float, actor: Actor) -> list[Event]:
+        counter, ticket = self._current(cmd.counter, TicketStatus.CALLED)
+        return [
+            ev.TicketRecalled(
+                at=at, actor=actor, ticket=ticket.id, counter=counter.id, recalls=ticket.recalls + 1
+            )
+        ]
+
+    def _start(self, cmd: c.StartService, at: float, actor: Actor) -> list[Event]:
+        counter, ticket = self._current(cmd.counter, TicketStatus.CALLED)
+        return [ev.ServiceStarted(at=at, actor=actor, ticket=ticket.id, counter=counter.id)]
+
+    def _finish(self, cmd: c.Finish, at: float, actor: Actor) -> list[Event]:
+        counter, ticket = self._current(cmd.counter)
+        return [ev.TicketFinished(at=at, actor=actor, ticket=ticket.id, counter=counter.id)]
+
+    def _no_show(self, cmd: c.MarkNoShow, at: float, actor: Actor) -> list[Event]:
+        counter, ticket = self._current(cmd.counter, TicketStatus.CALLED)
+        policy = self.config.queue.no_show
+        requeue_at = None
+        if policy.action == "requeue" and ticket.requeues < policy.max_requeues:
+            requeue_at = at + policy.grace_minutes * 60.0
+        return [
+            ev.TicketNoShow(
+                at=at, actor=actor, ticket=ticket.id, counter=counter.id, requeue_at=requeue_at
+            )
+        ]
+
+    def _reactivate(self, cmd: c.Reactivate, at: float, actor: Actor) -> list[Event]:
+        ticket = self.ticket(cmd.ticket)
+        if ticket.status is not TicketStatus.NO_SHOW:
+            raise err.WrongTicketState(f"ticket {ticket.number} is {ticket.status}, not a no-show")
+        return [ev.TicketReactivated(at=at, actor=actor, ticket=ticket.id)]
+
+    def _transfer(self, cmd: c.Transfer, at: float, actor: Actor) -> list[Event]:
+        if (cmd.to_service is None) == (cmd.to_counter is None):
+            raise err.InvalidTransfer("give exactly one of a service or a counter to transfer to")
+        counter, ticket = self._current(cmd.counter)
+        to_service = ticket.service
+        if cmd.to_counter is not None:
+            target = self.counter(cmd.to_counter)
+            if target.id == counter.id:
+                raise err.TransferToSelf(
+                    f"ticket {ticket.number} is already at counter {counter.id}"
+                )
+        else:
+            assert cmd.to_service is not None
+            to_service = self.service(cmd.to_service).code
+            if to_service == ticket.service:
+                raise err.TransferToSelf(
+                    f"ticket {ticket.number} is already for service {to_service!r}"
+                )
+            if not self._served_by.get(to_service):
+                raise err.ServiceNotServed(f"no counter serves {to_service!r}")
+        keeps_place = self.config.queue.transfer_keeps_place
+        return [
+            ev.TicketTransferred(
+                at=at,
+                actor=actor,
+                ticket=ticket.id,
+                counter=counter.id,
+                to_service=to_service,
+                to_counter=cmd.to_counter,
+                order=ticket.order if keeps_place else self.state.next_order,
+                waiting_since=ticket.waiting_since if keeps_place else at,
+            )
+        ]
+
+    def _cancel(self, cmd: c.Cancel, at: float, actor: Actor) -> list[Event]:
+        ticket = self.ticket(cmd.ticket)
+        if ticket.status in FINAL:
+            raise err.WrongTicketState(f"ticket {ticket.number} is already {ticket.status}")
+        return [ev.TicketCancelled(at=at, actor=actor, ticket=ticket.id)]
+
+    def _open(self, cmd: c.OpenCounter, at: float, actor: Actor) -> list[Event]:
+        counter = self.counter(cmd.counter)
+        if counter.status is not CounterStatus.CLOSED:
+            raise err.WrongCounterState(f"counter {counter.id} is already {counter.status}")
+        return [ev.CounterOpened(at=at, actor=actor, counter=counter.id)]
+
+    def _pause(self, cmd: c.PauseCounter, at: float, actor: Actor) -> list[Event]:
+        counter = self.counter(cmd.counter)
+        if counter.status is not CounterStatus.OPEN:
+            raise err.WrongCounterState(f"counter {counter.id} is {counter.status}, not open")
+        return [ev.CounterPaused(at=at, actor=actor, counter=counter.id)]
+
+    def _resume(self, cmd: c.ResumeCounter, at: float, actor: Actor) -> list[Event]:
+        counter = self.counter(cmd.counter)
+        if counter.status is CounterStatus.PAUSED:
+            return [ev.CounterResumed(at=at, actor=actor, counter=counter.id)]
+        if counter.status is CounterStatus.CLOSED:
+            return [ev.CounterOpened(at=at, actor=actor, counter=counter.id)]
+        raise err.WrongCounterState(f"counter {counter.id} is already open")
+
+    def _close(self, cmd: c.CloseCounter, at: float, actor: Actor) -> list[Event]:
+        counter = self.counter(cmd.counter)
+        if counter.status is CounterStatus.CLOSED:
+            raise err.WrongCounterState(f"counter {counter.id} is already closed")
+        events = self._release(counter, at, actor)
+        events.append(ev.CounterClosed(at=at, actor=actor, counter=counter.id))
+        return events
+
+    def _close_day(self, cmd: c.CloseDay, at: float, actor: Actor) -> list[Event]:
+        st = self.state
+        if st.day is None or st.day_closed:
+            raise err.DayAlreadyClosed("the day is already closed")
+        return self._day_close_events(at, actor)
+
+    def _day_close_events(self, at: float, actor: Actor) -> list[Event]:
+        """Expire who still waits, finish who is being served, close every counter."""
+        st = self.state
+        events: list[Event] = []
+        for ticket in st.tickets.values():
+            if ticket.status is TicketStatus.SERVING:
+                assert ticket.counter is not None
+                events.append(
+                    ev.TicketFinished(at=at, actor=actor, ticket=ticket.id, counter=ticket.counter)
+                )
+            elif ticket.status in (TicketStatus.WAITING, TicketStatus.CALLED) or (
+                ticket.status is TicketStatus.NO_SHOW and ticket.requeue_at is not None
+            ):
+                events.append(ev.TicketExpired(at=at, actor=actor, ticket=ticket.id))
+        for counter in st.counters.values():
+            if counter.status is not CounterStatus.CLOSED:
+                events.append(ev.CounterClosed(at=at, actor=actor, counter=counter.id))
+        assert st.day is not None
+        events.append(ev.DayClosed(at=at, actor=actor, day=st.day))
+        return events
+
+    # ------------------------------------------------------------------ deciding: helpers
+
+    def _open_counter(self, counter_id: int) -> CounterState:
+        counter = self.counter(counter_id)
+        if counter.status is CounterStatus.CLOSED:
+            raise err.CounterClosed(f"counter {counter_id} is closed")
+        if counter.status is CounterStatus.PAUSED:
+            raise err.CounterPaused(f"counter {counter_id} is paused")
+        return counter
+
+    def _current(
+        self, counter_id: int, required: TicketStatus | None = None
+    ) -> tuple[CounterState, Ticket]:
+        counter = self.counter(counter_id)
+        if counter.current is None:
+            raise err.NoCurrentTicket(f"counter {counter_id} has no ticket at the moment")
+        ticket = self.state.tickets[counter.current]
+        if required is not None and ticket.status is not required:
+            raise err.WrongTicketState(f"ticket {ticket.number} is {ticket.status}, not {required}")
+        return counter, ticket
+
+    def _release(self, counter: CounterState, at: float, actor: Actor) -> list[Event]:
+        """Finish the counter's current ticket, if any, before it takes another."""
+        if counter.current is None:
+            return []
+        return [ev.TicketFinished(at=at, actor=actor, ticket=counter.current, counter=counter.id)]
+
+    def _check_open_hours(self, at: float) -> None:
+        if not self.config.hours.enforce:
+            return
+        local = datetime.fromtimestamp(at, self._zone)
+        now = local.time()
+        if any(start <= now < end for start, end in self._hours[local.weekday()]):
+            return
+        raise err.CentreClosed(
+            f"the centre is closed now ({local:%A %H:%M}); see the opening hours"
+        )
+
+    def _local_day(self, at: float) -> tuple[str, float]:
+        day = datetime.fromtimestamp(at, self._zone).date()
+        midnight = datetime.combine(day + timedelta(days=1), time(0), tzinfo=self._zone)
+        return day.isoformat(), midnight.timestamp()
+
+    # ------------------------------------------------------------------ applying
+
+    def _on_issued(self, e: ev.TicketIssued) -> None:
+        st = self.state
+        ticket = Ticket(
+            id=e.ticket,
+            number=e.number,
+            service=e.service,
+            priority=e.priority,
+            day=e.day,
+            serial=e.serial,
+            tracking_code=e.tracking_code,
+            lang=e.lang,
+            issued_at=e.at,
+            order=e.order,
+            waiting_since=e.at,
+            line=e.service,
+        )
+        st.tickets[ticket.id] = ticket
+        st.lines.add(ticket)
+        st.by_tracking_code[ticket.tracking_code] = ticket.id
+        st.by_number[ticket.number] = ticket.id
+        st.serials[e.service] = e.serial
+        st.next_ticket_id = max(st.next_ticket_id, e.ticket + 1)
+        st.next_order = max(st.next_order, e.order + 1)
+        st.issued_today += 1
+        st.day_closed = False
+
+    def _on_called(self, e: ev.TicketCalled) -> None:
+        st = self.state
+        ticket = st.tickets[e.ticket]
+        self._leave(ticket)
+        counter = st.counters[e.counter]
+        ticket.status = TicketStatus.CALLED
+        ticket.counter = counter.id
+        ticket.called_at = e.at
+        ticket.started_at = None
+        counter.current = ticket.id
+        if e.reason == "next":
+            self._advance_ratio(counter, e.contested, ticket.is_priority)
+
+    def _advance_ratio(self, counter: CounterState, contested: bool, priority: bool) -> None:
+        """Count a regular call in the p:n cycle; an uncontested call starts a fresh cycle."""
+        if not contested:
+            counter.priority_run = counter.normal_run = 0
+        elif priority:
+            counter.priority_run += 1
+        else:
+            counter.normal_run += 1
+            if counter.normal_run >= self._ratio_normal:
+                counter.priority_run = counter.normal_run = 0
+
+    def _on_recalled(self, e: ev.TicketRecalled) -> None:
+        self.state.tickets[e.ticket].recalls = e.recalls
+
+    def _on_started(self, e: ev.ServiceStarted) -> None:
+        ticket = self.state.tickets[e.ticket]
+        ticket.status = TicketStatus.SERVING
+        ticket.started_at = e.at
+
+    def _on_finished(self, e: ev.TicketFinished) -> None:
+        ticket = self.state.tickets[e.ticket]
+        began = ticket.started_at if ticket.started_at is not None else ticket.called_at
+        self._leave(ticket)
+        ticket.status = TicketStatus.DONE
+        ticket.finished_at = e.at
+        if began is not None and e.at > began:
+            self.state.service_times.add(ticket.service, e.at - began)
+
+    def _on_no_show(self, e: ev.TicketNoShow) -> None:
+        ticket = self.state.tickets[e.ticket]
+        self._leave(ticket)
+        ticket.status = TicketStatus.NO_SHOW
+        ticket.requeue_at = e.requeue_at
+        if e.requeue_at is not None:
+            self.state.parked.add((e.requeue_at, ticket.id))
+
+    def _on_back_in_line(self, e: ev.TicketRequeued | ev.TicketReactivated) -> None:
+        ticket = self.state.tickets[e.ticket]
+        if isinstance(e, ev.TicketRequeued):
+            ticket.requeues += 1
+        self._leave(ticket)
+        ticket.status = TicketStatus.WAITING
+        self.state.lines.add(ticket)
+
+    def _on_transferred(self, e: ev.TicketTransferred) -> None:
+        st = self.state
+        ticket = st.tickets[e.ticket]
+        self._leave(ticket)
+        ticket.status = TicketStatus.WAITING
+        ticket.service = e.to_service
+        ticket.line = e.to_counter if e.to_counter is not None else e.to_service
+        ticket.order = e.order
+        ticket.waiting_since = e.waiting_since
+        st.lines.add(ticket)
+        st.next_order = max(st.next_order, e.order + 1)
+
+    def _on_cancelled(self, e: ev.TicketCancelled) -> None:
+        self._end(e.ticket, TicketStatus.CANCELLED, e.at)
+
+    def _on_expired(self, e: ev.TicketExpired) -> None:
+        self._end(e.ticket, TicketStatus.EXPIRED, e.at)
+
+    def _on_counter_open(self, e: ev.CounterOpened | ev.CounterResumed) -> None:
+        self._counter(e.counter).status = CounterStatus.OPEN
+
+    def _on_counter_paused(self, e: ev.CounterPaused) -> None:
+        self._counter(e.counter).status = CounterStatus.PAUSED
+
+    def _on_counter_closed(self, e: ev.CounterClosed) -> None:
+        counter = self._counter(e.counter)
+        counter.status = CounterStatus.CLOSED
+        counter.priority_run = counter.normal_run = 0
+
+    def _on_day_opened(self, e: ev.DayOpened) -> None:
+        st = self.state
+        st.day, st.day_ends_at, st.day_closed = e.day, e.ends_at, False
+        st.serials.clear()
+        st.issued_today = 0
+
+    def _on_day_closed(self, e: ev.DayClosed) -> None:
+        """Every ticket is final by now; the day's tickets live on in the log only."""
+        st = self.state
+        st.day_closed = True
+        st.tickets.clear()
+        st.by_tracking_code.clear()
+        st.by_number.clear()
+        self.state.parked.clear()
+
+    # ------------------------------------------------------------------ applying: helpers
+
+    def _counter(self, counter_id: int) -> CounterState:
+        """A counter named by an event; one dropped from the config since is kept closed."""
+        counter = self.state.counters.get(counter_id)
+        if counter is None:
+            counter = self.state.counters[counter_id] = CounterState(counter_id, ())
+        return counter
+
+    def _leave(self, ticket: Ticket) -> None:
+        """Take a ticket out of wherever it is: its line, the parked list or a counter."""
+        if ticket.status is TicketStatus.WAITING:
+            self.state.lines.remove(ticket)
+        elif ticket.status in AT_COUNTER and ticket.counter is not None:
+            counter = self._counter(ticket.counter)
+            if counter.current == ticket.id:
+                counter.current = None
+        elif ticket.requeue_at is not None:
+            self.state.parked.discard((ticket.requeue_at, ticket.id))
+            ticket.requeue_at = None
+
+    def _end(self, ticket_id: int, status: TicketStatus, at: float) -> None:
+        ticket = self.state.tickets[ticket_id]
+        self._leave(ticket)
+        ticket.status = status
+        ticket.finished_at = at

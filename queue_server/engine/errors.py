@@ -1,0 +1,99 @@
+"""Why a command was refused.  A refused command changes nothing.
+
+Each error has a stable `code` (what clients and translations key on) and an
+English message that names the thing that is wrong.
+"""
+
+from __future__ import annotations
+
+
+class CommandRejected(Exception):
+    """Base for every refusal; `code` is stable, `message` is for people."""
+
+    code = "rejected"
+    status = 409
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(CommandRejected):
+    code = "not_found"
+    status = 404
+
+
+class UnknownService(NotFound):
+    code = "unknown_service"
+
+
+class UnknownCounter(NotFound):
+    code = "unknown_counter"
+
+
+class UnknownTicket(NotFound):
+    code = "unknown_ticket"
+
+
+class UnknownPriorityClass(CommandRejected):
+    code = "unknown_priority_class"
+    status = 422
+
+
+class CentreClosed(CommandRejected):
+    code = "centre_closed"
+
+
+class CounterClosed(CommandRejected):
+    code = "counter_closed"
+
+
+class CounterPaused(CommandRejected):
+    code = "counter_paused"
+
+
+class NobodyWaiting(CommandRejected):
+    code = "nobody_waiting"
+
+
+class NoCurrentTicket(CommandRejected):
+    code = "no_current_ticket"
+
+
+class WrongTicketState(CommandRejected):
+    code = "wrong_ticket_state"
+
+
+class WrongCounterState(CommandRejected):
+    code = "wrong_counter_state"
+
+
+class ServiceNotServed(CommandRejected):
+    code = "service_not_served"
+
+
+class TransferToSelf(CommandRejected):
+    code = "transfer_to_self"
+    status = 422
+
+
+class InvalidTransfer(CommandRejected):
+    code = "invalid_transfer"
+    status = 422
+
+
+class NumberingExhausted(CommandRejected):
+    code = "numbering_exhausted"
+
+
+class UnknownLanguage(CommandRejected):
+    code = "unknown_language"
+    status = 422
+
+
+class DayAlreadyClosed(CommandRejected):
+    code = "day_already_closed"
+
+
+class DuplicateTrackingCode(CommandRejected):
+    code = "duplicate_tracking_code"

@@ -1,0 +1,180 @@
+"""Events: the facts the queue's state is rebuilt from.
+
+Each event is immutable and carries its time, its actor and everything
+`Engine.apply` needs, so replaying the log gives the live state again.  They
+are msgspec structs tagged by `type`: one JSON encoding serves the log, the
+hub and the reports.  Adding a field needs a default, so old logs still load.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import msgspec
+
+ActorKind = Literal["staff", "kiosk", "keypad", "system", "admin", "supervisor", "display"]
+CallReason = Literal["next", "overdue", "chosen"]
+
+
+class Actor(msgspec.Struct, frozen=True):
+    """Who caused an event: a role and the name of the account or device."""
+
+    kind: ActorKind
+    id: str = ""
+
+
+SYSTEM = Actor("system", "engine")
+
+
+class _Event(msgspec.Struct, frozen=True, kw_only=True, tag_field="type"):
+    at: float
+    actor: Actor
+
+
+class TicketIssued(_Event, tag=True, frozen=True):
+    ticket: int
+    number: str
+    service: str
+    priority: str | None
+    day: str
+    serial: int
+    order: int
+    tracking_code: str
+    lang: str
+
+
+class TicketCalled(_Event, tag=True, frozen=True):
+    ticket: int
+    counter: int
+    reason: CallReason
+    contested: bool
+    """Both lanes were waiting.  A contested "next" call counts in the priority:normal
+    cycle; an uncontested one starts the cycle afresh."""
+
+
+class TicketRecalled(_Event, tag=True, frozen=True):
+    ticket: int
+    counter: int
+    recalls: int
+
+
+class ServiceStarted(_Event, tag=True, frozen=True):
+    ticket: int
+    counter: int
+
+
+class TicketFinished(_Event, tag=True, frozen=True):
+    ticket: int
+    counter: int
+
+
+class TicketNoShow(_Event, tag=True, frozen=True):
+    ticket: int
+    counter: int
+    requeue_at: float | None
+    """When the ticket goes back in line; None when it is out."""
+
+
+class TicketRequeued(_Event, tag=True, frozen=True):
+    ticket: int
+
+
+class TicketReactivated(_Event, tag=True, frozen=True):
+    ticket: int
+
+
+class TicketTransferred(_Event, tag=True, frozen=True):
+    ticket: int
+    counter: int | None
+    to_service: str
+    to_counter: int | None
+    order: int
+    waiting_since: float
+
+
+class TicketCancelled(_Event, tag=True, frozen=True):
+    ticket: int
+
+
+class TicketExpired(_Event, tag=True, frozen=True):
+    ticket: int
+
+
+class CounterOpened(_Event, tag=True, frozen=True):
+    counter: int
+
+
+class CounterPaused(_Event, tag=True, frozen=True):
+    counter: int
+
+
+class CounterResumed(_Event, tag=True, frozen=True):
+    counter: int
+
+
+class CounterClosed(_Event, tag=True, frozen=True):
+    counter: int
+
+
+class DayOpened(_Event, tag=True, frozen=True):
+    """A new business day: numbers restart; `ends_at` is its local midnight."""
+
+    day: str
+    ends_at: float
+
+
+class DayClosed(_Event, tag=True, frozen=True):
+    """The day is over: nothing still waits (expired by events before this one)."""
+
+    day: str
+
+
+Event = (
+    TicketIssued
+    | TicketCalled
+    | TicketRecalled
+    | ServiceStarted
+    | TicketFinished
+    | TicketNoShow
+    | TicketRequeued
+    | TicketReactivated
+    | TicketTransferred
+    | TicketCancelled
+    | TicketExpired
+    | CounterOpened
+    | CounterPaused
+    | CounterResumed
+    | CounterClosed
+    | DayOpened
+    | DayClosed
+)
+
+TICKET_EVENTS = (
+    TicketIssued,
+    TicketCalled,
+    TicketRecalled,
+    ServiceStarted,
+    TicketFinished,
+    TicketNoShow,
+    TicketRequeued,
+    TicketReactivated,
+    TicketTransferred,
+    TicketCancelled,
+    TicketExpired,
+)
+
+event_encoder = msgspec.json.Encoder()
+event_decoder: msgspec.json.Decoder[Event] = msgspec.json.Decoder(Event)
+
+
+def encode_event(event: Event) -> bytes:
+    return event_encoder.encode(event)
+
+
+def decode_event(data: bytes | str) -> Event:
+    return event_decoder.decode(data)
+
+
+def event_type(event: Event) -> str:
+    """The `type` tag as written in JSON (the class name)."""
+    return type(event).__name__
