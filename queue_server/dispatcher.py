@@ -1,0 +1,135 @@
+"""The one writer: a command goes through the engine, into the log, then out to listeners.
+
+Everything that changes the queue passes here, on the event loop that owns the
+engine.  Order of work for each command:
+
+    housekeeping due by now -> decide -> commit -> apply -> publish
+
+With durability "process" the commit is a synchronous SQLite commit (tens of
+microseconds) and happens before apply, so a failed commit changes nothing.
+With "full" the commit waits for an fsync on the group-commit thread; events
+are applied first so the next command decides on them, and are published only
+once durable.  If such a commit fails, memory is ahead of disk: the dispatcher
+stops accepting commands and the server must restart from the log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Sequence
+
+from .engine import Actor, Engine, Event
+from .engine.commands import Command
+from .store import EventLog, GroupCommitter, StoreError
+
+log = logging.getLogger(__name__)
+
+Delivery = Callable[[], None]
+Listener = Callable[[int, Sequence[Event]], Delivery | None]
+"""Called with the seq of the first event and the events right after they are applied,
+while the engine's state matches them exactly; returns what to do once they are
+durable (send messages), which the dispatcher calls after the commit."""
+
+
+class Dispatcher:
+    def __init__(
+        self, engine: Engine, event_log: EventLog, clock: Callable[[], float] = time.time
+    ) -> None:
+        self.engine = engine
+        self.log = event_log
+        self._clock = clock
+        self._last_at = 0.0
+        self._listeners: list[Listener] = []
+        self._committer: GroupCommitter | None = None
+        self._last_durable: asyncio.Future[None] | None = None
+        self.failure: StoreError | None = None
+
+    def replay(self) -> int:
+        """Rebuild the engine's state from the log; returns how many events were applied."""
+        apply = self.engine.apply
+        count = 0
+        for _, event in self.log.read():
+            apply(event)
+            self._last_at = event.at
+            count += 1
+        return count
+
+    def listen(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+
+    def start(self) -> None:
+        """Start the group-commit thread when every commit must reach the disk."""
+        if self.log.durability == "full" and self._committer is None:
+            self._committer = GroupCommitter(self.log, asyncio.get_running_loop())
+
+    def stop(self) -> None:
+        if self._committer is not None:
+            self._committer.close()
+            self._committer = None
+
+    def now(self) -> float:
+        """Wall-clock time, never earlier than the last event (clocks step back)."""
+        self._last_at = max(self._clock(), self._last_at)
+        return self._last_at
+
+    async def execute(self, command: Command, actor: Actor) -> list[Event]:
+        """Run a command; returns its events once committed.  Raises CommandRejected."""
+        if self.failure is not None:
+            raise self.failure
+        at = self.now()
+        due = self.engine.housekeeping(at)
+        if due:
+            await self._commit(due)
+        events = self.engine.decide(command, at, actor)
+        await self._commit(events)
+        return events
+
+    async def housekeep(self) -> list[Event]:
+        """Commit what time alone has caused (a new day, no-shows back in line)."""
+        if self.failure is not None:
+            return []
+        due = self.engine.housekeeping(self.now())
+        if due:
+            await self._commit(due)
+        return due
+
+    async def settled(self) -> None:
+        """Wait until everything applied is also durable (a read barrier for "full")."""
+        if self._last_durable is not None and not self._last_durable.done():
+            await asyncio.shield(self._last_durable)
+
+    async def _commit(self, events: list[Event]) -> None:
+        if self._committer is None:
+            first = self.log.append(events)
+            self.engine.apply_all(events)
+            deliveries = self._prepare(first, events)
+        else:
+            first, durable = self._committer.submit(events)
+            self.engine.apply_all(events)
+            deliveries = self._prepare(first, events)
+            self._last_durable = durable
+            try:
+                await durable
+            except StoreError as exc:
+                self.failure = exc
+                log.critical("event log write failed, state is ahead of disk: %s", exc)
+                raise
+        for deliver in deliveries:
+            try:
+                deliver()
+            except Exception:  # a listener's bug must not undo a committed command
+                log.exception("delivery of events from seq %d failed", first)
+
+    def _prepare(self, first: int, events: Sequence[Event]) -> list[Delivery]:
+        deliveries = []
+        for listener in self._listeners:
+            try:
+                deliver = listener(first, events)
+            except Exception:
+                log.exception("listener %r failed on events from seq %d", listener, first)
+                continue
+            if deliver is not None:
+                deliveries.append(deliver)
+        return deliveries

@@ -1,0 +1,146 @@
+"""The event log: every event the engine applied, in order, in one SQLite file.
+
+The log is the truth.  State is rebuilt from it at start, reports read it, and
+nothing is shown to anyone before its event is committed here.
+
+WAL mode.  `durability = "process"` commits with synchronous=NORMAL: a commit
+is in the OS before `append` returns, so it survives kill -9.  `"full"` adds an
+fsync per commit (synchronous=FULL) so it survives power loss; `GroupCommitter`
+runs those commits on a thread and batches whatever arrives meanwhile.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Literal
+
+from ..engine.events import Event, decode_event, encode_event, event_type
+
+SCHEMA_VERSION = 1
+Durability = Literal["process", "full"]
+Row = tuple[int, float, str, bytes]
+
+_SCHEMA = """
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE events (
+    seq  INTEGER PRIMARY KEY,
+    at   REAL    NOT NULL,
+    type TEXT    NOT NULL,
+    body BLOB    NOT NULL
+);
+"""
+
+
+class StoreError(RuntimeError):
+    """The log cannot be opened or written; the message says why."""
+
+
+class EventLog:
+    """Append-only, sequence-numbered events in SQLite.  Not thread-safe: one owner."""
+
+    def __init__(
+        self, path: str | Path, centre_id: str, durability: Durability = "process"
+    ) -> None:
+        self.path = Path(path)
+        self.durability: Durability = durability
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._db = sqlite3.connect(
+                self.path, isolation_level=None, check_same_thread=False, timeout=5.0
+            )
+            self._configure()
+            self._migrate(centre_id)
+            row = self._db.execute("SELECT max(seq) FROM events").fetchone()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path}: cannot open the event log: {exc}") from exc
+        self.last_seq: int = row[0] or 0
+
+    def _configure(self) -> None:
+        mode = self._db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+        if mode != "wal":
+            raise StoreError(f"{self.path}: the file system does not allow WAL mode ({mode})")
+        sync = "FULL" if self.durability == "full" else "NORMAL"
+        self._db.execute(f"PRAGMA synchronous={sync}")
+
+    def _migrate(self, centre_id: str) -> None:
+        db = self._db
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        if version == 0:
+            db.execute("BEGIN IMMEDIATE")
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    db.execute(statement)
+            db.executemany(
+                "INSERT INTO meta(key, value) VALUES (?, ?)",
+                [("centre_id", centre_id), ("created_at", repr(time.time()))],
+            )
+            db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            db.execute("COMMIT")
+        elif version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path}: log schema {version} is newer than this server knows "
+                f"({SCHEMA_VERSION}); upgrade the server"
+            )
+        owner = db.execute("SELECT value FROM meta WHERE key='centre_id'").fetchone()
+        if owner is None or owner[0] != centre_id:
+            raise StoreError(
+                f"{self.path}: this log belongs to centre {owner and owner[0]!r}, not {centre_id!r}"
+            )
+
+    def append(self, events: Sequence[Event]) -> int:
+        """Commit events as one transaction; returns the seq of the first.  All or nothing."""
+        first, rows = self.number(events)
+        try:
+            self.write_rows(rows)
+        except StoreError:
+            self.last_seq = first - 1
+            raise
+        return first
+
+    def number(self, events: Sequence[Event]) -> tuple[int, list[Row]]:
+        """Give events their seqs and encode them as rows, ready to write."""
+        first = self.last_seq + 1
+        rows = [
+            (first + i, event.at, event_type(event), encode_event(event))
+            for i, event in enumerate(events)
+        ]
+        self.last_seq = first + len(rows) - 1
+        return first, rows
+
+    def write_rows(self, rows: Sequence[Row]) -> None:
+        """Insert numbered rows in one transaction."""
+        db = self._db
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                db.executemany("INSERT INTO events(seq, at, type, body) VALUES (?, ?, ?, ?)", rows)
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            raise StoreError(f"{self.path}: could not commit {len(rows)} events: {exc}") from exc
+
+    def read(self, after_seq: int = 0, limit: int | None = None) -> Iterator[tuple[int, Event]]:
+        """Events with seq > after_seq, in order."""
+        sql = "SELECT seq, body FROM events WHERE seq > ? ORDER BY seq"
+        params: tuple[int, ...] = (after_seq,)
+        if limit is not None:
+            sql += " LIMIT ?"
+            params = (after_seq, limit)
+        cursor = self._db.execute(sql, params)
+        while batch := cursor.fetchmany(4096):
+            for seq, body in batch:
+                yield seq, decode_event(body)
+
+    def count(self) -> int:
+        return int(self._db.execute("SELECT count(*) FROM events").fetchone()[0])
+
+    def close(self) -> None:
+        self._db.close()

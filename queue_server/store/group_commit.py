@@ -1,0 +1,75 @@
+"""Durable commits off the event loop, batched.
+
+With `durability = "full"` every commit waits for an fsync, which takes
+milliseconds.  The loop must not wait for it, and commands arriving meanwhile
+should share the next fsync rather than queue for one each: group commit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Sequence
+
+from ..engine.events import Event
+from .eventlog import EventLog, Row, StoreError
+
+
+class GroupCommitter:
+    """Owns the log's writes on one thread; `submit` returns a future per batch."""
+
+    def __init__(self, log: EventLog, loop: asyncio.AbstractEventLoop) -> None:
+        self._log = log
+        self._loop = loop
+        self._cond = threading.Condition()
+        self._pending: list[tuple[list[Row], asyncio.Future[None]]] = []
+        self._closing = False
+        self._thread = threading.Thread(target=self._run, name="group-commit", daemon=True)
+        self._thread.start()
+
+    def submit(self, events: Sequence[Event]) -> tuple[int, asyncio.Future[None]]:
+        """Number the events now; the future resolves once they are on disk."""
+        first, rows = self._log.number(events)
+        future: asyncio.Future[None] = self._loop.create_future()
+        with self._cond:
+            if self._closing:
+                raise StoreError("the event log is closing")
+            self._pending.append((rows, future))
+            self._cond.notify()
+        return first, future
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._pending and not self._closing:
+                    self._cond.wait()
+                batch, self._pending = self._pending, []
+                if not batch and self._closing:
+                    return
+            rows = [row for rows, _ in batch for row in rows]
+            error: StoreError | None = None
+            try:
+                self._log.write_rows(rows)
+            except StoreError as exc:
+                error = exc
+            try:
+                self._loop.call_soon_threadsafe(_resolve, batch, error)
+            except RuntimeError:  # the loop is gone: nobody is waiting any more
+                return
+
+    def close(self) -> None:
+        """Write what is pending, then stop the thread."""
+        with self._cond:
+            self._closing = True
+            self._cond.notify()
+        self._thread.join()
+
+
+def _resolve(batch: list[tuple[list[Row], asyncio.Future[None]]], error: StoreError | None) -> None:
+    for _, future in batch:
+        if future.done():
+            continue
+        if error is None:
+            future.set_result(None)
+        else:
+            future.set_exception(error)
