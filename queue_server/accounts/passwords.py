@@ -1,0 +1,32 @@
+"""Password hashing with Argon2id (argon2-cffi, RFC 9106 low-memory profile).
+
+Hashing and verifying take a noticeable fraction of a second on purpose; the
+web layer runs them in a thread so the event loop never waits for them.
+"""
+
+from __future__ import annotations
+
+import argon2
+
+_hasher = argon2.PasswordHasher()
+_DUMMY_HASH = _hasher.hash("not a password anyone uses")
+
+MIN_LENGTH = 10
+
+
+class WeakPassword(ValueError):
+    pass
+
+
+def hash_password(password: str) -> str:
+    if len(password) < MIN_LENGTH:
+        raise WeakPassword(f"a password needs at least {MIN_LENGTH} characters")
+    return _hasher.hash(password)
+
+
+def verify_password(stored_hash: str | None, password: str) -> bool:
+    """True when the password matches; an unknown user costs the same time as a wrong password."""
+    try:
+        return _hasher.verify(stored_hash or _DUMMY_HASH, password) and stored_hash is not None
+    except (argon2.exceptions.VerificationError, argon2.exceptions.InvalidHashError):
+        return False

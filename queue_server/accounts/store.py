@@ -1,0 +1,270 @@
+"""Accounts, device tokens and staff sessions, in their own SQLite file.
+
+Kept apart from the event log: the log is an append-only record of the queue,
+while accounts are secrets that change and are revoked.  Passwords are stored
+as Argon2id hashes.  Tokens and session ids are 256-bit random strings, so a
+plain SHA-256 of them is enough to keep the stored form useless to a thief
+(a slow KDF protects guessable secrets; these are not guessable).
+
+The CLI adds users and tokens while the server runs; the server notices
+through SQLite's `data_version` and drops its cache of looked-up tokens.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import sqlite3
+import time
+from pathlib import Path
+
+import msgspec
+
+from .passwords import hash_password
+from .principal import PERSON_ROLES, TOKEN_ROLES, Principal, Role
+
+SCHEMA_VERSION = 1
+SESSION_SECONDS = 12 * 3600
+TOKEN_PREFIX = "qs_"  # noqa: S105 (a visible prefix, not a secret)
+
+_SCHEMA = """
+CREATE TABLE users (
+    username      TEXT PRIMARY KEY,
+    display_name  TEXT NOT NULL,
+    role          TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    disabled      INTEGER NOT NULL DEFAULT 0,
+    created_at    REAL NOT NULL
+);
+CREATE TABLE tokens (
+    token_hash TEXT PRIMARY KEY,
+    name       TEXT NOT NULL UNIQUE,
+    role       TEXT NOT NULL,
+    counter    INTEGER,
+    counters   TEXT NOT NULL DEFAULT '[]',
+    created_at REAL NOT NULL,
+    revoked_at REAL
+);
+CREATE TABLE sessions (
+    session_hash TEXT PRIMARY KEY,
+    username     TEXT NOT NULL REFERENCES users(username),
+    counter      INTEGER,
+    csrf         TEXT NOT NULL,
+    created_at   REAL NOT NULL,
+    expires_at   REAL NOT NULL
+);
+"""
+
+
+class AccountError(ValueError):
+    """An account operation that cannot be done; the message says why."""
+
+
+class User(msgspec.Struct, frozen=True):
+    username: str
+    display_name: str
+    role: Role
+    password_hash: str
+    disabled: bool
+
+
+class TokenInfo(msgspec.Struct, frozen=True):
+    name: str
+    role: Role
+    counter: int | None
+    counters: list[int]
+    created_at: float
+    revoked: bool
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class AccountStore:
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._db = sqlite3.connect(self.path, isolation_level=None, timeout=5.0)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise AccountError(f"{self.path}: cannot open the accounts file: {exc}") from exc
+        self._cache: dict[str, Principal | None] = {}
+        self._cache_version = self._data_version()
+
+    def _migrate(self) -> None:
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        if version == 0:
+            self._db.execute("BEGIN IMMEDIATE")
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    self._db.execute(statement)
+            self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            self._db.execute("COMMIT")
+        elif version > SCHEMA_VERSION:
+            raise AccountError(f"{self.path}: accounts schema {version} is newer than this server")
+
+    def close(self) -> None:
+        self._db.close()
+
+    # ------------------------------------------------------------------ users
+
+    def add_user(self, username: str, password: str, role: Role, display_name: str = "") -> None:
+        if role not in PERSON_ROLES:
+            raise AccountError(f"people are admin, supervisor or staff, not {role}")
+        if (
+            not username
+            or not username.replace(".", "").replace("_", "").replace("-", "").isalnum()
+        ):
+            raise AccountError("a username is letters, digits, '.', '_' or '-'")
+        password_hash = hash_password(password)
+        try:
+            self._db.execute(
+                "INSERT INTO users(username, display_name, role, password_hash, created_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (username, display_name or username, role.value, password_hash, time.time()),
+            )
+        except sqlite3.IntegrityError:
+            raise AccountError(f"user {username!r} already exists") from None
+
+    def set_password(self, username: str, password: str) -> None:
+        cursor = self._db.execute(
+            "UPDATE users SET password_hash=? WHERE username=?", (hash_password(password), username)
+        )
+        if cursor.rowcount == 0:
+            raise AccountError(f"no user {username!r}")
+        self._db.execute("DELETE FROM sessions WHERE username=?", (username,))
+
+    def disable_user(self, username: str) -> None:
+        cursor = self._db.execute("UPDATE users SET disabled=1 WHERE username=?", (username,))
+        if cursor.rowcount == 0:
+            raise AccountError(f"no user {username!r}")
+        self._db.execute("DELETE FROM sessions WHERE username=?", (username,))
+
+    def user(self, username: str) -> User | None:
+        row = self._db.execute(
+            "SELECT username, display_name, role, password_hash, disabled FROM users WHERE username=?",
+            (username,),
+        ).fetchone()
+        if row is None:
+            return None
+        return User(row[0], row[1], Role(row[2]), row[3], bool(row[4]))
+
+    def users(self) -> list[User]:
+        rows = self._db.execute(
+            "SELECT username, display_name, role, password_hash, disabled FROM users ORDER BY username"
+        ).fetchall()
+        return [User(r[0], r[1], Role(r[2]), r[3], bool(r[4])) for r in rows]
+
+    # ------------------------------------------------------------------ tokens
+
+    def create_token(
+        self,
+        role: Role,
+        name: str,
+        counter: int | None = None,
+        counters: list[int] | None = None,
+    ) -> str:
+        """Make a bearer token; returns it in clear, the only time it exists in clear."""
+        if role not in TOKEN_ROLES:
+            raise AccountError(f"tokens are for kiosk, display, device or admin, not {role}")
+        if not name:
+            raise AccountError("a token needs a name (which kiosk or display it is for)")
+        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        try:
+            self._db.execute(
+                "INSERT INTO tokens(token_hash, name, role, counter, counters, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    _digest(token),
+                    name,
+                    role.value,
+                    counter,
+                    json.dumps(counters or []),
+                    time.time(),
+                ),
+            )
+        except sqlite3.IntegrityError:
+            raise AccountError(f"a token named {name!r} already exists") from None
+        return token
+
+    def revoke_token(self, name: str) -> None:
+        cursor = self._db.execute(
+            "UPDATE tokens SET revoked_at=? WHERE name=? AND revoked_at IS NULL",
+            (time.time(), name),
+        )
+        if cursor.rowcount == 0:
+            raise AccountError(f"no active token named {name!r}")
+        self._cache.clear()  # our own writes do not move data_version
+
+    def tokens(self) -> list[TokenInfo]:
+        rows = self._db.execute(
+            "SELECT name, role, counter, counters, created_at, revoked_at FROM tokens ORDER BY name"
+        ).fetchall()
+        return [
+            TokenInfo(r[0], Role(r[1]), r[2], json.loads(r[3]), r[4], r[5] is not None)
+            for r in rows
+        ]
+
+    def principal_for_token(self, token: str) -> Principal | None:
+        """The principal a bearer token stands for; cached until the accounts file changes."""
+        self._refresh_cache()
+        if token in self._cache:
+            return self._cache[token]
+        row = self._db.execute(
+            "SELECT name, role, counter, counters FROM tokens WHERE token_hash=? AND revoked_at IS NULL",
+            (_digest(token),),
+        ).fetchone()
+        principal = None
+        if row is not None:
+            principal = Principal(
+                Role(row[1]), row[0], counter=row[2], counters=tuple(json.loads(row[3]))
+            )
+        if len(self._cache) > 10_000:
+            self._cache.clear()
+        self._cache[token] = principal
+        return principal
+
+    # ------------------------------------------------------------------ sessions
+
+    def create_session(self, user: User, counter: int | None) -> tuple[str, str]:
+        """A new staff session; returns (session id for the cookie, CSRF token)."""
+        session_id = secrets.token_urlsafe(32)
+        csrf = secrets.token_urlsafe(24)
+        now = time.time()
+        self._db.execute("DELETE FROM sessions WHERE expires_at < ?", (now,))
+        self._db.execute(
+            "INSERT INTO sessions(session_hash, username, counter, csrf, created_at, expires_at)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (_digest(session_id), user.username, counter, csrf, now, now + SESSION_SECONDS),
+        )
+        return session_id, csrf
+
+    def principal_for_session(self, session_id: str) -> Principal | None:
+        row = self._db.execute(
+            "SELECT u.username, u.role, s.counter, s.csrf FROM sessions s"
+            " JOIN users u ON u.username = s.username"
+            " WHERE s.session_hash=? AND s.expires_at > ? AND u.disabled = 0",
+            (_digest(session_id), time.time()),
+        ).fetchone()
+        if row is None:
+            return None
+        return Principal(Role(row[1]), row[0], counter=row[2], session=session_id, csrf=row[3])
+
+    def end_session(self, session_id: str) -> None:
+        self._db.execute("DELETE FROM sessions WHERE session_hash=?", (_digest(session_id),))
+
+    # ------------------------------------------------------------------ cache
+
+    def _data_version(self) -> int:
+        return int(self._db.execute("PRAGMA data_version").fetchone()[0])
+
+    def _refresh_cache(self) -> None:
+        version = self._data_version()
+        if version != self._cache_version:
+            self._cache.clear()
+            self._cache_version = version

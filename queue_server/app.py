@@ -1,0 +1,65 @@
+"""The one place that knows every part: builds a centre from its config and wires it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from pathlib import Path
+
+from .accounts import AccountStore
+from .config import CentreConfig
+from .dispatcher import Dispatcher
+from .engine import Engine
+from .store import EventLog
+
+log = logging.getLogger(__name__)
+
+HOUSEKEEPING_INTERVAL_S = 1.0
+
+
+class Centre:
+    """One centre's running parts: engine, event log, accounts and the dispatcher."""
+
+    def __init__(self, config: CentreConfig, db_path: str | Path | None = None) -> None:
+        self.config = config
+        self.engine = Engine(config)
+        log_path = db_path or config.store.path
+        self.log = EventLog(log_path, config.centre.id, config.store.durability)
+        self.accounts = AccountStore(config.store.accounts_file(log_path))
+        self.dispatcher = Dispatcher(self.engine, self.log)
+        started = time.perf_counter()
+        self.replayed_events = self.dispatcher.replay()
+        self.replay_seconds = time.perf_counter() - started
+        self._housekeeping: asyncio.Task[None] | None = None
+        log.info(
+            "replayed %d events from %s in %.3f s",
+            self.replayed_events,
+            self.log.path,
+            self.replay_seconds,
+        )
+
+    async def start(self) -> None:
+        self.dispatcher.start()
+        await self.dispatcher.housekeep()
+        self._housekeeping = asyncio.create_task(self._housekeep_forever(), name="housekeeping")
+
+    async def stop(self) -> None:
+        if self._housekeeping is not None:
+            self._housekeeping.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._housekeeping
+            self._housekeeping = None
+        self.dispatcher.stop()
+        self.log.close()
+        self.accounts.close()
+
+    async def _housekeep_forever(self) -> None:
+        """Time moves even when nobody presses anything: no-shows return, days roll over."""
+        while True:
+            await asyncio.sleep(HOUSEKEEPING_INTERVAL_S)
+            try:
+                await self.dispatcher.housekeep()
+            except Exception:
+                log.exception("housekeeping failed")

@@ -1,0 +1,148 @@
+"""`queue-server`: run a centre, run the demo, check a config, manage accounts and tokens."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import msgspec
+from aiohttp import web
+
+from .accounts import AccountError
+from .app import Centre
+from .cli_accounts import add_commands as add_account_commands
+from .config import ConfigError, load_config
+from .demo import create_demo_access, demo_guide
+from .store import StoreError
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEMO_CONFIG = REPO_ROOT / "examples" / "ward-center.toml"
+DEMO_DB = Path("var") / "demo.sqlite3"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        code: int = args.handler(args)
+    except ConfigError as exc:
+        print(f"config error: {exc}", file=sys.stderr)
+        return 2
+    except StoreError as exc:
+        print(f"event log error: {exc}", file=sys.stderr)
+        return 3
+    except AccountError as exc:
+        print(f"accounts error: {exc}", file=sys.stderr)
+        return 3
+    return code
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="queue-server", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
+    sub = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    run = sub.add_parser("run", help="serve a centre from its config file")
+    run.add_argument("--config", required=True, type=Path, help="the centre's TOML file")
+    run.add_argument("--db", type=Path, help="event log file (default: store.path in the config)")
+    _add_listen_options(run)
+    run.set_defaults(handler=_run)
+
+    demo = sub.add_parser("demo", help="serve the example ward centre on a fresh log under var/")
+    demo.add_argument("--config", type=Path, default=DEMO_CONFIG, help=argparse.SUPPRESS)
+    demo.add_argument("--db", type=Path, default=DEMO_DB, help="event log file (replaced)")
+    _add_listen_options(demo)
+    demo.set_defaults(handler=_demo)
+
+    check = sub.add_parser("check-config", help="check a config file and say what is wrong")
+    check.add_argument("file", type=Path)
+    check.set_defaults(handler=_check_config)
+
+    add_account_commands(sub)
+    return parser
+
+
+def _add_listen_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", help="address to listen on (default: server.host)")
+    parser.add_argument("--port", type=int, help="port to listen on (default: server.port)")
+
+
+def _check_config(args: argparse.Namespace) -> int:
+    config = load_config(args.file)
+    print(
+        f"{args.file}: OK — {config.centre.name[config.centre.default_language]}: "
+        f"{len(config.services)} services, {len(config.counters)} counters, "
+        f"{len(config.priority_classes)} priority classes, durability {config.store.durability}"
+    )
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    centre = Centre(config, args.db)
+    asyncio.run(_serve_until_stopped(centre, args.host, args.port))
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    # The demo must work at any hour, so opening hours are shown but not enforced.
+    config = msgspec.structs.replace(
+        config, hours=msgspec.structs.replace(config.hours, enforce=False)
+    )
+    db = Path(args.db)
+    accounts = config.store.accounts_file(db)
+    for path in (db, accounts):
+        for suffix in ("", "-wal", "-shm"):
+            path.with_name(path.name + suffix).unlink(missing_ok=True)
+    centre = Centre(config, db)
+    access = create_demo_access(centre.accounts)
+    asyncio.run(
+        _serve_until_stopped(
+            centre, args.host, args.port, lambda url: print(demo_guide(url, access), flush=True)
+        )
+    )
+    return 0
+
+
+async def _serve_until_stopped(
+    centre: Centre,
+    host: str | None,
+    port: int | None,
+    on_ready: Callable[[str], None] | None = None,
+) -> None:
+    """Serve until SIGINT or SIGTERM, then close cleanly (the log is already safe)."""
+    from .web.app import create_app  # the web layer is only needed to serve
+
+    host = host or centre.config.server.host
+    port = port if port is not None else centre.config.server.port
+    runner = web.AppRunner(create_app(centre), access_log=None, handle_signals=False)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    url = f"http://{host}:{runner.addresses[0][1]}"  # the real port when asked for port 0
+    name = centre.config.centre.name[centre.config.centre.default_language]
+    print(f"Serving {name} on {url}", flush=True)
+    if on_ready is not None:
+        on_ready(url)
+    try:
+        await stop.wait()
+    finally:
+        await runner.cleanup()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

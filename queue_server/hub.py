@@ -1,0 +1,384 @@
+"""The live hub: committed events, projected per view and fanned out to websocket clients.
+
+Why it is shaped this way:
+
+* Projections are computed right after the engine applied a batch, while its
+  state matches the batch exactly, and written only once the batch is durable.
+* Each message is encoded once, as a complete websocket frame (server frames
+  are unmasked, so the bytes are the same for every client), and that one
+  bytes object is written to every subscribed transport.  No per-client JSON.
+* A client's bounded buffer is its transport's write buffer.  A client whose
+  buffer is over the bound is dropped on the spot (the connection is aborted);
+  nobody waits for it.  It resumes from its last seq when it reconnects.
+* Calls are momentary, so the hub keeps the recent call frames and replays the
+  ones a reconnecting client missed.  Everything else is state: a client gets
+  a fresh snapshot on every hello.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, Literal
+
+import msgspec
+from websockets.frames import Frame, Opcode
+
+from .engine import Engine, Event
+from .engine import events as ev
+from .engine.state import LineKey
+from .views import (
+    counter_view,
+    iso_time,
+    service_view,
+    state_snapshot,
+    ticket_public,
+    waiting_list,
+)
+
+log = logging.getLogger(__name__)
+
+PROTOCOL_VERSION = 1
+RECENT_CALLS = 12
+ViewKind = Literal["hall", "counter", "staff", "kiosk", "citizen", "admin"]
+
+_encode = msgspec.json.Encoder().encode
+
+
+def text_frame(payload: dict[str, Any]) -> bytes:
+    """A whole websocket text frame, ready to write to any client's transport."""
+    return Frame(Opcode.TEXT, _encode(payload)).serialize(mask=False, extensions=[])
+
+
+class View(msgspec.Struct, frozen=True):
+    """What one client sees: a kind, and which counters, services or ticket it concerns."""
+
+    kind: ViewKind
+    counters: tuple[int, ...] = ()
+    """Hall: the counters shown (empty: all).  Counter and staff: the one counter."""
+    services: tuple[str, ...] = ()
+    ticket: int | None = None
+
+    def topics(self) -> list[str]:
+        counters = [str(c) for c in self.counters] or ["*"]
+        if self.kind == "hall":
+            return [f"calls:{c}" for c in counters] + [f"counter:{c}" for c in counters]
+        if self.kind == "counter":
+            return [f"calls:{c}" for c in counters] + [f"counter:{c}" for c in counters]
+        if self.kind == "staff":
+            lines = [*counters, *self.services]
+            return (
+                [f"calls:{c}" for c in counters]
+                + [f"counter:{c}" for c in counters]
+                + [f"service:{s}" for s in self.services]
+                + [f"waiting:{line}" for line in lines]
+            )
+        if self.kind == "kiosk":
+            return ["service:*"]
+        if self.kind == "citizen":
+            return [f"ticket:{self.ticket}"]
+        return ["calls:*", "counter:*", "service:*", "waiting:*", "events"]
+
+    def sees_calls_of(self, counter: int) -> bool:
+        if self.kind not in ("hall", "counter", "staff", "admin"):
+            return False
+        return not self.counters or counter in self.counters
+
+
+class Subscriber:
+    """One websocket client of the hub: its transport and its view."""
+
+    __slots__ = ("dropped", "max_buffer", "name", "transport", "view")
+
+    def __init__(
+        self, transport: asyncio.Transport, view: View, name: str, max_buffer: int
+    ) -> None:
+        self.transport = transport
+        self.view = view
+        self.name = name
+        self.max_buffer = max_buffer
+        self.dropped = False
+
+    def offer(self, frame: bytes) -> bool:
+        """Write a frame unless the client is gone or too far behind; False means drop it."""
+        transport = self.transport
+        if transport.is_closing() or transport.get_write_buffer_size() > self.max_buffer:
+            return False
+        transport.write(frame)
+        return True
+
+
+_Message = tuple[tuple[str, ...], bytes]
+
+
+class Hub:
+    """Dispatcher listener and websocket fan-out."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        max_buffer_bytes: int = 256 * 1024,
+        call_history: int = 2000,
+        seq: int = 0,
+    ) -> None:
+        self.engine = engine
+        self.max_buffer_bytes = max_buffer_bytes
+        self.seq = seq
+        self._topics: dict[str, set[Subscriber]] = {}
+        self._citizens: dict[int, set[Subscriber]] = {}
+        self._calls: deque[tuple[int, int, bytes, dict[str, Any]]] = deque(maxlen=call_history)
+        self._history_floor = seq
+        """Calls up to this seq may have left the history: resuming from before it needs a snapshot."""
+        self.dropped_slow = 0
+        self.delivered_frames = 0
+
+    # ------------------------------------------------------------------ clients
+
+    def join(self, subscriber: Subscriber, last_seq: int | None, welcome: dict[str, Any]) -> bool:
+        """Send the welcome, missed calls and a snapshot, then subscribe; False if dropped."""
+        view = subscriber.view
+        frames = [
+            text_frame(
+                {"type": "welcome", "protocol": PROTOCOL_VERSION, "seq": self.seq, **welcome}
+            )
+        ]
+        resumed = last_seq is not None and self._history_floor <= last_seq <= self.seq
+        if resumed:
+            frames += [
+                frame
+                for seq, counter, frame, _ in self._calls
+                if seq > (last_seq or 0) and view.sees_calls_of(counter)
+            ]
+        frames.append(text_frame(self.snapshot(view, resumed)))
+        for frame in frames:
+            if not subscriber.offer(frame):
+                self._drop(subscriber)
+                return False
+        for topic in view.topics():
+            self._topics.setdefault(topic, set()).add(subscriber)
+        if view.ticket is not None:
+            self._citizens.setdefault(view.ticket, set()).add(subscriber)
+        return True
+
+    def leave(self, subscriber: Subscriber) -> None:
+        for topic in subscriber.view.topics():
+            subs = self._topics.get(topic)
+            if subs is not None:
+                subs.discard(subscriber)
+                if not subs:
+                    del self._topics[topic]
+        ticket = subscriber.view.ticket
+        if ticket is not None and ticket in self._citizens:
+            self._citizens[ticket].discard(subscriber)
+            if not self._citizens[ticket]:
+                del self._citizens[ticket]
+
+    def clients(self) -> dict[str, int]:
+        """Connected clients per view kind."""
+        counts: dict[str, int] = {}
+        seen: set[Subscriber] = set()
+        for subs in self._topics.values():
+            for sub in subs:
+                if sub not in seen:
+                    seen.add(sub)
+                    counts[sub.view.kind] = counts.get(sub.view.kind, 0) + 1
+        return counts
+
+    def snapshot(self, view: View, resumed: bool = False) -> dict[str, Any]:
+        """The state a client of this view starts from."""
+        engine = self.engine
+        base: dict[str, Any] = {"type": "snapshot", "seq": self.seq, "resumed": resumed}
+        counters = [
+            counter_view(engine, c)
+            for c in engine.state.counters.values()
+            if not view.counters or c.id in view.counters
+        ]
+        if view.kind == "citizen":
+            ticket = engine.state.tickets.get(view.ticket) if view.ticket is not None else None
+            base["ticket"] = None if ticket is None else ticket_public(engine, ticket)
+            return base
+        if view.kind == "kiosk":
+            base["services"] = [service_view(engine, s.code) for s in engine.config.services]
+            return base
+        if view.kind == "admin":
+            base.update(state_snapshot(engine, self.seq))
+            base["type"] = "snapshot"
+        else:
+            base["counters"] = counters
+        if view.kind == "staff":
+            lines: list[LineKey] = [*view.counters, *view.services]
+            base["services"] = [service_view(engine, s) for s in view.services]
+            base["waiting"] = [waiting_list(engine, line) for line in lines]
+        elif view.kind == "hall":
+            base["services"] = [service_view(engine, s.code) for s in engine.config.services]
+        base["calls"] = [
+            payload for _, counter, _, payload in self._calls if view.sees_calls_of(counter)
+        ][-RECENT_CALLS:]
+        return base
+
+    # ------------------------------------------------------------------ dispatcher listener
+
+    def __call__(self, first_seq: int, events: Sequence[Event]) -> Callable[[], None]:
+        """Project a just-applied batch now; return the delivery to run once it is durable."""
+        last_seq = first_seq + len(events) - 1
+        messages, calls = self._project(first_seq, last_seq, events)
+
+        def deliver() -> None:
+            self.seq = last_seq
+            for call in calls:
+                if len(self._calls) == self._calls.maxlen:
+                    self._history_floor = self._calls[0][0]
+                self._calls.append(call)
+            self._send(messages)
+
+        return deliver
+
+    def _project(
+        self, first_seq: int, last_seq: int, events: Sequence[Event]
+    ) -> tuple[list[_Message], list[tuple[int, int, bytes, dict[str, Any]]]]:
+        engine = self.engine
+        tickets = engine.state.tickets
+        topics = self._topics
+        messages: list[_Message] = []
+        calls: list[tuple[int, int, bytes, dict[str, Any]]] = []
+        counters: set[int] = set()
+        lines: set[LineKey] = set()
+        touched_tickets: set[int] = set()
+        everything = False
+        for i, event in enumerate(events):
+            kind = type(event)
+            if kind is ev.TicketCalled or kind is ev.TicketRecalled:
+                assert isinstance(event, ev.TicketCalled | ev.TicketRecalled)
+                payload = self._call_payload(first_seq + i, event)
+                if payload is not None:
+                    frame = text_frame(payload)
+                    calls.append((first_seq + i, event.counter, frame, payload))
+                    messages.append(((f"calls:{event.counter}", "calls:*"), frame))
+            if kind is ev.DayOpened or kind is ev.DayClosed:
+                everything = True
+                continue
+            counter = getattr(event, "counter", None)
+            if isinstance(counter, int):
+                counters.add(counter)
+                if kind in (
+                    ev.CounterOpened,
+                    ev.CounterPaused,
+                    ev.CounterResumed,
+                    ev.CounterClosed,
+                ):
+                    state = engine.state.counters.get(counter)
+                    if state is not None:
+                        lines.update(state.services)
+            ticket_id = getattr(event, "ticket", None)
+            if isinstance(ticket_id, int):
+                touched_tickets.add(ticket_id)
+                ticket = tickets.get(ticket_id)
+                if ticket is not None:
+                    lines.add(ticket.line)
+                    if kind is ev.TicketFinished:
+                        lines.add(ticket.service)
+            if kind is ev.TicketTransferred:
+                assert isinstance(event, ev.TicketTransferred)
+                if event.to_counter is not None:
+                    counters.add(event.to_counter)
+        if everything:
+            counters.update(engine.state.counters)
+            lines.update(s.code for s in engine.config.services)
+            lines.update(engine.state.counters)
+            touched_tickets.update(self._citizens)
+        seq = last_seq
+        for counter in sorted(counters):
+            if f"counter:{counter}" in topics or "counter:*" in topics:
+                state = engine.state.counters.get(counter)
+                if state is not None:
+                    payload = {
+                        "type": "counter",
+                        "seq": seq,
+                        "counter": counter_view(engine, state),
+                    }
+                    messages.append(((f"counter:{counter}", "counter:*"), text_frame(payload)))
+        for line in lines:
+            wanted = f"service:{line}" in topics or "service:*" in topics
+            if wanted and isinstance(line, str) and line in engine.config.service_codes:
+                payload = {"type": "service", "seq": seq, "service": service_view(engine, line)}
+                messages.append(((f"service:{line}", "service:*"), text_frame(payload)))
+            if f"waiting:{line}" in topics or "waiting:*" in topics:
+                payload = {"type": "waiting", "seq": seq, "waiting": waiting_list(engine, line)}
+                messages.append(((f"waiting:{line}", "waiting:*"), text_frame(payload)))
+        if self._citizens:
+            messages.extend(self._citizen_messages(seq, lines, touched_tickets))
+        if "events" in topics:
+            payload = {
+                "type": "events",
+                "seq": seq,
+                "first_seq": first_seq,
+                "events": msgspec.to_builtins(list(events)),
+            }
+            messages.append((("events",), text_frame(payload)))
+        return messages, calls
+
+    def _citizen_messages(
+        self, seq: int, lines: set[LineKey], touched: set[int]
+    ) -> Iterable[_Message]:
+        engine = self.engine
+        for ticket_id in self._citizens:
+            ticket = engine.state.tickets.get(ticket_id)
+            if ticket_id not in touched and (ticket is None or ticket.line not in lines):
+                continue
+            view = None if ticket is None else ticket_public(engine, ticket)
+            if view is None:
+                view = {"status": "expired"}
+            yield (
+                (f"ticket:{ticket_id}",),
+                text_frame({"type": "ticket", "seq": seq, "ticket": view}),
+            )
+
+    def _call_payload(
+        self, seq: int, event: ev.TicketCalled | ev.TicketRecalled
+    ) -> dict[str, Any] | None:
+        ticket = self.engine.state.tickets.get(event.ticket)
+        if ticket is None:
+            return None
+        return {
+            "type": "call",
+            "seq": seq,
+            "counter": event.counter,
+            "number": ticket.number,
+            "service": ticket.service,
+            "priority": ticket.priority,
+            "recall": event.recalls if isinstance(event, ev.TicketRecalled) else 0,
+            "at": iso_time(event.at, self.engine.config.zone),
+        }
+
+    # ------------------------------------------------------------------ fan-out
+
+    def _send(self, messages: list[_Message]) -> None:
+        topics = self._topics
+        dropped: list[Subscriber] = []
+        sent = 0
+        for names, frame in messages:
+            for name in names:
+                subs = topics.get(name)
+                if not subs:
+                    continue
+                for sub in subs:
+                    if sub.offer(frame):
+                        sent += 1
+                    else:
+                        dropped.append(sub)
+        self.delivered_frames += sent
+        for sub in dropped:
+            self._drop(sub)
+
+    def _drop(self, subscriber: Subscriber) -> None:
+        """Too slow or gone: forget it and cut the connection; it will resume from its seq."""
+        if subscriber.dropped:
+            return
+        subscriber.dropped = True
+        self.leave(subscriber)
+        if not subscriber.transport.is_closing():
+            self.dropped_slow += 1
+            log.warning("dropping slow websocket client %s", subscriber.name)
+        subscriber.transport.abort()

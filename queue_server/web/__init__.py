@@ -1,0 +1,1 @@
+"""The centre on the network: HTTP API, websocket hub endpoint, static pages."""

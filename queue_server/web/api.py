@@ -1,0 +1,323 @@
+"""The JSON API under /api/v1: tickets, counters, services, state, login."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import time
+from typing import Any
+
+import msgspec
+from aiohttp import web
+
+from ..accounts import Principal, Role
+from ..accounts.passwords import verify_password
+from ..accounts.principal import PERSON_ROLES
+from ..app import Centre
+from ..engine import Actor
+from ..engine import commands as c
+from ..engine.errors import NobodyWaiting, UnknownTicket
+from ..views import (
+    counter_view,
+    service_view,
+    state_snapshot,
+    ticket_issued,
+    ticket_public,
+    ticket_summary,
+)
+from .auth import (
+    ACCOUNTS,
+    MANAGERS,
+    PUBLIC,
+    SESSION_COOKIE,
+    STAFF_ROLES,
+    allow,
+    principal_of,
+)
+from .errors import ApiError, json_response, read_json
+from .keys import CENTRE, LIMITS, METRICS
+
+COUNTER_ROLES = frozenset({Role.STAFF, Role.DEVICE, Role.SUPERVISOR, Role.ADMIN})
+VIEWER_ROLES = frozenset({Role.DISPLAY, Role.DEVICE, *STAFF_ROLES})
+ISSUER_ROLES = frozenset({Role.KIOSK, *MANAGERS})
+
+
+class _Body(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    pass
+
+
+class IssueBody(_Body, frozen=True):
+    service: str
+    priority: str | None = None
+    lang: str | None = None
+
+
+class TransferBody(_Body, frozen=True):
+    service: str | None = None
+    counter: int | None = None
+
+
+class CallBody(_Body, frozen=True):
+    ticket: str | int
+
+
+class LoginBody(_Body, frozen=True):
+    username: str
+    password: str
+    counter: int | None = None
+
+
+def actor_of(principal: Principal) -> Actor:
+    return Actor(principal.actor_kind, principal.name)  # type: ignore[arg-type]
+
+
+def centre_of(request: web.Request) -> Centre:
+    return request.app[CENTRE]
+
+
+def _retry_later(seconds: float, what: str) -> ApiError:
+    return ApiError(
+        429,
+        "too_many_requests",
+        f"too many {what}; try again in {seconds:.0f} s",
+        {"Retry-After": str(max(1, round(seconds)))},
+    )
+
+
+# ---------------------------------------------------------------------- services and tickets
+
+
+@allow(PUBLIC)
+async def list_services(request: web.Request) -> web.Response:
+    centre = centre_of(request)
+    config, engine = centre.config, centre.engine
+    return json_response(
+        {
+            "centre": {"id": config.centre.id, "name": config.centre.name},
+            "languages": config.centre.languages,
+            "priority_classes": [{"code": p.code, "name": p.name} for p in config.priority_classes],
+            "services": [service_view(engine, s.code) for s in config.services],
+        }
+    )
+
+
+@allow(ISSUER_ROLES)
+async def issue_ticket(request: web.Request) -> web.Response:
+    centre = centre_of(request)
+    principal = principal_of(request)
+    body = await read_json(request, IssueBody)
+    if principal.role is Role.KIOSK:
+        wait = request.app[LIMITS].kiosk.check(principal.name)
+        if wait is not None:
+            raise _retry_later(wait, "tickets from this kiosk")
+    events = await centre.dispatcher.execute(
+        c.IssueTicket(
+            service=body.service,
+            priority=body.priority,
+            lang=body.lang or centre.config.centre.default_language,
+            tracking_code=secrets.token_urlsafe(12),
+        ),
+        actor_of(principal),
+    )
+    ticket = centre.engine.ticket(events[-1].ticket)  # type: ignore[union-attr]
+    view = ticket_issued(centre.engine, ticket)
+    location = f"/api/v1/tickets/{ticket.tracking_code}"
+    return json_response(view, 201, {"Location": location})
+
+
+@allow(PUBLIC)
+async def ticket_status(request: web.Request) -> web.Response:
+    wait = request.app[LIMITS].status.check(request.remote or "unknown")
+    if wait is not None:
+        raise _retry_later(wait, "status requests")
+    centre = centre_of(request)
+    await centre.dispatcher.settled()
+    ticket = centre.engine.ticket_by_tracking_code(request.match_info["code"])
+    if ticket is None:
+        raise ApiError(404, "unknown_ticket", "no ticket with this tracking code today")
+    return json_response(ticket_public(centre.engine, ticket))
+
+
+@allow(MANAGERS)
+async def cancel_ticket(request: web.Request) -> web.Response:
+    return await _ticket_command(request, c.Cancel)
+
+
+@allow(STAFF_ROLES)
+async def reactivate_ticket(request: web.Request) -> web.Response:
+    return await _ticket_command(request, c.Reactivate)
+
+
+async def _ticket_command(
+    request: web.Request, command: type[c.Cancel] | type[c.Reactivate]
+) -> web.Response:
+    centre = centre_of(request)
+    ticket_id = int(request.match_info["ticket"])
+    await centre.dispatcher.execute(command(ticket=ticket_id), actor_of(principal_of(request)))
+    return json_response({"ticket": ticket_summary(centre.engine, centre.engine.ticket(ticket_id))})
+
+
+# ---------------------------------------------------------------------- counters
+
+
+@allow(VIEWER_ROLES)
+async def list_counters(request: web.Request) -> web.Response:
+    centre = centre_of(request)
+    await centre.dispatcher.settled()
+    engine = centre.engine
+    return json_response(
+        {"counters": [counter_view(engine, k) for k in engine.state.counters.values()]}
+    )
+
+
+async def _counter_command(request: web.Request, command: c.Command) -> dict[str, Any]:
+    """Run a counter command; answers with the counter and its current ticket."""
+    centre = centre_of(request)
+    await centre.dispatcher.execute(command, actor_of(principal_of(request)))
+    counter = centre.engine.counter(int(request.match_info["counter"]))
+    view = counter_view(centre.engine, counter)
+    return {"counter": view, "ticket": view["current"]}
+
+
+def _counter_id(request: web.Request) -> int:
+    return int(request.match_info["counter"])
+
+
+@allow(COUNTER_ROLES, counter_scoped=True)
+async def counter_next(request: web.Request) -> web.Response:
+    started = time.perf_counter()
+    try:
+        body = await _counter_command(request, c.CallNext(counter=_counter_id(request)))
+    except NobodyWaiting:
+        return web.Response(status=204)
+    request.app[METRICS].call_latency.observe(time.perf_counter() - started)
+    return json_response(body)
+
+
+@allow(COUNTER_ROLES, counter_scoped=True)
+async def counter_call(request: web.Request) -> web.Response:
+    body = await read_json(request, CallBody)
+    centre = centre_of(request)
+    if isinstance(body.ticket, int):
+        ticket_id = body.ticket
+    else:
+        try:
+            ticket_id = centre.engine.ticket_by_number(body.ticket).id
+        except UnknownTicket:
+            if not body.ticket.isdigit():
+                raise
+            ticket_id = int(body.ticket)
+    command = c.CallTicket(counter=_counter_id(request), ticket=ticket_id)
+    return json_response(await _counter_command(request, command))
+
+
+@allow(COUNTER_ROLES, counter_scoped=True)
+async def counter_transfer(request: web.Request) -> web.Response:
+    body = await read_json(request, TransferBody)
+    command = c.Transfer(
+        counter=_counter_id(request), to_service=body.service, to_counter=body.counter
+    )
+    return json_response(await _counter_command(request, command))
+
+
+def _simple(command: type[Any]) -> Any:
+    @allow(COUNTER_ROLES, counter_scoped=True)
+    async def handler(request: web.Request) -> web.Response:
+        return json_response(await _counter_command(request, command(counter=_counter_id(request))))
+
+    handler.__name__ = f"counter_{command.__name__.lower()}"
+    return handler
+
+
+counter_recall = _simple(c.Recall)
+counter_start = _simple(c.StartService)
+counter_done = _simple(c.Finish)
+counter_no_show = _simple(c.MarkNoShow)
+counter_pause = _simple(c.PauseCounter)
+counter_resume = _simple(c.ResumeCounter)
+counter_open = _simple(c.OpenCounter)
+counter_close = _simple(c.CloseCounter)
+
+
+# ---------------------------------------------------------------------- state and day
+
+
+@allow(STAFF_ROLES)
+async def get_state(request: web.Request) -> web.Response:
+    centre = centre_of(request)
+    await centre.dispatcher.settled()
+    return json_response(state_snapshot(centre.engine, centre.log.last_seq))
+
+
+@allow(MANAGERS)
+async def close_day(request: web.Request) -> web.Response:
+    centre = centre_of(request)
+    events = await centre.dispatcher.execute(c.CloseDay(), actor_of(principal_of(request)))
+    expired = sum(1 for e in events if type(e).__name__ == "TicketExpired")
+    return json_response({"closed": centre.engine.state.day, "expired": expired})
+
+
+# ---------------------------------------------------------------------- sessions
+
+
+@allow(PUBLIC)
+async def login(request: web.Request) -> web.Response:
+    wait = request.app[LIMITS].login.check(request.remote or "unknown")
+    if wait is not None:
+        raise _retry_later(wait, "login attempts")
+    body = await read_json(request, LoginBody)
+    centre = centre_of(request)
+    accounts = request.app[ACCOUNTS]
+    user = accounts.user(body.username)
+    stored = None if user is None or user.disabled else user.password_hash
+    if not await asyncio.to_thread(verify_password, stored, body.password) or user is None:
+        raise ApiError(401, "bad_credentials", "wrong username or password")
+    if body.counter is not None:
+        centre.engine.counter(body.counter)  # 404 for a counter that does not exist
+    elif user.role is Role.STAFF:
+        raise ApiError(422, "counter_required", "staff choose the counter they work at")
+    session_id, csrf = accounts.create_session(user, body.counter)
+    response = json_response(
+        {
+            "user": user.username,
+            "name": user.display_name,
+            "role": user.role.value,
+            "counter": body.counter,
+            "csrf_token": csrf,
+        }
+    )
+    response.set_cookie(
+        SESSION_COOKIE,
+        session_id,
+        httponly=True,
+        samesite="Strict",
+        secure=centre.config.security.secure_cookies,
+        path="/",
+    )
+    return response
+
+
+@allow(PERSON_ROLES)
+async def logout(request: web.Request) -> web.Response:
+    principal = principal_of(request)
+    if principal.session is None:
+        raise ApiError(
+            400, "no_session", "log out ends a browser session; tokens are revoked instead"
+        )
+    request.app[ACCOUNTS].end_session(principal.session)
+    response = web.Response(status=204)
+    response.del_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@allow(PERSON_ROLES)
+async def session_info(request: web.Request) -> web.Response:
+    principal = principal_of(request)
+    return json_response(
+        {
+            "user": principal.name,
+            "role": principal.role.value,
+            "counter": principal.counter,
+            "csrf_token": principal.csrf,
+        }
+    )

@@ -1,0 +1,52 @@
+"""The aiohttp application of a centre: routes, middlewares, hub and metrics wired."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from ..app import Centre
+from ..hub import Hub
+from .auth import ACCOUNTS, auth_middleware
+from .errors import error_middleware
+from .keys import CENTRE, HUB, LIMITS, METRICS, Limits
+from .metrics import Metrics
+from .openapi import build_openapi
+from .routes import ROUTES
+from .system import OPENAPI_DOC
+
+MAX_BODY_BYTES = 16 * 1024
+
+
+def create_app(centre: Centre) -> web.Application:
+    app = web.Application(
+        client_max_size=MAX_BODY_BYTES, middlewares=[error_middleware, auth_middleware]
+    )
+    hub = Hub(centre.engine, seq=centre.log.last_seq)
+    metrics = Metrics(centre.engine, hub, centre.log)
+    centre.dispatcher.listen(hub)
+    centre.dispatcher.listen(metrics.on_events)
+    app[CENTRE] = centre
+    app[ACCOUNTS] = centre.accounts
+    app[HUB] = hub
+    app[METRICS] = metrics
+    app[LIMITS] = Limits(centre.config.security)
+    app[OPENAPI_DOC] = build_openapi(
+        centre.config.centre.name[centre.config.centre.default_language]
+    )
+    for route in ROUTES:
+        if not hasattr(route.handler, "allowed_roles"):
+            raise RuntimeError(
+                f"{route.method} {route.path} declares no roles: refusing to serve it"
+            )
+        app.router.add_route(route.method, route.aiohttp_path, route.handler)
+    app.cleanup_ctx.append(_run_centre)
+    return app
+
+
+async def _run_centre(app: web.Application) -> AsyncIterator[None]:
+    centre = app[CENTRE]
+    await centre.start()
+    yield
+    await centre.stop()

@@ -1,0 +1,26 @@
+"""Typed keys for what the aiohttp application holds."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from ..app import Centre
+from ..config import Security
+from ..hub import Hub
+from .metrics import Metrics
+from .ratelimit import RateLimiter
+
+
+class Limits:
+    """The centre's rate limits, one bucket set per kind of request."""
+
+    def __init__(self, security: Security) -> None:
+        self.kiosk = RateLimiter(security.kiosk_tickets_per_minute, security.kiosk_ticket_burst)
+        self.status = RateLimiter(security.status_requests_per_minute, security.status_burst)
+        self.login = RateLimiter(security.login_attempts_per_minute, security.login_burst)
+
+
+CENTRE = web.AppKey("centre", Centre)
+HUB = web.AppKey("hub", Hub)
+LIMITS = web.AppKey("limits", Limits)
+METRICS = web.AppKey("metrics", Metrics)

@@ -1,0 +1,240 @@
+"""The OpenAPI 3.1 document, built from the route table and the request models."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from .routes import ROUTES, Route
+
+_STR = {"type": "string"}
+_INT = {"type": "integer"}
+_NULLABLE_INT = {"type": ["integer", "null"]}
+_NULLABLE_STR = {"type": ["string", "null"]}
+_TEXT = {
+    "type": "object",
+    "additionalProperties": {"type": "string"},
+    "description": "text per language",
+}
+
+
+def _obj(required: list[str], **props: Any) -> dict[str, Any]:
+    return {"type": "object", "required": required, "properties": props}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+_TICKET_PUBLIC_PROPS = {
+    "number": _STR,
+    "service": _STR,
+    "priority": _NULLABLE_STR,
+    "status": {"enum": ["waiting", "called", "serving", "done", "no_show", "cancelled", "expired"]},
+    "position": {**_NULLABLE_INT, "description": "people to be called before this ticket"},
+    "estimated_wait_s": {**_NULLABLE_INT, "description": "null when no counter serving it is open"},
+    "counter": _NULLABLE_INT,
+    "called_at": _NULLABLE_STR,
+    "recalls": _INT,
+    "issued_at": _STR,
+}
+_TICKET_SUMMARY = _obj(
+    ["id", "number", "service", "status"],
+    id=_INT,
+    number=_STR,
+    service=_STR,
+    priority=_NULLABLE_STR,
+    status=_STR,
+    waiting_since=_STR,
+    recalls=_INT,
+)
+_COUNTER = _obj(
+    ["id", "status", "services", "current", "waiting"],
+    id=_INT,
+    status={"enum": ["open", "paused", "closed"]},
+    services={"type": "array", "items": _STR},
+    current={"oneOf": [_ref("TicketSummary"), {"type": "null"}]},
+    waiting=_INT,
+)
+_SERVICE = _obj(
+    ["code", "name", "waiting", "estimated_wait_s", "open_counters"],
+    code=_STR,
+    name=_TEXT,
+    description=_TEXT,
+    waiting=_INT,
+    waiting_priority=_INT,
+    estimated_wait_s=_NULLABLE_INT,
+    open_counters=_INT,
+)
+
+SCHEMAS: dict[str, Any] = {
+    "Error": _obj(
+        ["error"],
+        error=_obj(["code", "message"], code=_STR, message=_STR),
+    ),
+    "Health": _obj(
+        ["status", "centre", "seq"],
+        status=_STR,
+        centre=_STR,
+        seq=_INT,
+        durability=_STR,
+        replayed_events=_INT,
+        error=_STR,
+    ),
+    "PublicTicket": _obj(list(_TICKET_PUBLIC_PROPS), **_TICKET_PUBLIC_PROPS),
+    "IssuedTicket": _obj(
+        [
+            "id",
+            "number",
+            "service",
+            "priority",
+            "status",
+            "position",
+            "estimated_wait_s",
+            "tracking_code",
+            "issued_at",
+        ],
+        **_TICKET_PUBLIC_PROPS,
+        id=_INT,
+        tracking_code=_STR,
+    ),
+    "TicketSummary": _TICKET_SUMMARY,
+    "TicketResult": _obj(["ticket"], ticket=_ref("TicketSummary")),
+    "Counter": _COUNTER,
+    "Counters": _obj(["counters"], counters={"type": "array", "items": _ref("Counter")}),
+    "CounterAction": _obj(
+        ["counter", "ticket"],
+        counter=_ref("Counter"),
+        ticket={"oneOf": [_ref("TicketSummary"), {"type": "null"}]},
+    ),
+    "Service": _SERVICE,
+    "Services": _obj(
+        ["centre", "languages", "priority_classes", "services"],
+        centre=_obj(["id", "name"], id=_STR, name=_TEXT),
+        languages={"type": "array", "items": _STR},
+        priority_classes={"type": "array", "items": _obj(["code", "name"], code=_STR, name=_TEXT)},
+        services={"type": "array", "items": _ref("Service")},
+    ),
+    "State": _obj(
+        ["seq", "day", "services", "counters", "waiting"],
+        seq=_INT,
+        day=_NULLABLE_STR,
+        day_closed={"type": "boolean"},
+        issued_today=_INT,
+        services={"type": "array", "items": _ref("Service")},
+        counters={"type": "array", "items": _ref("Counter")},
+        waiting={
+            "type": "array",
+            "items": _obj(
+                ["line", "total", "tickets"],
+                line={"type": ["string", "integer"]},
+                total=_INT,
+                tickets={"type": "array", "items": _ref("TicketSummary")},
+            ),
+        },
+    ),
+    "ClosedDay": _obj(["closed", "expired"], closed=_NULLABLE_STR, expired=_INT),
+    "Session": _obj(
+        ["user", "role", "counter", "csrf_token"],
+        user=_STR,
+        name=_STR,
+        role=_STR,
+        counter=_NULLABLE_INT,
+        csrf_token=_NULLABLE_STR,
+    ),
+}
+
+_ERRORS = {
+    400: "Malformed request (e.g. not JSON)",
+    401: "Not authenticated",
+    403: "Authenticated but not allowed",
+    404: "Not found",
+    409: "Refused by the queue's rules (e.g. counter closed)",
+    413: "Body too large",
+    415: "Body is not JSON",
+    422: "Body does not match the schema",
+    429: "Rate limited",
+}
+
+
+def build_openapi(title: str, routes: list[Route] = ROUTES) -> dict[str, Any]:
+    bodies = sorted({r.body for r in routes if r.body is not None}, key=lambda t: t.__name__)
+    (_, body_schemas) = msgspec.json.schema_components(
+        bodies, ref_template="#/components/schemas/{name}"
+    )
+    paths: dict[str, dict[str, Any]] = {}
+    for route in routes:
+        operation: dict[str, Any] = {
+            "operationId": route.handler.__name__,
+            "summary": route.summary,
+            "tags": [route.tag],
+            "responses": {},
+        }
+        roles = sorted(r.value for r in getattr(route.handler, "allowed_roles", ()))
+        operation["description"] = f"Allowed roles: {', '.join(roles)}." + (
+            " Staff and devices only on their own counter."
+            if getattr(route.handler, "counter_scoped", False)
+            else ""
+        )
+        if route.params:
+            operation["parameters"] = [
+                {
+                    "name": name,
+                    "in": "path",
+                    "required": True,
+                    "schema": _INT if name in route.ints else _STR,
+                }
+                for name in route.params
+            ]
+        if route.body is not None:
+            operation["requestBody"] = {
+                "required": True,
+                "content": {"application/json": {"schema": _ref(route.body.__name__)}},
+            }
+        for status, schema in route.responses.items():
+            response: dict[str, Any] = {"description": _describe(status)}
+            if schema is not None:
+                response["content"] = {"application/json": {"schema": _ref(schema)}}
+            operation["responses"][str(status)] = response
+        for status, description in _ERRORS.items():
+            operation["responses"].setdefault(
+                str(status),
+                {
+                    "description": description,
+                    "content": {"application/json": {"schema": _ref("Error")}},
+                },
+            )
+        paths.setdefault(route.path, {})[route.method.lower()] = operation
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": f"{title} — queue server API", "version": "1"},
+        "security": [{"bearer": []}, {"session": []}, {}],
+        "paths": paths,
+        "components": {
+            "schemas": {**SCHEMAS, **body_schemas},
+            "securitySchemes": {
+                "bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "kiosk, display, device and admin tokens",
+                },
+                "session": {
+                    "type": "apiKey",
+                    "in": "cookie",
+                    "name": "qs_session",
+                    "description": "staff session; send X-CSRF-Token on changes",
+                },
+            },
+        },
+    }
+
+
+def _describe(status: int) -> str:
+    return {
+        101: "Switching to the websocket protocol",
+        200: "OK",
+        201: "Created",
+        204: "Nothing to return (e.g. nobody waiting)",
+        503: "The event log cannot be written",
+    }.get(status, "See body")

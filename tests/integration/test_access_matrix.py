@@ -1,0 +1,128 @@
+"""Every endpoint × every role (and nobody): allowed or denied, checked cell by cell.
+
+The expected table is written out here by hand, from what each role's job is,
+not derived from the code's declarations, so a wrong declaration fails.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from queue_server.accounts import Role
+from queue_server.web.routes import ROUTES
+from tests.support.server import Api, Token, serve_centre
+
+DENIALS = {"unauthenticated", "forbidden", "not_your_counter"}
+"""The answers that mean "not for you" (a wrong password is a 401 too, but not a denial)."""
+COLUMNS = ["nobody", "kiosk", "display", "device@1", "staff@1", "supervisor", "admin"]
+Y, N = True, False
+
+# (method, path) -> allowed for each column, in COLUMNS order.  Counter 1 is staff@1's and
+# device@1's own counter; counter 2 is someone else's.
+MATRIX: dict[tuple[str, str], list[bool]] = {
+    ("GET", "/healthz"): [Y, Y, Y, Y, Y, Y, Y],
+    ("GET", "/api/v1/openapi.json"): [Y, Y, Y, Y, Y, Y, Y],
+    ("GET", "/metrics"): [N, N, N, N, N, Y, Y],
+    ("GET", "/api/v1/services"): [Y, Y, Y, Y, Y, Y, Y],
+    ("POST", "/api/v1/tickets"): [N, Y, N, N, N, Y, Y],
+    ("GET", "/api/v1/tickets/{code}"): [Y, Y, Y, Y, Y, Y, Y],
+    ("POST", "/api/v1/tickets/{ticket}/cancel"): [N, N, N, N, N, Y, Y],
+    ("POST", "/api/v1/tickets/{ticket}/reactivate"): [N, N, N, N, Y, Y, Y],
+    ("GET", "/api/v1/counters"): [N, N, Y, Y, Y, Y, Y],
+    ("GET", "/api/v1/state"): [N, N, N, N, Y, Y, Y],
+    ("POST", "/api/v1/day/close"): [N, N, N, N, N, Y, Y],
+    ("POST", "/api/v1/login"): [Y, Y, Y, Y, Y, Y, Y],
+    ("GET", "/api/v1/session"): [N, N, N, N, Y, Y, Y],
+    ("POST", "/api/v1/logout"): [N, N, N, N, Y, Y, Y],
+}
+COUNTER_ACTIONS = [
+    "next",
+    "call",
+    "recall",
+    "start",
+    "done",
+    "no-show",
+    "transfer",
+    "pause",
+    "resume",
+    "open",
+    "close",
+]
+OWN_COUNTER = [N, N, N, Y, Y, Y, Y]
+OTHER_COUNTER = [N, N, N, N, N, Y, Y]
+for _action in COUNTER_ACTIONS:
+    MATRIX[("POST", f"/api/v1/counters/{{counter}}/{_action}")] = OWN_COUNTER
+
+BODIES = {
+    "/api/v1/tickets": {"service": "HT"},
+    "/api/v1/login": {"username": "nobody", "password": "not a password"},
+    "/api/v1/counters/{counter}/call": {"ticket": "A001"},
+    "/api/v1/counters/{counter}/transfer": {"service": "CT"},
+}
+
+
+def test_the_matrix_covers_every_route() -> None:
+    served = {(r.method, r.path) for r in ROUTES if r.path != "/ws"}
+    assert served == set(MATRIX), "a route was added or removed: put it in the matrix"
+
+
+@pytest.mark.slow
+async def test_every_endpoint_for_every_role(tmp_path: Path) -> None:
+    people = {"lan": Role.STAFF, "giamsat": Role.SUPERVISOR, "admin": Role.ADMIN}
+    tokens = {
+        "kiosk": Token(Role.KIOSK),
+        "display": Token(Role.DISPLAY),
+        "device@1": Token(Role.DEVICE, counter=1),
+    }
+    security = {
+        "kiosk_tickets_per_minute": 6000.0,
+        "kiosk_ticket_burst": 1000,
+        "status_burst": 1000,
+        "login_burst": 1000,
+    }
+    async with serve_centre(tmp_path, people=people, tokens=tokens, security=security) as server:
+        clients: dict[str, Api] = {
+            "nobody": Api(server.base),
+            "kiosk": Api(server.base, server.tokens["kiosk"]),
+            "display": Api(server.base, server.tokens["display"]),
+            "device@1": Api(server.base, server.tokens["device@1"]),
+            "staff@1": Api(server.base),
+            "supervisor": Api(server.base),
+            "admin": Api(server.base),
+        }
+        try:
+            await clients["staff@1"].login("lan", counter=1)
+            await clients["supervisor"].login("giamsat")
+            await clients["admin"].login("admin")
+            _, ticket = await clients["kiosk"].post("/api/v1/tickets", {"service": "HT"})
+            values = {"code": ticket["tracking_code"], "ticket": str(ticket["id"])}
+            wrong: list[str] = []
+            routes = sorted(MATRIX, key=lambda r: r[1].endswith("logout"))  # log out last
+            for column, name in enumerate(COLUMNS):
+                client = clients[name]
+                for method, path in routes:
+                    for counter, expected in _counter_cases(path, MATRIX[(method, path)], column):
+                        url = path.format(counter=counter, **values)
+                        status, body = await client.request(method, url, BODIES.get(path))
+                        code = (
+                            body["error"]["code"]
+                            if isinstance(body, dict) and "error" in body
+                            else ""
+                        )
+                        allowed = code not in DENIALS
+                        if allowed != expected:
+                            wrong.append(f"{name:10} {method} {url}: {status} {body}")
+                        elif not allowed:
+                            assert status == (401 if name == "nobody" else 403), (name, url, status)
+            assert not wrong, "\n" + "\n".join(wrong)
+        finally:
+            for client in clients.values():
+                await client.__aexit__()
+
+
+def _counter_cases(path: str, row: list[bool], column: int) -> list[tuple[int, bool]]:
+    if "{counter}" not in path:
+        return [(0, row[column])]
+    return [(1, OWN_COUNTER[column]), (2, OTHER_COUNTER[column])]

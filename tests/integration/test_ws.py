@@ -1,0 +1,291 @@
+"""The live hub over real websockets (the `websockets` client library against the server)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
+from yarl import URL
+
+from queue_server.accounts import Role
+from queue_server.engine import Actor
+from queue_server.engine import commands as c
+from queue_server.web import ws as ws_module
+from queue_server.web.keys import HUB
+from tests.support.server import Api, RunningCentre, Token, serve_centre
+
+STAFF = Actor("staff", "test")
+TOKENS = {
+    "hall": Token(Role.DISPLAY),
+    "hall-1-2": Token(Role.DISPLAY, counters=[1, 2]),
+    "kiosk": Token(Role.KIOSK),
+    "admin": Token(Role.ADMIN),
+}
+
+
+@pytest.fixture
+async def server(tmp_path: Path) -> AsyncIterator[RunningCentre]:
+    async with serve_centre(tmp_path, tokens=TOKENS, people={"lan": Role.STAFF}) as running:
+        yield running
+
+
+async def hello(ws: ClientConnection, **fields: Any) -> list[dict[str, Any]]:
+    """Say hello; return the messages up to and including the snapshot."""
+    await ws.send(json.dumps({"type": "hello", "protocol": 1, **fields}))
+    messages = []
+    while True:
+        message = json.loads(await asyncio.wait_for(ws.recv(), 5))
+        messages.append(message)
+        if message["type"] == "snapshot":
+            return messages
+
+
+async def next_of(ws: ClientConnection, kind: str, timeout: float = 2.0) -> dict[str, Any]:
+    """The next message of a type, skipping others; fails after `timeout`."""
+    async with asyncio.timeout(timeout):
+        while True:
+            message: dict[str, Any] = json.loads(await ws.recv())
+            if message["type"] == kind:
+                return message
+
+
+async def issue(server: RunningCentre, service: str = "HT", priority: str | None = None) -> int:
+    events = await server.centre.dispatcher.execute(
+        c.IssueTicket(
+            service=service, priority=priority, tracking_code=f"t{time.perf_counter_ns()}"
+        ),
+        Actor("kiosk", "test"),
+    )
+    ticket: int = events[-1].ticket  # type: ignore[union-attr]
+    return ticket
+
+
+async def call(server: RunningCentre, counter: int) -> None:
+    await server.centre.dispatcher.execute(c.CallNext(counter=counter), STAFF)
+
+
+async def test_hall_display_sees_calls_live(server: RunningCentre) -> None:
+    await server.centre.dispatcher.execute(c.OpenCounter(counter=5), STAFF)
+    await issue(server, "DD")
+    async with connect(server.ws_url) as ws:
+        first = await hello(ws, role="display", token=server.tokens["hall"])
+        assert first[0]["type"] == "welcome" and first[0]["view"] == "hall"
+        snapshot = first[-1]
+        assert {c["id"] for c in snapshot["counters"]} == set(range(1, 11))
+        started = time.perf_counter()
+        await call(server, 5)
+        message = await next_of(ws, "call", timeout=1.0)
+        assert time.perf_counter() - started < 1.0
+        assert (message["number"], message["counter"], message["recall"]) == ("C001", 5, 0)
+        assert message["seq"] > snapshot["seq"]
+        await server.centre.dispatcher.execute(c.Recall(counter=5), STAFF)
+        recall = await next_of(ws, "call")
+        assert (recall["number"], recall["recall"]) == ("C001", 1)
+
+
+async def test_a_display_only_hears_its_counters(server: RunningCentre) -> None:
+    for counter in (1, 3):
+        await server.centre.dispatcher.execute(c.OpenCounter(counter=counter), STAFF)
+    await issue(server, "CT")
+    await issue(server, "CT")
+    async with connect(server.ws_url) as ws:
+        await hello(ws, role="display", token=server.tokens["hall-1-2"])
+        await call(server, 3)
+        await call(server, 1)
+        message = await next_of(ws, "call")
+        assert message["counter"] == 1  # the call at counter 3 never came
+
+
+async def test_reconnecting_display_misses_no_call(server: RunningCentre) -> None:
+    dispatcher = server.centre.dispatcher
+    for counter in (1, 2, 3):
+        await dispatcher.execute(c.OpenCounter(counter=counter), STAFF)
+    for _ in range(6):
+        await issue(server, "HT")
+    async with connect(server.ws_url) as ws:
+        await hello(ws, role="display", token=server.tokens["hall"])
+        await call(server, 1)
+        last_seq = (await next_of(ws, "call"))["seq"]
+    await call(server, 2)  # while the display is away (e.g. the TV rebooted)
+    await call(server, 3)
+    await issue(server, "CT")
+    async with connect(server.ws_url) as ws:
+        messages = await hello(ws, role="display", token=server.tokens["hall"], last_seq=last_seq)
+    calls = [m for m in messages if m["type"] == "call"]
+    assert [(m["counter"], m["number"]) for m in calls] == [(2, "A002"), (3, "A003")]
+    assert all(m["seq"] > last_seq for m in calls)
+    assert messages[-1]["resumed"] is True
+    assert messages[-1]["seq"] == server.centre.log.last_seq
+
+
+async def test_resuming_from_too_far_back_gets_a_snapshot(server: RunningCentre) -> None:
+    hub = server.app[HUB]
+    await server.centre.dispatcher.execute(c.OpenCounter(counter=1), STAFF)
+    for _ in range(3):
+        await issue(server, "HT")
+        await call(server, 1)
+    hub._history_floor = server.centre.log.last_seq - 1  # as if older calls had aged out
+    async with connect(server.ws_url) as ws:
+        messages = await hello(ws, role="display", token=server.tokens["hall"], last_seq=1)
+    assert [m["type"] for m in messages] == ["welcome", "snapshot"]
+    assert messages[-1]["resumed"] is False
+    assert [c["number"] for c in messages[-1]["calls"]] == ["A001", "A002", "A003"]
+
+
+async def test_a_stalled_client_is_dropped_and_others_keep_up(server: RunningCentre) -> None:
+    hub = server.app[HUB]
+    hub.max_buffer_bytes = 32 * 1024
+    await server.centre.dispatcher.execute(c.OpenCounter(counter=1), STAFF)
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # before connect: a small window
+    sock.connect(("127.0.0.1", int(server.base.rsplit(":", 1)[1])))
+    stalled = await connect(server.ws_url, sock=sock, max_queue=1)
+    await hello(stalled, role="admin", token=server.tokens["admin"])
+    stalled.transport.pause_reading()  # it stops reading: its buffers fill up
+    async with connect(server.ws_url) as healthy:
+        await hello(healthy, role="display", token=server.tokens["hall"])
+        slowest = 0.0
+        for _ in range(300):
+            for _ in range(5):  # the admin view gets the growing waiting list each time
+                await issue(server, "HT")
+            started = time.perf_counter()
+            await call(server, 1)
+            await next_of(healthy, "call", timeout=1.0)
+            slowest = max(slowest, time.perf_counter() - started)
+            if hub.dropped_slow:
+                break
+        assert hub.dropped_slow == 1, "the stalled client was never dropped"
+        assert slowest < 1.0
+        await issue(server, "HT")
+        await call(server, 1)
+        await next_of(healthy, "call", timeout=1.0)  # still served after the drop
+    assert hub.clients().get("admin", 0) == 0
+    stalled.transport.resume_reading()
+    with pytest.raises(ConnectionClosed):
+        async with asyncio.timeout(5):
+            while True:
+                await stalled.recv()
+
+
+async def test_citizen_follows_only_their_ticket(server: RunningCentre) -> None:
+    await server.centre.dispatcher.execute(c.OpenCounter(counter=7), STAFF)
+    async with Api(server.base, server.tokens["kiosk"]) as kiosk:
+        _, mine = await kiosk.post("/api/v1/tickets", {"service": "CU"})
+        _, other = await kiosk.post("/api/v1/tickets", {"service": "CU"})
+    async with connect(server.ws_url) as ws:
+        messages = await hello(ws, role="citizen", tracking_code=other["tracking_code"])
+        assert messages[-1]["ticket"]["number"] == "E002"
+        assert messages[-1]["ticket"]["position"] == 1
+        assert "tracking_code" not in messages[-1]["ticket"]
+        await call(server, 7)  # E001 is called: E002 moves up
+        update = await next_of(ws, "ticket")
+        assert (update["ticket"]["number"], update["ticket"]["position"]) == ("E002", 0)
+        await call(server, 7)
+        update = await next_of(ws, "ticket")
+        assert update["ticket"]["status"] == "called" and update["ticket"]["counter"] == 7
+    del mine
+
+
+async def test_staff_console_sees_its_waiting_lists(server: RunningCentre) -> None:
+    async with Api(server.base) as staff:
+        await staff.login("lan", counter=4)
+        cookie = staff.session.cookie_jar.filter_cookies(URL(server.base))["qs_session"].value
+    async with connect(server.ws_url, additional_headers={"Cookie": f"qs_session={cookie}"}) as ws:
+        messages = await hello(ws, role="staff")
+        snapshot = messages[-1]
+        assert [c["id"] for c in snapshot["counters"]] == [4]
+        assert {w["line"] for w in snapshot["waiting"]} == {4, "DD", "XD"}
+        await issue(server, "XD")
+        waiting = await next_of(ws, "waiting")
+        assert waiting["waiting"]["line"] == "XD"
+        assert [t["number"] for t in waiting["waiting"]["tickets"]] == ["G001"]
+        await issue(server, "HT")  # not this counter's service: no message
+        await issue(server, "DD", priority="elderly")
+        waiting = await next_of(ws, "waiting")
+        assert waiting["waiting"]["line"] == "DD"
+
+
+async def test_ping_pong(server: RunningCentre) -> None:
+    async with connect(server.ws_url) as ws:
+        await hello(ws, role="kiosk", token=server.tokens["kiosk"])
+        await ws.send(json.dumps({"type": "ping"}))
+        assert (await next_of(ws, "pong"))["type"] == "pong"
+
+
+@pytest.mark.parametrize(
+    ("first", "code", "reason"),
+    [
+        ("not json", 4400, "not valid JSON"),
+        (json.dumps({"type": "hello", "role": "display"}), 4401, "token"),
+        (json.dumps({"type": "hello", "role": "display", "token": "qs_wrong"}), 4401, "unknown"),
+        (json.dumps({"type": "hello", "role": "display", "tokn": "x"}), 4400, "unknown field"),
+        (json.dumps({"type": "hello", "protocol": 9, "role": "display"}), 4400, "protocol"),
+        (json.dumps({"type": "subscribe"}), 4400, "bad hello"),
+        (
+            json.dumps({"type": "hello", "role": "citizen", "tracking_code": "nope"}),
+            4404,
+            "tracking",
+        ),
+    ],
+)
+async def test_bad_hellos_are_closed_with_a_reason(
+    server: RunningCentre, first: str, code: int, reason: str
+) -> None:
+    async with connect(server.ws_url) as ws:
+        await ws.send(first)
+        with pytest.raises(ConnectionClosed) as closed:
+            await asyncio.wait_for(ws.recv(), 5)
+    assert closed.value.rcvd is not None
+    assert closed.value.rcvd.code == code
+    assert reason in closed.value.rcvd.reason
+
+
+async def test_roles_only_open_their_views(server: RunningCentre) -> None:
+    cases: list[tuple[dict[str, Any], int]] = [
+        ({"role": "kiosk", "token": server.tokens["kiosk"], "view": "hall"}, 4403),
+        ({"role": "display", "token": server.tokens["hall"], "view": "admin"}, 4403),
+        ({"role": "kiosk", "token": server.tokens["hall"]}, 4403),
+        ({"role": "display", "token": server.tokens["hall"], "view": "counter"}, 4400),
+        ({"role": "display", "token": server.tokens["hall"], "counters": [99]}, 4400),
+    ]
+    for fields, code in cases:
+        async with connect(server.ws_url) as ws:
+            await ws.send(json.dumps({"type": "hello", **fields}))
+            with pytest.raises(ConnectionClosed) as closed:
+                await asyncio.wait_for(ws.recv(), 5)
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == code, fields
+
+
+async def test_bad_messages_after_hello(server: RunningCentre) -> None:
+    bad_messages: list[tuple[str | bytes, int]] = [
+        (json.dumps({"type": "call-next"}), 4400),
+        ("[1, 2]", 4400),
+        (b"\x00\x01", 4400),
+        (json.dumps({"type": "ping", "pad": "x" * 10_000}), 1009),
+    ]
+    for bad, code in bad_messages:
+        async with connect(server.ws_url) as ws:
+            await hello(ws, role="display", token=server.tokens["hall"])
+            await ws.send(bad)
+            with pytest.raises(ConnectionClosed) as closed:
+                while True:
+                    await asyncio.wait_for(ws.recv(), 5)
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == code, bad
+
+
+async def test_silent_client_is_closed_after_the_hello_timeout(
+    server: RunningCentre, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ws_module, "HELLO_TIMEOUT_S", 0.3)
+    async with connect(server.ws_url) as ws:
+        with pytest.raises(ConnectionClosed) as closed:
+            await asyncio.wait_for(ws.recv(), 5)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 4408
