@@ -222,10 +222,15 @@ class Simulation:
 
     def _do(self, command: c.Command, at: float) -> bool:
         """Handle a command; a refusal (nobody waiting, a band used up) is skipped, as staff would."""
+        due = self.engine.housekeeping(at)  # as the dispatcher does: kept even if refused
+        self.engine.apply_all(due)
+        self.pending += due
         try:
-            self.pending += self.engine.handle(command, at, STAFF)
+            decided = self.engine.decide(command, at, STAFF)
         except CommandRejected:
             return False
+        self.engine.apply_all(decided)
+        self.pending += decided
         return True
 
     def _flush(self) -> None:

@@ -93,6 +93,8 @@ class Engine:
             ev.CounterClosed: self._on_counter_closed,
             ev.DayOpened: self._on_day_opened,
             ev.DayClosed: self._on_day_closed,
+            ev.TicketPrinted: self._on_device_event,
+            ev.TicketPrintFailed: self._on_device_event,
         }
 
     # ------------------------------------------------------------------ entry points
@@ -127,7 +129,10 @@ class Engine:
             appliers[type(event)](event)
 
     def handle(self, command: c.Command, at: float, actor: Actor) -> list[Event]:
-        """Housekeeping, decide and apply in one step; returns every event applied."""
+        """Housekeeping, decide and apply in one step; returns every event applied.
+
+        For tests and tools.  A refused command leaves the housekeeping applied but
+        unreturned, so whoever keeps a log (the dispatcher) runs the steps itself."""
         events = self.housekeeping(at)
         self.apply_all(events)
         decided = self.decide(command, at, actor)
@@ -358,7 +363,7 @@ class Engine:
         else:
             assert cmd.to_service is not None
             to_service = self.service(cmd.to_service).code
-            if to_service == ticket.service:
+            if to_service == ticket.service and ticket.line == ticket.service:
                 raise err.TransferToSelf(
                     f"ticket {ticket.number} is already for service {to_service!r}"
                 )
@@ -548,7 +553,9 @@ class Engine:
         self._leave(ticket)
         ticket.status = TicketStatus.DONE
         ticket.finished_at = e.at
-        if began is not None and e.at > began:
+        # A ticket the system finishes (the day ran out while it was served) was not
+        # timed by anyone: its night-long "service" must not skew the estimates.
+        if began is not None and e.at > began and e.actor.kind != "system":
             self.state.service_times.add(ticket.service, e.at - began)
 
     def _on_no_show(self, e: ev.TicketNoShow) -> None:
@@ -601,6 +608,9 @@ class Engine:
         st.day, st.day_ends_at, st.day_closed = e.day, e.ends_at, False
         st.serials.clear()
         st.issued_today = 0
+
+    def _on_device_event(self, e: ev.TicketPrinted | ev.TicketPrintFailed) -> None:
+        """Recorded for the audit trail; the queue is the same whether a ticket was printed."""
 
     def _on_day_closed(self, e: ev.DayClosed) -> None:
         """Every ticket is final by now; the day's tickets live on in the log only."""

@@ -129,6 +129,24 @@ class DayClosed(_Event, tag=True, frozen=True):
     day: str
 
 
+class TicketPrinted(_Event, tag=True, frozen=True):
+    """A ticket came out of a printer (after the printers in `fallback_from` failed)."""
+
+    ticket: int
+    printer: str
+    fallback_from: list[str] = []
+    reason: str = ""
+    """Why the printers in `fallback_from` did not print it."""
+
+
+class TicketPrintFailed(_Event, tag=True, frozen=True):
+    """No printer could print a ticket: the kiosk showed it on screen instead."""
+
+    ticket: int
+    printers_tried: list[str]
+    reason: str
+
+
 Event = (
     TicketIssued
     | TicketCalled
@@ -147,6 +165,8 @@ Event = (
     | CounterClosed
     | DayOpened
     | DayClosed
+    | TicketPrinted
+    | TicketPrintFailed
 )
 
 TICKET_EVENTS = (
@@ -162,6 +182,10 @@ TICKET_EVENTS = (
     TicketCancelled,
     TicketExpired,
 )
+
+DEVICE_EVENTS = (TicketPrinted, TicketPrintFailed)
+"""What devices did with the queue's facts, recorded for the audit trail; they change no
+queue state and the engine never decides them."""
 
 event_encoder = msgspec.json.Encoder()
 event_decoder: msgspec.json.Decoder[Event] = msgspec.json.Decoder(Event)

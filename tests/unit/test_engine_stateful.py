@@ -1,0 +1,678 @@
+"""Random days at a small centre, checked against the queue's rules.
+
+Hypothesis drives the engine with random commands at a clock that moves in
+small steps, large leaps and jumps to just around local midnight.  Beside the
+engine the test keeps its own record: every event applied, and a plain model
+of each ticket and counter built from those events alone.  After each step:
+
+1. numbers are unique per service per day (and count 1, 2, 3... in the format);
+2. no ticket is at two counters, and a counter's ticket is called or serving there;
+3. a "next" call takes the head of its lane (line and class): nobody older waits there;
+4. per counter, the contested "next" calls since the cycle last restarted (an
+   uncontested "next" call, or the counter closing) spell a prefix of (P^p N^n)*;
+5. while any ticket in a counter's lines has waited max_wait, that counter's
+   next call is the oldest such ticket, reason "overdue" (and only then);
+6. replaying the log into a fresh engine gives exactly the live state.
+
+A refused command must leave the state's snapshot unchanged, and the model
+cross-checks every event against the ticket's state before it (no call of a
+ticket that is not waiting, no requeue before its time...).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
+
+from queue_server.config import CentreConfig, parse_config
+from queue_server.engine import SYSTEM, Actor, CommandRejected, Engine, Event
+from queue_server.engine import commands as c
+from queue_server.engine import errors as err
+from queue_server.engine import events as ev
+from queue_server.engine.state import AT_COUNTER, LineKey
+
+from .conftest import HANOI, local
+
+START = local(2025, 7, 14, 0, 0)  # Monday, local midnight
+STAFF = Actor("staff", "machine")
+SERVICES = ("HT", "CT", "TKQ")
+COUNTERS: dict[int, tuple[str, ...]] = {1: ("HT", "CT"), 2: ("CT", "TKQ"), 3: ("TKQ", "HT")}
+COUNTER_IDS = st.sampled_from(sorted(COUNTERS))
+PRIORITIES = st.sampled_from((None, None, "elderly", "disabled"))
+SOME_SERVICE = st.sampled_from(("HT", "HT", "CT", "CT", "TKQ"))
+BAND = (901, 906)
+UNKNOWN_TICKET = 10**6
+BUSY = st.sampled_from((True, True, True, False))
+"""Mostly aim counter work at a counter that has a ticket, so it is not all refused."""
+REPLAY_EVERY = 5
+STEPS = st.one_of(
+    st.tuples(st.just("wait"), st.integers(0, 15).map(lambda minutes: 60 * minutes)),
+    st.tuples(st.just("wait"), st.integers(0, 120)),
+    st.tuples(st.just("wait"), st.integers(0, 600)),
+    st.tuples(st.just("wait"), st.integers(0, 900)),
+    st.tuples(st.just("leap"), st.integers(901, 3 * 3600)),
+    st.tuples(st.just("midnight"), st.integers(-90, 90)),
+)
+"""Small steps mostly; now and then hours, or to a minute and a half around local midnight."""
+CounterCommand = (
+    c.OpenCounter
+    | c.PauseCounter
+    | c.ResumeCounter
+    | c.CloseCounter
+    | c.CallNext
+    | c.Recall
+    | c.StartService
+    | c.Finish
+    | c.MarkNoShow
+)
+
+TicketState = Literal["waiting", "called", "serving", "done", "no_show", "cancelled", "expired"]
+FINAL: frozenset[TicketState] = frozenset({"done", "cancelled", "expired"})
+CounterState = Literal["open", "paused", "closed"]
+
+
+def centre(
+    ratio: tuple[int, int],
+    choice: str,
+    keeps_place: bool,
+    max_wait_minutes: int,
+    grace_minutes: int,
+    max_requeues: int,
+    action: str,
+) -> CentreConfig:
+    return parse_config(
+        {
+            "version": 1,
+            "centre": {"id": "machine", "name": {"vi": "Phường"}, "languages": ["vi", "en"]},
+            "priority_classes": [
+                {"code": "elderly", "name": {"vi": "Người cao tuổi"}},
+                {"code": "disabled", "name": {"vi": "Người khuyết tật"}},
+            ],
+            "services": [
+                {"code": "HT", "prefix": "A", "name": {"vi": "Hộ tịch"}},
+                {"code": "CT", "prefix": "B", "digits": 2, "name": {"vi": "Chứng thực"}},
+                {"code": "TKQ", "band": list(BAND), "name": {"vi": "Trả kết quả"}},
+            ],
+            "counters": [{"id": k, "services": list(v)} for k, v in COUNTERS.items()],
+            "queue": {
+                "priority_ratio": list(ratio),
+                "service_choice": choice,
+                "transfer_keeps_place": keeps_place,
+                "max_wait_minutes": max_wait_minutes,
+                "service_time_window": 4,
+                "no_show": {
+                    "action": action,
+                    "grace_minutes": grace_minutes,
+                    "max_requeues": max_requeues,
+                },
+            },
+        }
+    )
+
+
+def expected_number(service: str, serial: int) -> str:
+    if service == "TKQ":
+        return str(BAND[0] + serial - 1)
+    return {"HT": "A", "CT": "B"}[service] + str(serial).zfill({"HT": 3, "CT": 2}[service])
+
+
+def next_local_midnight(at: float) -> float:
+    day = datetime.fromtimestamp(at, HANOI).date() + timedelta(days=1)
+    return datetime(day.year, day.month, day.day, tzinfo=HANOI).timestamp()
+
+
+@dataclass
+class Model:
+    """What the events alone say about one ticket."""
+
+    service: str
+    priority: bool
+    line: LineKey
+    order: int
+    since: float
+    state: TicketState = "waiting"
+    counter: int | None = None
+    requeue_at: float | None = None
+    requeues: int = 0
+
+
+@dataclass
+class Desk:
+    state: CounterState = "closed"
+    current: int | None = None
+
+
+class EngineMachine(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self._start(centre((2, 1), "in_order", True, 10, 1, 1, "requeue"), START)
+
+    def _start(self, config: CentreConfig, now: float) -> None:
+        self.config = config
+        self.engine = Engine(config)
+        self.now = now
+        self.whole_minutes = False
+        self.log: list[Event] = []
+        self.tickets: dict[int, Model] = {}
+        self.desks = {k: Desk() for k in COUNTERS}
+        self.numbers: dict[tuple[str, str], list[str]] = {}
+        self.cycles: dict[int, str] = dict.fromkeys(COUNTERS, "")
+        self.issued: list[int] = []
+        self.day: str | None = None
+        self.max_order = 0
+        self.codes = 0
+        self.steps = 0
+        rules = config.queue
+        self.pattern = "P" * rules.priority_ratio[0] + "N" * rules.priority_ratio[1]
+        self.max_wait_s = rules.max_wait_minutes * 60.0
+
+    @initialize(
+        ratio=st.tuples(st.integers(1, 3), st.integers(1, 3)),
+        choice=st.sampled_from(("in_order", "oldest")),
+        keeps_place=st.booleans(),
+        max_wait=st.sampled_from((1, 3, 10, 45)),
+        grace=st.sampled_from((0, 1, 3)),
+        max_requeues=st.integers(0, 2),
+        action=st.sampled_from(("requeue", "requeue", "out")),
+        start=st.one_of(st.integers(7 * 3600, 17 * 3600), st.integers(0, 24 * 3600 - 1)),
+        whole_minutes=st.booleans(),
+        closed=st.sets(COUNTER_IDS, max_size=1),
+    )
+    def configure(
+        self,
+        ratio: tuple[int, int],
+        choice: str,
+        keeps_place: bool,
+        max_wait: int,
+        grace: int,
+        max_requeues: int,
+        action: str,
+        start: int,
+        whole_minutes: bool,
+        closed: set[int],
+    ) -> None:
+        config = centre(ratio, choice, keeps_place, max_wait, grace, max_requeues, action)
+        self._start(config, START + start)
+        # Whole minutes only: waits then land exactly on the bounds (max wait, grace).
+        self.whole_minutes = whole_minutes
+        self._staff_arrive(closed)
+
+    def _staff_arrive(self, stay_closed: set[int] | frozenset[int] = frozenset()) -> None:
+        for counter in sorted(set(COUNTERS) - stay_closed):
+            if self.desks[counter].state == "closed":
+                self._run(c.OpenCounter(counter=counter))
+
+    # ------------------------------------------------------------------ time
+
+    @rule(step=STEPS)
+    def time_passes(self, step: tuple[str, int]) -> None:
+        kind, seconds = step
+        if self.whole_minutes:
+            seconds -= seconds % 60
+        if kind == "midnight":
+            target = next_local_midnight(self.now) + seconds
+            self.now = target if target > self.now else target + 24 * 3600
+        else:
+            self.now += seconds
+        if kind != "wait":
+            self._housekeep()  # as the server's timer does
+
+    # ------------------------------------------------------------------ commands
+
+    @rule(
+        service=SOME_SERVICE,
+        priority=PRIORITIES,
+        lang=st.sampled_from(("vi", "en")),
+    )
+    def issue(self, service: str, priority: str | None, lang: str) -> None:
+        self._issue(service, priority, lang)
+
+    @rule(
+        services=st.lists(SOME_SERVICE, min_size=2, max_size=6),
+        priorities=st.lists(PRIORITIES, min_size=6, max_size=6),
+    )
+    def issue_several(self, services: list[str], priorities: list[str | None]) -> None:
+        for service, priority in zip(services, priorities, strict=False):
+            self._issue(service, priority, "vi")
+
+    @rule(
+        service=st.sampled_from(("HT", "XX")),
+        priority=st.sampled_from((None, "vip")),
+        lang=st.sampled_from(("vi", "fr")),
+    )
+    def issue_maybe_invalid(self, service: str, priority: str | None, lang: str) -> None:
+        self._issue(service, priority, lang)
+
+    @rule(
+        counter=COUNTER_IDS,
+        action=st.sampled_from(
+            (c.OpenCounter, c.ResumeCounter, c.ResumeCounter, c.PauseCounter, c.CloseCounter)
+        ),
+    )
+    def counter_admin(self, counter: int, action: type[CounterCommand]) -> None:
+        self._run(action(counter=counter))
+
+    @rule(counter=COUNTER_IDS, times=st.integers(1, 4))
+    def call_next(self, counter: int, times: int) -> None:
+        for _ in range(times):
+            self._run(c.CallNext(counter=counter))
+
+    @rule(counter=COUNTER_IDS, index=st.integers(0, 10**6), anyone=st.booleans())
+    def call_chosen(self, counter: int, index: int, anyone: bool) -> None:
+        pool = self.issued if anyone else self._in_state("waiting")
+        self._run(c.CallTicket(counter=counter, ticket=self._pick(pool, index)))
+
+    @rule(
+        counter=COUNTER_IDS,
+        busy=BUSY,
+        action=st.sampled_from(
+            (c.CallNext, c.Recall, c.StartService, c.StartService, c.Finish, c.MarkNoShow)
+        ),
+    )
+    def at_counter(self, counter: int, busy: bool, action: type[CounterCommand]) -> None:
+        self._run(action(counter=self._counter(counter, busy)))
+
+    @rule(
+        counter=COUNTER_IDS,
+        then=st.sampled_from(
+            ("start", "no_show", "no_show", "recall", "finish", "service", "counter")
+        ),
+        other=st.integers(0, 10**6),
+    )
+    def call_then(self, counter: int, then: str, other: int) -> None:
+        """A call and what usually follows at that counter."""
+        self._run(c.CallNext(counter=counter))
+        follows: dict[str, c.Command] = {
+            "start": c.StartService(counter=counter),
+            "no_show": c.MarkNoShow(counter=counter),
+            "recall": c.Recall(counter=counter),
+            "finish": c.Finish(counter=counter),
+            "service": c.Transfer(counter=counter, to_service=SERVICES[other % len(SERVICES)]),
+            "counter": c.Transfer(
+                counter=counter, to_counter=sorted(COUNTERS)[other % len(COUNTERS)]
+            ),
+        }
+        self._run(follows[then])
+
+    @rule(index=st.integers(0, 10**6), anyone=st.booleans())
+    def reactivate(self, index: int, anyone: bool) -> None:
+        pool = self.issued if anyone else self._in_state("no_show")
+        self._run(c.Reactivate(ticket=self._pick(pool, index)))
+
+    @rule(
+        counter=COUNTER_IDS,
+        busy=BUSY,
+        to=st.one_of(
+            st.tuples(st.sampled_from(SERVICES), st.none()),
+            st.tuples(st.sampled_from(SERVICES), st.none()),
+            st.tuples(st.none(), COUNTER_IDS),
+            st.tuples(st.none(), COUNTER_IDS),
+            st.tuples(st.sampled_from(SERVICES), COUNTER_IDS),
+            st.just((None, None)),
+        ),
+    )
+    def transfer(self, counter: int, busy: bool, to: tuple[str | None, int | None]) -> None:
+        command = c.Transfer(
+            counter=self._counter(counter, busy), to_service=to[0], to_counter=to[1]
+        )
+        self._run(command)
+
+    @rule(index=st.integers(0, 10**6))
+    def cancel(self, index: int) -> None:
+        self._run(c.Cancel(ticket=self._pick(self.issued, index)))
+
+    @rule(dice=st.integers(0, 7))
+    def close_day(self, dice: int) -> None:
+        """Now and then; otherwise only housekeeping (the server's timer)."""
+        if dice == 0:
+            self._run(c.CloseDay())
+        else:
+            self._housekeep()
+
+    # ------------------------------------------------------------------ invariants
+
+    @invariant()
+    def no_ticket_at_two_counters(self) -> None:
+        state = self.engine.state
+        holders: dict[int, int] = {}
+        for counter in state.counters.values():
+            if counter.current is None:
+                continue
+            assert counter.current not in holders, (counter.current, holders)
+            holders[counter.current] = counter.id
+            ticket = state.tickets[counter.current]
+            assert ticket.status in AT_COUNTER
+            assert ticket.counter == counter.id
+        at_counters = {t.id for t in state.tickets.values() if t.status in AT_COUNTER}
+        assert at_counters == set(holders)
+
+    @invariant()
+    def engine_agrees_with_the_model(self) -> None:
+        state = self.engine.state
+        assert set(state.tickets) == set(self.tickets)
+        lines: dict[str, dict[str, list[int]]] = {}
+        for ticket_id, model in self.tickets.items():
+            ticket = state.tickets[ticket_id]
+            assert ticket.status.value == model.state, ticket_id
+            assert (ticket.service, ticket.is_priority) == (model.service, model.priority)
+            if model.state == "waiting":
+                assert (ticket.line, ticket.order) == (model.line, model.order)
+                assert ticket.waiting_since == model.since
+                lane = "priority" if model.priority else "normal"
+                line = lines.setdefault(str(model.line), {"priority": [], "normal": []})
+                line[lane].append(model.order)
+        for line in lines.values():
+            line["priority"].sort()
+            line["normal"].sort()
+        assert state.lines.snapshot() == lines
+        for counter_id, desk in self.desks.items():
+            counter = state.counters[counter_id]
+            assert (counter.status.value, counter.current) == (desk.state, desk.current)
+        parked = sorted(
+            (m.requeue_at, t) for t, m in self.tickets.items() if m.requeue_at is not None
+        )
+        assert list(state.parked) == parked
+
+    @invariant()
+    def replay_gives_the_live_state(self) -> None:
+        self.steps += 1
+        if self.steps % REPLAY_EVERY == 0:
+            self._check_replay()
+
+    def teardown(self) -> None:
+        self._check_replay()
+
+    # ------------------------------------------------------------------ driving
+
+    def _issue(self, service: str, priority: str | None, lang: str) -> None:
+        self.codes += 1
+        command = c.IssueTicket(
+            service=service, tracking_code=f"m{self.codes}", priority=priority, lang=lang
+        )
+        self._run(command)
+
+    def _run(self, command: c.Command) -> None:
+        self._housekeep()
+        before = self.engine.state.snapshot()
+        try:
+            events = self.engine.handle(command, self.now, STAFF)
+        except CommandRejected as refusal:
+            assert self.engine.state.snapshot() == before, command
+            self._check_refusal(command, refusal)
+            return
+        assert events, command
+        for event in events:
+            assert (event.at, event.actor) == (self.now, STAFF), event
+        if isinstance(command, c.CallNext):
+            self._check_next_call(command.counter, events)
+        elif isinstance(command, c.CallTicket):
+            call = events[-1]
+            assert isinstance(call, ev.TicketCalled)
+            assert (call.ticket, call.counter, call.reason) == (
+                command.ticket,
+                command.counter,
+                "chosen",
+            )
+            assert call.ticket in dict(self._waiting_for(command.counter)), "not in its lines"
+        self._record(events)
+
+    def _housekeep(self) -> None:
+        due = self.engine.housekeeping(self.now)
+        for event in due:
+            assert (event.at, event.actor) == (self.now, SYSTEM), event
+        self.engine.apply_all(due)
+        self._record(due)
+        late = [
+            t
+            for t, m in self.tickets.items()
+            if m.requeue_at is not None and m.requeue_at <= self.now
+        ]
+        assert not late, f"no-shows past their grace and not back in line: {late}"
+        assert self.engine.housekeeping(self.now) == [], "housekeeping is done once"
+        if any(isinstance(e, ev.DayOpened) for e in due) and len(self.log) > len(due):
+            self._staff_arrive()  # a new day: the counters open again
+
+    def _in_state(self, state: TicketState) -> list[int]:
+        return [t for t, m in self.tickets.items() if m.state == state]
+
+    def _counter(self, counter: int, busy: bool) -> int:
+        """`counter`, or when `busy` one with a ticket at it (if any) picked by `counter`."""
+        holding = [k for k, desk in self.desks.items() if desk.current is not None]
+        return holding[counter % len(holding)] if busy and holding else counter
+
+    @staticmethod
+    def _pick(pool: list[int], index: int) -> int:
+        return pool[index % len(pool)] if pool else UNKNOWN_TICKET
+
+    def _lines_of(self, counter: int) -> tuple[LineKey, ...]:
+        return (counter, *COUNTERS[counter])
+
+    def _waiting_for(self, counter: int) -> list[tuple[int, Model]]:
+        keys = self._lines_of(counter)
+        return [(t, m) for t, m in self.tickets.items() if m.state == "waiting" and m.line in keys]
+
+    def _check_replay(self) -> None:
+        fresh = Engine(self.config)
+        fresh.apply_all(self.log)
+        assert fresh.state.snapshot() == self.engine.state.snapshot()
+
+    # ------------------------------------------------------------------ checks on commands
+
+    def _check_refusal(self, command: c.Command, refusal: CommandRejected) -> None:
+        """A refusal must be for a reason the model confirms."""
+        assert refusal.code
+        assert refusal.message
+        counter = getattr(command, "counter", None)
+        desk = self.desks.get(counter) if isinstance(counter, int) else None
+        if isinstance(refusal, err.NobodyWaiting):
+            assert isinstance(command, c.CallNext)
+            assert self._waiting_for(command.counter) == []
+        elif isinstance(refusal, err.CounterClosed | err.CounterPaused):
+            assert desk is not None
+            assert desk.state == ("closed" if isinstance(refusal, err.CounterClosed) else "paused")
+        elif isinstance(refusal, err.NoCurrentTicket):
+            assert desk is not None
+            assert desk.current is None
+        elif isinstance(refusal, err.NumberingExhausted):
+            assert isinstance(command, c.IssueTicket)
+            assert self.day is not None
+            used = self.numbers.get((command.service, self.day), [])
+            assert len(used) == BAND[1] - BAND[0] + 1
+        elif isinstance(refusal, err.DayAlreadyClosed):
+            assert all(m.state in FINAL or m.state == "no_show" for m in self.tickets.values())
+
+    def _check_next_call(self, counter: int, events: list[Event]) -> None:
+        """Invariants 3, 5 and the contested flag, on the model as it was before the call."""
+        call = events[-1]
+        assert isinstance(call, ev.TicketCalled)
+        assert call.counter == counter
+        # A ticket still at the counter is finished first, and nothing else happens.
+        current = self.desks[counter].current
+        finished = [(e.ticket, e.counter) for e in events[:-1] if isinstance(e, ev.TicketFinished)]
+        assert len(finished) == len(events) - 1
+        assert finished == ([] if current is None else [(current, counter)])
+        waiting = self._waiting_for(counter)
+        ids = [t for t, _ in waiting]
+        assert call.ticket in ids, "a next call takes a ticket waiting in the counter's lines"
+        taken = self.tickets[call.ticket]
+        lanes = {m.priority for _, m in waiting}
+        assert call.contested == (lanes == {True, False})
+        # 3. FIFO within a lane: nobody older waits in the same line and class.
+        same_lane = [m for _, m in waiting if (m.line, m.priority) == (taken.line, taken.priority)]
+        assert taken.order == min(m.order for m in same_lane)
+        # 5. The oldest overdue ticket goes first, and "overdue" means overdue.
+        overdue = [m for _, m in waiting if self.now - m.since >= self.max_wait_s]
+        if overdue:
+            assert call.reason == "overdue"
+            assert taken.order == min(m.order for m in overdue)
+            return
+        assert call.reason == "next"
+        # The counter's choice between its lines, within the lane taken.
+        in_lane = [m for _, m in waiting if m.priority == taken.priority]
+        if self.config.queue.service_choice == "oldest":
+            assert taken.order == min(m.order for m in in_lane)
+        else:
+            first = next(k for k in self._lines_of(counter) if any(m.line == k for m in in_lane))
+            assert taken.line == first
+
+    # ------------------------------------------------------------------ the model
+
+    def _record(self, events: list[Event]) -> None:
+        for event in events:
+            self._follow(event)
+            self.log.append(event)
+
+    def _at_counter(self, ticket: int, counter: int) -> Model:
+        model = self.tickets[ticket]
+        assert model.state in ("called", "serving"), (ticket, model)
+        assert model.counter == counter
+        assert self.desks[counter].current == ticket
+        return model
+
+    def _leave_counter(self, model: Model) -> None:
+        if model.state in ("called", "serving"):
+            assert model.counter is not None
+            self.desks[model.counter].current = None
+
+    def _follow(self, event: Event) -> None:
+        rules = self.config.queue
+        match event:
+            case ev.TicketIssued():
+                self._follow_issued(event)
+            case ev.TicketCalled():
+                model = self.tickets[event.ticket]
+                assert model.state == "waiting"
+                desk = self.desks[event.counter]
+                assert (desk.state, desk.current) == ("open", None)
+                model.state, model.counter, desk.current = "called", event.counter, event.ticket
+                if event.reason == "next":
+                    self._follow_cycle(event.counter, event.contested, model.priority)
+            case ev.TicketRecalled():
+                self._at_counter(event.ticket, event.counter)
+                assert self.tickets[event.ticket].state == "called"
+            case ev.ServiceStarted():
+                model = self._at_counter(event.ticket, event.counter)
+                assert model.state == "called"
+                model.state = "serving"
+            case ev.TicketFinished():
+                model = self._at_counter(event.ticket, event.counter)
+                self._leave_counter(model)
+                model.state = "done"
+            case ev.TicketNoShow():
+                model = self._at_counter(event.ticket, event.counter)
+                assert model.state == "called"
+                self._leave_counter(model)
+                model.state = "no_show"
+                if rules.no_show.action == "out" or model.requeues >= rules.no_show.max_requeues:
+                    assert event.requeue_at is None
+                else:
+                    assert event.requeue_at == event.at + rules.no_show.grace_minutes * 60
+                model.requeue_at = event.requeue_at
+            case ev.TicketRequeued():
+                model = self.tickets[event.ticket]
+                assert model.state == "no_show"
+                assert model.requeue_at is not None
+                assert model.requeue_at <= event.at
+                model.state, model.requeue_at = "waiting", None
+                model.requeues += 1
+            case ev.TicketReactivated():
+                model = self.tickets[event.ticket]
+                assert model.state == "no_show"
+                model.state, model.requeue_at = "waiting", None
+            case ev.TicketTransferred():
+                self._follow_transfer(event)
+            case ev.TicketCancelled():
+                model = self.tickets[event.ticket]
+                assert model.state not in FINAL
+                self._leave_counter(model)
+                model.state, model.requeue_at = "cancelled", None
+            case ev.TicketExpired():
+                model = self.tickets[event.ticket]
+                assert model.state in ("waiting", "called") or model.requeue_at is not None
+                self._leave_counter(model)
+                model.state, model.requeue_at = "expired", None
+            case ev.CounterOpened() | ev.CounterResumed() | ev.CounterPaused():
+                desk = self.desks[event.counter]
+                before: CounterState = "closed" if isinstance(event, ev.CounterOpened) else "open"
+                if isinstance(event, ev.CounterResumed):
+                    before = "paused"
+                assert desk.state == before, (event, desk)
+                desk.state = "paused" if isinstance(event, ev.CounterPaused) else "open"
+            case ev.CounterClosed():
+                desk = self.desks[event.counter]
+                assert desk.state != "closed"
+                assert desk.current is None, "a counter closes after its ticket is finished"
+                desk.state = "closed"
+                self.cycles[event.counter] = ""
+            case ev.DayOpened():
+                local_start = datetime.fromtimestamp(event.ends_at, HANOI)
+                assert (local_start.hour, local_start.minute, local_start.second) == (0, 0, 0)
+                assert 0 < event.ends_at - event.at <= 24 * 3600
+                assert event.day == datetime.fromtimestamp(event.at, HANOI).date().isoformat()
+                assert self.day != event.day
+                self.day = event.day
+            case ev.DayClosed():
+                assert event.day == self.day
+                for model in self.tickets.values():
+                    assert model.state in FINAL or model.state == "no_show", model
+                    assert model.requeue_at is None, model
+                assert all(d.state == "closed" for d in self.desks.values())
+                self.tickets.clear()
+
+    def _follow_issued(self, event: ev.TicketIssued) -> None:
+        # 1. Numbers count 1, 2, 3... per service and day, in the service's format.
+        assert event.day == self.day
+        assert event.ticket not in self.tickets
+        used = self.numbers.setdefault((event.service, event.day), [])
+        assert event.serial == len(used) + 1
+        assert event.number == expected_number(event.service, event.serial)
+        assert event.number not in used
+        used.append(event.number)
+        assert event.order > self.max_order
+        self.max_order = event.order
+        self.issued.append(event.ticket)
+        self.tickets[event.ticket] = Model(
+            service=event.service,
+            priority=event.priority is not None,
+            line=event.service,
+            order=event.order,
+            since=event.at,
+        )
+
+    def _follow_cycle(self, counter: int, contested: bool, priority: bool) -> None:
+        # 4. Contested "next" calls spell a prefix of (P^p N^n)* until the cycle restarts.
+        if not contested:
+            self.cycles[counter] = ""
+            return
+        cycle = self.cycles[counter] + ("P" if priority else "N")
+        expected = self.pattern * (len(cycle) // len(self.pattern) + 1)
+        assert expected.startswith(cycle), (counter, cycle, self.pattern)
+        self.cycles[counter] = cycle
+
+    def _follow_transfer(self, event: ev.TicketTransferred) -> None:
+        assert event.counter is not None
+        model = self._at_counter(event.ticket, event.counter)
+        if event.to_counter is None:  # to another service, or back from one counter's line
+            assert event.to_service != model.service or model.line != model.service
+        else:
+            assert event.to_counter != event.counter
+            assert event.to_service == model.service
+        if self.config.queue.transfer_keeps_place:
+            assert (event.order, event.waiting_since) == (model.order, model.since)
+        else:
+            assert event.order > self.max_order
+            assert event.waiting_since == event.at
+            self.max_order = event.order
+        self._leave_counter(model)
+        model.state, model.service = "waiting", event.to_service
+        model.line = event.to_counter if event.to_counter is not None else event.to_service
+        model.order, model.since = event.order, event.waiting_since
+
+
+EngineMachine.TestCase.settings = settings(max_examples=200, stateful_step_count=150, deadline=None)
+TestEngineMachine = EngineMachine.TestCase
