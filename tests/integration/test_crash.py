@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import itertools
 import os
 import random
 import signal
@@ -10,12 +12,13 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+import aiohttp
 import pytest
 
 from queue_server.app import Centre
 from queue_server.engine.events import Event, TicketCalled, TicketIssued, decode_event
 from queue_server.store import EventLog
-from tests.support.centre import REPO_ROOT, example_config
+from tests.support.centre import REPO_ROOT, example_config, write_example_config
 
 ROUNDS = 3
 
@@ -83,3 +86,97 @@ def test_acknowledged_commands_survive_kill_9(tmp_path: Path, durability: str) -
                     assert ticket.number == event.number
     finally:
         centre.log.close()
+
+
+def _start_server(config: Path) -> tuple[subprocess.Popen[str], str]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "queue_server.cli", "run", "--config", str(config), "--port", "0"],
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    assert " on http://" in line, line
+    return proc, line.rsplit(" on ", 1)[1].strip()
+
+
+async def _issue_until_killed(
+    base: str, token: str, proc: subprocess.Popen[str], kill_after: int
+) -> list[dict[str, object]]:
+    """Ten kiosks issue tickets over HTTP; the server is SIGKILLed mid-stream."""
+    acked: list[dict[str, object]] = []
+    services = ["HT", "CT", "DD", "KD", "CU", "XH", "XD", "TKQ"]
+
+    async def kiosk(session: aiohttp.ClientSession, n: int) -> None:
+        for i in itertools.count():
+            try:
+                async with session.post(
+                    base + "/api/v1/tickets",
+                    json={"service": services[(n + i) % len(services)]},
+                    headers={"Authorization": f"Bearer {token}"},
+                ) as response:
+                    if response.status == 201:
+                        acked.append(await response.json())
+            except (aiohttp.ClientError, ConnectionError):
+                return
+            if len(acked) >= kill_after and proc.poll() is None:
+                os.kill(proc.pid, signal.SIGKILL)
+
+    async with aiohttp.ClientSession() as session:
+        await asyncio.gather(*(kiosk(session, n) for n in range(10)))
+    return acked
+
+
+@pytest.mark.slow
+async def test_tickets_acknowledged_over_http_survive_kill_9(tmp_path: Path) -> None:
+    db = tmp_path / "centre.sqlite3"
+    config = write_example_config(tmp_path / "centre.toml", db)
+    token = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "queue_server.cli",
+            "token",
+            "create",
+            "--role",
+            "kiosk",
+            "--name",
+            "door",
+            "--config",
+            str(config),
+        ],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    acked: list[dict[str, object]] = []
+    for kill_after in (150, 400):
+        proc, base = _start_server(config)
+        try:
+            acked += await _issue_until_killed(base, token, proc, kill_after)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait(timeout=10)
+            if proc.stdout:
+                proc.stdout.close()
+    assert len(acked) >= 400
+    proc, base = _start_server(config)
+    try:
+        async with aiohttp.ClientSession() as session:
+            for ticket in acked:
+                async with session.get(
+                    f"{base}/api/v1/tickets/{ticket['tracking_code']}"
+                ) as response:
+                    assert response.status == 200, ticket
+                    assert (await response.json())["number"] == ticket["number"]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        if proc.stdout:
+            proc.stdout.close()
+    numbers = Counter((t["service"], t["number"]) for t in acked)
+    assert max(numbers.values()) == 1, "a number was given twice"

@@ -18,6 +18,7 @@ from yarl import URL
 from queue_server.accounts import Role
 from queue_server.engine import Actor
 from queue_server.engine import commands as c
+from queue_server.hub import Subscriber
 from queue_server.web import ws as ws_module
 from queue_server.web.keys import HUB
 from tests.support.server import Api, RunningCentre, Token, serve_centre
@@ -289,3 +290,25 @@ async def test_silent_client_is_closed_after_the_hello_timeout(
         with pytest.raises(ConnectionClosed) as closed:
             await asyncio.wait_for(ws.recv(), 5)
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 4408
+
+
+async def test_a_dead_peer_is_dropped_by_the_heartbeat(
+    server: RunningCentre, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ws_module, "HEARTBEAT_S", 0.3)
+    hub = server.app[HUB]
+    left = asyncio.Event()
+    leave = hub.leave
+
+    def leave_and_tell(subscriber: Subscriber) -> None:
+        leave(subscriber)
+        left.set()
+
+    monkeypatch.setattr(hub, "leave", leave_and_tell)
+    ws = await connect(server.ws_url, ping_interval=None)
+    await hello(ws, role="display", token=server.tokens["hall"])
+    assert hub.clients() == {"hall": 1}
+    ws.transport.pause_reading()  # it never answers the server's pings any more
+    await asyncio.wait_for(left.wait(), 5)
+    assert hub.clients() == {}
+    ws.transport.abort()

@@ -19,3 +19,17 @@ def example_config(db_path: Path | str, durability: Durability = "process") -> C
         hours=msgspec.structs.replace(config.hours, enforce=False),
         store=msgspec.structs.replace(config.store, path=str(db_path), durability=durability),
     )
+
+
+def write_example_config(path: Path, db_path: Path, durability: Durability = "process") -> Path:
+    """The example centre as a file a real server process can load: any hour, no rate limits."""
+    text = EXAMPLE_CONFIG.read_text(encoding="utf-8")
+    text = text.replace("enforce = true", "enforce = false")
+    text = text.replace('path = "var/ward-center.sqlite3"', f'path = "{db_path}"')
+    text = text.replace('durability = "process"', f'durability = "{durability}"')
+    text += (
+        "\n[security]\nkiosk_tickets_per_minute = 1e9\nkiosk_ticket_burst = 1000000\n"
+        "status_requests_per_minute = 1e9\nstatus_burst = 1000000\n"
+    )
+    path.write_text(text, encoding="utf-8")
+    return path
