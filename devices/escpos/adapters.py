@@ -1,0 +1,289 @@
+"""Connections to printers: they own the sockets, ports and threads; no ESC/POS logic here.
+
+A `Link` is one open connection for one job or one status check; a new one is
+made each time (python-escpos's own printer objects are stuck after one failed
+open, and a network printer serves one client at a time, so nobody should hold
+it between jobs).  Network and serial links are asyncio streams.  USB goes
+through python-escpos's `Usb` and file and CUPS writes block, so they run on one
+worker thread per printer: the thread keeps their calls in order even when an
+awaiting coroutine has given up on one.
+
+Links take no timeouts: the driver bounds each step and maps a step that
+overran to a printer state.  Failures raise `PrinterUnavailable` with the state
+they reveal.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import subprocess
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Protocol, TypeVar
+
+import serial
+import serial_asyncio_fast
+
+from ._escpos import Usb
+from .address import PrinterAddress
+from .protocol import PrinterState, PrinterStatus, is_status_byte, query
+
+T = TypeVar("T")
+
+
+class PrinterUnavailable(Exception):
+    """The printer cannot take a job now; `status` says why."""
+
+    def __init__(self, state: PrinterState, detail: str) -> None:
+        super().__init__(f"{state.value}: {detail}")
+        self.status = PrinterStatus(state, detail)
+
+
+class Link(Protocol):
+    async def query(self, n: int) -> int:
+        """Send DLE EOT n; the status byte answered."""
+        ...
+
+    async def write(self, data: bytes) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+class Adapter(Protocol):
+    address: PrinterAddress
+
+    async def open(self) -> Link: ...
+
+
+def offline(detail: str) -> PrinterUnavailable:
+    return PrinterUnavailable(PrinterState.OFFLINE, detail)
+
+
+# ---------------------------------------------------------------------- streams: TCP and serial
+
+
+class StreamLink:
+    """A byte stream with a reader task, so stale bytes can be dropped before each query."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._reader, self._writer = reader, writer
+        self._pending = bytearray()
+        self._arrived = asyncio.Event()
+        self._ended: str | None = None
+        self._pump = asyncio.create_task(self._read_forever(), name="printer-reader")
+
+    async def _read_forever(self) -> None:
+        try:
+            while data := await self._reader.read(256):
+                self._pending += data
+                self._arrived.set()
+            self._ended = "the printer closed the connection"
+        except (OSError, serial.SerialException) as exc:
+            self._ended = f"connection lost: {exc}"
+        finally:
+            self._arrived.set()
+
+    async def query(self, n: int) -> int:
+        self._pending.clear()  # late answers, automatic status back: not ours
+        await self.write(query(n))
+        while True:
+            while self._pending:
+                value = self._pending.pop(0)
+                if is_status_byte(value):
+                    return value
+            if self._ended is not None:
+                raise offline(self._ended)
+            self._arrived.clear()
+            await self._arrived.wait()
+
+    async def write(self, data: bytes) -> None:
+        if self._ended is not None:
+            raise offline(self._ended)
+        try:
+            self._writer.write(data)
+            await self._writer.drain()
+        except (OSError, serial.SerialException) as exc:
+            raise offline(f"connection lost while sending: {exc or type(exc).__name__}") from exc
+
+    async def close(self) -> None:
+        self._pump.cancel()
+        self._writer.close()
+        with contextlib.suppress(Exception):
+            async with asyncio.timeout(0.5):
+                await self._writer.wait_closed()
+
+
+class TcpAdapter:
+    """A network printer on port 9100 (the "raw" or JetDirect port)."""
+
+    def __init__(self, address: PrinterAddress) -> None:
+        self.address = address
+
+    async def open(self) -> Link:
+        try:
+            reader, writer = await asyncio.open_connection(self.address.host, self.address.port)
+        except OSError as exc:
+            reason = os.strerror(exc.errno) if exc.errno else str(exc) or type(exc).__name__
+            raise offline(f"{self.address.host}:{self.address.port}: {reason}") from exc
+        return StreamLink(reader, writer)
+
+
+class SerialAdapter:
+    """A serial (RS-232 or USB-serial) printer through pyserial-asyncio-fast."""
+
+    def __init__(self, address: PrinterAddress) -> None:
+        self.address = address
+
+    async def open(self) -> Link:
+        try:
+            reader, writer = await serial_asyncio_fast.open_serial_connection(
+                url=self.address.path, baudrate=self.address.baudrate
+            )
+        except (OSError, serial.SerialException) as exc:
+            raise offline(f"cannot open {self.address.path}: {exc}") from exc
+        return StreamLink(reader, writer)
+
+
+# ---------------------------------------------------------------------- threads: USB, file, CUPS
+
+
+class _Threaded:
+    """Runs a printer's blocking calls one after another on its own thread."""
+
+    def __init__(self, name: str) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"printer-{name}")
+
+    async def _run(self, call: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._pool, call, *args)
+
+
+class UsbAdapter(_Threaded):
+    """A USB printer through python-escpos's `Usb` (pyusb and libusb-1.0)."""
+
+    def __init__(self, address: PrinterAddress, profile: str, timeout_s: float) -> None:
+        super().__init__(f"usb-{address.vendor:04x}-{address.product:04x}")
+        self.address, self.profile = address, profile
+        self.timeout_ms = max(1, round(timeout_s * 1000))
+
+    async def open(self) -> Link:
+        device = await self._run(self._open)
+        return _UsbLink(self, device)
+
+    def _open(self) -> Any:
+        a = self.address
+        device = Usb(
+            a.vendor,
+            a.product,
+            timeout=self.timeout_ms,
+            in_ep=a.in_ep,
+            out_ep=a.out_ep,
+            profile=self.profile,
+        )
+        try:
+            device.open()
+        except Exception as exc:  # DeviceNotFoundError, NoBackendError (no libusb), USBError
+            raise offline(f"USB {a.vendor:04x}:{a.product:04x}: {exc}".strip()) from exc
+        return device
+
+
+class _UsbLink:
+    def __init__(self, adapter: UsbAdapter, device: Any) -> None:
+        self._adapter, self._device = adapter, device
+
+    async def query(self, n: int) -> int:
+        answer: bytes = await self._adapter._run(self._ask, n)
+        for value in answer:
+            if is_status_byte(value):
+                return value
+        raise PrinterUnavailable(PrinterState.NOT_ANSWERING, f"no answer to DLE EOT {n}")
+
+    def _ask(self, n: int) -> bytes:
+        try:
+            self._device._raw(query(n))
+            return bytes(self._device._read())
+        except Exception as exc:  # usb.core.USBTimeoutError, USBError
+            raise PrinterUnavailable(PrinterState.NOT_ANSWERING, f"USB: {exc}") from exc
+
+    async def write(self, data: bytes) -> None:
+        await self._adapter._run(self._send, data)
+
+    def _send(self, data: bytes) -> None:
+        try:
+            self._device._raw(data)
+        except Exception as exc:
+            raise offline(f"USB write failed: {exc}") from exc
+
+    async def close(self) -> None:
+        with contextlib.suppress(Exception):
+            await self._adapter._run(self._device.close)
+
+
+class FileAdapter(_Threaded):
+    """A device node (/dev/usb/lp0) or a file: the job is appended; no status comes back."""
+
+    def __init__(self, address: PrinterAddress) -> None:
+        super().__init__("file")
+        self.address = address
+
+    async def open(self) -> Link:
+        return _WriteOnlyLink(self, self._append)
+
+    def _append(self, data: bytes) -> None:
+        try:
+            with open(self.address.path, "ab") as out:
+                out.write(data)
+        except OSError as exc:
+            raise offline(f"{self.address.path}: {exc.strerror or exc}") from exc
+
+
+class CupsAdapter(_Threaded):
+    """A CUPS queue: the job goes through `lp -o raw`; no status comes back."""
+
+    def __init__(self, address: PrinterAddress, timeout_s: float) -> None:
+        super().__init__("cups")
+        self.address, self.timeout_s = address, timeout_s
+
+    async def open(self) -> Link:
+        return _WriteOnlyLink(self, self._submit)
+
+    def _submit(self, data: bytes) -> None:
+        command = ["lp", "-d", self.address.queue, "-o", "raw"]
+        try:
+            subprocess.run(  # noqa: S603 (no shell; the queue name is checked by address.py)
+                command, input=data, capture_output=True, timeout=self.timeout_s, check=True
+            )
+        except FileNotFoundError as exc:
+            raise offline("`lp` not found: install the Debian package cups-client") from exc
+        except subprocess.CalledProcessError as exc:
+            message = exc.stderr.decode(errors="replace").strip() or f"lp exited {exc.returncode}"
+            raise offline(message) from exc
+        except subprocess.TimeoutExpired as exc:
+            raise PrinterUnavailable(PrinterState.NOT_ANSWERING, "lp did not finish") from exc
+
+
+class _WriteOnlyLink:
+    def __init__(self, owner: _Threaded, send: Callable[[bytes], None]) -> None:
+        self._owner, self._send = owner, send
+
+    async def query(self, n: int) -> int:
+        raise PrinterUnavailable(PrinterState.UNKNOWN, "this connection gives no status")
+
+    async def write(self, data: bytes) -> None:
+        await self._owner._run(self._send, data)
+
+    async def close(self) -> None:
+        return None
+
+
+def adapter_for(address: PrinterAddress, profile: str, timeout_s: float) -> Adapter:
+    if address.kind == "tcp":
+        return TcpAdapter(address)
+    if address.kind == "serial":
+        return SerialAdapter(address)
+    if address.kind == "usb":
+        return UsbAdapter(address, profile, timeout_s)
+    if address.kind == "file":
+        return FileAdapter(address)
+    return CupsAdapter(address, timeout_s)

@@ -1,0 +1,197 @@
+"""One printer: one job at a time, its status asked before and after every job.
+
+Why status around the job: a printer with its cover open or out of paper takes
+the bytes and prints them later, or never; asked first, it says so and the job
+goes elsewhere at once.  Asked again after the job, it tells whether the paper
+ran out or the connection died on the way (a real-time DLE EOT is answered when
+it arrives, so this cannot prove the ink is on the paper; it catches what can be
+caught without model-specific commands).
+
+Every step runs against the job's deadline; a step that overruns says what
+state the printer is in: no answer to connecting is "offline", no answer to a
+status query or no more data taken is "not answering".  An idle printer is
+asked every few seconds (`poll`); a job never waits behind a poll.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from queue_server.config import Printer
+
+from .adapters import Adapter, Link, PrinterUnavailable, adapter_for
+from .address import PrinterAddress, parse_printer_url
+from .protocol import (
+    OFFLINE_CAUSE,
+    PAPER,
+    PRINTER,
+    UNKNOWN,
+    PrinterState,
+    PrinterStatus,
+    parse_status,
+    profile_for,
+)
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+StatusListener = Callable[["PrinterDriver", PrinterStatus, PrinterStatus], None]
+"""Called with (driver, old, new) when a printer's state changes."""
+
+
+class PrintFailed(Exception):
+    """This printer did not print the job; `reason` is for people, `status` for the record."""
+
+    def __init__(self, reason: str, status: PrinterStatus | None = None) -> None:
+        super().__init__(reason)
+        self.reason, self.status = reason, status
+
+
+class PrinterDriver:
+    def __init__(
+        self,
+        name: str,
+        address: PrinterAddress,
+        adapter: Adapter,
+        *,
+        paper_mm: int,
+        profile: str,
+        timeout_s: float,
+    ) -> None:
+        self.name, self.address, self.adapter = name, address, adapter
+        self.paper_mm, self.profile, self.timeout_s = paper_mm, profile, timeout_s
+        self.status: PrinterStatus = UNKNOWN
+        self.changed_at = time.time()
+        self._lock = asyncio.Lock()
+        self._poll: asyncio.Task[PrinterStatus] | None = None
+        self._listeners: list[StatusListener] = []
+
+    def listen(self, listener: StatusListener) -> None:
+        self._listeners.append(listener)
+
+    # ------------------------------------------------------------------ status
+
+    async def poll(self, fresh: bool = False) -> PrinterStatus:
+        """Ask an idle printer how it is; gives way to a job that arrives meanwhile.
+
+        A busy printer is not asked, unless `fresh`: then the answer comes after it."""
+        if self._lock.locked() and not fresh:
+            return self.status
+        self._poll = asyncio.create_task(self._checked(), name=f"poll-{self.name}")
+        try:
+            await asyncio.wait({self._poll})
+        finally:
+            poll, self._poll = self._poll, None
+        if poll is not None and not poll.cancelled():
+            return poll.result()
+        return self.status
+
+    async def _checked(self) -> PrinterStatus:
+        async with self._lock:
+            step = _Step()
+            try:
+                async with asyncio.timeout(self.timeout_s):
+                    link = await step.run("connect", self.adapter.open())
+                    try:
+                        return self._record(await self._ask(link, step))
+                    finally:
+                        await link.close()
+            except PrinterUnavailable as exc:
+                return self._record(exc.status)
+            except TimeoutError:
+                return self._record(step.timed_out(self.timeout_s))
+
+    async def _ask(self, link: Link, step: _Step) -> PrinterStatus:
+        if not self.address.has_status:
+            return PrinterStatus(PrinterState.ONLINE, "assumed: this connection gives no status")
+        answers = [await step.run("status", link.query(n)) for n in (PRINTER, OFFLINE_CAUSE, PAPER)]
+        return parse_status(*answers)
+
+    def _record(self, status: PrinterStatus) -> PrinterStatus:
+        old, self.status = self.status, status
+        if old.state is not status.state:
+            self.changed_at = time.time()
+            level = logging.INFO if status.state is PrinterState.ONLINE else logging.WARNING
+            log.log(level, "printer %s: %s -> %s", self.name, old.describe(), status.describe())
+            for listener in self._listeners:
+                try:
+                    listener(self, old, status)
+                except Exception:
+                    log.exception("printer status listener failed")
+        return status
+
+    # ------------------------------------------------------------------ jobs
+
+    async def print_job(self, job: Awaitable[bytes], seconds: float) -> PrinterStatus:
+        """Check, send, check again, all within `seconds`; raises PrintFailed.
+
+        `job` is awaited only once the printer said it is ready, so rendering can run
+        while the printer is being asked.
+        """
+        if self._poll is not None:
+            self._poll.cancel()
+        step = _Step("waiting for the previous job")
+        try:
+            async with asyncio.timeout(seconds):
+                async with self._lock:
+                    link = await step.run("connect", self.adapter.open())
+                    try:
+                        before = self._record(await self._ask(link, step))
+                        if not before.printable:
+                            raise PrintFailed(before.describe(), before)
+                        data = await step.run("render", job)
+                        await step.run("send", link.write(data))
+                        after = self._record(await self._ask(link, step))
+                        if not after.printable:
+                            raise PrintFailed(f"{after.describe()} during the job", after)
+                        return after
+                    finally:
+                        await link.close()
+        except PrinterUnavailable as exc:
+            status = self._record(exc.status)
+            raise PrintFailed(status.describe(), status) from exc
+        except TimeoutError:
+            if step.current in ("render", "waiting for the previous job"):
+                raise PrintFailed(f"timed out {step.current}") from None
+            status = self._record(step.timed_out(seconds))
+            raise PrintFailed(status.describe(), status) from None
+
+
+class _Step:
+    """Which step a printer operation is on, so a timeout can say what did not answer."""
+
+    def __init__(self, current: str = "") -> None:
+        self.current = current
+
+    async def run(self, name: str, operation: Awaitable[T]) -> T:
+        self.current = name
+        return await operation
+
+    def timed_out(self, seconds: float) -> PrinterStatus:
+        if self.current == "connect":
+            return PrinterStatus(PrinterState.OFFLINE, f"no answer to connect within {seconds:g} s")
+        if self.current == "send":
+            return PrinterStatus(
+                PrinterState.NOT_ANSWERING, f"stopped taking data for {seconds:g} s"
+            )
+        return PrinterStatus(
+            PrinterState.NOT_ANSWERING, f"status not answered within {seconds:g} s"
+        )
+
+
+def driver_for(printer: Printer) -> PrinterDriver:
+    """The driver for a printer of the centre's config (already checked)."""
+    address = parse_printer_url(printer.url)
+    profile = profile_for(printer.profile, printer.paper_mm)
+    return PrinterDriver(
+        printer.name,
+        address,
+        adapter_for(address, profile, printer.timeout_s),
+        paper_mm=printer.paper_mm,
+        profile=profile,
+        timeout_s=printer.timeout_s,
+    )

@@ -1,0 +1,267 @@
+"""The centre's ticket printers as one component: kiosk routing, backups, polling, events.
+
+A ticket is printed only after its `TicketIssued` is committed (the API calls
+`print_ticket` after the dispatcher returned), so no printer ever shows a number
+the log does not hold.  A kiosk's printers are tried in order, the first one
+first, all within `deadline_s`; the outcome is committed as `TicketPrinted` or
+`TicketPrintFailed` and returned, and on failure the kiosk shows the ticket on
+screen: a ticket is never silently lost.
+
+Rendering and encoding run on one worker thread (it owns the font and strip
+caches), started as soon as the ticket is known, while the first printer is
+being asked for its status.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from queue_server.config import CentreConfig, LocalizedText
+from queue_server.dispatcher import Dispatcher
+from queue_server.engine import Actor, Engine
+from queue_server.engine.events import TicketPrinted, TicketPrintFailed
+from queue_server.engine.state import Ticket
+from queue_server.views import iso_time
+
+from .driver import PrinterDriver, PrintFailed, driver_for
+from .protocol import JobEncoder
+from .render import TicketFacts, TicketRenderer, shaping_problem
+
+log = logging.getLogger(__name__)
+
+PRINT_DEADLINE_S = 1.9
+"""All of a kiosk's printers are tried within this, leaving the 2 s the kiosk may wait
+room to commit the outcome."""
+POLL_INTERVAL_S = 3.0
+
+DeviceListener = Callable[[dict[str, Any]], None]
+
+
+@dataclass(frozen=True, slots=True)
+class PrintResult:
+    status: Literal["printed", "failed", "none"]
+    printer: str | None = None
+    error: str | None = None
+    facts: TicketFacts | None = None
+    """What was (or would have been) printed; kept for tests and previews."""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"status": self.status, "printer": self.printer, "error": self.error}
+
+
+NO_PRINTER = PrintResult("none")
+
+
+def localized(text: LocalizedText, lang: str, default: str) -> str:
+    return text.get(lang) or text.get(default) or ""
+
+
+def ticket_facts(
+    config: CentreConfig, engine: Engine, ticket: Ticket, status_url: str
+) -> TicketFacts:
+    """What the ticket says, in its language, as the queue stands now."""
+    lang, default = ticket.lang, config.centre.default_language
+    priority = None
+    if ticket.priority is not None:
+        for cls in config.priority_classes:
+            if cls.code == ticket.priority:
+                priority = localized(cls.name, lang, default)
+    wait = engine.ticket_estimated_wait_s(ticket)
+    return TicketFacts(
+        lang=lang,
+        centre=localized(config.centre.name, lang, default),
+        number=ticket.number,
+        service=localized(engine.service(ticket.service).name, lang, default),
+        priority=priority,
+        issued_at=datetime.fromtimestamp(ticket.issued_at, config.zone),
+        people_ahead=engine.people_ahead(ticket),
+        wait_minutes=None if wait is None else round(wait / 60),
+        status_url=status_url,
+        footer=localized(config.centre.ticket_footer, lang, default),
+    )
+
+
+def device_view(driver: PrinterDriver, zone: Any = None) -> dict[str, Any]:
+    """A printer as the admin page and /metrics see it."""
+    status = driver.status
+    return {
+        "name": driver.name,
+        "kind": "printer",
+        "state": status.state.value,
+        "detail": status.detail,
+        "up": status.printable,
+        "since": iso_time(driver.changed_at, zone) if zone is not None else None,
+        "connection": driver.address.kind,
+        "paper_mm": driver.paper_mm,
+    }
+
+
+class TicketJobs:
+    """Render and encode tickets on one worker thread, which alone touches the caches."""
+
+    def __init__(self) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ticket-render")
+        self._renderers: dict[int, TicketRenderer] = {}
+        self._encoders: dict[str, JobEncoder] = {}
+
+    def submit(self, facts: TicketFacts, paper_mm: int, profile: str) -> asyncio.Future[bytes]:
+        loop = asyncio.get_running_loop()
+        return loop.run_in_executor(self._pool, self.build, facts, paper_mm, profile)
+
+    def build(self, facts: TicketFacts, paper_mm: int, profile: str) -> bytes:
+        renderer = self._renderers.get(paper_mm)
+        if renderer is None:
+            renderer = self._renderers[paper_mm] = TicketRenderer(paper_mm)
+        encoder = self._encoders.get(profile)
+        if encoder is None:
+            encoder = self._encoders[profile] = JobEncoder(profile)
+        return encoder.job([(s.image, s.key) for s in renderer.render(facts)])
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+class PrintService:
+    """Every printer of the centre: a `Centre` component (start/stop)."""
+
+    def __init__(
+        self,
+        config: CentreConfig,
+        engine: Engine,
+        dispatcher: Dispatcher,
+        *,
+        poll_interval_s: float | None = None,
+        deadline_s: float = PRINT_DEADLINE_S,
+    ) -> None:
+        self.config, self.engine, self.dispatcher = config, engine, dispatcher
+        self.poll_interval_s = poll_interval_s or POLL_INTERVAL_S
+        self.deadline_s = deadline_s
+        self.drivers = {p.name: driver_for(p) for p in config.devices.printers}
+        self.kiosks = {k.name: list(k.printers) for k in config.devices.kiosks}
+        self.jobs = TicketJobs()
+        self._polls: list[asyncio.Task[None]] = []
+
+    # ------------------------------------------------------------------ component
+
+    async def start(self) -> None:
+        problem = shaping_problem()
+        if problem:
+            log.error("%s", problem)
+        for driver in self.drivers.values():
+            self._polls.append(
+                asyncio.create_task(self._poll_forever(driver), name=f"printer-{driver.name}")
+            )
+
+    async def stop(self) -> None:
+        for task in self._polls:
+            task.cancel()
+        await asyncio.gather(*self._polls, return_exceptions=True)
+        self._polls.clear()
+        self.jobs.close()
+
+    async def _poll_forever(self, driver: PrinterDriver) -> None:
+        while True:
+            try:
+                await driver.poll()
+            except Exception:
+                log.exception("asking printer %s for its status failed", driver.name)
+            await asyncio.sleep(self.poll_interval_s)
+
+    # ------------------------------------------------------------------ status
+
+    def on_change(self, listener: DeviceListener) -> None:
+        """Call `listener` with a printer's view whenever its state changes."""
+        zone = self.config.zone
+        for driver in self.drivers.values():
+            driver.listen(lambda d, _old, _new: listener(device_view(d, zone)))
+
+    async def refresh(self) -> None:
+        """Ask every idle printer now (an admin's "check again")."""
+        await asyncio.gather(*(d.poll(fresh=True) for d in self.drivers.values()))
+
+    def device_views(self) -> list[dict[str, Any]]:
+        return [device_view(d, self.config.zone) for d in self.drivers.values()]
+
+    # ------------------------------------------------------------------ printing
+
+    def handles(self, kiosk: str) -> bool:
+        return kiosk in self.kiosks
+
+    async def print_ticket(
+        self, kiosk: str, ticket: Ticket, status_url: str, actor: Actor
+    ) -> PrintResult:
+        """Print a committed ticket on the kiosk's printers; commit and return the outcome."""
+        names = self.kiosks.get(kiosk)
+        if not names:
+            return NO_PRINTER
+        facts = ticket_facts(self.config, self.engine, ticket, status_url)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.deadline_s
+        jobs: dict[tuple[int, str], asyncio.Future[bytes]] = {}
+        tried: list[str] = []
+        reasons: list[str] = []
+        printed: str | None = None
+        try:
+            for name in names:
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    reasons.append(f"{name}: not tried, no time left")
+                    continue
+                driver = self.drivers[name]
+                key = (driver.paper_mm, driver.profile)
+                if key not in jobs:
+                    jobs[key] = self.jobs.submit(facts, *key)
+                try:
+                    await driver.print_job(
+                        asyncio.shield(jobs[key]), min(driver.timeout_s, remaining)
+                    )
+                except PrintFailed as exc:
+                    tried.append(name)
+                    reasons.append(f"{name}: {exc.reason}")
+                    continue
+                except Exception as exc:  # a bug (rendering?) must not lose the ticket
+                    log.exception("printing ticket %s on %s failed", ticket.number, name)
+                    tried.append(name)
+                    reasons.append(f"{name}: {type(exc).__name__}: {exc}")
+                    continue
+                printed = name
+                break
+        finally:
+            for job in jobs.values():  # a render nobody waited for must not warn later
+                job.add_done_callback(_retrieve)
+        at = self.dispatcher.now()
+        reason = "; ".join(reasons)
+        if printed is not None:
+            await self.dispatcher.record(
+                [
+                    TicketPrinted(
+                        at=at,
+                        actor=actor,
+                        ticket=ticket.id,
+                        printer=printed,
+                        fallback_from=tried,
+                        reason=reason,
+                    )
+                ]
+            )
+            return PrintResult("printed", printed, None, facts)
+        log.warning("ticket %s was not printed: %s", ticket.number, reason)
+        await self.dispatcher.record(
+            [
+                TicketPrintFailed(
+                    at=at, actor=actor, ticket=ticket.id, printers_tried=tried, reason=reason
+                )
+            ]
+        )
+        return PrintResult("failed", None, reason, facts)
+
+
+def _retrieve(job: asyncio.Future[bytes]) -> None:
+    if not job.cancelled() and job.exception() is not None:
+        log.error("rendering a ticket failed", exc_info=job.exception())
