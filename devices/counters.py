@@ -1,0 +1,151 @@
+"""What serial devices share about counters: the keys staff press, and what a counter shows.
+
+A key press (wired keypad or radio button) becomes one engine command at one counter.
+A counter's device display (keypad, LED sign) shows its current number, how many wait
+for it and whether it is open; `CounterWatch` follows the dispatcher and says, after each
+commit, which of those changed, so devices stay in step whoever acted (a keypad, the
+web console, the day closing).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Literal, get_args
+
+from queue_server.dispatcher import Delivery, Dispatcher
+from queue_server.engine import Actor, CommandRejected, Engine, Event
+from queue_server.engine import commands as c
+from queue_server.engine import events as ev
+from queue_server.engine.state import LineKey
+from queue_server.store import StoreError
+
+Key = Literal["next", "recall", "start", "done", "no_show", "transfer", "pause", "resume"]
+KEYS: tuple[str, ...] = get_args(Key)
+
+_SIMPLE: dict[str, type[c.CallNext | c.Recall | c.StartService | c.Finish | c.MarkNoShow]] = {
+    "next": c.CallNext,
+    "recall": c.Recall,
+    "start": c.StartService,
+    "done": c.Finish,
+    "no_show": c.MarkNoShow,
+}
+
+
+def command_for(key: str, counter: int, service: str | None = None) -> c.Command:
+    """The engine command a key means at a counter."""
+    if key in _SIMPLE:
+        return _SIMPLE[key](counter=counter)
+    if key == "pause":
+        return c.PauseCounter(counter=counter)
+    if key == "resume":
+        return c.ResumeCounter(counter=counter)
+    if key == "transfer":
+        return c.Transfer(counter=counter, to_service=service)
+    raise ValueError(f"unknown key {key!r} (known: {', '.join(KEYS)})")
+
+
+async def press(
+    dispatcher: Dispatcher, key: str, counter: int, actor: Actor, service: str | None = None
+) -> str | None:
+    """Run a key press; None when done, else the refusal's stable code."""
+    try:
+        await dispatcher.execute(command_for(key, counter, service), actor)
+    except CommandRejected as exc:
+        return exc.code
+    except StoreError:
+        return "store_unavailable"
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Shown:
+    """What a device at a counter shows."""
+
+    number: str
+    """The current ticket's number; empty when the counter has none."""
+    waiting: int
+    status: Literal["open", "paused", "closed"]
+
+
+class CounterWatch:
+    """A dispatcher listener: which watched counters show something new after a commit.
+
+    The change is computed right after the events are applied (the engine's state
+    matches them) and handed to `on_change` only once they are durable.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        counters: Iterable[int],
+        on_change: Callable[[dict[int, Shown]], None],
+    ) -> None:
+        self.engine = engine
+        self.on_change = on_change
+        self.counters = sorted(set(counters))
+        self._lines: dict[LineKey, list[int]] = {}
+        for counter in self.counters:
+            state = engine.state.counters[counter]
+            lines: tuple[LineKey, ...] = (counter, *state.services)
+            for line in lines:
+                self._lines.setdefault(line, []).append(counter)
+        self._last: dict[int, Shown] = {}
+        self.active = True
+
+    def shown(self, counter: int) -> Shown:
+        engine = self.engine
+        state = engine.state.counters[counter]
+        current = engine.state.tickets.get(state.current) if state.current is not None else None
+        waiting = engine.waiting_count(counter)
+        for service in state.services:
+            waiting += engine.waiting_count(service)
+        return Shown(
+            number="" if current is None else current.number,
+            waiting=waiting,
+            status=state.status.value,
+        )
+
+    def all_shown(self) -> dict[int, Shown]:
+        shown = {counter: self.shown(counter) for counter in self.counters}
+        self._last.update(shown)
+        return shown
+
+    def __call__(self, first_seq: int, events: Sequence[Event]) -> Delivery | None:
+        if not self.active:
+            return None
+        touched = self._touched(events)
+        if not touched:
+            return None
+        changes: dict[int, Shown] = {}
+        for counter in touched:
+            shown = self.shown(counter)
+            if self._last.get(counter) != shown:
+                self._last[counter] = shown
+                changes[counter] = shown
+        if not changes:
+            return None
+        on_change = self.on_change
+        return lambda: on_change(changes)
+
+    def _touched(self, events: Sequence[Event]) -> set[int]:
+        tickets = self.engine.state.tickets
+        watched = self._lines
+        touched: set[int] = set()
+        for event in events:
+            kind = type(event)
+            if kind is ev.DayOpened or kind is ev.DayClosed:
+                return set(self.counters)
+            counter = getattr(event, "counter", None)
+            if isinstance(counter, int) and counter in watched:
+                touched.add(counter)
+            if kind is ev.TicketTransferred:
+                assert isinstance(event, ev.TicketTransferred)
+                if event.to_counter is not None and event.to_counter in watched:
+                    touched.add(event.to_counter)
+            ticket_id = getattr(event, "ticket", None)
+            if isinstance(ticket_id, int):
+                ticket = tickets.get(ticket_id)
+                if ticket is not None:
+                    touched.update(watched.get(ticket.line, ()))
+        return touched

@@ -1,0 +1,154 @@
+"""The one owner of an asyncio serial port: open it, hand every byte read to a callback,
+and open it again with backoff when it disappears (a USB adapter unplugged and back).
+
+`port` is a device path, a stable symlink such as `/dev/serial/by-id/usb-FTDI_...`
+(looked up again at every attempt, so a replugged adapter that came back as another
+`/dev/ttyUSBn` is found), or a pyserial URL such as `socket://10.0.0.7:4001` for a
+serial-over-IP converter.  pyserial-asyncio-fast does the I/O on the event loop.
+
+An unplug shows as `SerialException` from the reader (never a clean EOF); writes
+afterwards fail the same way.  Both end the connection and start the backoff.
+Protocol logic never lives here: a line's adapter feeds the bytes to its sans-I/O
+protocol object and writes what that object wants sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import time
+from collections.abc import Callable
+
+import serial
+from serial_asyncio_fast import open_serial_connection
+
+log = logging.getLogger(__name__)
+
+BACKOFF_FIRST_S = 0.05
+BACKOFF_MAX_S = 1.0
+"""At most a second between attempts: a replugged line is back well within 2 s."""
+
+
+class SerialPort:
+    def __init__(
+        self,
+        port: str,
+        baudrate: int,
+        on_data: Callable[[bytes], None],
+        *,
+        name: str = "",
+        on_open: Callable[[], None] | None = None,
+        on_close: Callable[[str], None] | None = None,
+        backoff_first_s: float = BACKOFF_FIRST_S,
+        backoff_max_s: float = BACKOFF_MAX_S,
+    ) -> None:
+        self.port = port
+        self.baudrate = baudrate
+        self.name = name or port
+        self._on_data = on_data
+        self._on_open = on_open
+        self._on_close = on_close
+        self._backoff = (backoff_first_s, backoff_max_s)
+        self._writer: asyncio.StreamWriter | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._online = asyncio.Event()
+        self.opened = 0
+        """How many times the port was opened (1 after start; +1 per reconnect)."""
+        self.failed_attempts = 0
+        self.last_error = ""
+        self.online_since: float | None = None
+
+    @property
+    def online(self) -> bool:
+        return self._writer is not None
+
+    async def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name=f"serial {self.name}")
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def wait_online(self) -> None:
+        await self._online.wait()
+
+    def write(self, data: bytes) -> bool:
+        """Queue bytes for the wire; False (and nothing sent) while the port is closed."""
+        writer = self._writer
+        if writer is None or writer.transport.is_closing():
+            return False
+        try:
+            writer.write(data)
+        except (serial.SerialException, OSError) as exc:
+            self.last_error = str(exc)
+            if not writer.transport.is_closing():
+                writer.transport.abort()
+            return False
+        return True
+
+    def resolve(self) -> str:
+        """What to open now: a URL as is, a path through its symlinks as they are now."""
+        if "://" in self.port:
+            return self.port
+        return os.path.realpath(self.port)
+
+    async def _run(self) -> None:
+        delay = self._backoff[0]
+        while True:
+            try:
+                reader, writer = await open_serial_connection(
+                    url=self.resolve(), baudrate=self.baudrate
+                )
+            except (serial.SerialException, OSError, ValueError) as exc:
+                self.failed_attempts += 1
+                if str(exc) != self.last_error:
+                    log.warning("serial line %s: cannot open %s: %s", self.name, self.port, exc)
+                self.last_error = str(exc)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self._backoff[1])
+                continue
+            delay = self._backoff[0]
+            reason = await self._serve(reader, writer)
+            log.warning("serial line %s: closed (%s); reopening", self.name, reason)
+            await asyncio.sleep(delay)
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> str:
+        self._writer = writer
+        self.opened += 1
+        self.online_since = time.monotonic()
+        self.last_error = ""
+        log.info("serial line %s: open on %s at %d baud", self.name, self.port, self.baudrate)
+        reason = "end of data"
+        try:
+            if self._on_open is not None:
+                self._on_open()
+            self._online.set()
+            while True:
+                data = await reader.read(4096)
+                if not data:
+                    break
+                try:
+                    self._on_data(data)
+                except Exception:  # a protocol bug must not take the line down
+                    log.exception("serial line %s: handling %d bytes failed", self.name, len(data))
+        except (serial.SerialException, OSError) as exc:
+            reason = str(exc) or type(exc).__name__
+        finally:
+            self._writer = None
+            self._online.clear()
+            self.online_since = None
+            self.last_error = reason
+            if not writer.transport.is_closing():
+                writer.transport.abort()
+            if self._on_close is not None:
+                try:
+                    self._on_close(reason)
+                except Exception:
+                    log.exception("serial line %s: close handler failed", self.name)
+        return reason

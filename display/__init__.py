@@ -1,0 +1,1 @@
+"""The pages and the display agent: what citizens and staff look at."""

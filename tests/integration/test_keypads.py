@@ -1,0 +1,260 @@
+"""Keypads over real pseudo-terminals: press -> engine -> hub -> the keypad and a display.
+
+The keypads are emulated behind ptys (devices/keypad/emulator.py), paced at the line's
+baud rate; the server is the real one with its websocket hub; the hall display is a
+`websockets` client.  Nothing is mocked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from websockets.asyncio.client import ClientConnection, connect
+
+from devices.keypad.emulator import PtyWire, Watcher, link_to
+from devices.keypad.protocol import Cmd, ErrorCode, KeypadDevice, Led, encode_frame
+from queue_server.accounts import Role
+from queue_server.config import Keypad, SerialLine
+from queue_server.engine import Actor
+from queue_server.engine import commands as c
+from queue_server.engine.events import TicketCalled
+from tests.support.devices import config_with_lines, serial_of, until
+from tests.support.server import Api, RunningCentre, Token, serve_centre
+
+STAFF = Actor("staff", "test")
+
+
+@dataclass
+class Bench:
+    server: RunningCentre
+    wire: PtyWire
+    keypads: dict[int, KeypadDevice]
+    watcher: Watcher
+    link: Path
+
+
+@pytest.fixture
+async def bus(tmp_path: Path) -> AsyncIterator[Bench]:
+    """Three keypads on an RS-485 bus at 115200 baud: addresses 1, 2, 3 at counters 1-3."""
+    watcher = Watcher()
+    keypads = {a: KeypadDevice(a, polled=True) for a in (1, 2, 3)}
+    wire = PtyWire(keypads.values(), 115200, on_change=watcher.changed).start()
+    link = tmp_path / "ttyKEYPADS"
+    link_to(wire.slave_path, link)
+    line = SerialLine(
+        "desk",
+        str(link),
+        "keypad-rs485",
+        keypads=[Keypad(address=a, counter=a) for a in (1, 2, 3)],
+    )
+    config = config_with_lines(tmp_path, [line])
+    tokens = {"hall": Token(Role.DISPLAY), "admin": Token(Role.ADMIN)}
+    try:
+        async with serve_centre(tmp_path, config=config, tokens=tokens) as server:
+            await asyncio.wait_for(serial_of(server.centre).keypads.lines[0].port.wait_online(), 2)  # type: ignore[union-attr]
+            yield Bench(server, wire, keypads, watcher, link)
+    finally:
+        wire.stop()
+
+
+async def hall(server: RunningCentre) -> ClientConnection:
+    ws = await connect(server.ws_url)
+    await ws.send(
+        json.dumps(
+            {"type": "hello", "protocol": 1, "role": "display", "token": server.tokens["hall"]}
+        )
+    )
+    while json.loads(await asyncio.wait_for(ws.recv(), 5))["type"] != "snapshot":
+        pass
+    return ws
+
+
+async def next_call(ws: ClientConnection, timeout: float = 2.0) -> dict[str, Any]:
+    async with asyncio.timeout(timeout):
+        while True:
+            message: dict[str, Any] = json.loads(await ws.recv())
+            if message["type"] == "call":
+                return message
+
+
+async def issue(server: RunningCentre, service: str = "HT") -> None:
+    await server.centre.dispatcher.execute(
+        c.IssueTicket(service=service, tracking_code=secrets.token_urlsafe(9)),
+        Actor("kiosk", "test"),
+    )
+
+
+def calls_by_keypads(server: RunningCentre) -> list[TicketCalled]:
+    return [
+        e
+        for _, e in server.centre.log.read()
+        if isinstance(e, TicketCalled) and e.actor.kind == "keypad"
+    ]
+
+
+async def test_next_calls_and_the_keypad_and_the_hall_show_the_number(bus: Bench) -> None:
+    server, keypad = bus.server, bus.keypads[1]
+    await bus.watcher.wait(lambda: not keypad.hello_pending, 2)
+    await server.centre.dispatcher.execute(c.OpenCounter(counter=1), STAFF)
+    await issue(server)
+    await issue(server)
+    ws = await hall(server)
+    try:
+        bus.wire.press(1, Cmd.NEXT)
+        call = await next_call(ws)
+        assert (call["counter"], call["number"]) == (1, "A001")
+        await bus.watcher.wait(lambda: len(keypad.answers) == 1, 2)
+        answer = keypad.answers[0]
+        assert answer.error is None and answer.display is not None
+        assert (answer.display.text, answer.display.waiting, answer.display.led) == (
+            "A001",
+            1,
+            Led.ON,
+        )
+    finally:
+        await ws.close()
+    (event,) = calls_by_keypads(server)
+    assert event.actor == Actor("keypad", "desk:1")
+
+
+async def test_refusals_come_back_as_error_codes(bus: Bench) -> None:
+    keypad = bus.keypads[2]
+    await bus.watcher.wait(lambda: not keypad.hello_pending, 2)
+    bus.wire.press(2, Cmd.NEXT)  # counter 2 is closed
+    await bus.watcher.wait(lambda: len(keypad.answers) == 1, 2)
+    assert keypad.answers[0].error == ErrorCode.COUNTER_CLOSED
+    await bus.server.centre.dispatcher.execute(c.OpenCounter(counter=2), STAFF)
+    bus.wire.press(2, Cmd.NEXT)  # nobody waits
+    bus.wire.press(2, Cmd.RECALL)  # nobody at the counter
+    await bus.watcher.wait(lambda: len(keypad.answers) == 3, 2)
+    assert [a.error for a in keypad.answers[1:]] == [
+        ErrorCode.NOBODY_WAITING,
+        ErrorCode.NO_CURRENT_TICKET,
+    ]
+    assert keypad.display.led == Led.ON  # the open counter lit the LED
+
+
+async def test_a_call_from_the_web_console_reaches_the_keypad(bus: Bench) -> None:
+    server, keypad = bus.server, bus.keypads[3]
+    await server.centre.dispatcher.execute(c.OpenCounter(counter=3), STAFF)
+    await issue(server, "CT")
+    await bus.watcher.wait(lambda: keypad.display.waiting >= 1, 2)
+    async with Api(server.base, server.tokens["admin"]) as api:
+        status, body = await api.post("/api/v1/counters/3/next")
+    assert status == 200, body
+    await bus.watcher.wait(lambda: keypad.display.text == body["ticket"]["number"], 2)
+    assert keypad.display.waiting == 0
+
+
+async def test_a_retransmitted_press_never_calls_twice(tmp_path: Path) -> None:
+    """A point-to-point keypad repeats its press (the answer was lost): one call only."""
+    watcher = Watcher()
+    wire = PtyWire([], 115200, on_change=watcher.changed).start()
+    wire.record = True
+    line = SerialLine("usb1", wire.slave_path, "keypad-p2p", keypads=[Keypad(address=7, counter=5)])
+    try:
+        async with serve_centre(tmp_path, config=config_with_lines(tmp_path, [line])) as server:
+            await asyncio.wait_for(serial_of(server.centre).keypads.lines[0].port.wait_online(), 2)  # type: ignore[union-attr]
+            await server.centre.dispatcher.execute(c.OpenCounter(counter=5), STAFF)
+            for _ in range(3):
+                await issue(server, "DD")
+            press = encode_frame(7, 1, Cmd.NEXT)
+            for _ in range(3):
+                wire.inject(press)
+            keypads = serial_of(server.centre).keypads
+            assert keypads is not None
+            state = keypads.lines[0].link.keypads[7]
+            await until(lambda: state.duplicates == 2)
+            assert len(calls_by_keypads(server)) == 1
+            assert server.centre.engine.counter(5).current is not None
+            wire.inject(encode_frame(7, 2, Cmd.NEXT))  # a new press calls again
+            await until(lambda: len(calls_by_keypads(server)) == 2)
+    finally:
+        wire.stop()
+
+
+async def test_corrupt_frames_are_dropped_counted_and_the_line_goes_on(bus: Bench) -> None:
+    server, keypad = bus.server, bus.keypads[1]
+    await server.centre.dispatcher.execute(c.OpenCounter(counter=1), STAFF)
+    await issue(server)
+    keypads = serial_of(server.centre).keypads
+    assert keypads is not None
+    link = keypads.lines[0].link
+    bus.wire.garbage = bytes.fromhex("A5 01 09 01 00 FF FF 00 A5 A5 13")  # before each reply
+    await until(lambda: link.decoder.corrupt >= 5)
+    bus.wire.garbage = b""
+    bus.wire.press(1, Cmd.NEXT)
+    await bus.watcher.wait(lambda: len(keypad.answers) == 1, 2)
+    assert keypad.answers[0].display is not None
+    assert keypad.answers[0].display.text == "A001"
+    async with Api(server.base, server.tokens["admin"]) as api:
+        status, text = await api.get("/metrics")
+    assert status == 200
+    assert 'queue_serial_line_online{line="desk",protocol="keypad-rs485"} 1.0' in text
+    assert 'queue_serial_corrupt_frames_total{line="desk"}' in text
+
+
+async def test_unplug_and_replug_loses_no_acknowledged_press(tmp_path: Path) -> None:
+    """The USB adapter is pulled while presses are in flight and put back (a new pty
+    behind the same stable link): the line is back within 2 s, every press the keypad
+    saw acknowledged is in the log, and none was called twice."""
+    watcher = Watcher()
+    keypad = KeypadDevice(4, polled=False, retry_s=0.1)
+    wire = PtyWire([keypad], 115200, on_change=watcher.changed).start()
+    link = tmp_path / "ttyUSB-keypad"
+    link_to(wire.slave_path, link)
+    line = SerialLine("usb4", str(link), "keypad-p2p", keypads=[Keypad(address=4, counter=4)])
+    try:
+        async with serve_centre(tmp_path, config=config_with_lines(tmp_path, [line])) as server:
+            keypads = serial_of(server.centre).keypads
+            assert keypads is not None
+            port = keypads.lines[0].port
+            await asyncio.wait_for(port.wait_online(), 2)
+            await server.centre.dispatcher.execute(c.OpenCounter(counter=4), STAFF)
+            for _ in range(12):
+                await issue(server, "DD")
+            # The host takes a press, but its answer never arrives before the unplug.
+            await watcher.wait(lambda: not keypad.hello_pending, 2)
+            wire.deaf = True
+            wire.press(4, Cmd.NEXT)
+            await until(lambda: len(calls_by_keypads(server)) == 1)
+            wire.unplug()
+            await until(lambda: not port.online)
+            wire = PtyWire([keypad], 115200, on_change=watcher.changed)
+            link_to(wire.slave_path, link)
+            wire.start()
+            await watcher.wait(lambda: not keypad.busy, 2)  # the retransmission is answered
+            assert len(calls_by_keypads(server)) == 1
+            for round_ in range(3):
+                for _ in range(2):
+                    wire.press(4, Cmd.NEXT)
+                expected = 2 * round_ + 2
+
+                def answers_reach(n: int = expected) -> bool:
+                    return len(keypad.answers) >= n
+
+                await watcher.wait(answers_reach, 2)
+                wire.unplug()  # presses may be in flight, or executed but not yet answered
+                await until(lambda: not port.online)
+                wire = PtyWire([keypad], 115200, on_change=watcher.changed)
+                link_to(wire.slave_path, link)
+                replugged = asyncio.get_running_loop().time()
+                wire.start()
+                await asyncio.wait_for(port.wait_online(), 2)
+                assert asyncio.get_running_loop().time() - replugged < 2
+            await watcher.wait(lambda: not keypad.busy, 2)
+            calls = calls_by_keypads(server)
+            numbers = [server.centre.engine.ticket(e.ticket).number for e in calls]
+    finally:
+        wire.stop()
+    answered = [a for a in keypad.answers if a.error is None]
+    assert len(keypad.answers) == 7 and len(answered) == 7
+    assert len(numbers) == len(set(numbers)) == 7, numbers
+    assert {a.display.text for a in answered if a.display} <= set(numbers)
