@@ -1,0 +1,49 @@
+// The counter display above a desk: the counter's number and its current ticket, huge.
+
+import { Api, pageToken, $ } from "./common.js";
+import { Live } from "./live.js";
+import { loadCatalogs, languageButtons, onLanguageChange, t, localized } from "./i18n.js";
+
+const counterId = Number(location.pathname.split("/").filter(Boolean).pop());
+const api = new Api({ token: pageToken("counter") });
+const state = { centre: null, counter: null, flashTimer: null };
+
+await loadCatalogs("counter");
+languageButtons($("#languages"));
+state.centre = await api.get("/api/v1/centre");
+onLanguageChange(render);
+render();
+
+const live = new Live(() => ({ role: "display", token: api.token, view: "counter", counter: counterId }));
+live.on("snapshot", (m) => {
+  state.counter = m.counters.find((c) => c.id === counterId) ?? null;
+  render();
+});
+live.on("counter", (m) => {
+  if (m.counter.id !== counterId) return;
+  state.counter = m.counter;
+  render();
+});
+live.on("call", (m) => {
+  if (m.counter !== counterId) return;
+  const number = $("#number");
+  number.classList.remove("flash");
+  void number.offsetWidth;
+  number.classList.add("flash");
+  clearTimeout(state.flashTimer);
+  state.flashTimer = setTimeout(() => number.classList.remove("flash"), 8000);
+});
+if (api.token) live.start();
+else $("#state").textContent = t("counter.no_token");
+
+function render() {
+  const config = state.centre?.counters.find((c) => c.id === counterId);
+  $("#counter-id").textContent = String(counterId);
+  $("#counter-name").textContent = localized(config?.name);
+  const counter = state.counter;
+  $("#number").textContent = counter?.current?.number ?? "—";
+  const status = counter?.status;
+  document.body.dataset.status = status ?? "";
+  $("#state").textContent =
+    !counter ? "" : status !== "open" ? t(`counter.status.${status}`) : counter.current ? t(`ticket.status.${counter.current.status}`) : t("counter.waiting_next");
+}

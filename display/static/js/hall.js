@@ -1,0 +1,228 @@
+// The hall display: a 1920x1080 TV left running for days.  Latest calls, large, the
+// newest flashing; or one column per counter (?layout=counters).  Each call chimes and
+// is then announced in every configured language; announcements queue, never cut off.
+
+import { Api, el, option, pageToken, runClock, $ } from "./common.js";
+import { Live } from "./live.js";
+import {
+  loadCatalogs, languageButtons, onLanguageChange, t, localized, formatTime, formatDate,
+} from "./i18n.js";
+
+const MAX_CALLS = 8;
+const FLASH_MS = 12000;
+const CHIME = "/static/sounds/chime.wav";
+
+/** Plays announcements one after another: chime, then each language; none is cut short. */
+class AnnouncementQueue {
+  constructor() {
+    this.queue = [];
+    this.playing = false;
+    this.blocked = false;
+    this.audio = new Audio();
+    this.audio.preload = "auto";
+  }
+
+  push(call) {
+    // Fetch every language's phrase at once, so it is ready when its turn comes.
+    const phrases = voiceReady.then(() =>
+      (state.voice?.available ? state.voice.languages : []).map((lang) => this.fetchPhrase(lang, call)),
+    );
+    this.queue.push({ call, phrases });
+    if (!this.playing) this.drain();
+  }
+
+  async drain() {
+    this.playing = true;
+    while (this.queue.length) {
+      const { call, phrases } = this.queue.shift();
+      document.body.dataset.announcing = call.number;
+      await this.play(CHIME);
+      for (const phrase of await phrases) {
+        const url = await phrase;
+        if (url) {
+          await this.play(url);
+          URL.revokeObjectURL(url);
+        }
+      }
+      document.body.dataset.announced = String(call.seq);
+      delete document.body.dataset.announcing;
+    }
+    this.playing = false;
+  }
+
+  async fetchPhrase(lang, call) {
+    try {
+      const blob = await api.get(`/api/v1/announcements/${lang}/${encodeURIComponent(`${call.number}-${call.counter}`)}`);
+      return URL.createObjectURL(blob);
+    } catch (error) {
+      if (error.status === 503) {
+        state.voice = { ...state.voice, available: false, reason: error.message };
+        renderVoiceNote();
+      }
+      return null;
+    }
+  }
+
+  play(src) {
+    return new Promise((resolve) => {
+      const audio = this.audio;
+      const done = () => {
+        audio.onended = audio.onerror = null;
+        clearTimeout(guard);
+        resolve();
+      };
+      // A file that never ends (a broken decoder) must not stop the queue forever.
+      const guard = setTimeout(done, 30000);
+      audio.onended = done;
+      audio.onerror = done;
+      audio.src = src;
+      audio.play().then(
+        () => {
+          if (this.blocked) {
+            this.blocked = false;
+            renderVoiceNote();
+          }
+        },
+        (error) => {
+          if (error.name === "NotAllowedError") {
+            this.blocked = true;
+            renderVoiceNote();
+          }
+          done();
+        },
+      );
+    });
+  }
+}
+
+const api = new Api({ token: pageToken("hall") });
+const layout = option("layout") === "counters" ? "counters" : "list";
+const shown = (option("counters") || "").split(",").map(Number).filter(Boolean);
+const state = { centre: null, calls: [], counters: new Map(), voice: null, flashTimer: null };
+
+await loadCatalogs("hall");
+languageButtons($("#languages"));
+state.centre = await api.get("/api/v1/centre");
+document.body.dataset.layout = layout;
+renderStatic();
+runClock($("#clock"), $("#date"), { time: formatTime, date: formatDate });
+onLanguageChange(() => {
+  renderStatic();
+  renderCalls();
+  renderColumns();
+  renderVoiceNote();
+});
+
+const announcer = new AnnouncementQueue();
+const voiceReady = loadVoice();
+
+const live = new Live(() => {
+  const hello = { role: "display", token: api.token, view: "hall" };
+  if (shown.length) hello.counters = shown;
+  return hello;
+});
+live.on("snapshot", (m) => {
+  for (const counter of m.counters) state.counters.set(counter.id, counter);
+  if (!m.resumed || state.calls.length === 0) {
+    // A fresh start (or too much missed): show the recent calls without announcing them.
+    const known = new Set(state.calls.map((c) => c.seq));
+    for (const call of m.calls) if (!known.has(call.seq)) state.calls.push(call);
+    state.calls.sort((a, b) => b.seq - a.seq);
+    state.calls = state.calls.slice(0, MAX_CALLS);
+    live.lastCallSeq = Math.max(live.lastCallSeq, ...m.calls.map((c) => c.seq), 0);
+  }
+  renderCalls();
+  renderColumns();
+});
+live.on("counter", (m) => {
+  state.counters.set(m.counter.id, m.counter);
+  renderColumns();
+});
+live.on("call", (call) => {
+  state.calls = [call, ...state.calls.filter((c) => c.seq !== call.seq)].slice(0, MAX_CALLS);
+  renderCalls(true);
+  renderColumns(call);
+  announcer.push(call);
+});
+if (api.token) live.start();
+else {
+  const note = $("#voice-note");
+  note.hidden = false;
+  note.textContent = t("hall.no_token");
+}
+
+function renderStatic() {
+  $("#centre-name").textContent = localized(state.centre?.name);
+  const notice = localized(state.centre?.notice);
+  const ticker = $("#notice");
+  ticker.textContent = notice;
+  ticker.parentElement.hidden = !notice;
+  // Scroll at a steady speed whatever the length: about 120 px per second.
+  const seconds = Math.max(20, Math.round((notice.length * 28 + 1920) / 120));
+  ticker.style.animationDuration = `${seconds}s`;
+}
+
+function renderCalls(flash = false) {
+  const [latest] = state.calls;
+  $("#latest-number").textContent = latest ? latest.number : "—";
+  $("#latest-counter").textContent = latest ? t("hall.counter_n", { counter: latest.counter }) : "";
+  $("#latest").dataset.seq = latest ? String(latest.seq) : "";
+  if (flash) {
+    const box = $("#latest");
+    box.classList.remove("flash");
+    void box.offsetWidth; // restart the animation
+    box.classList.add("flash");
+    clearTimeout(state.flashTimer);
+    state.flashTimer = setTimeout(() => box.classList.remove("flash"), FLASH_MS);
+  }
+  $("#calls").replaceChildren(
+    ...state.calls.slice(1).map((call) =>
+      el(
+        "li",
+        { class: "call", dataset: { seq: String(call.seq), number: call.number } },
+        el("span", { class: "call-number" }, call.number),
+        el("span", { class: "call-counter" }, t("hall.counter_n", { counter: call.counter })),
+      ),
+    ),
+  );
+}
+
+function renderColumns(newCall = null) {
+  const box = $("#columns");
+  box.hidden = layout !== "counters";
+  $(".calls-section").hidden = layout === "counters";
+  if (layout !== "counters") return;
+  const counters = [...state.counters.values()].sort((a, b) => a.id - b.id);
+  box.style.setProperty("--columns", String(Math.min(Math.max(counters.length, 1), 10)));
+  box.replaceChildren(
+    ...counters.map((counter) =>
+      el(
+        "div",
+        {
+          class: `column ${counter.status}${newCall?.counter === counter.id ? " flash" : ""}`,
+          dataset: { counter: String(counter.id) },
+        },
+        el("span", { class: "column-counter" }, t("hall.counter_n", { counter: counter.id })),
+        el("span", { class: "column-number" }, counter.current?.number ?? "—"),
+        el("span", { class: "column-state" }, counter.status === "open" ? "" : t(`counter.status.${counter.status}`)),
+      ),
+    ),
+  );
+}
+
+async function loadVoice() {
+  try {
+    state.voice = await api.get("/api/v1/voice");
+  } catch (error) {
+    state.voice = { available: false, reason: error.message, languages: [] };
+  }
+  renderVoiceNote();
+}
+
+function renderVoiceNote() {
+  const note = $("#voice-note");
+  if (!api.token) return;
+  const silent = state.voice && !state.voice.available;
+  note.hidden = !silent && !announcer.blocked;
+  note.textContent = announcer.blocked ? t("hall.sound_blocked") : silent ? t("hall.voice_off") : "";
+}

@@ -1,0 +1,11 @@
+// The list of pages.
+
+import { Api, $ } from "./common.js";
+import { loadCatalogs, languageButtons, onLanguageChange, localized } from "./i18n.js";
+
+await loadCatalogs("index");
+languageButtons($("#languages"));
+const centre = await new Api().get("/api/v1/centre");
+const render = () => ($("#centre-name").textContent = localized(centre.name));
+onLanguageChange(render);
+render();

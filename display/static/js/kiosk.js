@@ -1,0 +1,196 @@
+// The kiosk at the door: pick a service (search ignores diacritics), an optional
+// priority, take a ticket; the ticket prints, and the screen shows it, then resets.
+
+import { Api, el, pageToken, $ } from "./common.js";
+import { Live } from "./live.js";
+import {
+  loadCatalogs, languageButtons, onLanguageChange, t, localized, fold, formatWait, formatTime,
+  errorText, language,
+} from "./i18n.js";
+
+const SHOW_TICKET_S = 12;
+const SHOW_UNPRINTED_S = 40;
+
+const state = { centre: null, services: new Map(), priority: null, query: "", countdown: null };
+const api = new Api({ token: pageToken("kiosk") });
+
+await loadCatalogs("kiosk");
+languageButtons($("#languages"));
+state.centre = await api.get("/api/v1/centre");
+renderCentre();
+onLanguageChange(() => {
+  renderCentre();
+  renderPriorities();
+  renderServices();
+});
+renderPriorities();
+
+const live = new Live(() => ({ role: "kiosk", token: api.token, view: "kiosk" }));
+live.on("snapshot", (m) => {
+  state.services = new Map(m.services.map((s) => [s.code, s]));
+  renderServices();
+});
+live.on("service", (m) => {
+  state.services.set(m.service.code, m.service);
+  renderServices();
+});
+if (api.token) live.start();
+else showError(t("kiosk.no_token"));
+// Without the live feed (no token yet) the tiles still show, from the public list.
+api.get("/api/v1/services").then((body) => {
+  if (state.services.size === 0) {
+    state.services = new Map(body.services.map((s) => [s.code, s]));
+    renderServices();
+  }
+});
+
+$("#search").addEventListener("input", (event) => {
+  state.query = fold(event.target.value);
+  renderServices();
+});
+$("#ticket-done").addEventListener("click", reset);
+
+function renderCentre() {
+  $("#centre-name").textContent = localized(state.centre?.name);
+}
+
+function renderPriorities() {
+  const box = $("#priorities");
+  const choices = [{ code: null, label: t("kiosk.priority_none") }].concat(
+    (state.centre?.priority_classes ?? []).map((p) => ({ code: p.code, label: localized(p.name) })),
+  );
+  box.replaceChildren(
+    ...choices.map((choice) =>
+      el(
+        "button",
+        {
+          type: "button",
+          class: "priority-choice",
+          "aria-pressed": String(choice.code === state.priority),
+          dataset: { priority: choice.code ?? "" },
+          onclick: () => {
+            state.priority = choice.code;
+            renderPriorities();
+          },
+        },
+        choice.label,
+      ),
+    ),
+  );
+}
+
+function matches(service, config) {
+  if (!state.query) return true;
+  const texts = [service.code, ...Object.values(service.name ?? {}), ...Object.values(config?.description ?? {})];
+  return texts.some((text) => fold(text).includes(state.query));
+}
+
+function renderServices() {
+  const box = $("#services");
+  const configs = new Map((state.centre?.services ?? []).map((s) => [s.code, s]));
+  const tiles = [];
+  for (const service of state.services.values()) {
+    const config = configs.get(service.code);
+    if (!matches(service, config)) continue;
+    const closed = service.open_counters === 0;
+    tiles.push(
+      el(
+        "button",
+        {
+          type: "button",
+          class: "tile",
+          role: "listitem",
+          dataset: { service: service.code },
+          onclick: () => take(service.code),
+        },
+        el("span", { class: "tile-name" }, localized(service.name)),
+        el("span", { class: "tile-description" }, localized(service.description)),
+        el(
+          "span",
+          { class: "tile-facts" },
+          t("kiosk.waiting", { count: service.waiting }),
+          " · ",
+          closed ? t("kiosk.no_counter_open") : formatWait(service.estimated_wait_s),
+        ),
+      ),
+    );
+  }
+  box.replaceChildren(...tiles);
+  $("#no-match").hidden = tiles.length > 0 || state.services.size === 0;
+}
+
+function showError(text) {
+  const box = $("#kiosk-error");
+  box.textContent = text;
+  box.hidden = !text;
+}
+
+async function take(code) {
+  showError("");
+  $("#issuing").hidden = false;
+  try {
+    const body = { service: code, lang: language() };
+    if (state.priority) body.priority = state.priority;
+    const ticket = await api.post("/api/v1/tickets", body);
+    showTicket(ticket);
+  } catch (error) {
+    showError(errorText(error));
+  } finally {
+    $("#issuing").hidden = true;
+  }
+}
+
+function printed(ticket) {
+  // The ticket API says how printing went; no printer, or none that could print,
+  // means the citizen photographs the screen instead.
+  const result = ticket.print;
+  if (!result) return false;
+  if (typeof result === "boolean") return result;
+  return result.printed === true || result.ok === true || result.status === "printed";
+}
+
+function showTicket(ticket) {
+  const service = state.services.get(ticket.service);
+  const priority = state.centre?.priority_classes.find((p) => p.code === ticket.priority);
+  $("#ticket-centre").textContent = localized(state.centre?.name);
+  $("#ticket-number").textContent = ticket.number;
+  $("#ticket-service").textContent = localized(service?.name) || ticket.service;
+  $("#ticket-priority").hidden = !priority;
+  $("#ticket-priority").textContent = priority ? localized(priority.name) : "";
+  $("#ticket-ahead").textContent = String(ticket.position ?? 0);
+  $("#ticket-wait").textContent = formatWait(ticket.estimated_wait_s);
+  $("#ticket-time").textContent = ticket.issued_at ? formatTime(new Date(ticket.issued_at)) : "";
+  $("#ticket-footer").textContent = localized(state.centre?.ticket_footer);
+  $("#ticket-qr").src = `/s/${encodeURIComponent(ticket.tracking_code)}/qr.svg`;
+  const ok = printed(ticket);
+  $("#print-ok").hidden = !ok;
+  $("#print-failed").hidden = ok;
+  const view = $("#ticket");
+  view.dataset.printed = String(ok);
+  view.hidden = false;
+  $("#start").hidden = true;
+  countdown(ok ? SHOW_TICKET_S : SHOW_UNPRINTED_S);
+}
+
+function countdown(seconds) {
+  clearInterval(state.countdown);
+  let left = seconds;
+  const show = () => ($("#ticket-countdown").textContent = `(${left})`);
+  show();
+  state.countdown = setInterval(() => {
+    left -= 1;
+    if (left <= 0) reset();
+    else show();
+  }, 1000);
+}
+
+function reset() {
+  clearInterval(state.countdown);
+  $("#ticket").hidden = true;
+  $("#start").hidden = false;
+  state.priority = null;
+  state.query = "";
+  $("#search").value = "";
+  renderPriorities();
+  renderServices();
+}

@@ -1,0 +1,188 @@
+// The one client of /ws for every page: hello (with the last seq seen, so a reconnect
+// resumes), client heartbeats, reconnect with backoff, and a visible "reconnecting" state.
+//
+//   const live = new Live(() => ({ role: "display", token, view: "hall" }));
+//   live.on("call", (message) => ...);  live.on("snapshot", ...);  live.start();
+//
+// Messages whose seq is not newer than what the page holds are dropped here: calls
+// by their own seq, state messages against the latest snapshot.
+
+import { t, onLanguageChange } from "./i18n.js";
+
+const PING_EVERY_MS = 15000;
+const PONG_WITHIN_MS = 10000;
+const BACKOFF_MS = [250, 500, 1000, 2000, 3000, 5000];
+const REFUSED = new Set([4400, 4401, 4403, 4404]);
+
+export class Live {
+  constructor(hello, { banner = true } = {}) {
+    this.hello = hello;
+    this.handlers = new Map();
+    this.lastSeq = null;
+    this.lastCallSeq = 0;
+    this.snapshotSeq = 0;
+    this.attempt = 0;
+    this.state = "connecting";
+    this.socket = null;
+    this.timers = [];
+    this.stopped = false;
+    this.banner = banner ? ensureBanner() : null;
+    onLanguageChange(() => this.showState());
+  }
+
+  on(type, handler) {
+    if (!this.handlers.has(type)) this.handlers.set(type, []);
+    this.handlers.get(type).push(handler);
+    return this;
+  }
+
+  emit(type, payload) {
+    for (const handler of this.handlers.get(type) ?? []) {
+      try {
+        handler(payload);
+      } catch (error) {
+        console.error(`handler for ${type} failed`, error);
+      }
+    }
+  }
+
+  start() {
+    this.stopped = false;
+    this.connect();
+    return this;
+  }
+
+  stop() {
+    this.stopped = true;
+    this.clearTimers();
+    this.socket?.close(1000);
+  }
+
+  connect() {
+    this.clearTimers();
+    const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+    const socket = new WebSocket(`${scheme}//${location.host}/ws`);
+    this.socket = socket;
+    this.setState(this.lastSeq === null && this.attempt === 0 ? "connecting" : "reconnecting");
+    socket.addEventListener("open", () => {
+      const hello = { type: "hello", protocol: 1, ...this.hello() };
+      if (this.lastSeq !== null) hello.last_seq = this.lastSeq;
+      socket.send(JSON.stringify(hello));
+    });
+    socket.addEventListener("message", (event) => this.receive(event.data));
+    socket.addEventListener("close", (event) => this.closed(socket, event));
+    socket.addEventListener("error", () => {});
+  }
+
+  receive(data) {
+    let message;
+    try {
+      message = JSON.parse(data);
+    } catch {
+      return;
+    }
+    this.alive();
+    const { type, seq } = message;
+    if (type === "welcome") {
+      this.attempt = 0;
+      this.emit("welcome", message);
+      return;
+    }
+    if (type === "pong") return;
+    if (type === "snapshot") {
+      this.snapshotSeq = seq;
+      this.lastSeq = Math.max(this.lastSeq ?? 0, seq);
+      this.setState("live");
+      this.emit("snapshot", message);
+      return;
+    }
+    if (type === "call") {
+      if (seq <= this.lastCallSeq) return;
+      this.lastCallSeq = seq;
+      this.lastSeq = Math.max(this.lastSeq ?? 0, seq);
+      this.emit("call", message);
+      return;
+    }
+    if (typeof seq === "number" && type !== "device") {
+      // Device reports are not events: they carry the current seq, and always count.
+      if (seq <= this.snapshotSeq) return;
+      this.lastSeq = Math.max(this.lastSeq ?? 0, seq);
+    }
+    this.emit(type, message);
+  }
+
+  alive() {
+    clearTimeout(this.pongTimer);
+    clearTimeout(this.pingTimer);
+    this.pingTimer = setTimeout(() => this.ping(), PING_EVERY_MS);
+  }
+
+  ping() {
+    if (this.socket?.readyState !== WebSocket.OPEN) return;
+    this.socket.send(JSON.stringify({ type: "ping" }));
+    this.pongTimer = setTimeout(() => this.socket?.close(4000, "no pong"), PONG_WITHIN_MS);
+  }
+
+  closed(socket, event) {
+    if (socket !== this.socket) return;
+    this.clearTimers();
+    if (this.stopped) return;
+    if (event.code === 4404) {
+      this.setState("refused", event.reason);
+      this.emit("refused", { code: event.code, reason: event.reason });
+      return;
+    }
+    if (REFUSED.has(event.code)) {
+      // A revoked token or a wrong role: say so, and try again slowly (it may be fixed).
+      this.setState("refused", event.reason);
+      this.emit("refused", { code: event.code, reason: event.reason });
+      this.retryTimer = setTimeout(() => this.connect(), 30000);
+      return;
+    }
+    this.setState("reconnecting");
+    const base = BACKOFF_MS[Math.min(this.attempt, BACKOFF_MS.length - 1)];
+    this.attempt += 1;
+    const delay = base * (0.75 + Math.random() * 0.5);
+    this.retryTimer = setTimeout(() => this.connect(), delay);
+  }
+
+  clearTimers() {
+    clearTimeout(this.pingTimer);
+    clearTimeout(this.pongTimer);
+    clearTimeout(this.retryTimer);
+  }
+
+  setState(state, reason = "") {
+    this.state = state;
+    this.reason = reason;
+    document.documentElement.dataset.live = state;
+    this.showState();
+    this.emit("state", { state, reason });
+  }
+
+  showState() {
+    if (!this.banner) return;
+    const text =
+      this.state === "live"
+        ? ""
+        : this.state === "refused"
+          ? t("live.refused", { reason: this.reason || "" })
+          : t(this.state === "connecting" ? "live.connecting" : "live.reconnecting");
+    this.banner.textContent = text;
+    this.banner.hidden = this.state === "live";
+  }
+}
+
+function ensureBanner() {
+  let banner = document.getElementById("live-banner");
+  if (!banner) {
+    banner = document.createElement("div");
+    banner.id = "live-banner";
+    banner.className = "live-banner";
+    banner.setAttribute("role", "status");
+    banner.setAttribute("aria-live", "polite");
+    document.body.append(banner);
+  }
+  banner.hidden = true;
+  return banner;
+}

@@ -1,0 +1,69 @@
+// The citizen's status page, opened from the ticket's QR code: number, position, wait,
+// live; when called, a clear "go to counter 5" with a chime and a vibration.
+
+import { Api, $ } from "./common.js";
+import { Live } from "./live.js";
+import { loadCatalogs, languageButtons, onLanguageChange, t, localized, formatWait } from "./i18n.js";
+
+const code = decodeURIComponent(location.pathname.split("/").filter(Boolean).pop());
+const api = new Api();
+const state = { centre: null, ticket: null, alerted: null };
+const chime = new Audio("/static/sounds/chime.wav");
+
+await loadCatalogs("status");
+languageButtons($("#languages"));
+state.centre = await api.get("/api/v1/centre");
+onLanguageChange(render);
+render();
+
+$("#sound").addEventListener("click", () => {
+  // Phones play sound only after a tap: this tap unlocks the chime for the call.
+  chime.muted = true;
+  chime.play().then(() => {
+    chime.pause();
+    chime.currentTime = 0;
+    chime.muted = false;
+    $("#sound").hidden = true;
+  }, () => {});
+});
+
+const live = new Live(() => ({ role: "citizen", tracking_code: code }));
+live.on("snapshot", (m) => update(m.ticket));
+live.on("ticket", (m) => update(m.ticket));
+live.on("refused", () => update({ status: "unknown" }));
+live.start();
+
+function update(ticket) {
+  const before = state.ticket;
+  state.ticket = ticket;
+  render();
+  const key = ticket && ticket.status === "called" ? `${ticket.counter}:${ticket.recalls}` : null;
+  if (key && key !== state.alerted) {
+    state.alerted = key;
+    if (before) alertCitizen();
+  }
+}
+
+function alertCitizen() {
+  chime.currentTime = 0;
+  chime.play().catch(() => {});
+  if (navigator.vibrate) navigator.vibrate([400, 150, 400, 150, 400]);
+}
+
+function render() {
+  $("#centre-name").textContent = localized(state.centre?.name);
+  const ticket = state.ticket;
+  const status = ticket?.status ?? "loading";
+  $("#main").dataset.status = status;
+  document.body.dataset.status = status;
+  $("#number").textContent = ticket?.number ?? "";
+  const service = state.centre?.services.find((s) => s.code === ticket?.service);
+  $("#service").textContent = service ? localized(service.name) : "";
+  const called = status === "called" || status === "serving";
+  $("#called").hidden = !called;
+  $("#called-counter").textContent = called ? t("status.go_to_counter", { counter: ticket.counter }) : "";
+  $("#facts").hidden = status !== "waiting";
+  $("#position").textContent = ticket?.position ?? "";
+  $("#wait").textContent = status === "waiting" ? formatWait(ticket.estimated_wait_s) : "";
+  $("#status-text").textContent = status === "loading" ? t("status.loading") : t(`ticket.status.${status}`);
+}

@@ -1,0 +1,141 @@
+"""What the admin page needs beyond the queue: people, machine tokens, the server's parts."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import msgspec
+from aiohttp import web
+
+from ..accounts import AccountError, AccountStore, Role
+from ..accounts.passwords import WeakPassword
+from ..accounts.principal import PERSON_ROLES, TOKEN_ROLES
+from ..accounts.store import TokenInfo, User
+from .auth import ACCOUNTS, MANAGERS, allow
+from .errors import ApiError, json_response, read_json
+from .keys import CENTRE, HUB
+from .voice_api import announcer_of
+
+ADMIN = frozenset({Role.ADMIN})
+
+
+class UserBody(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    username: str
+    password: str
+    role: str = "staff"
+    name: str = ""
+
+
+class TokenBody(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    role: str
+    name: str
+    counter: int | None = None
+    counters: list[int] = []
+
+
+def _user(user: User) -> dict[str, Any]:
+    return {
+        "username": user.username,
+        "name": user.display_name,
+        "role": user.role.value,
+        "disabled": user.disabled,
+    }
+
+
+def _token(token: TokenInfo) -> dict[str, Any]:
+    return {
+        "name": token.name,
+        "role": token.role.value,
+        "counter": token.counter,
+        "counters": token.counters,
+        "created_at": token.created_at,
+        "revoked": token.revoked,
+    }
+
+
+@allow(ADMIN)
+async def list_users(request: web.Request) -> web.Response:
+    return json_response({"users": [_user(u) for u in request.app[ACCOUNTS].users()]})
+
+
+@allow(ADMIN)
+async def add_user(request: web.Request) -> web.Response:
+    body = await read_json(request, UserBody)
+    if body.role not in {r.value for r in PERSON_ROLES}:
+        raise ApiError(422, "invalid_role", "role: people are staff, supervisor or admin")
+    accounts = request.app[ACCOUNTS]
+    try:
+        # Argon2 takes a tenth of a second: do it in a thread, on its own connection to the
+        # accounts file (as the CLI does while the server runs), never on the loop.
+        await asyncio.to_thread(
+            _add_user, accounts.path, body.username, body.password, Role(body.role), body.name
+        )
+    except WeakPassword as exc:
+        raise ApiError(422, "weak_password", f"password: {exc}") from None
+    except AccountError as exc:
+        status = 409 if "already exists" in str(exc) else 422
+        raise ApiError(status, "account_refused", str(exc)) from None
+    user = accounts.user(body.username)
+    assert user is not None
+    return json_response({"user": _user(user)}, 201)
+
+
+def _add_user(path: Path, username: str, password: str, role: Role, name: str) -> None:
+    store = AccountStore(path)
+    try:
+        store.add_user(username, password, role, name)
+    finally:
+        store.close()
+
+
+@allow(ADMIN)
+async def list_tokens(request: web.Request) -> web.Response:
+    return json_response({"tokens": [_token(t) for t in request.app[ACCOUNTS].tokens()]})
+
+
+@allow(ADMIN)
+async def create_token(request: web.Request) -> web.Response:
+    body = await read_json(request, TokenBody)
+    if body.role not in {r.value for r in TOKEN_ROLES}:
+        raise ApiError(422, "invalid_role", "role: tokens are for kiosk, display, device or admin")
+    engine = request.app[CENTRE].engine
+    for counter in [*body.counters, *([body.counter] if body.counter is not None else [])]:
+        engine.counter(counter)  # 404 for a counter that does not exist
+    accounts = request.app[ACCOUNTS]
+    try:
+        secret = accounts.create_token(Role(body.role), body.name, body.counter, body.counters)
+    except AccountError as exc:
+        status = 409 if "already exists" in str(exc) else 422
+        raise ApiError(status, "token_refused", str(exc)) from None
+    info = next(t for t in accounts.tokens() if t.name == body.name)
+    return json_response({"token": secret, "info": _token(info)}, 201)
+
+
+@allow(ADMIN)
+async def revoke_token(request: web.Request) -> web.Response:
+    name = request.match_info["name"]
+    accounts = request.app[ACCOUNTS]
+    try:
+        accounts.revoke_token(name)
+    except AccountError as exc:
+        raise ApiError(404, "unknown_token", str(exc)) from None
+    info = next(t for t in accounts.tokens() if t.name == name)
+    return json_response({"token": _token(info)})
+
+
+@allow(MANAGERS)
+async def server_status(request: web.Request) -> web.Response:
+    """The server's parts for the admin page: the voice and who is connected live."""
+    announcer = announcer_of(request.app[CENTRE])
+    if announcer.status.reason == "not checked yet":
+        await announcer.check()
+    centre = request.app[CENTRE]
+    return json_response(
+        {
+            "seq": centre.log.last_seq,
+            "voice": announcer.status.as_dict(),
+            "connections": request.app[HUB].clients(),
+        }
+    )

@@ -1,0 +1,168 @@
+"""The pages: static HTML, CSS and ES modules from `display/static`, no build step.
+
+Short addresses for the screens people open (`/kiosk`, `/staff`, `/hall`,
+`/counter/5`, `/admin`) and for the citizen's status page behind the ticket's QR
+code (`/s/<tracking code>`, an address printed on paper: keep it stable).
+
+A page is public; what it shows comes from the API and `/ws`, which check who
+asks.  Tokens travel in the URL fragment (`/hall#token=qs_...`), which browsers
+never send, so they stay out of server logs and Referer headers.
+
+Files are revalidated on every load (`no-cache` with an ETag): a kiosk or a hall
+TV left running for weeks picks up a new version at its next reload, and the
+revalidation costs a 304.  Pages carry a strict Content-Security-Policy and send
+no Referer (the status page's address holds the ticket's tracking code).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import importlib
+import re
+from pathlib import Path
+
+from aiohttp import web
+
+from .auth import PUBLIC, RouteHandler, allow
+from .errors import ApiError, json_response
+from .keys import CENTRE
+
+STATIC_ROOT = Path(__file__).resolve().parents[2] / "display" / "static"
+STATIC_KINDS = frozenset({"js", "css", "i18n", "sounds", "img"})
+_FILE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,80}$")
+_CODE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+
+CONTENT_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".json": "application/json; charset=utf-8",
+    ".wav": "audio/wav",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".ico": "image/x-icon",
+}
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    "media-src 'self' blob:; connect-src 'self' ws: wss:; font-src 'self'; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+}
+
+# qrcode ships no type hints; imported as a plain module so strict typing holds either way.
+_qrcode = importlib.import_module("qrcode")
+_qrcode_svg = importlib.import_module("qrcode.image.svg")
+
+_cache: dict[Path, tuple[tuple[float, int], bytes, str]] = {}
+
+
+async def _file_response(request: web.Request, path: Path) -> web.Response:
+    try:
+        cached = await asyncio.to_thread(_load, path, _cache.get(path))
+    except OSError:
+        raise ApiError(404, "not_found", "no such file") from None
+    _cache[path] = cached
+    _, body, etag = cached
+    headers = {"ETag": etag, "Cache-Control": "no-cache", **SECURITY_HEADERS}
+    if path.suffix == ".html":
+        headers["Content-Security-Policy"] = CSP
+    if request.headers.get("If-None-Match") == etag:
+        return web.Response(status=304, headers=headers)
+    headers["Content-Type"] = CONTENT_TYPES.get(path.suffix, "application/octet-stream")
+    return web.Response(body=body, headers=headers)
+
+
+def _load(
+    path: Path, cached: tuple[tuple[float, int], bytes, str] | None
+) -> tuple[tuple[float, int], bytes, str]:
+    """The file's bytes and ETag, read again only when it changed (off the event loop)."""
+    stat = path.stat()
+    key = (stat.st_mtime, stat.st_size)
+    if cached is not None and cached[0] == key:
+        return cached
+    body = path.read_bytes()
+    return key, body, '"' + hashlib.sha256(body).hexdigest()[:20] + '"'
+
+
+def _page(name: str) -> RouteHandler:
+    @allow(PUBLIC)
+    async def handler(request: web.Request) -> web.Response:
+        return await _file_response(request, STATIC_ROOT / f"{name}.html")
+
+    handler.__name__ = f"page_{name}"
+    handler.__doc__ = f"The {name} page."
+    return handler
+
+
+page_index = _page("index")
+page_kiosk = _page("kiosk")
+page_staff = _page("staff")
+page_hall = _page("hall")
+page_admin = _page("admin")
+
+
+@allow(PUBLIC)
+async def page_counter(request: web.Request) -> web.Response:
+    request.app[CENTRE].engine.counter(int(request.match_info["counter"]))  # 404 if unknown
+    return await _file_response(request, STATIC_ROOT / "counter.html")
+
+
+@allow(PUBLIC)
+async def page_status(request: web.Request) -> web.Response:
+    """The citizen's page; whether the code is real is told by the API, not here."""
+    if not _CODE.match(request.match_info["code"]):
+        raise ApiError(404, "unknown_ticket", "no ticket with this tracking code")
+    return await _file_response(request, STATIC_ROOT / "status.html")
+
+
+@allow(PUBLIC)
+async def ticket_qr(request: web.Request) -> web.Response:
+    """The QR code of a ticket's status page, as SVG, for the kiosk's screen."""
+    code = request.match_info["code"]
+    if not _CODE.match(code) or request.app[CENTRE].engine.ticket_by_tracking_code(code) is None:
+        raise ApiError(404, "unknown_ticket", "no ticket with this tracking code today")
+    base = request.app[CENTRE].config.server.public_url.rstrip("/")
+    url = f"{base or f'{request.scheme}://{request.host}'}/s/{code}"
+    image = _qrcode.make(url, image_factory=_qrcode_svg.SvgPathImage, border=2)
+    body: str = image.to_string(encoding="unicode")
+    return web.Response(
+        text=body,
+        content_type="image/svg+xml",
+        headers={"Cache-Control": "private, max-age=86400", **SECURITY_HEADERS},
+    )
+
+
+@allow(PUBLIC)
+async def static_file(request: web.Request) -> web.Response:
+    kind, name = request.match_info["kind"], request.match_info["file"]
+    if kind not in STATIC_KINDS or not _FILE.match(name):
+        raise ApiError(404, "not_found", "no such file")
+    return await _file_response(request, STATIC_ROOT / kind / name)
+
+
+@allow(PUBLIC)
+async def centre_info(request: web.Request) -> web.Response:
+    """What every page shows about the centre, from its config: names, notice, counters."""
+    config = request.app[CENTRE].config
+    return json_response(
+        {
+            "id": config.centre.id,
+            "name": config.centre.name,
+            "languages": config.centre.languages,
+            "notice": config.centre.notice,
+            "ticket_footer": config.centre.ticket_footer,
+            "services": [
+                {"code": s.code, "name": s.name, "description": s.description}
+                for s in config.services
+            ],
+            "counters": [
+                {"id": c.id, "name": c.name, "services": c.services} for c in config.counters
+            ],
+            "priority_classes": [{"code": p.code, "name": p.name} for p in config.priority_classes],
+        }
+    )

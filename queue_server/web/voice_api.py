@@ -1,0 +1,71 @@
+"""The hall's announcements over HTTP: the voice's status and one WAV per phrase.
+
+Who may fetch them: hall displays, supervisors and admins.  A phrase names a ticket
+that exists today and a counter of the centre, so nothing can be synthesised that a
+hall display would not say anyway, and the set of phrases stays bounded.
+"""
+
+from __future__ import annotations
+
+import re
+import weakref
+from pathlib import Path
+
+from aiohttp import web
+
+from ..accounts import Role
+from ..app import Centre
+from ..engine.errors import UnknownCounter, UnknownTicket
+from ..voice import Announcer, VoiceUnavailable
+from .auth import MANAGERS, allow
+from .errors import ApiError, json_response
+from .keys import CENTRE
+
+VOICE_ROLES = frozenset({Role.DISPLAY, *MANAGERS})
+_CALL = re.compile(r"^([A-Z]{0,3}\d{1,6})-(\d{1,4})$")
+_announcers: weakref.WeakKeyDictionary[Centre, Announcer] = weakref.WeakKeyDictionary()
+
+
+def announcer_of(centre: Centre) -> Announcer:
+    """The centre's announcer, made on first use (it checks espeak-ng lazily)."""
+    announcer = _announcers.get(centre)
+    if announcer is None:
+        config = centre.config
+        announcer = Announcer(config.voice, config.centre.languages, Path(config.voice.cache_dir))
+        _announcers[centre] = announcer
+    return announcer
+
+
+@allow(VOICE_ROLES)
+async def voice_status(request: web.Request) -> web.Response:
+    announcer = announcer_of(request.app[CENTRE])
+    if announcer.status.reason == "not checked yet":
+        await announcer.check()
+    return json_response(announcer.status.as_dict())
+
+
+@allow(VOICE_ROLES)
+async def announcement(request: web.Request) -> web.StreamResponse:
+    """`GET /api/v1/announcements/vi/A023-5`: the WAV of "Mời công dân ... A023 ... quầy số 5"."""
+    centre = request.app[CENTRE]
+    announcer = announcer_of(centre)
+    lang = request.match_info["lang"]
+    match = _CALL.match(request.match_info["call"])
+    if match is None:
+        raise ApiError(404, "unknown_call", "name the call as NUMBER-COUNTER, e.g. A023-5")
+    number, counter = match.group(1), int(match.group(2))
+    try:
+        centre.engine.ticket_by_number(number)
+        centre.engine.counter(counter)
+    except (UnknownTicket, UnknownCounter) as exc:
+        raise ApiError(404, exc.code, str(exc)) from None
+    if lang not in announcer.status.languages:
+        raise ApiError(404, "unknown_language", f"no announcement is configured in {lang!r}")
+    try:
+        path = await announcer.wav(lang, number, counter)
+    except VoiceUnavailable as exc:
+        raise ApiError(503, "voice_unavailable", str(exc)) from None
+    return web.FileResponse(
+        path,
+        headers={"Content-Type": "audio/wav", "Cache-Control": "private, max-age=3600"},
+    )

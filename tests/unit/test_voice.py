@@ -1,0 +1,144 @@
+"""The hall's voice: numbers spelled for the ear, phrases from the config, real espeak-ng audio."""
+
+from __future__ import annotations
+
+import math
+import shutil
+import struct
+import tomllib
+import wave
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from queue_server.config import ConfigError, Voice, load_config, parse_config
+from queue_server.voice import Announcer, phrase, spell_number
+from queue_server.voice.chime import CHIME_FILE, chime_wav
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "ward-center.toml"
+needs_espeak = pytest.mark.skipif(
+    shutil.which("espeak-ng") is None, reason="espeak-ng is installed by `make install`"
+)
+
+
+def test_numbers_are_spelled_digit_by_digit_or_whole() -> None:
+    assert spell_number("A023", "vi") == "A không hai ba"
+    assert spell_number("B105", "vi") == "Bê một không năm"
+    assert spell_number("A023", "vi", "whole") == "A 23"
+    assert spell_number("A023", "en") == "A, zero two three"
+    assert spell_number("9001", "ar") == "تسعة صفر صفر واحد"
+    assert spell_number("C7", "fr") == "C 7"  # no table: the voice reads the digits
+    assert spell_number("odd-1", "vi") == "odd-1"
+
+
+def test_the_phrase_comes_from_the_config() -> None:
+    voice = load_config(EXAMPLE).voice
+    assert (
+        phrase(voice, "vi", "A023", 5) == "Mời công dân có số thứ tự A không hai ba đến quầy số 5"
+    )
+    custom = Voice(templates={"vi": "Số {number}, quầy {counter}"}, numbers="whole")
+    assert phrase(custom, "vi", "A023", 5) == "Số A 23, quầy 5"
+    assert phrase(custom, "en", "A023", 5).startswith("Ticket number A, 23")  # built-in
+
+
+@pytest.fixture
+def raw() -> dict[str, Any]:
+    with EXAMPLE.open("rb") as f:
+        return tomllib.load(f)
+
+
+@pytest.mark.parametrize(
+    ("change", "fragment"),
+    [
+        (
+            {"templates": {"vi": "Mời số {so} đến quầy {counter}"}},
+            "voice.templates.vi: unknown placeholder {so}",
+        ),
+        (
+            {"templates": {"vi": "Mời đến quầy {counter}"}},
+            "voice.templates.vi: the phrase must say",
+        ),
+        (
+            {"templates": {"fr": "Numéro {number}"}},
+            "voice.templates.fr: language not in centre.languages",
+        ),
+        ({"languages": ["vi", "zh"]}, "voice.languages[1]: 'zh' is not in centre.languages"),
+        ({"voices": {"vi": "mb-vi1"}}, "voice.voices.vi: 'mb-vi1' is not a usable espeak-ng voice"),
+        ({"speed": 20}, "voice.speed: 20 must be between 80 and 450"),
+        ({"numbers": "roman"}, "voice.numbers"),
+    ],
+)
+def test_a_wrong_voice_section_names_the_field(
+    raw: dict[str, Any], change: dict[str, Any], fragment: str
+) -> None:
+    raw["voice"].update(change)
+    with pytest.raises(ConfigError) as info:
+        parse_config(raw)
+    assert fragment in str(info.value)
+
+
+def test_a_centre_without_a_voice_section_speaks_its_languages(raw: dict[str, Any]) -> None:
+    del raw["voice"]
+    raw["centre"]["languages"] = ["vi", "en"]
+    for text in ("name", "ticket_footer", "notice"):
+        raw["centre"][text].pop("ar", None)
+    for table in ("services", "priority_classes", "counters"):
+        for item in raw.get(table, []):
+            for field in ("name", "description"):
+                if isinstance(item.get(field), dict):
+                    item[field].pop("ar", None)
+    config = parse_config(raw)
+    assert config.voice.announced_languages(config.centre.languages) == ["vi", "en"]
+
+
+def samples_of(path: Path) -> tuple[int, list[int]]:
+    with wave.open(str(path)) as audio:
+        assert (audio.getnchannels(), audio.getsampwidth()) == (1, 2)
+        frames = audio.readframes(audio.getnframes())
+        return audio.getframerate(), list(struct.unpack(f"<{len(frames) // 2}h", frames))
+
+
+@needs_espeak
+async def test_a_vietnamese_announcement_is_real_audio(tmp_path: Path) -> None:
+    config = load_config(EXAMPLE)
+    announcer = Announcer(config.voice, config.centre.languages, tmp_path)
+    status = await announcer.check()
+    assert status.available, status.reason
+    path = await announcer.wav("vi", "A023", 5)
+    rate, samples = samples_of(path)
+    seconds = len(samples) / rate
+    assert 2.0 < seconds < 8.0, seconds  # about 4 s for this phrase
+    rms = math.sqrt(sum(s * s for s in samples) / len(samples))
+    assert 20 * math.log10(rms / 32768) > -35  # speech, not silence (about -19 dBFS)
+    voiced = sum(1 for i in range(0, len(samples), rate // 10) if abs(samples[i]) > 500)
+    assert voiced > 5
+    again = await announcer.wav("vi", "A023", 5)
+    assert again == path and announcer.status.cache_hits == 1
+    other = await announcer.wav("ar", "A023", 5)
+    assert other != path and samples_of(other)[1] != samples
+
+
+@needs_espeak
+async def test_arabic_and_english_are_made_too(tmp_path: Path) -> None:
+    config = load_config(EXAMPLE)
+    announcer = Announcer(config.voice, config.centre.languages, tmp_path)
+    for lang in ("en", "ar"):
+        rate, samples = samples_of(await announcer.wav(lang, "B105", 10))
+        assert len(samples) / rate > 1.5
+
+
+async def test_without_espeak_the_reason_is_kept(tmp_path: Path) -> None:
+    config = load_config(EXAMPLE)
+    announcer = Announcer(config.voice, config.centre.languages, tmp_path, binary="no-such-tts")
+    status = await announcer.check()
+    assert not status.available
+    assert status.reason == "no-such-tts is not installed (Debian: apt-get install espeak-ng)"
+    off = Announcer(Voice(enabled=False), ["vi"], tmp_path)
+    assert (await off.check()).reason == "voice.enabled is false in the config"
+
+
+def test_the_committed_chime_is_the_generated_one() -> None:
+    assert CHIME_FILE.read_bytes() == chime_wav()
+    rate, samples = samples_of(CHIME_FILE)
+    assert 0.8 < len(samples) / rate < 2.0 and max(samples) > 10000
