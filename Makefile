@@ -4,7 +4,12 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install run test lint format bench clean
+.PHONY: install system-deps run test lint format bench clean
+
+# Debian packages the project needs at run time and in tests (each engineer adds theirs here).
+# Only the missing ones are installed, after one `apt-get update`; sudo only when not root.
+SYSTEM_PACKAGES := chromium espeak-ng fonts-dejavu-core libfribidi0 libusb-1.0-0
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,10 +17,20 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-install: $(STAMP)
+install: system-deps $(STAMP)
+
+system-deps:  ## Debian packages: Chromium for the browser tests and kiosks, espeak-ng for the voice
+	@missing=""; for p in $(SYSTEM_PACKAGES); do \
+		dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing Debian packages:$$missing"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
 
 run: install  ## serve the demo ward centre on http://127.0.0.1:8080
-	$(BIN)/queue-server demo
+	$(BIN)/queue-server demo --simulate
 
 test: lint  ## lint, type-check, then every test
 	$(BIN)/pytest
@@ -32,6 +47,9 @@ format: install
 bench: install  ## print the benchmark figures
 	$(BIN)/python -m bench.engine_depth
 	$(BIN)/python -m bench.event_log
+	$(BIN)/python -m bench.api_issue
+	$(BIN)/python -m bench.keypad_latency
+	$(BIN)/python -m bench.printing
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis

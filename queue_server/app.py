@@ -7,6 +7,7 @@ import contextlib
 import logging
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 from .accounts import AccountStore
 from .config import CentreConfig
@@ -14,9 +15,22 @@ from .dispatcher import Dispatcher
 from .engine import Engine
 from .store import EventLog
 
+if TYPE_CHECKING:
+    from devices.escpos.service import PrintService
+    from devices.lines import SerialDevices
+
 log = logging.getLogger(__name__)
 
 HOUSEKEEPING_INTERVAL_S = 1.0
+
+
+class Component(Protocol):
+    """A part that runs beside the queue (printers, serial lines): started after the
+    dispatcher, stopped before it, in reverse order."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
 
 
 class Centre:
@@ -33,6 +47,19 @@ class Centre:
         self.replayed_events = self.dispatcher.replay()
         self.replay_seconds = time.perf_counter() - started
         self._housekeeping: asyncio.Task[None] | None = None
+        self.components: list[Component] = []
+        self.printing: PrintService | None = None
+        if config.devices.printers:
+            from devices.escpos.service import PrintService  # Pillow & co. only when needed
+
+            self.printing = PrintService(config, self.engine, self.dispatcher)
+            self.components.append(self.printing)
+        self.serial: SerialDevices | None = None
+        if config.devices.serial_lines:
+            from devices.lines import SerialDevices  # keypads, radio buttons, LED signs
+
+            self.serial = SerialDevices(config, self.dispatcher, self.accounts)
+            self.components.append(self.serial)
         log.info(
             "replayed %d events from %s in %.3f s",
             self.replayed_events,
@@ -44,8 +71,15 @@ class Centre:
         self.dispatcher.start()
         await self.dispatcher.housekeep()
         self._housekeeping = asyncio.create_task(self._housekeep_forever(), name="housekeeping")
+        for component in self.components:
+            await component.start()
 
     async def stop(self) -> None:
+        for component in reversed(self.components):
+            try:
+                await component.stop()
+            except Exception:
+                log.exception("stopping %r failed", component)
         if self._housekeeping is not None:
             self._housekeeping.cancel()
             with contextlib.suppress(asyncio.CancelledError):

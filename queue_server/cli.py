@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import signal
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
+from typing import Any
 
 import msgspec
 from aiohttp import web
+
+from devices.escpos.cli import add_commands as add_printer_commands
+from devices.keypad.sim import add_commands as add_keypad_commands
 
 from .accounts import AccountError
 from .app import Centre
@@ -23,6 +28,7 @@ from .store import StoreError
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEMO_CONFIG = REPO_ROOT / "examples" / "ward-center.toml"
 DEMO_DB = Path("var") / "demo.sqlite3"
+DEMO_TICKETS = Path("var") / "demo-tickets"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -61,6 +67,14 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--config", type=Path, default=DEMO_CONFIG, help=argparse.SUPPRESS)
     demo.add_argument("--db", type=Path, default=DEMO_DB, help="event log file (replaced)")
     _add_listen_options(demo)
+    demo.add_argument(
+        "--printer-port", type=int, default=0, help="emulated printers' first port (default: free)"
+    )
+    demo.add_argument(
+        "--simulate",
+        action="store_true",
+        help="bring a busy morning to life: citizens arriving, counters calling",
+    )
     demo.set_defaults(handler=_demo)
 
     check = sub.add_parser("check-config", help="check a config file and say what is wrong")
@@ -68,6 +82,8 @@ def _parser() -> argparse.ArgumentParser:
     check.set_defaults(handler=_check_config)
 
     add_account_commands(sub)
+    add_keypad_commands(sub)
+    add_printer_commands(sub)
     return parser
 
 
@@ -104,11 +120,34 @@ def _demo(args: argparse.Namespace) -> int:
     for path in (db, accounts):
         for suffix in ("", "-wal", "-shm"):
             path.with_name(path.name + suffix).unlink(missing_ok=True)
+    from devices.escpos.demo import emulate_printers, emulators_guide
+
+    config, printers = emulate_printers(config, DEMO_TICKETS, args.printer_port)
+    from devices.keypad.sim import emulate_keypads
+
+    config, keypads = emulate_keypads(config, db.parent)
     centre = Centre(config, db)
-    access = create_demo_access(centre.accounts)
+    centre.components[:0] = printers  # switched on before the print service asks them
+    centre.components.insert(0, keypads)  # the keypads are there before the line polls
+    access = create_demo_access(centre.accounts, [k.name for k in config.devices.kiosks])
+    guide = emulators_guide(config, printers) + "\n" + keypads.guide()
+    background = None
+    if args.simulate:
+        from .simulate import Simulation, press_on_demo_keypads
+
+        background = Simulation(
+            config,
+            access.tokens[access.kiosk],
+            access.tokens["keypads"],
+            press=press_on_demo_keypads(keypads),
+        ).run
     asyncio.run(
         _serve_until_stopped(
-            centre, args.host, args.port, lambda url: print(demo_guide(url, access), flush=True)
+            centre,
+            args.host,
+            args.port,
+            lambda url: print(demo_guide(url, access) + guide + "\n", flush=True),
+            background,
         )
     )
     return 0
@@ -119,13 +158,19 @@ async def _serve_until_stopped(
     host: str | None,
     port: int | None,
     on_ready: Callable[[str], None] | None = None,
+    background: Callable[[str], Coroutine[Any, Any, None]] | None = None,
 ) -> None:
-    """Serve until SIGINT or SIGTERM, then close cleanly (the log is already safe)."""
+    """Serve until SIGINT or SIGTERM, then close cleanly (the log is already safe).
+    `background(url)` runs beside the server (the demo's simulation) and stops first."""
     from .web.app import create_app  # the web layer is only needed to serve
 
     host = host or centre.config.server.host
     port = port if port is not None else centre.config.server.port
-    runner = web.AppRunner(create_app(centre), access_log=None, handle_signals=False)
+    # Live websocket clients never finish on their own: without a short bound, a stop
+    # would wait aiohttp's default 60 s for them.  Cut, they resume from their last seq.
+    runner = web.AppRunner(
+        create_app(centre), access_log=None, handle_signals=False, shutdown_timeout=2.0
+    )
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await site.start()
@@ -138,9 +183,14 @@ async def _serve_until_stopped(
     print(f"Serving {name} on {url}", flush=True)
     if on_ready is not None:
         on_ready(url)
+    task = asyncio.create_task(background(url)) if background is not None else None
     try:
         await stop.wait()
     finally:
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         await runner.cleanup()
 
 

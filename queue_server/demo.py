@@ -7,6 +7,7 @@ for each run, and shown on the terminal so a newcomer can try every role.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from .accounts import AccountStore, Role
@@ -18,6 +19,8 @@ class DemoAccess:
     """(role, username, password)"""
     tokens: dict[str, str] = field(default_factory=dict)
     """name -> token"""
+    kiosk: str = "kiosk-1"
+    """The kiosk token the guide shows (the first kiosk with printers, if any)."""
 
 
 DEMO_PEOPLE = [
@@ -28,13 +31,15 @@ DEMO_PEOPLE = [
 ]
 
 
-def create_demo_access(accounts: AccountStore) -> DemoAccess:
-    access = DemoAccess()
+def create_demo_access(accounts: AccountStore, kiosks: Sequence[str] = ()) -> DemoAccess:
+    """Demo people and tokens; a kiosk token per configured kiosk, so its tickets print."""
+    access = DemoAccess(kiosk=kiosks[0] if kiosks else "kiosk-1")
     for role, username, name in DEMO_PEOPLE:
         password = secrets.token_urlsafe(9)
         accounts.add_user(username, password, Role(role), name)
         access.logins.append((role, username, password))
-    access.tokens["kiosk-1"] = accounts.create_token(Role.KIOSK, "kiosk-1")
+    for kiosk in kiosks or [access.kiosk]:
+        access.tokens[kiosk] = accounts.create_token(Role.KIOSK, kiosk)
     access.tokens["hall-display"] = accounts.create_token(Role.DISPLAY, "hall-display")
     access.tokens["counter-displays"] = accounts.create_token(Role.DISPLAY, "counter-displays")
     access.tokens["keypads"] = accounts.create_token(Role.DEVICE, "keypads")
@@ -50,7 +55,7 @@ def demo_guide(base_url: str, access: DemoAccess) -> str:
     lines.append("Demo tokens (send as 'Authorization: Bearer <token>'):")
     for name, token in access.tokens.items():
         lines.append(f"  {name:16} {token}")
-    kiosk = access.tokens["kiosk-1"]
+    kiosk = access.tokens[access.kiosk]
     lines += [
         "Try it:",
         f"  API description   {base_url}/api/v1/openapi.json",
@@ -62,4 +67,25 @@ def demo_guide(base_url: str, access: DemoAccess) -> str:
         f"  live updates      {base_url.replace('http', 'ws', 1)}/ws",
         "",
     ]
+    lines += page_urls(base_url, access)
     return "\n".join(lines)
+
+
+def page_urls(base_url: str, access: DemoAccess) -> list[str]:
+    """Every page, ready to open: machine tokens ride in the URL fragment (#token=...),
+    which browsers never send to the server, so they stay out of its logs."""
+    kiosk = access.tokens[access.kiosk]
+    hall = access.tokens["hall-display"]
+    counters = access.tokens["counter-displays"]
+    return [
+        "Open the pages (each in its own window; the tokens are in the #fragment):",
+        f"  kiosk             {base_url}/kiosk#token={kiosk}",
+        f"  hall display      {base_url}/hall#token={hall}",
+        f"  hall, by counter  {base_url}/hall?layout=counters#token={hall}",
+        f"  counter display   {base_url}/counter/1#token={counters}   (any counter: /counter/N)",
+        f"  staff console     {base_url}/staff   (log in as canbo1, choose a counter)",
+        f"  admin             {base_url}/admin   (log in as admin)",
+        f"  all pages         {base_url}/",
+        "  citizen status    the QR code on each ticket, e.g. from the kiosk's screen",
+        "",
+    ]

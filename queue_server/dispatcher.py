@@ -86,6 +86,13 @@ class Dispatcher:
         await self._commit(events)
         return events
 
+    async def record(self, events: list[Event]) -> None:
+        """Commit facts that are not the engine's decisions (a ticket was printed) the same
+        way as its events: in order, durable, then published.  Stamp them with `now()`."""
+        if self.failure is not None:
+            raise self.failure
+        await self._commit(events)
+
     async def housekeep(self) -> list[Event]:
         """Commit what time alone has caused (a new day, no-shows back in line)."""
         if self.failure is not None:

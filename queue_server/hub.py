@@ -13,6 +13,9 @@ Why it is shaped this way:
 * Calls are momentary, so the hub keeps the recent call frames and replays the
   ones a reconnecting client missed.  Everything else is state: a client gets
   a fresh snapshot on every hello.
+* Device states (a printer out of paper) are not events: devices report them,
+  the hub keeps the latest per device and tells admin views as they change
+  ("device" messages, stamped with the current seq) and in their snapshot.
 """
 
 from __future__ import annotations
@@ -79,7 +82,7 @@ class View(msgspec.Struct, frozen=True):
             return ["service:*"]
         if self.kind == "citizen":
             return [f"ticket:{self.ticket}"]
-        return ["calls:*", "counter:*", "service:*", "waiting:*", "events"]
+        return ["calls:*", "counter:*", "service:*", "waiting:*", "events", "devices"]
 
     def sees_calls_of(self, counter: int) -> bool:
         if self.kind not in ("hall", "counter", "staff", "admin"):
@@ -133,6 +136,8 @@ class Hub:
         """Calls up to this seq may have left the history: resuming from before it needs a snapshot."""
         self.dropped_slow = 0
         self.delivered_frames = 0
+        self.devices: dict[str, dict[str, Any]] = {}
+        """The latest state each device reported, by name."""
 
     # ------------------------------------------------------------------ clients
 
@@ -205,6 +210,7 @@ class Hub:
         if view.kind == "admin":
             base.update(state_snapshot(engine, self.seq))
             base["type"] = "snapshot"
+            base["devices"] = list(self.devices.values())
         else:
             base["counters"] = counters
         if view.kind == "staff":
@@ -256,6 +262,8 @@ class Hub:
                     frame = text_frame(payload)
                     calls.append((first_seq + i, event.counter, frame, payload))
                     messages.append(((f"calls:{event.counter}", "calls:*"), frame))
+            if kind in ev.DEVICE_EVENTS:
+                continue  # printed or not, the queue is the same: only the "events" feed
             if kind is ev.DayOpened or kind is ev.DayClosed:
                 everything = True
                 continue
@@ -351,6 +359,15 @@ class Hub:
             "recall": event.recalls if isinstance(event, ev.TicketRecalled) else 0,
             "at": iso_time(event.at, self.engine.config.zone),
         }
+
+    # ------------------------------------------------------------------ devices
+
+    def device_changed(self, device: dict[str, Any]) -> None:
+        """A device's new state (its view has a unique `name`): keep it, tell admins."""
+        self.devices[device["name"]] = device
+        if "devices" in self._topics:
+            payload = {"type": "device", "seq": self.seq, "device": device}
+            self._send([(("devices",), text_frame(payload))])
 
     # ------------------------------------------------------------------ fan-out
 

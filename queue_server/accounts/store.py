@@ -24,7 +24,7 @@ import msgspec
 from .passwords import hash_password
 from .principal import PERSON_ROLES, TOKEN_ROLES, Principal, Role
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 SESSION_SECONDS = 12 * 3600
 TOKEN_PREFIX = "qs_"  # noqa: S105 (a visible prefix, not a secret)
 
@@ -55,6 +55,17 @@ CREATE TABLE sessions (
     expires_at   REAL NOT NULL
 );
 """
+_MIGRATIONS = {
+    2: """
+CREATE TABLE rf_buttons (
+    code       TEXT PRIMARY KEY,
+    counter    INTEGER NOT NULL,
+    key        TEXT NOT NULL,
+    created_at REAL NOT NULL
+);
+""",
+}
+"""Schema version -> the statements that bring the version before it up to it."""
 
 
 class AccountError(ValueError):
@@ -78,6 +89,15 @@ class TokenInfo(msgspec.Struct, frozen=True):
     revoked: bool
 
 
+class RfButton(msgspec.Struct, frozen=True):
+    """A radio call button: its 24-bit code (hex) pressed means `key` at `counter`."""
+
+    code: str
+    counter: int
+    key: str
+    created_at: float
+
+
 def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
@@ -98,15 +118,19 @@ class AccountStore:
 
     def _migrate(self) -> None:
         version = self._db.execute("PRAGMA user_version").fetchone()[0]
-        if version == 0:
-            self._db.execute("BEGIN IMMEDIATE")
-            for statement in _SCHEMA.split(";"):
+        if version > SCHEMA_VERSION:
+            raise AccountError(f"{self.path}: accounts schema {version} is newer than this server")
+        if version == SCHEMA_VERSION:
+            return
+        self._db.execute("BEGIN IMMEDIATE")
+        scripts = [_SCHEMA] if version == 0 else []
+        scripts += [_MIGRATIONS[v] for v in range(max(version, 1) + 1, SCHEMA_VERSION + 1)]
+        for script in scripts:
+            for statement in script.split(";"):
                 if statement.strip():
                     self._db.execute(statement)
-            self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-            self._db.execute("COMMIT")
-        elif version > SCHEMA_VERSION:
-            raise AccountError(f"{self.path}: accounts schema {version} is newer than this server")
+        self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        self._db.execute("COMMIT")
 
     def close(self) -> None:
         self._db.close()
@@ -257,6 +281,36 @@ class AccountStore:
 
     def end_session(self, session_id: str) -> None:
         self._db.execute("DELETE FROM sessions WHERE session_hash=?", (_digest(session_id),))
+
+    # ------------------------------------------------------------------ radio call buttons
+
+    def bind_rf_button(self, code: str, counter: int, key: str) -> RfButton:
+        """Bind a 433 MHz button's code to a key at a counter (replacing an older binding)."""
+        code = code.upper()
+        now = time.time()
+        self._db.execute(
+            "INSERT INTO rf_buttons(code, counter, key, created_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT(code) DO UPDATE SET counter=excluded.counter, key=excluded.key,"
+            " created_at=excluded.created_at",
+            (code, counter, key, now),
+        )
+        return RfButton(code, counter, key, now)
+
+    def unbind_rf_button(self, code: str) -> bool:
+        cursor = self._db.execute("DELETE FROM rf_buttons WHERE code=?", (code.upper(),))
+        return cursor.rowcount > 0
+
+    def rf_button(self, code: str) -> RfButton | None:
+        row = self._db.execute(
+            "SELECT code, counter, key, created_at FROM rf_buttons WHERE code=?", (code.upper(),)
+        ).fetchone()
+        return None if row is None else RfButton(*row)
+
+    def rf_buttons(self) -> list[RfButton]:
+        rows = self._db.execute(
+            "SELECT code, counter, key, created_at FROM rf_buttons ORDER BY counter, key, code"
+        ).fetchall()
+        return [RfButton(*row) for row in rows]
 
     # ------------------------------------------------------------------ cache
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import secrets
 import time
 from typing import Any
@@ -17,6 +18,7 @@ from ..app import Centre
 from ..engine import Actor
 from ..engine import commands as c
 from ..engine.errors import NobodyWaiting, UnknownTicket
+from ..engine.state import Ticket
 from ..views import (
     counter_view,
     service_view,
@@ -36,6 +38,8 @@ from .auth import (
 )
 from .errors import ApiError, json_response, read_json
 from .keys import CENTRE, LIMITS, METRICS
+
+log = logging.getLogger(__name__)
 
 COUNTER_ROLES = frozenset({Role.STAFF, Role.DEVICE, Role.SUPERVISOR, Role.ADMIN})
 VIEWER_ROLES = frozenset({Role.DISPLAY, Role.DEVICE, *STAFF_ROLES})
@@ -121,8 +125,30 @@ async def issue_ticket(request: web.Request) -> web.Response:
     )
     ticket = centre.engine.ticket(events[-1].ticket)  # type: ignore[union-attr]
     view = ticket_issued(centre.engine, ticket)
+    view["status_url"] = status_url(request, ticket.tracking_code)
+    view["print"] = await _print(centre, principal, ticket, view["status_url"])
     location = f"/api/v1/tickets/{ticket.tracking_code}"
     return json_response(view, 201, {"Location": location})
+
+
+def status_url(request: web.Request, tracking_code: str) -> str:
+    """The citizen's status page for a ticket, as phones reach it (the ticket's QR code)."""
+    base = centre_of(request).config.server.public_url.rstrip("/")
+    return f"{base or f'{request.scheme}://{request.host}'}/s/{tracking_code}"
+
+
+async def _print(centre: Centre, principal: Principal, ticket: Ticket, url: str) -> dict[str, Any]:
+    """Print the committed ticket on the kiosk's printers (bounded to 2 s); on failure the
+    kiosk shows it on screen.  Whatever happens here, the ticket stands."""
+    printing = centre.printing
+    if printing is None or principal.role is not Role.KIOSK or not printing.handles(principal.name):
+        return {"status": "none", "printer": None, "error": None}
+    try:
+        result = await printing.print_ticket(principal.name, ticket, url, actor_of(principal))
+    except Exception:
+        log.exception("printing ticket %s failed unexpectedly", ticket.number)
+        return {"status": "failed", "printer": None, "error": "internal error while printing"}
+    return result.as_dict()
 
 
 @allow(PUBLIC)

@@ -27,6 +27,15 @@ def create_app(centre: Centre) -> web.Application:
     metrics = Metrics(centre.engine, hub, centre.log)
     centre.dispatcher.listen(hub)
     centre.dispatcher.listen(metrics.on_events)
+    if centre.printing is not None:
+        for device in centre.printing.device_views():
+            hub.device_changed(device)
+        centre.printing.on_change(hub.device_changed)
+    if centre.serial is not None:
+        for device in centre.serial.device_states():
+            hub.device_changed(device)
+        centre.serial.on_change(hub.device_changed)
+        metrics.watch_serial_lines(centre.serial.device_states)
     app[CENTRE] = centre
     app[ACCOUNTS] = centre.accounts
     app[HUB] = hub

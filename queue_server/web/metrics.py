@@ -3,14 +3,20 @@ hot path pays only for a counter increment and a histogram observation."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    InfoMetricFamily,
+    Metric,
+)
 from prometheus_client.registry import Collector
 
 from ..engine import Engine, Event
-from ..engine.events import TicketIssued
+from ..engine.events import TicketIssued, TicketPrinted, TicketPrintFailed
 from ..hub import Hub
 from ..store import EventLog
 
@@ -32,6 +38,17 @@ class Metrics:
             buckets=(0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1.0),
             registry=self.registry,
         )
+        self.tickets_printed = Counter(
+            "queue_tickets_printed",
+            "Tickets printed since the server started, per printer",
+            ["printer"],
+            registry=self.registry,
+        )
+        self.print_failures = Counter(
+            "queue_ticket_print_failures",
+            "Tickets no printer could print (shown on the kiosk's screen instead)",
+            registry=self.registry,
+        )
         self.registry.register(_StateCollector(engine, hub, log))
 
     def on_events(self, first_seq: int, events: Sequence[Event]) -> None:
@@ -39,6 +56,14 @@ class Metrics:
         for event in events:
             if type(event) is TicketIssued:
                 self.tickets_issued.labels(event.service).inc()
+            elif type(event) is TicketPrinted:
+                self.tickets_printed.labels(event.printer).inc()
+            elif type(event) is TicketPrintFailed:
+                self.print_failures.inc()
+
+    def watch_serial_lines(self, states: Callable[[], Iterable[dict[str, Any]]]) -> None:
+        """Serial lines (keypads, radio receivers, LED signs): read when scraped."""
+        self.registry.register(_SerialLineCollector(states))
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
@@ -82,3 +107,49 @@ class _StateCollector(Collector):
         yield GaugeMetricFamily(
             "queue_event_log_seq", "Last committed event seq", value=self.log.last_seq
         )
+        yield from _device_metrics(self.hub.devices.values())
+
+
+def _device_metrics(devices: Iterable[dict[str, Any]]) -> Iterator[Metric]:
+    """Up or not per device, and each printer's state (online, paper_near_end, ...)."""
+    up = GaugeMetricFamily(
+        "queue_device_up", "1 when the device can work now", labels=["device", "kind"]
+    )
+    states = InfoMetricFamily(
+        "queue_printer_state", "A printer's state and why", labels=["printer"]
+    )
+    for device in devices:
+        kind = str(device.get("kind", ""))
+        up.add_metric([device["name"], kind], 1 if device.get("up") else 0)
+        if kind == "printer":
+            states.add_metric([device["name"]], {"state": device["state"]})
+    yield up
+    yield states
+
+
+class _SerialLineCollector(Collector):
+    def __init__(self, states: Callable[[], Iterable[dict[str, Any]]]) -> None:
+        self.states = states
+
+    def collect(self) -> Iterator[Metric]:
+        online = GaugeMetricFamily(
+            "queue_serial_line_online",
+            "1 while the line's port is open",
+            labels=["line", "protocol"],
+        )
+        keypads = GaugeMetricFamily(
+            "queue_keypads_online", "Keypads answering on a keypad line", labels=["line"]
+        )
+        corrupt = CounterMetricFamily(
+            "queue_serial_corrupt_frames",
+            "Frames dropped for a bad CRC or a bad shape, per line",
+            labels=["line"],
+        )
+        for state in self.states():
+            online.add_metric([state["line"], state["protocol"]], 1 if state["online"] else 0)
+            if "keypads_online" in state:
+                keypads.add_metric([state["line"]], state["keypads_online"])
+            corrupt.add_metric([state["line"]], state["corrupt_frames"])
+        yield online
+        yield keypads
+        yield corrupt

@@ -6,7 +6,7 @@ from typing import Any
 
 import msgspec
 
-from .routes import ROUTES, Route
+from .routes import PAGES_TAG, ROUTES, Route
 
 _STR = {"type": "string"}
 _INT = {"type": "integer"}
@@ -94,10 +94,23 @@ SCHEMAS: dict[str, Any] = {
             "estimated_wait_s",
             "tracking_code",
             "issued_at",
+            "status_url",
+            "print",
         ],
         **_TICKET_PUBLIC_PROPS,
         id=_INT,
         tracking_code=_STR,
+        status_url={**_STR, "description": "the citizen's status page; the ticket's QR code"},
+        print={
+            **_obj(
+                ["status", "printer", "error"],
+                status={"enum": ["printed", "failed", "none"]},
+                printer=_NULLABLE_STR,
+                error=_NULLABLE_STR,
+            ),
+            "description": "failed: no printer could print it; the kiosk shows the number and "
+            "the QR code of status_url on screen.  none: this kiosk has no printer",
+        },
     ),
     "TicketSummary": _TICKET_SUMMARY,
     "TicketResult": _obj(["ticket"], ticket=_ref("TicketSummary")),
@@ -143,6 +156,87 @@ SCHEMAS: dict[str, Any] = {
         counter=_NULLABLE_INT,
         csrf_token=_NULLABLE_STR,
     ),
+    "Centre": _obj(
+        ["id", "name", "languages", "notice", "services", "counters", "priority_classes"],
+        id=_STR,
+        name=_TEXT,
+        languages={"type": "array", "items": _STR},
+        notice=_TEXT,
+        ticket_footer=_TEXT,
+        services={
+            "type": "array",
+            "items": _obj(["code", "name"], code=_STR, name=_TEXT, description=_TEXT),
+        },
+        counters={
+            "type": "array",
+            "items": _obj(
+                ["id", "services"], id=_INT, name=_TEXT, services={"type": "array", "items": _STR}
+            ),
+        },
+        priority_classes={"type": "array", "items": _obj(["code", "name"], code=_STR, name=_TEXT)},
+    ),
+    "VoiceStatus": _obj(
+        ["enabled", "available", "reason", "languages"],
+        enabled={"type": "boolean"},
+        available={"type": "boolean"},
+        reason={**_NULLABLE_STR, "description": "why announcements cannot be spoken"},
+        engine=_NULLABLE_STR,
+        languages={"type": "array", "items": _STR, "description": "announced, in this order"},
+        voices={"type": "object", "additionalProperties": _STR},
+        synthesised=_INT,
+        cache_hits=_INT,
+        failures=_INT,
+        last_error=_NULLABLE_STR,
+    ),
+    "ServerStatus": _obj(
+        ["seq", "voice", "connections"],
+        seq=_INT,
+        voice=_ref("VoiceStatus"),
+        connections={
+            "type": "object",
+            "additionalProperties": _INT,
+            "description": "live websocket clients per view (hall, counter, staff, kiosk, ...)",
+        },
+    ),
+    "User": _obj(
+        ["username", "name", "role", "disabled"],
+        username=_STR,
+        name=_STR,
+        role=_STR,
+        disabled={"type": "boolean"},
+    ),
+    "Users": _obj(["users"], users={"type": "array", "items": _ref("User")}),
+    "UserResult": _obj(["user"], user=_ref("User")),
+    "TokenInfo": _obj(
+        ["name", "role", "counter", "counters", "revoked"],
+        name=_STR,
+        role=_STR,
+        counter=_NULLABLE_INT,
+        counters={"type": "array", "items": _INT},
+        created_at={"type": "number"},
+        revoked={"type": "boolean"},
+    ),
+    "Tokens": _obj(["tokens"], tokens={"type": "array", "items": _ref("TokenInfo")}),
+    "TokenResult": _obj(["token"], token=_ref("TokenInfo")),
+    "NewToken": _obj(
+        ["token", "info"],
+        token={**_STR, "description": "the secret, shown this once"},
+        info=_ref("TokenInfo"),
+    ),
+    "RfButton": _obj(
+        ["code", "counter", "key"],
+        code={**_STR, "description": "the button's 24-bit code, 6 hex digits"},
+        counter=_INT,
+        key={"enum": ["next", "recall", "start", "done", "no_show", "pause", "resume"]},
+    ),
+    "RfButtons": _obj(["buttons"], buttons={"type": "array", "items": _ref("RfButton")}),
+    "RfButtonResult": _obj(["button"], button=_ref("RfButton")),
+    "RfHeard": _obj(
+        ["line", "code", "button"],
+        line=_STR,
+        code=_STR,
+        button={"oneOf": [_ref("RfButton"), {"type": "null"}]},
+    ),
 }
 
 _ERRORS = {
@@ -165,6 +259,8 @@ def build_openapi(title: str, routes: list[Route] = ROUTES) -> dict[str, Any]:
     )
     paths: dict[str, dict[str, Any]] = {}
     for route in routes:
+        if route.tag == PAGES_TAG:
+            continue  # the pages and their files are not part of the API
         operation: dict[str, Any] = {
             "operationId": route.handler.__name__,
             "summary": route.summary,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from . import api, system, ws
+from . import admin_api, api, devices_api, pages, system, voice_api, ws
 from .auth import RouteHandler
 
 
@@ -33,6 +33,14 @@ class Route:
     @property
     def params(self) -> list[str]:
         return re.findall(r"{(\w+)}", self.path)
+
+
+PAGES_TAG = "pages"
+"""Routes with this tag serve the pages and their files; they are left out of the API document."""
+
+
+def _page(path: str, handler: RouteHandler, summary: str, ints: tuple[str, ...] = ()) -> Route:
+    return Route("GET", path, handler, summary, PAGES_TAG, ints=ints)
 
 
 def _counter(action: str, handler: RouteHandler, summary: str, body: type | None = None) -> Route:
@@ -170,6 +178,123 @@ ROUTES: list[Route] = [
         "sessions",
         responses={200: "Session"},
     ),
+    Route(
+        "GET",
+        "/api/v1/centre",
+        pages.centre_info,
+        "The centre as the pages show it: names, notice, services, counters",
+        "tickets",
+        responses={200: "Centre"},
+    ),
+    Route(
+        "GET",
+        "/api/v1/voice",
+        voice_api.voice_status,
+        "Whether announcements can be spoken, in which languages, and if not, why",
+        "voice",
+        responses={200: "VoiceStatus"},
+    ),
+    Route(
+        "GET",
+        "/api/v1/announcements/{lang}/{call}",
+        voice_api.announcement,
+        "A call's spoken announcement as WAV; call is NUMBER-COUNTER, e.g. A023-5",
+        "voice",
+        responses={200: None, 503: "Error"},
+    ),
+    Route(
+        "GET",
+        "/api/v1/status",
+        admin_api.server_status,
+        "The server's parts: voice, live connections",
+        "admin",
+        responses={200: "ServerStatus"},
+    ),
+    Route(
+        "GET",
+        "/api/v1/users",
+        admin_api.list_users,
+        "Staff accounts",
+        "admin",
+        responses={200: "Users"},
+    ),
+    Route(
+        "POST",
+        "/api/v1/users",
+        admin_api.add_user,
+        "Add a person (staff, supervisor or admin)",
+        "admin",
+        body=admin_api.UserBody,
+        responses={201: "UserResult"},
+    ),
+    Route(
+        "GET",
+        "/api/v1/tokens",
+        admin_api.list_tokens,
+        "Machine tokens (never their secrets)",
+        "admin",
+        responses={200: "Tokens"},
+    ),
+    Route(
+        "POST",
+        "/api/v1/tokens",
+        admin_api.create_token,
+        "Make a token for a kiosk, display or device; its secret is shown once",
+        "admin",
+        body=admin_api.TokenBody,
+        responses={201: "NewToken"},
+    ),
+    Route(
+        "POST",
+        "/api/v1/tokens/{name}/revoke",
+        admin_api.revoke_token,
+        "Revoke a token by name",
+        "admin",
+        responses={200: "TokenResult"},
+    ),
+    Route(
+        "POST",
+        "/api/v1/devices/rf/learn",
+        devices_api.rf_learn,
+        "Listen for a radio call button: the next code heard (204 when none in time)",
+        "devices",
+        body=devices_api.LearnBody,
+        responses={200: "RfHeard", 204: None},
+    ),
+    Route(
+        "GET",
+        "/api/v1/devices/rf/buttons",
+        devices_api.list_rf_buttons,
+        "Radio call buttons and the counter key each one presses",
+        "devices",
+        responses={200: "RfButtons"},
+    ),
+    Route(
+        "POST",
+        "/api/v1/devices/rf/buttons",
+        devices_api.bind_rf_button,
+        "Bind a radio button's code to a key at a counter",
+        "devices",
+        body=devices_api.RfButtonBody,
+        responses={201: "RfButtonResult"},
+    ),
+    Route(
+        "DELETE",
+        "/api/v1/devices/rf/buttons/{code}",
+        devices_api.unbind_rf_button,
+        "Unbind a radio button",
+        "devices",
+        responses={204: None},
+    ),
+    _page("/", pages.page_index, "The list of pages"),
+    _page("/kiosk", pages.page_kiosk, "Kiosk: take a ticket"),
+    _page("/staff", pages.page_staff, "Staff console"),
+    _page("/hall", pages.page_hall, "Hall display"),
+    _page("/counter/{counter}", pages.page_counter, "Counter display", ints=("counter",)),
+    _page("/admin", pages.page_admin, "Admin page"),
+    _page("/s/{code}", pages.page_status, "A citizen's ticket status (the ticket's QR code)"),
+    _page("/s/{code}/qr.svg", pages.ticket_qr, "The QR code of a ticket's status page"),
+    _page("/static/{kind}/{file}", pages.static_file, "The pages' scripts, styles, texts, sounds"),
     Route(
         "GET",
         "/ws",

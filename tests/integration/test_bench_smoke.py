@@ -107,3 +107,61 @@ def test_event_log_prints_commit_and_restart_figures() -> None:
     assert restart_s > 0
     assert per_second > 0
     assert figure(rf"^restart-to-serving at {NUMBER} events: ", text) == events
+
+
+def test_api_issue_prints_throughput_and_latency() -> None:
+    text = run_bench("bench.api_issue")
+    table = section("ticket issue over HTTP", text)
+    headers = r"durability\s+clients\s+connection\s+tickets\s+tickets/s\s+p50\s+p99\s+max"
+    cpu = r"\s+server cpu\s+server us/ticket\s+client cpu\s+other cpu"
+    assert re.search(headers + cpu, table), table
+    for clients in ("1", "10"):
+        for connection in ("keep-alive", "per-request"):
+            tickets, rate, p50, p99, worst, *cpu_figures = row(
+                table, "process", clients, connection
+            )
+            assert tickets == 200
+            assert rate > 0
+            assert 0 < p50 <= p99 <= worst
+            assert len(cpu_figures) == 4
+            assert all(v >= 0 for v in cpu_figures)
+    assert re.search(r"^goal at 10 clients, durability \"process\": >= 5,000 tickets/s", text, re.M)
+    for connection in ("keep-alive", "per-request"):
+        assert figure(rf"^  {connection}\s+{NUMBER} tickets/s, p99 [\d.]+ ms: ", text) > 0
+    assert re.search(r"^reference: a Flask-based .* 58-78 tickets/s", text, re.MULTILINE), text
+
+
+def test_printing_prints_render_and_print_times() -> None:
+    text = run_bench("bench.printing")
+    assert re.search(r"^text shaping: raqm", text, re.MULTILINE), text
+    table = section("(a) render + encode one ticket", text)
+    assert re.search(r"ticket\s+tickets\s+median\s+p99\s+one image\s+first\s+job bytes", table)
+    for case in (("vi", "80", "mm"), ("ar", "80", "mm"), ("vi", "58", "mm")):
+        tickets, median, p99, whole, first, size = row(table, *case)
+        assert tickets > 0
+        assert 0 < median <= p99
+        assert whole > 0 and first > 0 and size > 0
+    assert re.search(r"^goal: median <= 10 ms", text, re.MULTILINE)
+    assert re.search(r"^reference: .* about 27 ms", text, re.MULTILINE)
+    tcp = section("(b) print for a kiosk over TCP", text)
+    tickets, median, p99, mean = row(tcp, "80", "mm")
+    assert tickets > 0 and 0 < median <= p99 and mean > 0
+
+
+def test_keypad_latency_prints_figures_per_wiring() -> None:
+    text = run_bench("bench.keypad_latency")
+    table = section("keypad NEXT -> hall display latency", text)
+    assert re.search(r"wiring\s+baud\s+keypads\s+presses\s+cycle\s+p50\s+p99\s+max", table), table
+    for wiring, baud, keypads in (
+        ("rs485", "115,200", "30"),
+        ("rs485", "9,600", "30"),
+        ("p2p", "115,200", "1"),
+    ):
+        presses, cycle, p50, p99, worst = row(table, wiring, baud, keypads)
+        assert presses > 0 and cycle >= 0
+        assert 0 < p50 <= p99 <= worst
+    assert (
+        figure(r"^goal rs485 30 keypads at 115200: p99 <= 60 ms; measured p99 ([\d.]+) ms", text)
+        > 0
+    )
+    assert figure(r"^goal point-to-point at 115200: .* measured p99 ([\d.]+) ms", text) > 0

@@ -145,6 +145,44 @@ def test_keypad_on_unknown_counter(raw: dict[str, Any]) -> None:
 def test_printer_url_scheme(raw: dict[str, Any]) -> None:
     raw["devices"]["printers"][0]["url"] = "192.168.1.9:9100"
     expect_error(raw, "devices.printers[0].url", "tcp://")
+    raw["devices"]["printers"][0]["url"] = "usb://epson"
+    expect_error(raw, "devices.printers[0].url", "vendor:product")
+
+
+def test_printer_profile_timeout_and_names(raw: dict[str, Any]) -> None:
+    printers = raw["devices"]["printers"]
+    printers[0]["profile"] = "TM-T88V"  # 512 dots: too narrow for 80 mm paper
+    printers[1]["profile"] = "NoSuchModel"
+    printers[1]["timeout_s"] = 5
+    printers[1]["name"] = printers[0]["name"]
+    expect_error(
+        raw,
+        "devices.printers[0].profile: profile 'TM-T88V' prints at most 512 dots",
+        "devices.printers[1].profile: unknown python-escpos profile 'NoSuchModel'",
+        "devices.printers[1].timeout_s: must be more than 0 and at most 2",
+        "devices.printers[1].name: 'printer-door' is used twice",
+    )
+
+
+def test_kiosks_name_known_printers(raw: dict[str, Any]) -> None:
+    kiosk = raw["devices"]["kiosks"][0]
+    kiosk["printers"] = ["printer-door", "printer-hall", "printer-door"]
+    expect_error(
+        raw,
+        "devices.kiosks[0].printers[1]: unknown printer 'printer-hall'",
+        "devices.kiosks[0].printers: a printer is listed twice",
+    )
+    kiosk["printers"] = []
+    expect_error(raw, "devices.kiosks[0].printers: list at least one printer")
+    raw["devices"]["kiosks"].append({"name": kiosk["name"], "printers": ["printer-desk"]})
+    expect_error(raw, "devices.kiosks[1].name: kiosk 'kiosk-door' is listed twice")
+
+
+def test_public_url(raw: dict[str, Any]) -> None:
+    raw["server"]["public_url"] = "http://192.168.1.10:8080"
+    parse_config(raw)
+    raw["server"]["public_url"] = "192.168.1.10:8080"
+    expect_error(raw, "server.public_url", "http://")
 
 
 def test_version_is_required(raw: dict[str, Any]) -> None:
