@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 
 from ..crc import crc16_modbus
+from ..framing import FrameScanner
 
 SOF = 0xA5
 PROTOCOL_VERSION = 1
@@ -147,7 +148,7 @@ def encode_frame(address: int, seq: int, command: int, payload: bytes = b"") -> 
     return bytes((SOF,)) + body + crc16_modbus(body).to_bytes(2, "little")
 
 
-class FrameDecoder:
+class FrameDecoder(FrameScanner[Frame]):
     """Finds frames in a byte stream, whatever the noise around them.
 
     A frame starts at an A5 whose length byte is possible and whose CRC checks.  When a
@@ -156,70 +157,38 @@ class FrameDecoder:
     partial frame at the head will never complete, so drop its start and rescan.
     """
 
-    __slots__ = ("_buffer", "corrupt", "discarded", "frames", "max_payload")
+    __slots__ = ("max_payload",)
 
     def __init__(self, max_payload: int = MAX_PAYLOAD) -> None:
-        self._buffer = bytearray()
+        super().__init__()
         self.max_payload = max_payload
-        self.frames = 0
-        self.corrupt = 0
-        """Candidate frames dropped: a bad CRC, an impossible length or cut short."""
-        self.discarded = 0
-        """Bytes outside any frame (noise, or the rest of a corrupt frame)."""
-
-    @property
-    def pending(self) -> int:
-        return len(self._buffer)
-
-    def feed(self, data: bytes | bytearray | memoryview) -> list[Frame]:
-        self._buffer += data
-        return self._parse()
 
     def expire(self) -> list[Frame]:
         """The line is idle: whatever partial frame waits at the head is dead."""
         found: list[Frame] = []
         while self._buffer:
-            self.corrupt += 1
-            self.discarded += 1
-            del self._buffer[:1]
+            self._reject()
             found += self._parse()
         return found
-
-    def reset(self) -> None:
-        self.discarded += len(self._buffer)
-        self._buffer.clear()
 
     def _parse(self) -> list[Frame]:
         buf = self._buffer
         found: list[Frame] = []
-        while buf:
-            start = buf.find(SOF)
-            if start < 0:
-                self.discarded += len(buf)
-                buf.clear()
-                break
-            if start:
-                self.discarded += start
-                del buf[:start]
+        while self._sync(SOF):
             if len(buf) < HEADER_BYTES:
                 break
             length = buf[4]
             if length > self.max_payload:
-                self.corrupt += 1
-                self.discarded += 1
-                del buf[:1]
+                self._reject()
                 continue
             end = HEADER_BYTES + length
             if len(buf) < end + 2:
                 break
             if crc16_modbus(memoryview(buf)[1:end]) != buf[end] | (buf[end + 1] << 8):
-                self.corrupt += 1
-                self.discarded += 1
-                del buf[:1]
+                self._reject()
                 continue
             found.append(Frame(buf[1], buf[2], buf[3], bytes(buf[HEADER_BYTES:end])))
-            self.frames += 1
-            del buf[: end + 2]
+            self._take(end + 2)
         return found
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..crc import crc16_modbus, with_crc
+from ..framing import FrameScanner
 
 WRITE_MULTIPLE = 0x10
 EXCEPTION_BIT = 0x80
@@ -53,7 +54,7 @@ class WriteAnswer:
         return self.exception is None
 
 
-class AnswerDecoder:
+class AnswerDecoder(FrameScanner[WriteAnswer]):
     """Finds the answers of one unit to FC16 in a byte stream (noise, echoes, other units).
 
     A candidate is `unit, 0x10` or `unit, 0x90` whose CRC checks; otherwise the decoder
@@ -61,36 +62,17 @@ class AnswerDecoder:
     is skipped as what it is: not an answer.
     """
 
-    __slots__ = ("_buffer", "corrupt", "discarded", "unit")
+    __slots__ = ("unit",)
 
     def __init__(self, unit: int) -> None:
+        super().__init__()
         self.unit = unit
-        self._buffer = bytearray()
-        self.corrupt = 0
-        self.discarded = 0
 
-    @property
-    def pending(self) -> int:
-        return len(self._buffer)
-
-    def reset(self) -> None:
-        self.discarded += len(self._buffer)
-        self._buffer.clear()
-
-    def feed(self, data: bytes | bytearray | memoryview) -> list[WriteAnswer]:
-        self._buffer += data
+    def _parse(self) -> list[WriteAnswer]:
         buf = self._buffer
         found: list[WriteAnswer] = []
         unit = self.unit
-        while buf:
-            start = buf.find(unit)
-            if start < 0:
-                self.discarded += len(buf)
-                buf.clear()
-                break
-            if start:
-                self.discarded += start
-                del buf[:start]
+        while self._sync(unit):
             if len(buf) < 2:
                 break
             function = buf[1]
@@ -99,15 +81,12 @@ class AnswerDecoder:
             elif function == WRITE_MULTIPLE | EXCEPTION_BIT:
                 size = 5
             else:
-                self.discarded += 1
-                del buf[:1]
+                self._skip(1)
                 continue
             if len(buf) < size:
                 break
             if crc16_modbus(memoryview(buf)[: size - 2]) != buf[size - 2] | (buf[size - 1] << 8):
-                self.corrupt += 1
-                self.discarded += 1
-                del buf[:1]
+                self._reject()
                 continue
             if size == 8:
                 answer = WriteAnswer(
@@ -116,7 +95,7 @@ class AnswerDecoder:
             else:
                 answer = WriteAnswer(unit, 0, 0, buf[2])
             found.append(answer)
-            del buf[:size]
+            self._take(size)
         return found
 
 

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..framing import FrameScanner
+
 SONOFF_START = 0xAA
 SONOFF_RECEIVED = 0xA4
 SONOFF_END = 0x55
@@ -45,36 +47,7 @@ def fd_frame(code: str, length: int = 6, width: int = 0x28) -> bytes:
     return bytes((FD_START,)) + middle + bytes((FD_END,))
 
 
-class _Decoder:
-    __slots__ = ("_buffer", "corrupt", "discarded", "frames")
-
-    def __init__(self) -> None:
-        self._buffer = bytearray()
-        self.frames = 0
-        self.corrupt = 0
-        self.discarded = 0
-
-    @property
-    def pending(self) -> int:
-        return len(self._buffer)
-
-    def reset(self) -> None:
-        self.discarded += len(self._buffer)
-        self._buffer.clear()
-
-    def feed(self, data: bytes | bytearray | memoryview) -> list[RfFrame]:
-        self._buffer += data
-        return self._parse()
-
-    def _parse(self) -> list[RfFrame]:
-        raise NotImplementedError
-
-    def _skip(self, count: int) -> None:
-        self.discarded += count
-        del self._buffer[:count]
-
-
-class SonoffDecoder(_Decoder):
+class SonoffDecoder(FrameScanner[RfFrame]):
     """`AA A4 ... 55` frames in any byte stream; anything else is skipped."""
 
     __slots__ = ()
@@ -82,13 +55,7 @@ class SonoffDecoder(_Decoder):
     def _parse(self) -> list[RfFrame]:
         buf = self._buffer
         found: list[RfFrame] = []
-        while buf:
-            start = buf.find(SONOFF_START)
-            if start < 0:
-                self._skip(len(buf))
-                break
-            if start:
-                self._skip(start)
+        while self._sync(SONOFF_START):
             if len(buf) < 2:
                 break
             if buf[1] != SONOFF_RECEIVED:
@@ -98,8 +65,7 @@ class SonoffDecoder(_Decoder):
             if len(buf) < SONOFF_LENGTH:
                 break
             if buf[SONOFF_LENGTH - 1] != SONOFF_END:
-                self.corrupt += 1
-                self._skip(1)
+                self._reject()
                 continue
             timings = (
                 int.from_bytes(buf[2:4], "big"),
@@ -107,12 +73,11 @@ class SonoffDecoder(_Decoder):
                 int.from_bytes(buf[6:8], "big"),
             )
             found.append(RfFrame(bytes(buf[8:11]).hex().upper(), timings))
-            self.frames += 1
-            del buf[:SONOFF_LENGTH]
+            self._take(SONOFF_LENGTH)
         return found
 
 
-class FdDecoder(_Decoder):
+class FdDecoder(FrameScanner[RfFrame]):
     """`FD <code 3> [<width>] DF` frames; `length` is 5 or 6 by the board's model."""
 
     __slots__ = ("length",)
@@ -127,22 +92,14 @@ class FdDecoder(_Decoder):
         buf = self._buffer
         length = self.length
         found: list[RfFrame] = []
-        while buf:
-            start = buf.find(FD_START)
-            if start < 0:
-                self._skip(len(buf))
-                break
-            if start:
-                self._skip(start)
+        while self._sync(FD_START):
             if len(buf) < length:
                 break
             if buf[length - 1] != FD_END:
-                self.corrupt += 1
-                self._skip(1)
+                self._reject()
                 continue
             found.append(RfFrame(bytes(buf[1:4]).hex().upper()))
-            self.frames += 1
-            del buf[:length]
+            self._take(length)
         return found
 
 
