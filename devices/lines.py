@@ -7,13 +7,13 @@ gets its own service, and only the kinds present are built.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Callable
 from typing import Any
 
 from queue_server.accounts import AccountStore
 from queue_server.config import CentreConfig
 from queue_server.dispatcher import Dispatcher
+from queue_server.tasks import cancel_and_wait
 
 from .keypad.service import KEYPAD_PROTOCOLS, KeypadService
 from .modbus.service import LedDisplayService
@@ -53,11 +53,8 @@ class SerialDevices:
         self._watch = asyncio.create_task(self._watch_forever(), name="serial line states")
 
     async def stop(self) -> None:
-        if self._watch is not None:
-            self._watch.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._watch
-            self._watch = None
+        await cancel_and_wait(self._watch)
+        self._watch = None
         for service in reversed(self.services):
             await service.stop()
 

@@ -15,7 +15,6 @@ protocol object and writes what that object wants sent.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import time
@@ -23,6 +22,8 @@ from collections.abc import Callable
 
 import serial
 from serial_asyncio_fast import open_serial_connection
+
+from queue_server.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -70,10 +71,7 @@ class SerialPort:
 
     async def stop(self) -> None:
         task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(task)
 
     async def wait_online(self) -> None:
         await self._online.wait()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from pathlib import Path
@@ -14,6 +13,7 @@ from .config import CentreConfig
 from .dispatcher import Dispatcher
 from .engine import Engine
 from .store import EventLog
+from .tasks import cancel_and_wait
 
 if TYPE_CHECKING:
     from devices.escpos.service import PrintService
@@ -80,11 +80,8 @@ class Centre:
                 await component.stop()
             except Exception:
                 log.exception("stopping %r failed", component)
-        if self._housekeeping is not None:
-            self._housekeeping.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._housekeeping
-            self._housekeeping = None
+        await cancel_and_wait(self._housekeeping)
+        self._housekeeping = None
         self.dispatcher.stop()
         self.log.close()
         self.accounts.close()

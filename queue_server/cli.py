@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import logging
 import signal
 import sys
@@ -24,6 +23,7 @@ from .cli_accounts import add_commands as add_account_commands
 from .config import ConfigError, load_config
 from .demo import create_demo_access, demo_guide
 from .store import StoreError
+from .tasks import cancel_and_wait
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEMO_CONFIG = REPO_ROOT / "examples" / "ward-center.toml"
@@ -187,10 +187,7 @@ async def _serve_until_stopped(
     try:
         await stop.wait()
     finally:
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(task)
         await runner.cleanup()
 
 

@@ -15,7 +15,6 @@ server stops.  Random but reproducible with a seed.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 from collections.abc import Callable
@@ -25,6 +24,7 @@ from typing import Any
 import aiohttp
 
 from .config import CentreConfig
+from .tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -105,10 +105,7 @@ class Simulation:
                 await asyncio.gather(*tasks)
             finally:
                 for task in tasks:
-                    task.cancel()
-                for task in tasks:
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await task
+                    await cancel_and_wait(task)
 
     def _between(self, span: tuple[float, float]) -> float:
         return self.random.uniform(*span)

@@ -18,11 +18,12 @@ Presses run as tasks, so a slow commit (durability "full") never stalls the bus.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
 from typing import Literal
+
+from queue_server.tasks import cancel_and_wait
 
 from ..serial_port import SerialPort
 from .protocol import MAX_PAYLOAD, OVERHEAD_BYTES, Display, HostLink, Press, byte_time
@@ -94,10 +95,7 @@ class KeypadLine:
 
     async def stop(self) -> None:
         task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(task)
         await self.port.stop()
         for pending in list(self._tasks):
             pending.cancel()

@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import sys
 from pathlib import Path
 
 import msgspec
 
 from queue_server.config import CentreConfig, Keypad, SerialLine
+from queue_server.tasks import cancel_and_wait
 
 from .emulator import PtyWire
 from .protocol import Cmd, KeypadDevice
@@ -185,8 +185,6 @@ async def _sim(counter: int, socket: Path) -> int:
                 continue
             writer.write((" ".join([key, *words[1:]]) + "\n").encode())
     finally:
-        shower.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await shower
+        await cancel_and_wait(shower)
         writer.close()
     return 0

@@ -15,6 +15,8 @@ import contextlib
 import logging
 from dataclasses import dataclass, field
 
+from queue_server.tasks import cancel_and_wait
+
 from ..keypad.protocol import byte_time
 from ..serial_port import SerialPort
 from .protocol import AnswerDecoder, WriteAnswer, write_registers
@@ -74,10 +76,7 @@ class ModbusLine:
 
     async def stop(self) -> None:
         task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(task)
         await self.port.stop()
 
     def units_online(self) -> int:
