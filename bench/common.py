@@ -14,7 +14,7 @@ from pathlib import Path
 
 import msgspec
 
-from queue_server.config import CentreConfig, Durability, Service, load_config
+from queue_server.config import CentreConfig, Devices, Durability, Service, load_config
 from queue_server.engine import Actor
 from queue_server.engine.events import TicketIssued
 from queue_server.engine.numbering import format_number
@@ -54,7 +54,8 @@ def machine_line() -> str:
 def bench_config(
     store_path: str | Path | None = None, durability: Durability | None = None
 ) -> CentreConfig:
-    """The example ward centre with opening hours not enforced, so any time is open."""
+    """The example ward centre with opening hours not enforced, so any time is open, and
+    no devices: the benchmarks time the queue, not a printer that is not there."""
     config = load_config(EXAMPLE)
     store = config.store
     if store_path is not None:
@@ -62,7 +63,7 @@ def bench_config(
     if durability is not None:
         store = msgspec.structs.replace(store, durability=durability)
     hours = msgspec.structs.replace(config.hours, enforce=False)
-    return msgspec.structs.replace(config, hours=hours, store=store)
+    return msgspec.structs.replace(config, hours=hours, store=store, devices=Devices())
 
 
 def local_timestamp(config: CentreConfig, text: str) -> float:

@@ -3,14 +3,17 @@
 Everything that changes the queue passes here, on the event loop that owns the
 engine.  Order of work for each command:
 
-    housekeeping due by now -> decide -> commit -> apply -> publish
+    housekeeping due by now -> decide -> apply -> commit -> publish and answer
 
-With durability "process" the commit is a synchronous SQLite commit (tens of
-microseconds) and happens before apply, so a failed commit changes nothing.
-With "full" the commit waits for an fsync on the group-commit thread; events
-are applied first so the next command decides on them, and are published only
-once durable.  If such a commit fails, memory is ahead of disk: the dispatcher
-stops accepting commands and the server must restart from the log.
+Events are applied at once, so the next command decides on them, but nobody
+hears of them (no answer, no message) until they are committed.  Commits are
+grouped: with durability "process" the commands of one loop turn share one
+SQLite transaction written on the loop; with "full" they share one fsync on a
+thread (see store/group_commit.py).  Reads that must not see uncommitted state
+wait for `settled()`.  If a commit fails, memory is ahead of disk: the
+dispatcher refuses every further command, health turns to 503, and the server
+must restart, rebuilding its state from the log, which holds exactly what
+was acknowledged.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from collections.abc import Callable, Sequence
 
 from .engine import Actor, Engine, Event
 from .engine.commands import Command
-from .store import EventLog, GroupCommitter, StoreError
+from .store import EventLog, LoopCommitter, StoreError, ThreadCommitter
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +45,7 @@ class Dispatcher:
         self._clock = clock
         self._last_at = 0.0
         self._listeners: list[Listener] = []
-        self._committer: GroupCommitter | None = None
+        self._committer: LoopCommitter | ThreadCommitter | None = None
         self._last_durable: asyncio.Future[None] | None = None
         self.failure: StoreError | None = None
 
@@ -60,9 +63,10 @@ class Dispatcher:
         self._listeners.append(listener)
 
     def start(self) -> None:
-        """Start the group-commit thread when every commit must reach the disk."""
-        if self.log.durability == "full" and self._committer is None:
-            self._committer = GroupCommitter(self.log, asyncio.get_running_loop())
+        """Choose how commits are grouped; "full" starts the fsync thread."""
+        if self._committer is None:
+            kind = ThreadCommitter if self.log.durability == "full" else LoopCommitter
+            self._committer = kind(self.log, asyncio.get_running_loop())
 
     def stop(self) -> None:
         if self._committer is not None:
@@ -103,26 +107,24 @@ class Dispatcher:
         return due
 
     async def settled(self) -> None:
-        """Wait until everything applied is also durable (a read barrier for "full")."""
+        """Wait until everything applied is also committed (a read barrier)."""
         if self._last_durable is not None and not self._last_durable.done():
             await asyncio.shield(self._last_durable)
 
     async def _commit(self, events: list[Event]) -> None:
         if self._committer is None:
-            first = self.log.append(events)
-            self.engine.apply_all(events)
-            deliveries = self._prepare(first, events)
-        else:
-            first, durable = self._committer.submit(events)
-            self.engine.apply_all(events)
-            deliveries = self._prepare(first, events)
-            self._last_durable = durable
-            try:
-                await durable
-            except StoreError as exc:
-                self.failure = exc
-                log.critical("event log write failed, state is ahead of disk: %s", exc)
-                raise
+            self.start()
+        assert self._committer is not None
+        first, durable = self._committer.submit(events)
+        self.engine.apply_all(events)
+        deliveries = self._prepare(first, events)
+        self._last_durable = durable
+        try:
+            await durable
+        except StoreError as exc:
+            self.failure = exc
+            log.critical("event log write failed, state is ahead of disk: %s", exc)
+            raise
         for deliver in deliveries:
             try:
                 deliver()

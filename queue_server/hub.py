@@ -21,6 +21,7 @@ Why it is shaped this way:
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
@@ -114,6 +115,8 @@ class Subscriber:
 
 
 _Message = tuple[tuple[str, ...], bytes]
+_CALL_EVENTS = (ev.TicketCalled, ev.TicketRecalled)
+"""Kept in the call history even when nobody listens, for displays that reconnect."""
 
 
 class Hub:
@@ -229,6 +232,8 @@ class Hub:
     def __call__(self, first_seq: int, events: Sequence[Event]) -> Callable[[], None]:
         """Project a just-applied batch now; return the delivery to run once it is durable."""
         last_seq = first_seq + len(events) - 1
+        if not self._topics and not any(type(e) in _CALL_EVENTS for e in events):
+            return functools.partial(setattr, self, "seq", last_seq)  # nobody to tell
         messages, calls = self._project(first_seq, last_seq, events)
 
         def deliver() -> None:

@@ -32,13 +32,14 @@ def ticket_public(engine: Engine, ticket: Ticket) -> dict[str, Any]:
     """What anyone holding the ticket may see (the citizen status page)."""
     zone = engine.config.zone
     at_counter = ticket.status in (TicketStatus.CALLED, TicketStatus.SERVING)
+    ahead = engine.people_ahead(ticket)
     return {
         "number": ticket.number,
         "service": ticket.service,
         "priority": ticket.priority,
         "status": ticket.status.value,
-        "position": engine.people_ahead(ticket),
-        "estimated_wait_s": _wait(engine.ticket_estimated_wait_s(ticket)),
+        "position": ahead,
+        "estimated_wait_s": _wait(engine.ticket_estimated_wait_s(ticket, ahead)),
         "counter": ticket.counter if at_counter else None,
         "called_at": iso_time(ticket.called_at, zone) if at_counter else None,
         "recalls": ticket.recalls,

@@ -7,7 +7,8 @@ plain SHA-256 of them is enough to keep the stored form useless to a thief
 (a slow KDF protects guessable secrets; these are not guessable).
 
 The CLI adds users and tokens while the server runs; the server notices
-through SQLite's `data_version` and drops its cache of looked-up tokens.
+through SQLite's `data_version` (looked at twice a second at most) and drops
+its cache of looked-up tokens.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from .principal import PERSON_ROLES, TOKEN_ROLES, Principal, Role
 
 SCHEMA_VERSION = 2
 SESSION_SECONDS = 12 * 3600
+CACHE_RECHECK_S = 0.5
+"""A token revoked from another process (the CLI) stops working within this."""
 TOKEN_PREFIX = "qs_"  # noqa: S105 (a visible prefix, not a secret)
 
 _SCHEMA = """
@@ -115,6 +118,7 @@ class AccountStore:
             raise AccountError(f"{self.path}: cannot open the accounts file: {exc}") from exc
         self._cache: dict[str, Principal | None] = {}
         self._cache_version = self._data_version()
+        self._recheck_at = 0.0
 
     def _migrate(self) -> None:
         version = self._db.execute("PRAGMA user_version").fetchone()[0]
@@ -318,6 +322,11 @@ class AccountStore:
         return int(self._db.execute("PRAGMA data_version").fetchone()[0])
 
     def _refresh_cache(self) -> None:
+        """Another process (the CLI) may have revoked a token: look at most twice a second."""
+        now = time.monotonic()
+        if now < self._recheck_at:
+            return
+        self._recheck_at = now + CACHE_RECHECK_S
         version = self._data_version()
         if version != self._cache_version:
             self._cache.clear()

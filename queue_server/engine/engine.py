@@ -203,8 +203,10 @@ class Engine:
             return None
         return ahead * self.mean_service_s(service) / open_count
 
-    def ticket_estimated_wait_s(self, ticket: Ticket) -> float | None:
-        ahead = self.people_ahead(ticket)
+    def ticket_estimated_wait_s(self, ticket: Ticket, ahead: int | None = None) -> float | None:
+        """Seconds until a waiting ticket is called (`ahead`: its people ahead, if known)."""
+        if ahead is None:
+            ahead = self.people_ahead(ticket)
         if ahead is None:
             return None
         if isinstance(ticket.line, int):

@@ -5,7 +5,7 @@ nothing is shown to anyone before its event is committed here.
 
 WAL mode.  `durability = "process"` commits with synchronous=NORMAL: a commit
 is in the OS before `append` returns, so it survives kill -9.  `"full"` adds an
-fsync per commit (synchronous=FULL) so it survives power loss; `GroupCommitter`
+fsync per commit (synchronous=FULL) so it survives power loss; the `ThreadCommitter`
 runs those commits on a thread and batches whatever arrives meanwhile.
 """
 

@@ -50,12 +50,17 @@ class Metrics:
             registry=self.registry,
         )
         self.registry.register(_StateCollector(engine, hub, log))
+        self._issued: dict[str, Any] = {}
+        """Per-service children of `tickets_issued`, looked up once (labels() takes a lock)."""
 
     def on_events(self, first_seq: int, events: Sequence[Event]) -> None:
         """Dispatcher listener: count what was issued."""
         for event in events:
             if type(event) is TicketIssued:
-                self.tickets_issued.labels(event.service).inc()
+                issued = self._issued.get(event.service)
+                if issued is None:
+                    issued = self._issued[event.service] = self.tickets_issued.labels(event.service)
+                issued.inc()
             elif type(event) is TicketPrinted:
                 self.tickets_printed.labels(event.printer).inc()
             elif type(event) is TicketPrintFailed:

@@ -290,3 +290,22 @@ async def test_metrics(server: RunningCentre) -> None:
     assert "queue_call_latency_seconds_count 1.0" in text
     assert 'queue_counters{status="open"} 1.0' in text
     assert "queue_websocket_clients" in text
+
+
+async def test_a_log_that_cannot_be_written_turns_health_red(server: RunningCentre) -> None:
+    async with Api(server.base, server.tokens["kiosk-1"]) as kiosk:
+        assert (await kiosk.get("/healthz"))[1]["status"] == "ok"
+        server.centre.log._db.execute("PRAGMA busy_timeout=50")
+        other = sqlite3.connect(server.centre.log.path, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")  # another writer holds the log: the commit fails
+        status, body = await kiosk.post("/api/v1/tickets", {"service": "HT"})
+        other.execute("ROLLBACK")
+        other.close()
+        assert status == 503
+        assert body["error"]["code"] == "store_unavailable"
+        status, health = await kiosk.get("/healthz")
+        assert status == 503
+        assert health["status"] == "failed"
+        assert "could not commit" in health["error"]
+        status, body = await kiosk.post("/api/v1/tickets", {"service": "HT"})
+        assert status == 503  # refused until the server restarts from its log

@@ -87,27 +87,39 @@ def hold_write_lock(path: Path) -> sqlite3.Connection:
     return other
 
 
-async def test_failed_commit_changes_nothing(tmp_path: Path) -> None:
-    """A commit that fails (here: another writer holds the lock) leaves log and state as they were."""
-    centre = Centre(example_config(tmp_path / "log.sqlite3"))
+@pytest.mark.parametrize("durability", ["process", "full"])
+async def test_a_failed_commit_stops_the_centre_and_a_restart_recovers(
+    tmp_path: Path, durability: Durability
+) -> None:
+    """A commit that fails (here: another writer holds the lock) is never acknowledged;
+    the dispatcher refuses everything after it, and a restart rebuilds exactly what was."""
+    config = example_config(tmp_path / "log.sqlite3", durability)
+    centre = Centre(config)
     await centre.start()
     try:
         await centre.dispatcher.execute(c.IssueTicket(service="HT", tracking_code="t1"), KIOSK)
-        before = centre.engine.state.snapshot()
-        seq = centre.log.last_seq
         centre.log._db.execute("PRAGMA busy_timeout=50")
         other = hold_write_lock(tmp_path / "log.sqlite3")
         with pytest.raises(StoreError, match="could not commit"):
             await centre.dispatcher.execute(c.IssueTicket(service="HT", tracking_code="t2"), KIOSK)
-        assert centre.engine.state.snapshot() == before
-        assert centre.log.last_seq == seq
         other.execute("ROLLBACK")
         other.close()
-        await centre.dispatcher.execute(c.IssueTicket(service="HT", tracking_code="t3"), KIOSK)
-        assert centre.engine.ticket_by_tracking_code("t3") is not None
-        assert centre.engine.ticket_by_tracking_code("t3").number == "A002"  # type: ignore[union-attr]
+        assert centre.dispatcher.failure is not None
+        with pytest.raises(StoreError):  # memory is ahead of disk: nothing more is taken
+            await centre.dispatcher.execute(c.IssueTicket(service="HT", tracking_code="t3"), KIOSK)
     finally:
         await centre.stop()
+
+    again = Centre(config)
+    await again.start()
+    try:
+        assert again.engine.ticket_by_tracking_code("t1") is not None
+        assert again.engine.ticket_by_tracking_code("t2") is None
+        assert again.engine.ticket_by_tracking_code("t3") is None
+        await again.dispatcher.execute(c.IssueTicket(service="HT", tracking_code="t4"), KIOSK)
+        assert again.engine.ticket_by_tracking_code("t4").number == "A002"  # type: ignore[union-attr]
+    finally:
+        await again.stop()
 
 
 @pytest.mark.parametrize("durability", ["process", "full"])
