@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import importlib
 import re
 from pathlib import Path
 
+import qrcode
+import qrcode.image.svg
 from aiohttp import web
 
+from .api import status_url
 from .auth import PUBLIC, RouteHandler, allow
 from .errors import ApiError, json_response
 from .keys import CENTRE
@@ -54,9 +56,6 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
 }
 
-# qrcode ships no type hints; imported as a plain module so strict typing holds either way.
-_qrcode = importlib.import_module("qrcode")
-_qrcode_svg = importlib.import_module("qrcode.image.svg")
 
 _cache: dict[Path, tuple[tuple[float, int], bytes, str]] = {}
 
@@ -126,15 +125,19 @@ async def ticket_qr(request: web.Request) -> web.Response:
     code = request.match_info["code"]
     if not _CODE.match(code) or request.app[CENTRE].engine.ticket_by_tracking_code(code) is None:
         raise ApiError(404, "unknown_ticket", "no ticket with this tracking code today")
-    base = request.app[CENTRE].config.server.public_url.rstrip("/")
-    url = f"{base or f'{request.scheme}://{request.host}'}/s/{code}"
-    image = _qrcode.make(url, image_factory=_qrcode_svg.SvgPathImage, border=2)
-    body: str = image.to_string(encoding="unicode")
+    body = await asyncio.to_thread(_qr_svg, status_url(request, code))
     return web.Response(
         text=body,
         content_type="image/svg+xml",
         headers={"Cache-Control": "private, max-age=86400", **SECURITY_HEADERS},
     )
+
+
+def _qr_svg(url: str) -> str:
+    """Drawing a QR code takes milliseconds: done on a thread, not on the loop."""
+    image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, border=2)
+    svg: str = image.to_string(encoding="unicode")
+    return svg
 
 
 @allow(PUBLIC)
