@@ -13,12 +13,10 @@ from ..accounts import AccountError, AccountStore, Role
 from ..accounts.passwords import WeakPassword
 from ..accounts.principal import PERSON_ROLES, TOKEN_ROLES
 from ..accounts.store import TokenInfo, User
-from .auth import ACCOUNTS, MANAGERS, allow
+from .auth import ACCOUNTS, ADMIN_ONLY, MANAGERS, allow
 from .errors import ApiError, json_response, read_json
 from .keys import CENTRE, HUB
 from .voice_api import announcer_of
-
-ADMIN = frozenset({Role.ADMIN})
 
 
 class UserBody(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
@@ -55,12 +53,12 @@ def _token(token: TokenInfo) -> dict[str, Any]:
     }
 
 
-@allow(ADMIN)
+@allow(ADMIN_ONLY)
 async def list_users(request: web.Request) -> web.Response:
     return json_response({"users": [_user(u) for u in request.app[ACCOUNTS].users()]})
 
 
-@allow(ADMIN)
+@allow(ADMIN_ONLY)
 async def add_user(request: web.Request) -> web.Response:
     body = await read_json(request, UserBody)
     if body.role not in {r.value for r in PERSON_ROLES}:
@@ -90,12 +88,12 @@ def _add_user(path: Path, username: str, password: str, role: Role, name: str) -
         store.close()
 
 
-@allow(ADMIN)
+@allow(ADMIN_ONLY)
 async def list_tokens(request: web.Request) -> web.Response:
     return json_response({"tokens": [_token(t) for t in request.app[ACCOUNTS].tokens()]})
 
 
-@allow(ADMIN)
+@allow(ADMIN_ONLY)
 async def create_token(request: web.Request) -> web.Response:
     body = await read_json(request, TokenBody)
     if body.role not in {r.value for r in TOKEN_ROLES}:
@@ -113,7 +111,7 @@ async def create_token(request: web.Request) -> web.Response:
     return json_response({"token": secret, "info": _token(info)}, 201)
 
 
-@allow(ADMIN)
+@allow(ADMIN_ONLY)
 async def revoke_token(request: web.Request) -> web.Response:
     name = request.match_info["name"]
     accounts = request.app[ACCOUNTS]

@@ -29,10 +29,13 @@ from ..views import (
 )
 from .auth import (
     ACCOUNTS,
+    COUNTER_ROLES,
+    ISSUER_ROLES,
     MANAGERS,
     PUBLIC,
     SESSION_COOKIE,
     STAFF_ROLES,
+    VIEWER_ROLES,
     allow,
     principal_of,
 )
@@ -40,10 +43,6 @@ from .errors import ApiError, json_response, read_json
 from .keys import CENTRE, LIMITS, METRICS
 
 log = logging.getLogger(__name__)
-
-COUNTER_ROLES = frozenset({Role.STAFF, Role.DEVICE, Role.SUPERVISOR, Role.ADMIN})
-VIEWER_ROLES = frozenset({Role.DISPLAY, Role.DEVICE, *STAFF_ROLES})
-ISSUER_ROLES = frozenset({Role.KIOSK, *MANAGERS})
 
 
 class _Body(msgspec.Struct, forbid_unknown_fields=True, frozen=True):

@@ -26,8 +26,15 @@ ACCOUNTS = web.AppKey("accounts", AccountStore)
 
 ALL_ROLES = frozenset(Role) - {Role.CITIZEN}
 PUBLIC = ALL_ROLES
-STAFF_ROLES = frozenset({Role.STAFF, Role.SUPERVISOR, Role.ADMIN})
+# Who may do what, in one place: each route names one of these.
+ADMIN_ONLY = frozenset({Role.ADMIN})
 MANAGERS = frozenset({Role.SUPERVISOR, Role.ADMIN})
+STAFF_ROLES = frozenset({Role.STAFF, *MANAGERS})
+COUNTER_ROLES = frozenset({Role.DEVICE, *STAFF_ROLES})
+"""Counter actions: staff and devices on their own counter (`counter_scoped`)."""
+VIEWER_ROLES = frozenset({Role.DISPLAY, Role.DEVICE, *STAFF_ROLES})
+ISSUER_ROLES = frozenset({Role.KIOSK, *MANAGERS})
+VOICE_ROLES = frozenset({Role.DISPLAY, *MANAGERS})
 
 
 def principal_of(request: web.Request) -> Principal:

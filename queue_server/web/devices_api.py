@@ -16,13 +16,11 @@ from typing import Any, Literal
 import msgspec
 from aiohttp import web
 
-from ..accounts import Role
 from ..accounts.store import RfButton
-from .auth import allow
+from .auth import ADMIN_ONLY, allow
 from .errors import ApiError, json_response, read_json
 from .keys import CENTRE
 
-ADMIN_ONLY = frozenset({Role.ADMIN})
 MAX_LEARN_S = 120.0
 _CODE = re.compile(r"^[0-9A-Fa-f]{6}$")
 RfKey = Literal["next", "recall", "start", "done", "no_show", "pause", "resume"]

@@ -13,15 +13,13 @@ from pathlib import Path
 
 from aiohttp import web
 
-from ..accounts import Role
 from ..app import Centre
 from ..engine.errors import UnknownCounter, UnknownTicket
 from ..voice import Announcer, VoiceUnavailable
-from .auth import MANAGERS, allow
+from .auth import VOICE_ROLES, allow
 from .errors import ApiError, json_response
 from .keys import CENTRE
 
-VOICE_ROLES = frozenset({Role.DISPLAY, *MANAGERS})
 _CALL = re.compile(r"^([A-Z]{0,3}\d{1,6})-(\d{1,4})$")
 _announcers: weakref.WeakKeyDictionary[Centre, Announcer] = weakref.WeakKeyDictionary()
 
