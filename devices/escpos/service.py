@@ -10,6 +10,9 @@ screen: a ticket is never silently lost.
 Rendering and encoding run on one worker thread (it owns the font and strip
 caches), started as soon as the ticket is known, while the first printer is
 being asked for its status.
+
+The last tickets handed to the printers are remembered with the strips drawn for
+them (`recent`), so the admin page can show what each printer was sent.
 """
 
 from __future__ import annotations
@@ -31,7 +34,8 @@ from queue_server.views import iso_time
 
 from .driver import PrinterDriver, PrintFailed, driver_for
 from .protocol import JobEncoder
-from .render import TicketFacts, TicketRenderer, shaping_problem
+from .recent import RecentTickets
+from .render import Strip, TicketFacts, TicketRenderer, shaping_problem
 
 log = logging.getLogger(__name__)
 
@@ -110,18 +114,26 @@ class TicketJobs:
         self._renderers: dict[int, TicketRenderer] = {}
         self._encoders: dict[str, JobEncoder] = {}
 
-    def submit(self, facts: TicketFacts, paper_mm: int, profile: str) -> asyncio.Future[bytes]:
+    def submit(
+        self, facts: TicketFacts, paper_mm: int, profile: str, keep: list[Strip] | None = None
+    ) -> asyncio.Future[bytes]:
+        """The job's bytes, built on the worker; the strips drawn are added to `keep`."""
         loop = asyncio.get_running_loop()
-        return loop.run_in_executor(self._pool, self.build, facts, paper_mm, profile)
+        return loop.run_in_executor(self._pool, self.build, facts, paper_mm, profile, keep)
 
-    def build(self, facts: TicketFacts, paper_mm: int, profile: str) -> bytes:
+    def build(
+        self, facts: TicketFacts, paper_mm: int, profile: str, keep: list[Strip] | None = None
+    ) -> bytes:
         renderer = self._renderers.get(paper_mm)
         if renderer is None:
             renderer = self._renderers[paper_mm] = TicketRenderer(paper_mm)
         encoder = self._encoders.get(profile)
         if encoder is None:
             encoder = self._encoders[profile] = JobEncoder(profile)
-        return encoder.job([(s.image, s.key) for s in renderer.render(facts)])
+        strips = renderer.render(facts)
+        if keep is not None:
+            keep.extend(strips)  # their images are never drawn on once returned
+        return encoder.job([(s.image, s.key) for s in strips])
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
@@ -145,6 +157,8 @@ class PrintService:
         self.drivers = {p.name: driver_for(p) for p in config.devices.printers}
         self.kiosks = {k.name: list(k.printers) for k in config.devices.kiosks}
         self.jobs = TicketJobs()
+        self.recent = RecentTickets()
+        """The last tickets handed to the printers, with their images (admin page)."""
         self._polls: list[asyncio.Task[None]] = []
 
     # ------------------------------------------------------------------ component
@@ -204,6 +218,7 @@ class PrintService:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.deadline_s
         jobs: dict[tuple[int, str], asyncio.Future[bytes]] = {}
+        drawn: dict[tuple[int, str], list[Strip]] = {}
         tried: list[str] = []
         reasons: list[str] = []
         printed: str | None = None
@@ -216,7 +231,8 @@ class PrintService:
                 driver = self.drivers[name]
                 key = (driver.paper_mm, driver.profile)
                 if key not in jobs:
-                    jobs[key] = self.jobs.submit(facts, *key)
+                    drawn[key] = []
+                    jobs[key] = self.jobs.submit(facts, *key, drawn[key])
                 try:
                     await driver.print_job(
                         asyncio.shield(jobs[key]), min(driver.timeout_s, remaining)
@@ -237,6 +253,27 @@ class PrintService:
                 job.add_done_callback(_retrieve)
         at = self.dispatcher.now()
         reason = "; ".join(reasons)
+        # Remembered before the outcome is committed, so an admin told of the event finds it.
+        shown = (
+            (self.drivers[printed].paper_mm, self.drivers[printed].profile)
+            if printed is not None
+            else next(iter(jobs), None)
+        )
+        self.recent.add(
+            ticket=ticket.id,
+            number=ticket.number,
+            service=ticket.service,
+            lang=ticket.lang,
+            kiosk=kiosk,
+            at=at,
+            status="printed" if printed is not None else "failed",
+            printer=printed,
+            printers_tried=tried,
+            reason=reason,
+            paper_mm=None if shown is None else shown[0],
+            job=None if shown is None else jobs[shown],
+            strips=None if shown is None else drawn[shown],
+        )
         if printed is not None:
             await self.dispatcher.record(
                 [

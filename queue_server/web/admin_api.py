@@ -125,15 +125,22 @@ async def revoke_token(request: web.Request) -> web.Response:
 
 @allow(MANAGERS)
 async def server_status(request: web.Request) -> web.Response:
-    """The server's parts for the admin page: the voice and who is connected live."""
+    """The server's parts for the admin page: the voice, who is connected live, and every
+    device's state read now (serial lines' counters move without a device message)."""
     announcer = announcer_of(request.app[CENTRE])
     if announcer.status.reason == "not checked yet":
         await announcer.check()
     centre = request.app[CENTRE]
+    devices: list[dict[str, Any]] = []
+    if centre.printing is not None:
+        devices += centre.printing.device_views()
+    if centre.serial is not None:
+        devices += centre.serial.device_states()
     return json_response(
         {
             "seq": centre.log.last_seq,
             "voice": announcer.status.as_dict(),
             "connections": request.app[HUB].clients(),
+            "devices": devices,
         }
     )

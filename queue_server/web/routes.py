@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from . import admin_api, api, devices_api, pages, system, voice_api, ws
+from . import admin_api, api, devices_api, pages, printers_api, system, voice_api, ws
 from .auth import RouteHandler
 
 
@@ -285,6 +285,23 @@ ROUTES: list[Route] = [
         "Unbind a radio button",
         "devices",
         responses={204: None},
+    ),
+    Route(
+        "GET",
+        "/api/v1/devices/printers/tickets",
+        printers_api.list_printed_tickets,
+        "The last tickets handed to the printers, newest first: outcome and image URL",
+        "devices",
+        responses={200: "PrintedTickets"},
+    ),
+    Route(
+        "GET",
+        "/api/v1/devices/printers/tickets/{id}.png",
+        printers_api.printed_ticket_image,
+        "A printed ticket's image (PNG), exactly as the printer was sent it",
+        "devices",
+        responses={200: None, 404: "Error"},
+        ints=("id",),
     ),
     _page("/", pages.page_index, "The list of pages"),
     _page("/kiosk", pages.page_kiosk, "Kiosk: take a ticket"),

@@ -78,6 +78,8 @@ class PageServer:
     port: int = field(default_factory=lambda: _free_port())
     process: subprocess.Popen[str] | None = None
     tokens: dict[str, str] = field(default_factory=dict)
+    options: list[str] = field(default_factory=list)
+    """More options for `tests.browser.server` (e.g. --printer NAME=URL)."""
 
     @property
     def base(self) -> str:
@@ -85,7 +87,7 @@ class PageServer:
 
     def start(self, setup: bool = False) -> None:
         command = [sys.executable, "-m", "tests.browser.server", "--dir", str(self.directory)]
-        command += ["--port", str(self.port)] + (["--setup"] if setup else [])
+        command += ["--port", str(self.port)] + (["--setup"] if setup else []) + self.options
         self.process = subprocess.Popen(
             command,
             cwd=REPO,

@@ -21,7 +21,7 @@ import msgspec
 from queue_server.accounts import Role
 from queue_server.app import Centre
 from queue_server.cli import _serve_until_stopped
-from queue_server.config import load_config
+from queue_server.config import CentreConfig, load_config
 from tests.support.centre import write_example_config
 
 PASSWORD = "browser tests only, never used elsewhere"
@@ -34,6 +34,16 @@ def main() -> int:
     parser.add_argument("--dir", type=Path, required=True)
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--setup", action="store_true")
+    parser.add_argument(
+        "--printer",
+        action="append",
+        default=[],
+        metavar="NAME=URL",
+        help="print on this printer at URL (an emulator the test drives) instead of emulating it",
+    )
+    parser.add_argument(
+        "--printer-poll-s", type=float, default=0.0, help="ask idle printers this often"
+    )
     args = parser.parse_args()
     directory: Path = args.dir
     config_file = write_example_config(
@@ -47,11 +57,16 @@ def main() -> int:
     config = msgspec.structs.replace(config, security=security)
     emulators: list[Any] = []
     try:
-        from devices.escpos.demo import emulate_printers
+        import devices.escpos.demo  # noqa: F401
     except ImportError:  # printing not there: kiosks show tickets on screen
         pass
     else:
-        config, emulators = emulate_printers(config, directory / "printed")
+        external = dict(option.split("=", 1) for option in args.printer)
+        config, emulators = _emulated(config, directory / "printed", external)
+    if args.printer_poll_s:
+        from devices.escpos import service
+
+        service.POLL_INTERVAL_S = args.printer_poll_s
     centre = Centre(config)
     centre.components[:0] = emulators
     if args.setup:
@@ -72,6 +87,28 @@ def main() -> int:
         )
     )
     return 0
+
+
+def _emulated(
+    config: CentreConfig, save_dir: Path, external: dict[str, str]
+) -> tuple[CentreConfig, list[Any]]:
+    """Every network printer emulated here, except those the test runs itself (`external`)."""
+    from devices.escpos.demo import emulate_printers
+
+    printers = config.devices.printers
+    others = [p for p in printers if p.name not in external]
+    emulated, emulators = emulate_printers(
+        msgspec.structs.replace(
+            config, devices=msgspec.structs.replace(config.devices, printers=others)
+        ),
+        save_dir,
+    )
+    by_name = {p.name: p for p in emulated.devices.printers}
+    printers = [
+        by_name.get(p.name) or msgspec.structs.replace(p, url=external[p.name]) for p in printers
+    ]
+    devices = msgspec.structs.replace(config.devices, printers=printers)
+    return msgspec.structs.replace(config, devices=devices), emulators
 
 
 if __name__ == "__main__":

@@ -49,6 +49,8 @@ MATRIX: dict[tuple[str, str], list[bool]] = {
     ("GET", "/api/v1/devices/rf/buttons"): [N, N, N, N, N, N, Y],
     ("POST", "/api/v1/devices/rf/buttons"): [N, N, N, N, N, N, Y],
     ("DELETE", "/api/v1/devices/rf/buttons/{code}"): [N, N, N, N, N, N, Y],
+    ("GET", "/api/v1/devices/printers/tickets"): [N, N, N, N, N, Y, Y],
+    ("GET", "/api/v1/devices/printers/tickets/{id}.png"): [N, N, N, N, N, Y, Y],
 }
 COUNTER_ACTIONS = [
     "next",
@@ -119,6 +121,7 @@ async def test_every_endpoint_for_every_role(tmp_path: Path) -> None:
                 "lang": "vi",
                 "call": "Z999-1",  # no such ticket: a 404 for those allowed, no audio
                 "name": "no-such-token",
+                "id": "1",
             }
             wrong: list[str] = []
             routes = sorted(MATRIX, key=lambda r: r[1].endswith("logout"))  # log out last

@@ -18,6 +18,7 @@ CONCRETE = {
     "lang": "vi",
     "call": "A001-1",
     "name": "no-such-token",
+    "id": "1",
 }
 PAGES = {(r.method, r.path) for r in ROUTES if r.tag == PAGES_TAG}
 """The rule: routes tagged "pages" (HTML, scripts, styles) are served but not in the API document."""

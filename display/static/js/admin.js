@@ -1,18 +1,54 @@
 // The admin page: live counters and queues, the server's parts (voice, connected
-// displays and devices), recent printed tickets, staff accounts and machine tokens.
+// displays and devices, with a warning banner while one needs a hand), the last printed
+// tickets as the printers were sent them, staff accounts and machine tokens.
 
 import { Api, el, $ } from "./common.js";
 import { Live } from "./live.js";
 import {
-  loadCatalogs, languageButtons, onLanguageChange, t, localized, formatWait, formatTime, errorText,
+  loadCatalogs, languageButtons, onLanguageChange, t, localized, formatWait, errorText,
+  language,
 } from "./i18n.js";
 
 const STATUS_EVERY_MS = 10000;
-const MAX_PRINTED = 10;
+const PRINTED_URL = "/api/v1/devices/printers/tickets";
+const CLOCK = { hour: "2-digit", minute: "2-digit" };
+const DAY = { day: "2-digit", month: "2-digit", year: "numeric" };
 const api = new Api();
 const state = {
   centre: null, session: null, counters: new Map(), services: new Map(), issued: 0,
-  status: null, devices: new Map(), printed: [], numbers: new Map(), users: [], tokens: [], live: null,
+  status: null, devices: new Map(), printed: [], users: [], tokens: [], live: null,
+};
+// When each device's last "device" message came: a status answer asked before it is older.
+const deviceToldAt = new Map();
+// The last printed tickets are fetched one request at a time; events meanwhile ask again.
+let printedLoading = false;
+let printedAgain = false;
+// The thumbnails' <img> by record id, kept across renders so a new ticket does not make
+// the page fetch every other image again (they are served with no-store).
+const thumbnails = new Map();
+
+// A printer's state (devices/escpos/protocol.py PrinterState): its colour, its words, and
+// the warning the banner shows while it lasts.
+const PRINTER_STATES = {
+  online: { level: "ok", label: "admin.printer.online" },
+  paper_near_end: { level: "warn", label: "admin.printer.paper_near_end", alert: "admin.alert.paper_near_end" },
+  paper_out: { level: "bad", label: "admin.printer.paper_out", alert: "admin.alert.paper_out" },
+  cover_open: { level: "bad", label: "admin.printer.cover_open", alert: "admin.alert.cover_open" },
+  offline: { level: "bad", label: "admin.printer.offline", alert: "admin.alert.offline" },
+  not_answering: { level: "bad", label: "admin.printer.not_answering", alert: "admin.alert.not_answering" },
+  unknown: { level: "unknown", label: "admin.printer.unknown" },
+};
+// Serial lines (devices/lines.py): what they are called, what hangs on them, the warning.
+const LINE_KINDS = {
+  "keypad-line": {
+    label: "admin.kind.keypad_line", alert: "admin.alert.keypad_line_offline",
+    units: { text: "admin.keypads_online", online: "keypads_online", total: "keypads" },
+  },
+  "rf-receiver": { label: "admin.kind.rf_receiver", alert: "admin.alert.rf_receiver_offline" },
+  "led-display-line": {
+    label: "admin.kind.led_display_line", alert: "admin.alert.led_display_line_offline",
+    units: { text: "admin.displays_online", online: "displays_online", total: "displays" },
+  },
 };
 
 await loadCatalogs("admin");
@@ -43,6 +79,9 @@ $("#login-form").addEventListener("submit", async (event) => {
     box.hidden = false;
   }
 });
+
+// The enlarged ticket closes with its button, Escape, or a click anywhere on it.
+$("#ticket-dialog").addEventListener("click", () => $("#ticket-dialog").close());
 
 $("#logout").addEventListener("click", async () => {
   try {
@@ -110,6 +149,7 @@ function begin(session) {
     state.issued = m.issued_today ?? 0;
     for (const device of m.devices ?? []) state.devices.set(`${device.kind ?? "device"}:${device.name ?? ""}`, device);
     renderAll();
+    loadPrinted();  // at the start and after a reconnect: tickets may have printed meanwhile
   });
   state.live.on("counter", (m) => {
     state.counters.set(m.counter.id, m.counter);
@@ -123,19 +163,8 @@ function begin(session) {
     for (const event of m.events) {
       if (event.type === "TicketIssued") {
         state.issued += 1;
-        state.numbers.set(event.ticket, event.number);
       } else if (event.type === "TicketPrinted" || event.type === "TicketPrintFailed") {
-        // What the printers (the emulator, in the demo) confirmed, newest first.
-        const printed = event.type === "TicketPrinted";
-        state.printed.unshift({
-          number: state.numbers.get(event.ticket) ?? `#${event.ticket}`,
-          printer: printed ? event.printer : event.printers_tried.join(", "),
-          at: formatTime(new Date(event.at * 1000)),
-          failed: !printed,
-          reason: printed ? "" : event.reason,
-        });
-        state.printed = state.printed.slice(0, MAX_PRINTED);
-        renderPrinted();
+        loadPrinted();  // the print service kept the ticket and its image before telling
       }
     }
     $("#issued-today").textContent = String(state.issued);
@@ -143,12 +172,10 @@ function begin(session) {
   // Device reports from the printers, keypads and display agents, whatever their kind.
   state.live.on("device", (m) => {
     const device = m.device ?? m;
-    state.devices.set(`${device.kind ?? "device"}:${device.name ?? device.id ?? ""}`, device);
+    const key = `${device.kind ?? "device"}:${device.name ?? device.id ?? ""}`;
+    state.devices.set(key, device);
+    deviceToldAt.set(key, performance.now());
     renderDevices();
-  });
-  state.live.on("printed", (m) => {
-    state.printed = [m.ticket ?? m, ...state.printed].slice(0, MAX_PRINTED);
-    renderPrinted();
   });
   state.live.start();
   refreshStatus();
@@ -168,17 +195,39 @@ async function guarded(action) {
 }
 
 async function refreshStatus() {
+  const asked = performance.now();
   try {
     state.status = await api.get("/api/v1/status");
     for (const device of state.status.devices ?? []) {
-      state.devices.set(`${device.kind ?? "device"}:${device.name ?? ""}`, device);
+      const key = `${device.kind ?? "device"}:${device.name ?? ""}`;
+      if ((deviceToldAt.get(key) ?? -1) < asked) state.devices.set(key, device);
     }
   } catch (error) {
     state.status = { error: errorText(error) };
   }
   renderStatus();
   renderDevices();
-  renderPrinted();
+}
+
+async function loadPrinted() {
+  if (printedLoading) {
+    printedAgain = true;
+    return;
+  }
+  printedLoading = true;
+  try {
+    do {
+      printedAgain = false;
+      try {
+        state.printed = (await api.get(PRINTED_URL)).tickets;
+      } catch {
+        continue;  // kept as it was; the next event or reconnect asks again
+      }
+      renderPrinted();
+    } while (printedAgain);
+  } finally {
+    printedLoading = false;
+  }
 }
 
 async function loadAccounts() {
@@ -257,33 +306,167 @@ function renderStatus() {
   );
 }
 
+/** A name or code inside a sentence, kept in its own direction (Latin names in Arabic). */
+function isolate(text) {
+  return `\u2068${text}\u2069`;
+}
+
+function locale() {
+  return language() === "ar" ? "ar-u-nu-latn" : language();
+}
+
+/**
+ * A moment as the centre's clocks (and its printed tickets) show it: in the offset the
+ * server wrote (2026-11-28T08:15:02+07:00 is 08:15 wherever the page is opened).
+ */
+function centreTime(iso, options, date = new Date(iso)) {
+  const offset = /([+-]\d\d:\d\d)$/.exec(iso ?? "")?.[1];
+  try {
+    return new Intl.DateTimeFormat(locale(), { ...options, hour12: false, timeZone: offset }).format(date);
+  } catch {
+    return new Intl.DateTimeFormat(locale(), { ...options, hour12: false }).format(date);
+  }
+}
+
+/** "08:15 (25 minutes ago)", with the date when it was not today. */
+function sinceText(iso) {
+  const date = iso ? new Date(iso) : null;
+  if (!date || Number.isNaN(date.getTime())) return "";
+  const now = new Date();
+  const today = centreTime(iso, DAY, date) === centreTime(iso, DAY, now);
+  const time = centreTime(iso, today ? CLOCK : { day: "2-digit", month: "2-digit", ...CLOCK }, date);
+  const seconds = Math.max(0, (now - date) / 1000);
+  const relative = new Intl.RelativeTimeFormat(locale(), { numeric: "auto" });
+  const ago =
+    seconds < 60
+      ? relative.format(0, "second")
+      : seconds < 3600
+        ? relative.format(-Math.floor(seconds / 60), "minute")
+        : seconds < 86400
+          ? relative.format(-Math.floor(seconds / 3600), "hour")
+          : relative.format(-Math.floor(seconds / 86400), "day");
+  return t("admin.since_time", { time, ago });
+}
+
+/** What the page says about one device: its colour, state, details and any warning. */
+function describeDevice(device) {
+  if (device.kind === "printer") {
+    const known = PRINTER_STATES[device.state] ?? PRINTER_STATES.unknown;
+    return {
+      order: 0,
+      label: t("admin.kind.printer"),
+      level: known.level,
+      state: t(known.label),
+      since: sinceText(device.since),
+      details: [
+        device.paper_mm ? t("admin.paper_width", { mm: device.paper_mm }) : "",
+        device.connection ?? "",
+      ],
+      alert: known.alert ? t(known.alert, { printer: isolate(device.name) }) : "",
+    };
+  }
+  const line = LINE_KINDS[device.kind];
+  if (line) {
+    const name = device.line ?? device.name;
+    const details = [];
+    if (line.units) {
+      details.push(t(line.units.text, { online: device[line.units.online] ?? 0, total: device[line.units.total] ?? 0 }));
+    }
+    if (device.codes !== undefined) details.push(t("admin.codes_heard", { count: device.codes }));
+    if (device.corrupt_frames !== undefined) details.push(t("admin.corrupt_frames", { count: device.corrupt_frames }));
+    return {
+      order: 1,
+      label: t(line.label),
+      name,
+      level: device.up ? "ok" : "bad",
+      state: t(device.up ? "admin.line.online" : "admin.line.offline"),
+      since: "",
+      details,
+      alert: device.up ? "" : t(line.alert, { line: isolate(name) }),
+    };
+  }
+  return { order: 2, label: device.kind ?? "", level: device.up ? "ok" : "bad", state: device.up ? "✓" : "✗", since: "", details: [], alert: "" };
+}
+
 function renderDevices() {
-  const items = [...state.devices.values()].map((device) => {
-    const { kind, name, up, ...rest } = device;
-    const facts = Object.entries(rest)
-      .filter(([, value]) => value !== null && value !== "" && typeof value !== "object")
-      .map(([key, value]) => `${key}: ${value}`)
-      .join(" · ");
-    return el(
-      "li",
-      { dataset: { device: `${kind ?? ""}:${name ?? ""}` } },
-      up === undefined ? "" : el("span", { class: `pill ${up ? "ok" : "bad"}` }, up ? "✓" : "✗"),
-      " ",
-      el("strong", {}, `${kind ?? ""} ${name ?? ""}`.trim()),
-      facts ? ` — ${facts}` : "",
+  const devices = [...state.devices.values()]
+    .map((device) => ({ device, shown: describeDevice(device) }))
+    .sort((a, b) => a.shown.order - b.shown.order || String(a.device.name).localeCompare(String(b.device.name)));
+  const rows = devices.map(({ device, shown }) =>
+    el(
+      "tr",
+      {
+        dataset: { device: `${device.kind ?? ""}:${device.name ?? ""}`, state: device.state ?? (device.up ? "online" : "offline"), level: shown.level },
+        title: device.detail || null,
+      },
+      el("td", {}, el("strong", { class: "mono" }, shown.name ?? device.name ?? ""), el("div", { class: "muted small" }, shown.label)),
+      el("td", {}, el("span", { class: `pill device-state ${shown.level}` }, shown.state)),
+      el("td", { class: "since" }, shown.since || "—"),
+      el("td", { class: "small" }, shown.details.filter(Boolean).join(" · ")),
+    ),
+  );
+  $("#devices").replaceChildren(...rows);
+  $("#devices-empty").hidden = rows.length > 0;
+  // The banner: every device that needs a hand, the ones that stop work first.
+  const alerts = devices
+    .filter(({ shown }) => shown.alert)
+    .sort((a, b) => (a.shown.level === "bad" ? 0 : 1) - (b.shown.level === "bad" ? 0 : 1))
+    .map(({ device, shown }) =>
+      el(
+        "p",
+        { class: `device-alert ${shown.level}`, dataset: { device: `${device.kind ?? ""}:${device.name ?? ""}`, level: shown.level } },
+        el("span", { class: "device-alert-icon", "aria-hidden": "true" }, "⚠"),
+        " ",
+        shown.alert,
+      ),
     );
-  });
-  $("#devices").replaceChildren(...items);
-  $("#devices-empty").hidden = items.length > 0;
+  const banner = $("#device-alerts");
+  banner.replaceChildren(...alerts);
+  banner.hidden = alerts.length === 0;
+}
+
+function thumbnail(ticket) {
+  let image = thumbnails.get(ticket.id);
+  if (!image) {
+    image = el("img", { src: ticket.image_url, alt: "", decoding: "async" });
+    thumbnails.set(ticket.id, image);
+  }
+  return image;
+}
+
+/** When, and on which printer (or that none could print it). */
+function printedFacts(ticket) {
+  return [centreTime(ticket.at, CLOCK), ticket.status === "printed" ? ticket.printer : t("admin.not_printed")];
+}
+
+function enlarge(ticket) {
+  const image = $("#ticket-dialog-image");
+  image.src = ticket.image_url;
+  image.alt = t("admin.ticket_image", { number: ticket.number });
+  $("#ticket-dialog-caption").textContent = [ticket.number, ...printedFacts(ticket)].join(" · ");
+  $("#ticket-dialog").showModal();
 }
 
 function renderPrinted() {
+  const shown = new Set(state.printed.map((p) => p.id));
+  for (const id of thumbnails.keys()) if (!shown.has(id)) thumbnails.delete(id);
   const items = state.printed.map((p) =>
     el(
       "li",
-      { class: p.failed ? "failed" : "" },
-      [p.at, p.number, p.printer].filter(Boolean).join(" · "),
-      p.failed ? ` — ${t("admin.print_failed", { reason: p.reason })}` : "",
+      {
+        class: `printed-ticket ${p.status}`,
+        dataset: { printed: String(p.id), status: p.status, number: p.number },
+        title: p.status === "printed" ? null : t("admin.print_failed", { reason: p.reason }),
+      },
+      p.image_url
+        ? el(
+            "button",
+            { type: "button", class: "thumb", "aria-label": t("admin.ticket_enlarge", { number: p.number }), onclick: () => enlarge(p) },
+            thumbnail(p),
+          )
+        : el("span", { class: "thumb none", "aria-hidden": "true" }, "✗"),
+      el("strong", { class: "printed-number mono" }, p.number),
+      el("span", { class: "printed-meta" }, printedFacts(p).join(" · ")),
     ),
   );
   $("#printed").replaceChildren(...items);

@@ -1,0 +1,51 @@
+"""The last tickets handed to the printers, for the admin page (supervisors and admins).
+
+    GET /api/v1/devices/printers/tickets           newest first, each with its image's URL
+    GET /api/v1/devices/printers/tickets/{id}.png  the image the printer was sent
+
+The images are a ticket's content (number, service, the QR code to its status page):
+not cached anywhere (`no-store`), and only for managers.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from .auth import MANAGERS, allow
+from .errors import ApiError, json_response
+from .keys import CENTRE
+
+NO_STORE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+
+
+def image_url(record: int) -> str:
+    return f"/api/v1/devices/printers/tickets/{record}.png"
+
+
+@allow(MANAGERS)
+async def list_printed_tickets(request: web.Request) -> web.Response:
+    centre = request.app[CENTRE]
+    printing = centre.printing
+    recent = printing.recent.newest_first() if printing is not None else []
+    zone = centre.config.zone
+    return json_response(
+        {"tickets": [ticket.view(zone, image_url(ticket.id)) for ticket in recent]},
+        headers=NO_STORE,
+    )
+
+
+@allow(MANAGERS)
+async def printed_ticket_image(request: web.Request) -> web.Response:
+    record = int(request.match_info["id"])
+    printing = request.app[CENTRE].printing
+    ticket = printing.recent.get(record) if printing is not None else None
+    if ticket is None:
+        raise ApiError(
+            404, "unknown_printed_ticket", f"no printed ticket {record} among the last ones kept"
+        )
+    png = await ticket.png()
+    if png is None:
+        raise ApiError(
+            404, "no_ticket_image", f"ticket {ticket.number} was not drawn (no printer was tried)"
+        )
+    return web.Response(body=png, content_type="image/png", headers=NO_STORE)

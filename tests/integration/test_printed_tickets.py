@@ -1,0 +1,196 @@
+"""The admin's view of the last printed tickets: kiosk -> print service -> emulator, then
+the list and each ticket's image through the API, compared dot for dot with what the
+emulated printer decoded (and saved)."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image
+
+from devices.escpos import recent as recent_module
+from devices.escpos.emulator import PrintedTicket, PrinterEmulator
+from devices.escpos.protocol import PrinterState
+from devices.escpos.render import TicketRenderer, stack
+from devices.escpos.service import ticket_facts
+from queue_server.accounts import Role
+from tests.support.printing import printing_config, qr_codes, same_pixels
+from tests.support.server import Api, RunningCentre, Token, serve_centre
+
+TOKENS = {"kiosk-door": Token(Role.KIOSK), "kiosk-solo": Token(Role.KIOSK)}
+PEOPLE = {"admin": Role.ADMIN, "giamsat": Role.SUPERVISOR, "lan": Role.STAFF}
+LIST = "/api/v1/devices/printers/tickets"
+
+
+class Printers:
+    def __init__(self, saved: Path) -> None:
+        self.door = PrinterEmulator(save_dir=saved / "door")  # 80 mm
+        self.desk = PrinterEmulator(save_dir=saved / "desk")  # 58 mm
+
+
+@pytest.fixture
+async def printers(tmp_path: Path) -> AsyncIterator[Printers]:
+    printers = Printers(tmp_path / "saved")
+    await printers.door.start()
+    await printers.desk.start()
+    yield printers
+    await printers.door.stop()
+    await printers.desk.stop()
+
+
+@pytest.fixture
+async def server(tmp_path: Path, printers: Printers) -> AsyncIterator[RunningCentre]:
+    config = printing_config(
+        tmp_path / "centre.sqlite3",
+        {"door": (printers.door, 80), "desk": (printers.desk, 58)},
+        {"kiosk-door": ["door", "desk"], "kiosk-solo": ["door"]},
+        timeout_s=0.8,
+    )
+    async with serve_centre(tmp_path, config=config, tokens=TOKENS, people=PEOPLE) as running:
+        yield running
+
+
+async def issue(server: RunningCentre, kiosk: str, service: str, lang: str) -> dict[str, Any]:
+    async with Api(server.base, server.tokens[kiosk]) as api:
+        status, body = await api.post("/api/v1/tickets", {"service": service, "lang": lang})
+    assert status == 201, body
+    result: dict[str, Any] = body
+    return result
+
+
+async def printed(emulator: PrinterEmulator, count: int) -> list[PrintedTicket]:
+    async with asyncio.timeout(5):
+        return await emulator.wait_for_tickets(count)
+
+
+async def png(api: Api, url: str) -> tuple[int, dict[str, str], bytes]:
+    async with api.session.get(api.base + url) as response:
+        return response.status, dict(response.headers), await response.read()
+
+
+async def test_admin_sees_the_last_tickets_and_the_images_sent(
+    server: RunningCentre, printers: Printers, tmp_path: Path
+) -> None:
+    first = await issue(server, "kiosk-door", "CT", "vi")
+    printers.door.state = PrinterState.COVER_OPEN  # the 58 mm backup prints the next one
+    second = await issue(server, "kiosk-door", "HT", "ar")
+    printers.door.state = PrinterState.ONLINE
+    third = await issue(server, "kiosk-door", "DD", "en")
+    printers.door.state = PrinterState.PAPER_OUT  # a kiosk with no backup: not printed
+    fourth = await issue(server, "kiosk-solo", "CU", "vi")
+    assert [t["print"]["status"] for t in (first, second, third, fourth)] == [
+        "printed",
+        "printed",
+        "printed",
+        "failed",
+    ]
+    on_door = await printed(printers.door, 2)
+    [on_desk] = await printed(printers.desk, 1)
+    emulated = {first["id"]: on_door[0], second["id"]: on_desk, third["id"]: on_door[1]}
+    saved = {
+        first["id"]: tmp_path / "saved" / "door" / "ticket-00001.png",
+        second["id"]: tmp_path / "saved" / "desk" / "ticket-00001.png",
+        third["id"]: tmp_path / "saved" / "door" / "ticket-00002.png",
+    }
+
+    async with Api(server.base) as admin:
+        await admin.login("admin")
+        status, body = await admin.get(LIST)
+        assert status == 200, body
+        tickets = body["tickets"]
+        # Newest first, with what was printed where.
+        assert [t["ticket"] for t in tickets] == [
+            fourth["id"],
+            third["id"],
+            second["id"],
+            first["id"],
+        ]
+        assert [t["number"] for t in tickets] == [
+            fourth["number"],
+            third["number"],
+            second["number"],
+            first["number"],
+        ]
+        assert [t["id"] for t in tickets] == sorted((t["id"] for t in tickets), reverse=True)
+        assert [(t["status"], t["printer"]) for t in tickets] == [
+            ("failed", None),
+            ("printed", "door"),
+            ("printed", "desk"),
+            ("printed", "door"),
+        ]
+        assert tickets[2]["printers_tried"] == ["door"] and "cover open" in tickets[2]["reason"]
+        assert tickets[0]["printers_tried"] == ["door"] and "paper out" in tickets[0]["reason"]
+        assert [t["paper_mm"] for t in tickets] == [80, 80, 58, 80]
+        assert [t["lang"] for t in tickets] == ["vi", "en", "ar", "vi"]
+        assert tickets[0]["at"].endswith("+07:00")
+
+        for listed in tickets:
+            status, headers, data = await png(admin, listed["image_url"])
+            assert status == 200
+            assert headers["Content-Type"] == "image/png"
+            assert headers["Cache-Control"] == "no-store"
+            image = Image.open(io.BytesIO(data))
+            image.load()
+            if listed["status"] == "printed":
+                sent = emulated[listed["ticket"]].image()
+                assert sent is not None and same_pixels(image, sent)
+                assert same_pixels(image, Image.open(saved[listed["ticket"]]))
+            else:  # not printed: the ticket drawn for the printer that could not
+                centre = server.centre
+                ticket = centre.engine.ticket(fourth["id"])
+                facts = ticket_facts(centre.config, centre.engine, ticket, fourth["status_url"])
+                assert same_pixels(image, stack(TicketRenderer(80).render(facts)))
+            assert qr_codes(image) == [
+                t["status_url"]
+                for t in (first, second, third, fourth)
+                if t["id"] == listed["ticket"]
+            ]
+        # Asked again: the same bytes (encoded once).
+        assert (await png(admin, tickets[1]["image_url"]))[2] == (
+            await png(admin, tickets[1]["image_url"])
+        )[2]
+
+        status, body = await admin.get("/api/v1/devices/printers/tickets/999.png")
+        assert status == 404 and body["error"]["code"] == "unknown_printed_ticket"
+
+    # Supervisors too; nobody else (every role is checked in test_access_matrix).
+    async with (
+        Api(server.base) as supervisor,
+        Api(server.base) as staff,
+        Api(server.base) as nobody,
+    ):
+        await supervisor.login("giamsat")
+        status, body = await supervisor.get(LIST)
+        assert status == 200 and len(body["tickets"]) == 4
+        assert (await png(supervisor, tickets[0]["image_url"]))[0] == 200
+        await staff.login("lan", counter=1)
+        assert (await staff.get(LIST))[0] == 403
+        assert (await png(staff, tickets[0]["image_url"]))[0] == 403
+        assert (await nobody.get(LIST))[0] == 401
+        assert (await png(nobody, tickets[0]["image_url"]))[0] == 401
+    async with Api(server.base, server.tokens["kiosk-door"]) as kiosk:
+        assert (await kiosk.get(LIST))[0] == 403
+
+
+@pytest.fixture
+def keep_three(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(recent_module, "KEEP", 3)
+
+
+@pytest.mark.usefixtures("keep_three")
+async def test_only_the_last_few_are_kept(server: RunningCentre, printers: Printers) -> None:
+    issued = [await issue(server, "kiosk-door", "CT", "vi") for _ in range(5)]
+    await printed(printers.door, 5)
+    async with Api(server.base) as admin:
+        await admin.login("admin")
+        _, body = await admin.get(LIST)
+        assert [t["ticket"] for t in body["tickets"]] == [t["id"] for t in reversed(issued[2:])]
+        ids = [t["id"] for t in body["tickets"]]
+        assert ids == [5, 4, 3]
+        status, gone = await admin.get("/api/v1/devices/printers/tickets/1.png")
+        assert status == 404 and gone["error"]["code"] == "unknown_printed_ticket"
