@@ -1,4 +1,4 @@
-"""Wired call keypads: protocol v1 (firmware_notes/keypad-protocol.md).
+"""Wired call keypads: protocol v2 (firmware_notes/keypad-protocol.md).
 
 protocol.py  pure: frames, CRC, the host's and the keypad's link state machines
 adapter.py   one line on a serial port: polls an RS-485 bus or listens point-to-point

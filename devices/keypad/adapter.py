@@ -5,12 +5,18 @@ The protocol decisions are `HostLink`'s; this class owns the timing and the port
 RS-485 (host-polled, half duplex): the host is the only one that starts talking.
 A cycle polls every online keypad once and waits for each reply, then probes at most
 one offline keypad (so a dead keypad costs one timeout per cycle, not one per keypad).
-Answers and display updates are written in the gaps between polls, never while a
-keypad may be talking.  At 115200 baud a poll (7 bytes) and an idle reply (7 bytes)
-take 1.2 ms on the wire; the cycle time is what sets a press's worst-case latency.
+Answers to presses are written in the gap after the reply that is being waited for,
+never while a keypad may be talking; a keypad's new display rides on its own poll
+(`HostLink.poll`), so it costs its payload in that keypad's slot and no frame of its own.
+At 115200 baud a poll (7 bytes) and an idle reply (7 bytes) take 1.2 ms on the wire; the
+cycle time is what sets a press's worst-case latency.  A poll waits for its reply only as
+long as the wire needs plus a small margin (`reply_timeout_for`), counted from when what
+was written is through the wire.
 
 Point-to-point (a keypad alone on a USB-serial port): the keypad speaks when pressed,
-and the host answers at once; displays are written as soon as they change.
+and the host answers at once; a display is written as soon as it changes, or, while the
+last frame written is still on the wire, when that one is through (so a burst of changes,
+such as tickets issued at a kiosk, is one SHOW, never a backlog in front of an answer).
 
 Presses run as tasks, so a slow commit (durability "full") never stalls the bus.
 """
@@ -20,13 +26,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Literal
 
 from queue_server.tasks import cancel_and_wait
 
 from ..serial_port import SerialPort
-from .protocol import MAX_PAYLOAD, OVERHEAD_BYTES, Display, HostLink, Press, byte_time
+from .protocol import OVERHEAD_BYTES, Display, HostLink, Press, byte_time
 
 log = logging.getLogger(__name__)
 
@@ -37,16 +44,23 @@ Mode = Literal["rs485", "p2p"]
 OFFLINE_PROBE_S = 0.25
 """How often an offline keypad on a bus is polled to see whether it came back."""
 P2P_IDLE_EXPIRE_S = 0.05
+"""A partial frame with no more bytes for this long is dead (point-to-point)."""
 WAITING_REFRESH_S = 2.0
 """RS-485: a keypad's waiting count alone is refreshed at most this often (every call
-changes it on many keypads, and each SHOW costs bus time before the next poll)."""
-"""A partial frame with no more bytes for this long is dead (point-to-point)."""
+changes it on many keypads, and each update costs line time that delays every poll)."""
+REPLY_MARGIN_S = 0.010
+"""On top of the wire time a reply needs: the keypad's turnaround (at most 1 ms), a USB
+adapter's latency (1 ms with its latency timer at 1 ms) and the host's scheduling on a
+busy machine (a few ms).  Generous on purpose: a poll given up too early goes out while
+the late reply is still on the bus and spoils both, and a keypad that is really away
+costs this only once a cycle (it is probed, not polled)."""
 
 
 def reply_timeout_for(baud: int) -> float:
-    """Poll out, the longest reply back, and slack for the host's scheduling."""
-    wire = (OVERHEAD_BYTES + OVERHEAD_BYTES + MAX_PAYLOAD) * byte_time(baud)
-    return wire + 0.004
+    """How long a poll waits for its reply once the poll is through the wire: the shortest
+    reply (7 bytes) and the margin.  A longer reply that has begun by then is given the
+    time its length needs (`KeypadLine._reply_late`)."""
+    return OVERHEAD_BYTES * byte_time(baud) + REPLY_MARGIN_S
 
 
 class KeypadLine:
@@ -71,17 +85,24 @@ class KeypadLine:
         )
         self._on_press = on_press
         self.reply_timeout_s = reply_timeout_s or reply_timeout_for(baud)
+        """How long a reply may take once the poll is through (`reply_timeout_ms`)."""
         self._task: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._expecting: int | None = None
         self._reply: asyncio.Future[None] | None = None
+        self._reply_timer: asyncio.TimerHandle | None = None
+        self._reply_extended = False
         self._flush_soon: asyncio.Handle | None = None
+        self._wire_free_at = 0.0
+        """When what was written last is through the wire (loop time)."""
         self._expire: asyncio.TimerHandle | None = None
         self._kick = asyncio.Event()
         self.polls = 0
         self.timeouts = 0
         self.cycles = 0
         self.last_cycle_s = 0.0
+        self.recent_cycles: deque[float] = deque(maxlen=1024)
+        """The durations of the last cycles, in seconds (the bench reads them)."""
         self.press_errors = 0
         self._probe_at = 0.0
         self._probe_index = 0
@@ -121,9 +142,14 @@ class KeypadLine:
 
     def _displays_changed(self) -> None:
         if self.mode == "rs485":
-            return  # sent in the next gap between polls
+            return  # rides on the keypad's next poll
         if self._flush_soon is None:
-            self._flush_soon = asyncio.get_running_loop().call_soon(self._flush_displays)
+            loop = asyncio.get_running_loop()
+            busy = self._wire_free_at - loop.time()
+            if busy > 0:
+                self._flush_soon = loop.call_later(busy, self._flush_displays)
+            else:
+                self._flush_soon = loop.call_soon(self._flush_displays)
 
     def _flush_displays(self) -> None:
         self._flush_soon = None
@@ -136,6 +162,8 @@ class KeypadLine:
         data = self.link.data_to_send()
         if data:
             self.port.write(data)
+            now = asyncio.get_running_loop().time()
+            self._wire_free_at = max(now, self._wire_free_at) + len(data) * byte_time(self.baud)
 
     def _on_open(self) -> None:
         self.link.resend_all()
@@ -210,9 +238,9 @@ class KeypadLine:
             if polled:
                 self.cycles += 1
                 self.last_cycle_s = time.perf_counter() - started
+                self.recent_cycles.append(self.last_cycle_s)
             else:
-                # Nobody online and no probe due: wait for the probe (or a display to send).
-                self.link.send_displays()
+                # Nobody online and no probe due: wait for the probe.
                 self._flush()
                 await asyncio.sleep(max(0.0, self._probe_at - loop.time()))
 
@@ -229,13 +257,15 @@ class KeypadLine:
 
     async def _poll(self, loop: asyncio.AbstractEventLoop, address: int) -> None:
         link = self.link
-        link.send_displays(loop.time(), WAITING_REFRESH_S)
-        link.poll(address)
+        link.poll(address, loop.time(), WAITING_REFRESH_S)
         reply: asyncio.Future[None] = loop.create_future()
         self._reply, self._expecting = reply, address
         self.polls += 1
         self._flush()
-        handle = loop.call_later(self.reply_timeout_s, _time_out, reply)
+        # Answers written after the last reply may still be ahead of the poll on the wire.
+        wait = self._wire_free_at - loop.time() + self.reply_timeout_s
+        self._reply_extended = False
+        self._reply_timer = loop.call_later(wait, self._reply_due, reply)
         try:
             await reply
         except TimeoutError:
@@ -247,11 +277,25 @@ class KeypadLine:
         except ConnectionError:
             return  # the port closed under the poll; the loop waits for it to reopen
         finally:
-            handle.cancel()
-            self._reply, self._expecting = None, None
+            if self._reply_timer is not None:
+                self._reply_timer.cancel()
+            self._reply, self._expecting, self._reply_timer = None, None, None
         self._flush()  # answers that were ready while the keypad talked
 
+    def _reply_due(self, reply: asyncio.Future[None]) -> None:
+        """The reply's time is up; bytes that came in this loop turn are read first."""
+        self._reply_timer = None
+        if not reply.done():
+            asyncio.get_running_loop().call_soon(self._reply_late, reply)
 
-def _time_out(future: asyncio.Future[None]) -> None:
-    if not future.done():
-        future.set_exception(TimeoutError())
+    def _reply_late(self, reply: asyncio.Future[None]) -> None:
+        if reply.done():
+            return
+        missing = self.link.decoder.missing()
+        if missing and not self._reply_extended:
+            # A reply is on its way (a TRANSFER with a long service code): let it finish.
+            self._reply_extended = True
+            wait = missing * byte_time(self.baud) + REPLY_MARGIN_S
+            self._reply_timer = asyncio.get_running_loop().call_later(wait, self._reply_due, reply)
+            return
+        reply.set_exception(TimeoutError())

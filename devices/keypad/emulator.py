@@ -1,12 +1,14 @@
 """Keypads on the far end of a pseudo-terminal, speaking protocol v1 at the wire's pace.
 
 A pty moves bytes instantly, which would hide what the wire costs.  So the emulator
-keeps a clock of the wire: a frame from the host is complete only `len * 10 / baud`
-seconds after the bus was free for it, a reply leaves after a turnaround and then
-takes its own length in byte times; only then are its bytes written, all at once
-(the host cannot act on a frame before its last byte anyway).  It runs in its own
-thread with blocking I/O so that sub-millisecond pacing is not at the mercy of an
-event loop's millisecond timers.
+keeps a clock of the wire (of each direction, point-to-point, which is full duplex): a
+frame from the host is complete only `len * 10 / baud` seconds after the wire was free
+for it, a reply leaves after a turnaround and then takes its own length in byte times;
+only then are its bytes written, all at once (the host cannot act on a frame before its
+last byte anyway), except that a frame with a payload has its header written when the
+header is through.  Keys pressed while a poll is on the wire are in the reply to it, as
+on a real keypad.  It runs in its own thread with blocking I/O and tight timers, so that
+sub-millisecond pacing is not at the mercy of an event loop's millisecond timers.
 
 Unplug: `unplug()` closes the master end; the host's reader fails exactly as on a
 real USB unplug.  Replug: a new `PtyWire` with the same `KeypadDevice` objects, and
@@ -17,15 +19,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import os
 import select
 import threading
 import time
 import tty
+from collections import deque
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from .protocol import Cmd, Frame, FrameDecoder, KeypadDevice, byte_time
+from .protocol import HEADER_BYTES, Cmd, Frame, FrameDecoder, KeypadDevice, byte_time
 
 
 def link_to(target: str, link: str | Path) -> None:
@@ -42,6 +46,20 @@ def _sleep_until(deadline: float) -> None:
     delay = deadline - time.monotonic()
     if delay > 0:
         time.sleep(delay)
+
+
+PR_SET_TIMERSLACK = 29
+
+
+def _tight_timers() -> None:
+    """Wake this thread within microseconds of its deadline (Linux: 50 µs late by default).
+
+    A keypad answers 60 µs after a poll; a thread that oversleeps twice per exchange
+    would make the emulated wire slower than the real one.  Sleeps still never end
+    early, so the emulated wire is never faster than the baud rate either.
+    """
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_TIMERSLACK, 1000, 0, 0, 0)
 
 
 class PtyWire:
@@ -72,6 +90,11 @@ class PtyWire:
         self._requests: list[Callable[[], None]] = []
         self._decoder = FrameDecoder()
         self._wire_free = 0.0
+        """When the wire towards the keypads is free (on a bus: the one wire, both ways)."""
+        self._back_free = 0.0
+        """Point-to-point is full duplex: when the wire towards the host is free."""
+        self._arriving: deque[tuple[float, KeypadDevice, Frame]] = deque()
+        """Point-to-point: frames from the host on their way, with when each is through."""
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self.frames_in = 0
@@ -126,6 +149,7 @@ class PtyWire:
 
     # -- the thread
     def _run(self) -> None:
+        _tight_timers()
         with contextlib.suppress(OSError):  # the master was closed under us: unplugged
             self._loop()
 
@@ -137,16 +161,14 @@ class PtyWire:
                 deadline = device.next_deadline(now)
                 if deadline is not None:
                     timeout = min(timeout, max(0.0, deadline - now))
+            if self._arriving:
+                timeout = min(timeout, max(0.0, self._arriving[0][0] - now))
             readable, _, _ = select.select([self.master, self._wake_r], [], [], timeout)
             if self._stopping.is_set():
                 return
             if self._wake_r in readable:
                 os.read(self._wake_r, 4096)
-                with self._lock:
-                    requests, self._requests = self._requests, []
-                for request in requests:
-                    request()
-                    self._changed_all()
+                self._run_requests()
             if self.master in readable:
                 arrived = time.monotonic()
                 data = os.read(self.master, 4096)
@@ -156,7 +178,15 @@ class PtyWire:
                 for frame in self._decoder.feed(data):
                     self._from_host(frame, arrived)
                 self.corrupt_in += self._decoder.corrupt - corrupt
+            self._deliver_arrived()
             self._send_due()
+
+    def _run_requests(self) -> None:
+        with self._lock:
+            requests, self._requests = self._requests, []
+        for request in requests:
+            request()
+            self._changed_all()
 
     def _from_host(self, frame: Frame, arrived: float) -> None:
         self.frames_in += 1
@@ -165,16 +195,32 @@ class PtyWire:
         device = self.devices.get(frame.address)
         if device is None or self.deaf:
             return
+        if not device.polled:
+            # Point-to-point: the keypad may talk while this frame comes in.
+            self._arriving.append((self._wire_free, device, frame))
+            return
         if frame.command == Cmd.POLL:
-            if device.polled:
-                _sleep_until(self._wire_free + self.turnaround_s)
-                reply = device.reply_to_poll(time.monotonic())
-                self._send(device, reply)
+            _sleep_until(self._wire_free + self.turnaround_s)
+            # A key pressed while the poll was on the wire is in the reply, as on a real
+            # keypad, which scans its keys while its UART receives.
+            self._run_requests()
+            device.receive_frame(frame)  # a display the poll carries
+            reply = device.reply_to_poll(time.monotonic())
+            self._send(device, reply)
+            if frame.payload and self.on_change is not None:
+                self.on_change(device)
             return
         _sleep_until(self._wire_free)
         device.receive_frame(frame)
         if self.on_change is not None:
             self.on_change(device)
+
+    def _deliver_arrived(self) -> None:
+        while self._arriving and self._arriving[0][0] <= time.monotonic():
+            _, device, frame = self._arriving.popleft()
+            device.receive_frame(frame)
+            if self.on_change is not None:
+                self.on_change(device)
 
     def _send_due(self) -> None:
         for device in self.devices.values():
@@ -185,12 +231,23 @@ class PtyWire:
                 self._send(device, frame)
 
     def _send(self, device: KeypadDevice, frame: Frame) -> None:
-        started = max(time.monotonic(), self._wire_free)
+        started = max(time.monotonic(), self._wire_free if device.polled else self._back_free)
         if self.on_press_sent is not None and frame.command < Cmd.IDLE:
             self.on_press_sent(device, frame, started)
         data = self.garbage + frame.encode()
-        self._wire_free = started + len(data) * self.byte_s
-        _sleep_until(self._wire_free)
+        done = started + len(data) * self.byte_s
+        if device.polled:
+            self._wire_free = done
+        else:
+            self._back_free = done
+        if frame.payload:
+            # The host has the header (and so the length) before the rest, as over a
+            # real adapter: it waits for a long reply that has begun.
+            head = len(self.garbage) + HEADER_BYTES
+            _sleep_until(started + head * self.byte_s)
+            self._write(data[:head])
+            data = data[head:]
+        _sleep_until(done)
         self._write(data)
         self.frames_out += 1
 

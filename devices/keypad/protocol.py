@@ -1,4 +1,4 @@
-"""Keypad protocol, version 1: frames, the host's link state machine, the keypad's.
+"""Keypad protocol, version 2: frames, the host's link state machine, the keypad's.
 
 Specified in firmware_notes/keypad-protocol.md; this module is that document in code
 and does no I/O.  Bytes go in with `receive_data()`, facts come out of
@@ -9,11 +9,15 @@ Frame (all multi-byte numbers little-endian):
 
     A5 | ADDR | SEQ | CMD | LEN | PAYLOAD (LEN bytes, <= 32) | CRC lo | CRC hi
 
-The CRC is CRC-16/MODBUS over ADDR..PAYLOAD.  The start byte A5 says "version 1".
+The CRC is CRC-16/MODBUS over ADDR..PAYLOAD.  The start byte A5 is the frame layout of
+versions 1 and 2; a keypad says its version in its HELLO.  Version 2 adds one thing: a POLL
+may carry the keypad's display, so a display change costs its payload on the wire and no
+frame of its own.  The host still takes version 1 keypads (they get SHOW frames).
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections import deque
 from dataclasses import dataclass, field
 from enum import IntEnum
@@ -22,7 +26,15 @@ from ..crc import crc16_modbus
 from ..framing import FrameScanner
 
 SOF = 0xA5
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
+"""What this code speaks; the host also takes version 1 keypads."""
+SUPPORTED_VERSIONS = frozenset({1, 2})
+DISPLAY_IN_POLL_VERSION = 2
+"""The first version whose keypads take a display inside a POLL."""
+WAITING_EVERY_POLLS = 16
+"""RS-485: on the whole line, at most one display whose waiting count alone changed rides
+on a poll in this many polls (8 bytes in 16 turns of 14: under 4% of the line's time; a
+new number or LED is never held back)."""
 HEADER_BYTES = 5
 OVERHEAD_BYTES = 7
 """Start, address, sequence, command, length and the two CRC bytes."""
@@ -163,6 +175,15 @@ class FrameDecoder(FrameScanner[Frame]):
         super().__init__()
         self.max_payload = max_payload
 
+    def missing(self) -> int:
+        """How many more bytes the frame begun at the head needs; 0 when none has begun."""
+        buf = self._buffer
+        if not buf:
+            return 0
+        if len(buf) < HEADER_BYTES:
+            return OVERHEAD_BYTES + self.max_payload - len(buf)
+        return max(0, OVERHEAD_BYTES + buf[4] - len(buf))
+
     def expire(self) -> list[Frame]:
         """The line is idle: whatever partial frame waits at the head is dead."""
         found: list[Frame] = []
@@ -293,6 +314,11 @@ class KeypadState:
     presses: int = 0
     duplicates: int = 0
     firmware: int | None = None
+    version: int | None = None
+    """From its HELLO; None until one is heard (a keypad keeps running when the host
+    restarts), and then taken as 2 until the keypad shows it ignores displays in polls."""
+    carried: int = 0
+    """The tag of the display that rode on the poll now waiting for this keypad's reply."""
 
 
 def next_tag(tag: int) -> int:
@@ -309,10 +335,17 @@ class HostLink:
     forgets the SEQ, since the keypad's counting starts again.
     """
 
-    def __init__(self, addresses: list[int] | tuple[int, ...], offline_after: int = 3) -> None:
+    def __init__(
+        self,
+        addresses: list[int] | tuple[int, ...],
+        offline_after: int = 3,
+        waiting_every_polls: int = WAITING_EVERY_POLLS,
+    ) -> None:
         self.keypads: dict[int, KeypadState] = {a: KeypadState(a) for a in addresses}
         self.decoder = FrameDecoder()
         self.offline_after = offline_after
+        self.waiting_every_polls = waiting_every_polls
+        self._polls_since_waiting = waiting_every_polls
         self._events: list[LinkEvent] = []
         self._out = bytearray()
         self.unknown_address = 0
@@ -339,8 +372,42 @@ class HostLink:
         self._out.clear()
         return data
 
-    def poll(self, address: int) -> None:
-        self._out += encode_frame(address, 0, Cmd.POLL)
+    def poll(self, address: int, now: float | None = None, waiting_every_s: float = 0.0) -> None:
+        """RS-485: "your turn to talk", with the keypad's display when it must be sent.
+
+        A display goes in the keypad's own slot of the cycle, so the cycle's extra line
+        time is spread over it rather than heaped after each call: inside the POLL for a
+        version 2 keypad, as a SHOW just before the POLL for a version 1 keypad.  Only to
+        a keypad that is online.  A new number or LED goes at once; with `now`, a change
+        of the waiting count alone goes at most every `waiting_every_s` per keypad and at
+        most once every `waiting_every_polls` polls on the line.
+        """
+        self._polls_since_waiting += 1
+        state = self.keypads.get(address)
+        payload = b""
+        if state is not None and self._display_due(state, now, waiting_every_s):
+            display = show_payload(state.tag, state.display)
+            if state.version is not None and state.version < DISPLAY_IN_POLL_VERSION:
+                self._out += encode_frame(address, 0, Cmd.SHOW, display)
+            else:
+                payload = display
+                state.carried = state.tag
+            state.dirty = state.urgent = False
+            if now is not None:
+                state.shown_at = now
+        self._out += encode_frame(address, 0, Cmd.POLL, payload)
+
+    def _display_due(self, state: KeypadState, now: float | None, waiting_every_s: float) -> bool:
+        if not (state.dirty and state.tag and state.online):
+            return False
+        if state.urgent or now is None:
+            return True
+        if now - state.shown_at < waiting_every_s:
+            return False
+        if self._polls_since_waiting < self.waiting_every_polls:
+            return False
+        self._polls_since_waiting = 0
+        return True
 
     def answer(self, address: int, seq: int, error: int | None) -> None:
         """The result of a press: a SHOW of the current display, or an ERROR."""
@@ -361,25 +428,17 @@ class HostLink:
         state.urgent = state.urgent or old.text != display.text or old.led != display.led
         return True
 
-    def send_displays(self, now: float | None = None, waiting_every_s: float = 0.0) -> int:
-        """Queue a SHOW for every keypad whose display changed; returns how many.
-
-        With `now`, a change of the waiting count alone is sent at most every
-        `waiting_every_s` per keypad (on a busy bus each SHOW delays every poll behind
-        it); a new number or LED always goes at once.
-        """
+    def send_displays(self) -> int:
+        """Point-to-point: queue a SHOW for every keypad whose display changed; returns how
+        many.  (On a bus a display rides on the keypad's poll instead: see `poll`.)"""
         sent = 0
         for state in self.keypads.values():
             if not (state.dirty and state.tag):
-                continue
-            if now is not None and not state.urgent and now - state.shown_at < waiting_every_s:
                 continue
             self._out += encode_frame(
                 state.address, 0, Cmd.SHOW, show_payload(state.tag, state.display)
             )
             state.dirty = state.urgent = False
-            if now is not None:
-                state.shown_at = now
             sent += 1
         return sent
 
@@ -394,6 +453,7 @@ class HostLink:
     # -- polling bookkeeping
     def missed(self, address: int) -> None:
         state = self.keypads[address]
+        state.carried = 0
         state.misses += 1
         if state.misses >= self.offline_after:
             state.online = False
@@ -427,17 +487,24 @@ class HostLink:
             return
         state.online = True
         state.misses = 0
+        carried, state.carried = state.carried, 0
         self._events.append(Heard(frame.address, frame.command))
         command = frame.command
         if command == Cmd.IDLE:
             if state.tag and frame.seq != state.tag:
                 state.dirty = True  # the keypad shows something else: send it again
                 state.urgent = state.urgent or frame.seq == 0  # it restarted: blank
+                if carried == state.tag and state.version is None:
+                    # It answered the poll that carried this display, and shows another:
+                    # a version 1 keypad, which ignores a POLL's payload.  SHOW frames.
+                    state.version = 1
+                    state.urgent = True
             return
         if command == Cmd.HELLO:
-            if len(frame.payload) < 1 or frame.payload[0] != PROTOCOL_VERSION:
+            if len(frame.payload) < 1 or frame.payload[0] not in SUPPORTED_VERSIONS:
                 self._nak(frame, NakReason.UNSUPPORTED_VERSION)
                 return
+            state.version = frame.payload[0]
             state.last_seq = None
             state.last_key = None
             state.firmware = frame.payload[1] if len(frame.payload) > 1 else None
@@ -506,9 +573,13 @@ class KeypadDevice:
         retry_s: float = 0.3,
         heartbeat_s: float = 5.0,
         firmware: int = 1,
+        version: int = PROTOCOL_VERSION,
     ) -> None:
         self.address = address
         self.polled = polled
+        self.version = version
+        """1: an old keypad, which takes no display from a POLL (or a keypad of version 2
+        that a version 1 host refused)."""
         self.retry_s = retry_s
         self.heartbeat_s = heartbeat_s
         self.firmware = firmware
@@ -545,7 +616,7 @@ class KeypadDevice:
         return self.pending
 
     def _hello(self) -> Frame:
-        return Frame(self.address, 0, Cmd.HELLO, bytes((PROTOCOL_VERSION, self.firmware)))
+        return Frame(self.address, 0, Cmd.HELLO, bytes((self.version, self.firmware)))
 
     def reply_to_poll(self, now: float) -> Frame:
         """RS-485: what the keypad answers when polled."""
@@ -600,7 +671,14 @@ class KeypadDevice:
             return
         self.frames_heard += 1
         command = frame.command
-        if command == Cmd.SHOW:
+        if command == Cmd.POLL:
+            # A display in a poll is a SHOW with SEQ 0 (but not the answer to a HELLO);
+            # the emulator then calls `reply_to_poll`.
+            if frame.payload and self.version >= DISPLAY_IN_POLL_VERSION:
+                with contextlib.suppress(ValueError):
+                    self.tag, self.display = parse_show(frame.payload)
+                    self.error = None
+        elif command == Cmd.SHOW:
             try:
                 tag, display = parse_show(frame.payload)
             except ValueError:
@@ -616,6 +694,13 @@ class KeypadDevice:
             self.nak = frame.payload[0]
             if self.pending is not None and frame.seq == self.pending.seq:
                 self.pending = None  # never retransmit what the host cannot take
+            if (
+                frame.payload[0] == NakReason.UNSUPPORTED_VERSION
+                and self.hello_pending
+                and self.version > 1
+            ):
+                self.version = 1  # a version 1 host: speak version 1 (the same, less one thing)
+                self.hello_sent_at = None
         elif command == Cmd.SIGNAL and len(frame.payload) >= 2:
             self.signals.append((frame.payload[0], frame.payload[1]))
 

@@ -19,7 +19,7 @@ import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
 from devices.keypad.emulator import PtyWire, Watcher, link_to
-from devices.keypad.protocol import Cmd, ErrorCode, KeypadDevice, Led, encode_frame
+from devices.keypad.protocol import Cmd, ErrorCode, FrameDecoder, KeypadDevice, Led, encode_frame
 from queue_server.accounts import Role
 from queue_server.config import Keypad, SerialLine
 from queue_server.engine import Actor
@@ -151,6 +151,112 @@ async def test_a_call_from_the_web_console_reaches_the_keypad(bus: Bench) -> Non
     assert status == 200, body
     await bus.watcher.wait(lambda: keypad.display.text == body["ticket"]["number"], 2)
     assert keypad.display.waiting == 0
+
+
+async def test_old_and_new_keypads_share_a_bus(tmp_path: Path) -> None:
+    """A version 1 keypad (no displays in polls) next to a version 2 one: both follow
+    their counters; the old one by SHOW frames, the new one by displays in its polls."""
+    watcher = Watcher()
+    keypads = {1: KeypadDevice(1, polled=True), 2: KeypadDevice(2, polled=True, version=1)}
+    wire = PtyWire(keypads.values(), 115200, on_change=watcher.changed).start()
+    line = SerialLine(
+        "desk",
+        wire.slave_path,
+        "keypad-rs485",
+        keypads=[Keypad(address=a, counter=a) for a in (1, 2)],
+    )
+    try:
+        async with serve_centre(tmp_path, config=config_with_lines(tmp_path, [line])) as server:
+            keypad_line = serial_of(server.centre).keypads.lines[0]  # type: ignore[union-attr]
+            await asyncio.wait_for(keypad_line.port.wait_online(), 2)
+            await watcher.wait(lambda: not any(k.hello_pending for k in keypads.values()), 2)
+            written: list[bytes] = []
+            write = keypad_line.port.write
+
+            def recorded(data: bytes) -> bool:
+                written.append(data)
+                return write(data)
+
+            keypad_line.port.write = recorded  # type: ignore[method-assign]
+            for counter in (1, 2):
+                await server.centre.dispatcher.execute(c.OpenCounter(counter=counter), STAFF)
+            await issue(server)
+            await watcher.wait(lambda: all(k.display.waiting == 1 for k in keypads.values()), 2)
+            await server.centre.dispatcher.execute(c.CallNext(counter=2), STAFF)
+            await watcher.wait(lambda: keypads[2].display.text == "A001", 2)
+            await watcher.wait(lambda: keypads[1].display.waiting == 0, 2)
+            assert keypads[2].display.led == Led.ON
+            states = keypad_line.link.keypads
+            assert (states[1].version, states[2].version) == (2, 1)
+    finally:
+        wire.stop()
+    sent = FrameDecoder().feed(b"".join(written))
+    shows = {f.address for f in sent if f.command == Cmd.SHOW}
+    in_polls = {f.address for f in sent if f.command == Cmd.POLL and f.payload}
+    assert (shows, in_polls) == ({2}, {1})
+
+
+async def test_a_long_reply_at_9600_baud_is_waited_for(tmp_path: Path) -> None:
+    """A TRANSFER with a 16-letter service code is 23 bytes, 24 ms at 9600 baud: longer
+    than a poll first waits (an idle reply and 10 ms).  It has begun by then, so the host
+    waits for the rest, and the press is answered, not lost to a timeout."""
+    watcher = Watcher()
+    keypads = {a: KeypadDevice(a, polled=True) for a in (1, 2)}
+    wire = PtyWire(keypads.values(), 9600, on_change=watcher.changed).start()
+    line = SerialLine(
+        "slow",
+        wire.slave_path,
+        "keypad-rs485",
+        baud=9600,
+        keypads=[Keypad(address=a, counter=a) for a in (1, 2)],
+    )
+    try:
+        async with serve_centre(tmp_path, config=config_with_lines(tmp_path, [line])) as server:
+            keypad_line = serial_of(server.centre).keypads.lines[0]  # type: ignore[union-attr]
+            await asyncio.wait_for(keypad_line.port.wait_online(), 2)
+            await watcher.wait(lambda: not any(k.hello_pending for k in keypads.values()), 2)
+            timeouts = keypad_line.timeouts
+            wire.press(1, Cmd.TRANSFER, "ABCDEFGHIJKLMNOP")
+            await watcher.wait(lambda: len(keypads[1].answers) == 1, 2)
+            assert keypads[1].answers[0].error is not None  # refused: no such service
+            assert keypad_line.timeouts == timeouts
+    finally:
+        wire.stop()
+
+
+async def test_a_burst_of_changes_is_one_show_point_to_point(tmp_path: Path) -> None:
+    """Tickets issued one after another change a USB keypad's waiting count each time;
+    at 9600 baud a SHOW is 15.6 ms, so the host writes the next one only when the last
+    is through, with the count as it is then: no backlog in front of a press's answer."""
+    watcher = Watcher()
+    keypad = KeypadDevice(7, polled=False)
+    wire = PtyWire([keypad], 9600, on_change=watcher.changed).start()
+    line = SerialLine(
+        "usb7", wire.slave_path, "keypad-p2p", baud=9600, keypads=[Keypad(address=7, counter=5)]
+    )
+    try:
+        async with serve_centre(tmp_path, config=config_with_lines(tmp_path, [line])) as server:
+            keypad_line = serial_of(server.centre).keypads.lines[0]  # type: ignore[union-attr]
+            await asyncio.wait_for(keypad_line.port.wait_online(), 2)
+            await server.centre.dispatcher.execute(c.OpenCounter(counter=5), STAFF)
+            await watcher.wait(lambda: not keypad.hello_pending and keypad.display.led == Led.ON, 2)
+            written: list[bytes] = []
+            write = keypad_line.port.write
+
+            def recorded(data: bytes) -> bool:
+                written.append(data)
+                return write(data)
+
+            keypad_line.port.write = recorded  # type: ignore[method-assign]
+            for _ in range(20):
+                await issue(server, "DD")
+            await watcher.wait(lambda: keypad.display.waiting == 20, 2)
+            wire.press(7, Cmd.NEXT)
+            await watcher.wait(lambda: len(keypad.answers) == 1, 2)
+    finally:
+        wire.stop()
+    shows = [f for f in FrameDecoder().feed(b"".join(written)) if f.command == Cmd.SHOW]
+    assert len(shows) < 10, len(shows)
 
 
 async def test_a_retransmitted_press_never_calls_twice(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""Keypad protocol v1: the frames and CRC vectors of firmware_notes/keypad-protocol.md,
+"""Keypad protocol v2: the frames and CRC vectors of firmware_notes/keypad-protocol.md,
 read from the document itself, and the host's and keypad's state machines."""
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ from devices.keypad.protocol import (
     parse_show,
     show_payload,
 )
+
+A023 = Display("A023", 5, Led.ON)
 
 NOTES = Path(__file__).resolve().parents[2] / "firmware_notes" / "keypad-protocol.md"
 
@@ -105,6 +107,18 @@ def test_an_impossible_length_is_corrupt() -> None:
     assert decoder.corrupt == 1
 
 
+def test_the_decoder_says_how_much_of_a_begun_frame_is_missing() -> None:
+    decoder = FrameDecoder()
+    assert decoder.missing() == 0
+    frame = encode_frame(3, 4, Cmd.TRANSFER, b"CT")
+    decoder.feed(frame[:3])
+    assert decoder.missing() == 7 + 32 - 3  # the length is not known yet: the longest
+    decoder.feed(frame[3:6])
+    assert decoder.missing() == len(frame) - 6
+    assert decoder.feed(frame[6:]) == [Frame(3, 4, Cmd.TRANSFER, b"CT")]
+    assert decoder.missing() == 0
+
+
 def test_expire_drops_a_partial_frame_and_finds_what_was_inside() -> None:
     decoder = FrameDecoder()
     inner = encode_frame(3, 2, Cmd.NEXT)
@@ -179,7 +193,7 @@ def test_bad_frames_are_naked_and_others_ignored() -> None:
     assert link.data_to_send() == encode_frame(3, 5, Cmd.NAK, bytes((NakReason.UNKNOWN_COMMAND,)))
     link.receive_data(encode_frame(3, 6, Cmd.TRANSFER, b"C T"))
     assert link.data_to_send() == encode_frame(3, 6, Cmd.NAK, bytes((NakReason.BAD_PAYLOAD,)))
-    link.receive_data(encode_frame(3, 0, Cmd.HELLO, b"\x02"))
+    link.receive_data(encode_frame(3, 0, Cmd.HELLO, b"\x03"))
     assert link.data_to_send() == encode_frame(
         3, 0, Cmd.NAK, bytes((NakReason.UNSUPPORTED_VERSION,))
     )
@@ -187,6 +201,142 @@ def test_bad_frames_are_naked_and_others_ignored() -> None:
     link.receive_data(encode_frame(3, 0, Cmd.POLL))  # our own echo
     assert link.events_received() == [Heard(3, 0x42), Heard(3, Cmd.TRANSFER), Heard(3, Cmd.HELLO)]
     assert (link.unknown_address, link.echoes) == (1, 1)
+
+
+# ---------------------------------------------------------------------- displays on polls
+
+
+def _online(*addresses: int, version: int | None = 2) -> HostLink:
+    """Keypads that said HELLO (or, with version None, were only heard: IDLE)."""
+    link = HostLink(list(addresses))
+    for address in addresses:
+        if version is None:
+            link.receive_data(encode_frame(address, 0, Cmd.IDLE))
+        else:
+            link.receive_data(encode_frame(address, 0, Cmd.HELLO, bytes((version, 1))))
+    link.data_to_send()
+    link.events_received()
+    return link
+
+
+def test_a_new_display_rides_on_the_keypads_own_poll() -> None:
+    link = _online(3, 4)
+    link.set_display(3, A023)
+    tag = link.keypads[3].tag
+    link.poll(4)
+    assert link.data_to_send() == encode_frame(4, 0, Cmd.POLL)  # not keypad 4's
+    link.poll(3)
+    assert link.data_to_send() == encode_frame(3, 0, Cmd.POLL, show_payload(tag, A023))
+    link.receive_data(encode_frame(3, tag, Cmd.IDLE))  # it shows the new display
+    link.poll(3)
+    assert link.data_to_send() == encode_frame(3, 0, Cmd.POLL)
+    assert link.keypads[3].version == 2
+
+
+def test_a_version_1_keypad_gets_a_show_before_its_poll() -> None:
+    link = _online(3, version=1)
+    link.set_display(3, A023)
+    tag = link.keypads[3].tag
+    link.poll(3)
+    show = encode_frame(3, 0, Cmd.SHOW, show_payload(tag, A023))
+    assert link.data_to_send() == show + encode_frame(3, 0, Cmd.POLL)
+
+
+def test_a_keypad_that_ignores_the_display_in_its_poll_is_taken_for_version_1() -> None:
+    """The host restarted: no HELLO, so it tries a poll with the display; the keypad's
+    IDLE still shows the old tag, so it is a version 1 keypad: SHOW frames from then on."""
+    link = _online(3, version=None)
+    link.set_display(3, A023)
+    tag = link.keypads[3].tag
+    link.poll(3)
+    assert link.data_to_send() == encode_frame(3, 0, Cmd.POLL, show_payload(tag, A023))
+    link.receive_data(encode_frame(3, 0, Cmd.IDLE))
+    assert link.keypads[3].version == 1
+    link.poll(3)
+    show = encode_frame(3, 0, Cmd.SHOW, show_payload(tag, A023))
+    assert link.data_to_send() == show + encode_frame(3, 0, Cmd.POLL)
+
+
+def test_a_lost_poll_proves_nothing_about_the_version() -> None:
+    link = _online(3, version=None)
+    link.set_display(3, A023)
+    tag = link.keypads[3].tag
+    link.poll(3)
+    link.data_to_send()
+    link.missed(3)  # the poll with the display was lost on the way
+    link.poll(3)
+    assert link.data_to_send() == encode_frame(3, 0, Cmd.POLL)
+    link.receive_data(encode_frame(3, 0, Cmd.IDLE))  # the old display: send it again
+    assert link.keypads[3].version is None
+    link.poll(3)
+    assert link.data_to_send() == encode_frame(3, 0, Cmd.POLL, show_payload(tag, A023))
+
+
+def test_an_offline_keypad_is_polled_without_its_display() -> None:
+    link = HostLink([3])
+    link.set_display(3, A023)
+    link.poll(3)
+    assert link.data_to_send() == encode_frame(3, 0, Cmd.POLL)
+    assert link.keypads[3].dirty
+
+
+def test_waiting_counts_alone_go_out_sparingly_and_numbers_at_once() -> None:
+    """A call changes the waiting count on many keypads: those updates take turns, at
+    most one per `waiting_every_polls` polls on the line and one per keypad every 2 s;
+    a new number is never held back."""
+    addresses = [1, 2, 3, 4]
+    link = _online(*addresses)
+    link.waiting_every_polls = 3
+    for a in addresses:
+        link.set_display(a, A023)
+    for a in addresses:  # the first displays: new numbers, all at once
+        link.poll(a, now=0.0, waiting_every_s=2.0)
+    assert all(f.payload for f in FrameDecoder().feed(link.data_to_send()))
+    for a in addresses:
+        link.set_display(a, Display("A023", 4, Led.ON))
+    carried = []
+    for n in range(12):
+        a = addresses[n % 4]
+        link.poll(a, now=2.0 + n * 0.01, waiting_every_s=2.0)
+        if FrameDecoder().feed(link.data_to_send())[0].payload:
+            carried.append(n)
+    assert carried == [0, 3, 6, 9]  # keypads 1, 4, 3, 2 in turn, one poll in 3
+    for a in addresses:
+        link.set_display(a, Display("A023", 3, Led.ON))
+    link.poll(1, now=2.5, waiting_every_s=2.0)  # keypad 1 had its count 0.5 s ago
+    assert link.data_to_send() == encode_frame(1, 0, Cmd.POLL)
+    link.set_display(1, Display("A024", 3, Led.ON))
+    link.poll(1, now=2.6, waiting_every_s=2.0)
+    assert FrameDecoder().feed(link.data_to_send())[0].payload.endswith(b"A024")
+
+
+def test_a_keypad_takes_the_display_from_its_poll_and_answers_with_its_tag() -> None:
+    keypad = KeypadDevice(3, polled=True)
+    keypad.receive_frame(Frame(3, 0, Cmd.SHOW, show_payload(1, Display())))  # HELLO answered
+    keypad.receive_frame(Frame(3, 0, Cmd.POLL, show_payload(9, A023)))
+    assert (keypad.tag, keypad.display) == (9, A023)
+    assert keypad.reply_to_poll(0.0) == Frame(3, 9, Cmd.IDLE)
+    old = KeypadDevice(3, polled=True, version=1)
+    old.receive_frame(Frame(3, 0, Cmd.SHOW, show_payload(1, Display())))
+    old.receive_frame(Frame(3, 0, Cmd.POLL, show_payload(9, A023)))
+    assert old.reply_to_poll(0.0) == Frame(3, 1, Cmd.IDLE)
+
+
+def test_a_display_in_a_poll_does_not_answer_a_hello() -> None:
+    keypad = KeypadDevice(3, polled=True)
+    keypad.receive_frame(Frame(3, 0, Cmd.POLL, show_payload(9, A023)))
+    assert keypad.reply_to_poll(0.0) == Frame(3, 0, Cmd.HELLO, b"\x02\x01")
+
+
+def test_a_keypad_refused_by_a_version_1_host_speaks_version_1() -> None:
+    keypad = KeypadDevice(3, polled=True)
+    assert keypad.reply_to_poll(0.0).payload[0] == 2
+    keypad.receive_frame(Frame(3, 0, Cmd.NAK, bytes((NakReason.UNSUPPORTED_VERSION,))))
+    assert keypad.reply_to_poll(0.1) == Frame(3, 0, Cmd.HELLO, b"\x01\x01")
+    host = HostLink([3])
+    host.receive_data(keypad.reply_to_poll(0.2).encode())
+    assert Hello(3, 1, 1) in host.events_received()
+    assert host.keypads[3].version == 1
 
 
 def test_missed_polls_take_a_keypad_offline() -> None:
@@ -233,7 +383,7 @@ def test_polled_keypad_hello_press_answer_and_lost_answer() -> None:
 
 def test_p2p_keypad_retries_on_its_own_clock() -> None:
     keypad = KeypadDevice(3, polled=False, retry_s=0.3, heartbeat_s=5.0)
-    assert keypad.due(0.0) == Frame(3, 0, Cmd.HELLO, b"\x01\x01")
+    assert keypad.due(0.0) == Frame(3, 0, Cmd.HELLO, b"\x02\x01")
     assert keypad.due(0.1) is None
     keypad.receive_frame(Frame(3, 0, Cmd.SHOW, show_payload(1, Display("", 0))))
     keypad.press(Cmd.RECALL)

@@ -1,4 +1,4 @@
-// Call keypad, protocol v1 (firmware_notes/keypad-protocol.md): 4 keys, a 4-digit display.
+// Call keypad, protocol v2 (firmware_notes/keypad-protocol.md): 4 keys, a 4-digit display.
 //
 // Board: Arduino Nano / Pro Mini (ATmega328P, 5 V).  Parts: a TM1637 4-digit display,
 // 4 push buttons to GND, a MAX485 for RS-485 (or nothing, point-to-point over USB), an
@@ -13,7 +13,8 @@
 
 #include <TM1637Display.h>
 
-const uint8_t SOF = 0xA5, VERSION = 1, FIRMWARE = 2;
+const uint8_t SOF = 0xA5, VERSION = 2, FIRMWARE = 3;
+const uint8_t NAK_UNSUPPORTED_VERSION = 0x03;
 const uint8_t NEXT = 0x01, RECALL = 0x02, DONE = 0x04, NO_SHOW = 0x05, PAUSE = 0x07,
               RESUME = 0x08, IDLE = 0x10, HELLO = 0x11;
 const uint8_t POLL = 0x80, SHOW = 0x81, ERROR_ = 0x82, SIGNAL = 0x83, NAK = 0x85;
@@ -23,7 +24,7 @@ const uint8_t LED_PIN = 8, BUZZER_PIN = 9, DE_PIN = 10, P2P_PIN = 11;
 const unsigned long RETRY_MS = 300, HEARTBEAT_MS = 5000, LONG_PRESS_MS = 1500;
 
 TM1637Display display(6, 7);
-uint8_t address, seq = 0, tag = 0, led = 0;
+uint8_t address, seq = 0, tag = 0, led = 0, version = VERSION;
 bool p2p, helloPending = true;
 char number[13] = "";
 uint16_t waiting = 0;
@@ -56,7 +57,7 @@ void sendFrame(uint8_t s, uint8_t cmd, const uint8_t *payload, uint8_t len) {
   lastSent = millis();
 }
 
-void sendHello() { uint8_t p[2] = {VERSION, FIRMWARE}; sendFrame(0, HELLO, p, 2); }
+void sendHello() { uint8_t p[2] = {version, FIRMWARE}; sendFrame(0, HELLO, p, 2); }
 
 void sendPending() {
   sendFrame(pendingSeq, pendingCmd, 0, 0);
@@ -105,17 +106,24 @@ void settle(uint8_t s) {                // an answer with this SEQ acknowledges 
   if (pendingCmd && s == pendingSeq && s != 0) { pendingCmd = 0; takeNextPress(); }
 }
 
+void takeDisplay(const uint8_t *p, uint8_t len) {  // a SHOW's payload
+  tag = p[0]; led = p[1]; waiting = p[2] | (p[3] << 8);
+  memcpy(number, p + 4, len - 4); number[len - 4] = 0;
+  errorUntil = 0;
+}
+
 void handleFrame(uint8_t s, uint8_t cmd, const uint8_t *p, uint8_t len) {
   if (cmd == POLL) {                    // RS-485: our turn to talk
+    // v2: a display rides on the poll; take it first, so the IDLE shows its tag.
+    // (Only copied here: the TM1637 is written in loop(), after the reply.)
+    if (len >= 4 && len <= 16) takeDisplay(p, len);
     delayMicroseconds(50);
     if (helloPending) sendHello();
     else if (pendingCmd) sendPending();
     else sendFrame(tag, IDLE, 0, 0);
   } else if (cmd == SHOW && len >= 4 && len <= 16) {
     helloPending = false;
-    tag = p[0]; led = p[1]; waiting = p[2] | (p[3] << 8);
-    memcpy(number, p + 4, len - 4); number[len - 4] = 0;
-    errorUntil = 0;
+    takeDisplay(p, len);
     settle(s);
   } else if (cmd == ERROR_ && len >= 1) {
     helloPending = false;
@@ -124,6 +132,10 @@ void handleFrame(uint8_t s, uint8_t cmd, const uint8_t *p, uint8_t len) {
     settle(s);
   } else if (cmd == NAK && len >= 1) {
     if (pendingCmd && s == pendingSeq) { pendingCmd = 0; takeNextPress(); }
+    if (p[0] == NAK_UNSUPPORTED_VERSION && helloPending && version > 1) {
+      version = 1;                      // a v1 server: say HELLO as v1 (nothing else differs)
+      if (p2p) sendHello();
+    }
   } else if (cmd == SIGNAL && len >= 2) {
     led = p[0];
     for (uint8_t i = 0; i < p[1]; i++) { tone(BUZZER_PIN, 1500, 80); delay(150); }
