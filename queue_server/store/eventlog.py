@@ -6,7 +6,10 @@ nothing is shown to anyone before its event is committed here.
 WAL mode.  `durability = "process"` commits with synchronous=NORMAL: a commit
 is in the OS before `append` returns, so it survives kill -9.  `"full"` adds an
 fsync per commit (synchronous=FULL) so it survives power loss; the `ThreadCommitter`
-runs those commits on a thread and batches whatever arrives meanwhile.
+runs those commits on a thread and batches whatever arrives meanwhile.  With
+"process", commits run on the event loop, so WAL checkpoints run on a thread of their
+own (store/checkpoint.py) rather than inside a commit; with "full" they stay in the
+commits, which are on the group-commit thread already.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from pathlib import Path
 from typing import Literal
 
 from ..engine.events import Event, decode_event, encode_event, event_type
+from .checkpoint import Checkpointer
 
 SCHEMA_VERSION = 1
 Durability = Literal["process", "full"]
@@ -60,13 +64,18 @@ class EventLog:
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{self.path}: cannot open the event log: {exc}") from exc
         self.last_seq: int = row[0] or 0
+        self._checkpointer: Checkpointer | None = None
+        if durability == "process":
+            self._checkpointer = Checkpointer(self.path, self._synchronous)
 
     def _configure(self) -> None:
         mode = self._db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
         if mode != "wal":
             raise StoreError(f"{self.path}: the file system does not allow WAL mode ({mode})")
-        sync = "FULL" if self.durability == "full" else "NORMAL"
-        self._db.execute(f"PRAGMA synchronous={sync}")
+        self._synchronous = "FULL" if self.durability == "full" else "NORMAL"
+        self._db.execute(f"PRAGMA synchronous={self._synchronous}")
+        if self.durability == "process":
+            self._db.execute("PRAGMA wal_autocheckpoint=0")  # the Checkpointer's thread does them
 
     def _migrate(self, centre_id: str) -> None:
         db = self._db
@@ -126,6 +135,8 @@ class EventLog:
             db.execute("COMMIT")
         except sqlite3.Error as exc:
             raise StoreError(f"{self.path}: could not commit {len(rows)} events: {exc}") from exc
+        if self._checkpointer is not None:
+            self._checkpointer.committed()
 
     def read(self, after_seq: int = 0, limit: int | None = None) -> Iterator[tuple[int, Event]]:
         """Events with seq > after_seq, in order."""
@@ -143,4 +154,6 @@ class EventLog:
         return int(self._db.execute("SELECT count(*) FROM events").fetchone()[0])
 
     def close(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.close()
         self._db.close()
