@@ -44,12 +44,8 @@ format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: install  ## print the benchmark figures
-	$(BIN)/python -m bench.engine_depth
-	$(BIN)/python -m bench.event_log
-	$(BIN)/python -m bench.api_issue
-	$(BIN)/python -m bench.keypad_latency
-	$(BIN)/python -m bench.printing
+bench: install  ## every benchmark (under 10 min on 2 cores): a summary table and bench/RESULTS.md
+	$(BIN)/python -m bench.run_all
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -21,7 +21,7 @@ fast the client is.  Other cpu is what the rest of the machine used meanwhile
 outside both, and any other program); more than a few percent means other work
 competed for the CPUs and the rates are low for this machine.
 
-    python -m bench.api_issue [--quick]
+    python -m bench.api_issue [--quick] [--summary FILE]
 """
 
 from __future__ import annotations
@@ -29,26 +29,33 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import math
 import os
-import re
-import select
-import signal
 import subprocess
 import sys
 import tempfile
 import time
-import tomllib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import aiohttp
 import msgspec
 
 from queue_server.config import Durability
 
-from .common import BENCH_DIR, EXAMPLE, REPO, machine_line, out, summarize, table
+from .common import (
+    BENCH_DIR,
+    REPO,
+    Figure,
+    add_summary_option,
+    figure_of,
+    machine_line,
+    out,
+    summarize,
+    table,
+    write_summary,
+)
+from .server import Server, cli, cpu_seconds, machine_busy_seconds, token, write_config
 
 SERVICE = "HT"
 BODY = json.dumps({"service": SERVICE}).encode()
@@ -59,155 +66,6 @@ REFERENCE = (
     "reference: a Flask-based open-source queue system measured 58-78 tickets/s, "
     "p99 200-333 ms at 10 clients on this kind of machine"
 )
-CLI = (sys.executable, "-m", "queue_server.cli")
-_SERVING = re.compile(rb"Serving .* on (http://127\.0\.0\.1:\d+)")
-_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
-
-
-# ---------------------------------------------------------------- the config
-
-
-def toml_text(doc: Mapping[str, Any]) -> str:
-    """A TOML document for a decoded one: tables and arrays of tables, the rest inline."""
-    lines = [f"{_key(k)} = {_value(v)}" for k, v in doc.items() if _kind(v) == "value"]
-    for key, value in doc.items():
-        kind = _kind(value)
-        tables = [value] if kind == "table" else value if kind == "tables" else []
-        for item in tables:
-            header = f"[{_key(key)}]" if kind == "table" else f"[[{_key(key)}]]"
-            lines += ["", header, *(f"{_key(k)} = {_value(v)}" for k, v in item.items())]
-    return "\n".join(lines) + "\n"
-
-
-def _kind(value: object) -> str:
-    if isinstance(value, dict):
-        return "table"
-    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-        return "tables"
-    return "value"
-
-
-def _key(key: str) -> str:
-    return key if _BARE_KEY.match(key) else _string(key)
-
-
-def _string(text: str) -> str:
-    # JSON's escapes are TOML's basic-string escapes; TOML also forbids a raw DEL.
-    return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")
-
-
-def _value(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "nan"
-        return repr(value) if math.isfinite(value) else ("inf" if value > 0 else "-inf")
-    if isinstance(value, str):
-        return _string(value)
-    if isinstance(value, list):
-        return "[" + ", ".join(_value(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{ " + ", ".join(f"{_key(k)} = {_value(v)}" for k, v in value.items()) + " }"
-    raise TypeError(f"no TOML for {value!r}")
-
-
-def write_config(work: Path, durability: Durability) -> tuple[Path, Path]:
-    """The example centre, open at any hour, kiosk limits out of reach, no devices, no voice;
-    returns (toml, db)."""
-    db = work / "centre.sqlite3"
-    raw = tomllib.loads(EXAMPLE.read_text(encoding="utf-8"))
-    raw["hours"]["enforce"] = False
-    raw["store"] = {"path": str(db), "durability": durability}
-    raw["security"] = {"kiosk_tickets_per_minute": 1e9, "kiosk_ticket_burst": 10**9}
-    raw.pop("devices", None)  # no printers or serial lines: this measures the queue
-    if "voice" in raw:
-        raw["voice"]["enabled"] = False
-    text = toml_text(raw)
-    assert tomllib.loads(text) == raw, "the TOML writer lost something"
-    path = work / "centre.toml"
-    path.write_text(text, encoding="utf-8")
-    return path, db
-
-
-def cli(*args: str) -> str:
-    """Run a `queue-server` command; its stdout, or exit with its error."""
-    result = subprocess.run(
-        [*CLI, *args], cwd=REPO, capture_output=True, text=True, timeout=60, check=False
-    )
-    if result.returncode != 0:
-        sys.exit(f"queue-server {' '.join(args)} failed ({result.returncode}):\n{result.stderr}")
-    return result.stdout
-
-
-# ---------------------------------------------------------------- the server
-
-
-class Server:
-    """`queue-server run` in its own process, on a free port; stopped with SIGTERM."""
-
-    def __init__(self, config: Path, db: Path, log: Path) -> None:
-        self.log = log
-        with log.open("wb") as stderr:
-            self.process = subprocess.Popen(
-                [*CLI, "run", "--config", str(config), "--db", str(db), "--port", "0"],
-                cwd=REPO,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=stderr,
-            )
-        self.pid = self.process.pid
-        try:
-            self.url = self._wait_until_serving(timeout=30.0)
-        except BaseException:
-            self.stop()
-            raise
-
-    def _wait_until_serving(self, timeout: float) -> str:
-        assert self.process.stdout is not None
-        fd = self.process.stdout.fileno()
-        seen = b""
-        deadline = time.monotonic() + timeout
-        while (match := _SERVING.search(seen)) is None:
-            remaining = deadline - time.monotonic()
-            ready, _, _ = select.select([fd], [], [], max(0.0, remaining))
-            chunk = os.read(fd, 4096) if ready else b""
-            if not chunk:
-                why = "stopped" if ready else f"did not serve within {timeout:.0f} s"
-                raise RuntimeError(f"the server {why}:\n{seen.decode()}\n{self.log.read_text()}")
-            seen += chunk
-        return match.group(1).decode()
-
-    def stop(self) -> int:
-        """SIGTERM, then wait; kill if it will not stop.  Returns its exit code."""
-        process = self.process
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        if process.stdout is not None:
-            process.stdout.close()
-        return process.returncode
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process, all its threads, from /proc/<pid>/stat."""
-    text = Path(f"/proc/{pid}/stat").read_text()
-    fields = text[text.rindex(")") + 2 :].split()  # after "pid (comm) "; field 3 is fields[0]
-    utime, stime = int(fields[11]), int(fields[12])
-    return (utime + stime) / os.sysconf("SC_CLK_TCK")
-
-
-def machine_busy_seconds() -> float:
-    """CPU time all CPUs spent busy since boot (not idle, not waiting for I/O), from /proc/stat."""
-    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
-    user, nice, system, _idle, _iowait, irq, softirq, steal = fields
-    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
 
 
 # ---------------------------------------------------------------- the client process
@@ -402,8 +260,7 @@ def run_durability(work: Path, durability: Durability, plan: Plan) -> list[Resul
     config, db = write_config(work, durability)
     checked = cli("check-config", str(config)).strip()
     out(f"  {durability}: {checked.replace(str(work) + os.sep, '')}")
-    location = ("--config", str(config), "--db", str(db))
-    token = cli("token", "create", "--role", "kiosk", "--name", "bench-kiosk", *location).split()[0]
+    kiosk = token(config, db, "kiosk", "bench-kiosk")
     server = Server(config, db, work / "server.log")
     results: list[Result] = []
     try:
@@ -411,7 +268,7 @@ def run_durability(work: Path, durability: Durability, plan: Plan) -> list[Resul
             for mode, keep_alive in MODES:
                 job = Job(
                     url=server.url,
-                    token=token,
+                    token=kiosk,
                     server_pid=server.pid,
                     clients=clients,
                     keep_alive=keep_alive,
@@ -434,7 +291,7 @@ def run_durability(work: Path, durability: Durability, plan: Plan) -> list[Resul
     return results
 
 
-def report(results: Sequence[Result]) -> None:
+def report(results: Sequence[Result]) -> list[Figure]:
     out("ticket issue over HTTP: latency in ms from send to the whole answer read")
     out(table(HEADERS, [r.row() for r in results]))
     out()
@@ -453,20 +310,31 @@ def report(results: Sequence[Result]) -> None:
         f'goal at {GOAL_CLIENTS} clients, durability "process": '
         f">= {GOAL_RATE:,.0f} tickets/s and p99 <= {GOAL_P99_MS:.0f} ms"
     )
+    figures = []
+    goal = f">= {GOAL_RATE:,.0f}/s, p99 <= {GOAL_P99_MS:.0f} ms"
     for r in results:
-        if r.durability == "process" and r.clients == GOAL_CLIENTS:
+        if r.clients != GOAL_CLIENTS:
+            continue
+        name = f"{r.durability}, {r.clients} clients, {r.mode}: {r.rate:,.0f} tickets/s"
+        s = summarize(r.outcome.latencies_ms)
+        if r.durability == "process":
             met = r.rate >= GOAL_RATE and r.p99 <= GOAL_P99_MS
             out(
                 f"  {r.mode:<12} {r.rate:>8,.0f} tickets/s, p99 {r.p99:.2f} ms: "
                 f"{'met' if met else 'not met'}"
             )
+            figures.append(figure_of("Ticket issue", name, "ms", s, goal, met))
+        else:
+            figures.append(figure_of("Ticket issue", name, "ms", s))
     out(REFERENCE)
+    return figures
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="tiny sizes, for the smoke test")
     parser.add_argument("--client", action="store_true", help=argparse.SUPPRESS)
+    add_summary_option(parser)
     args = parser.parse_args()
     if args.client:
         client_main()
@@ -485,7 +353,7 @@ def main() -> None:
     )
     out(
         f"load average at start: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs "
-        "(other work on the machine takes CPU from the server and the client)"
+        f"(other work on the machine takes CPU from the server and the client)"
     )
     results: list[Result] = []
     with tempfile.TemporaryDirectory(dir=BENCH_DIR) as tmp:
@@ -493,7 +361,7 @@ def main() -> None:
         for durability in plan.durabilities:
             results += run_durability(Path(tmp) / durability, durability, plan)
     out()
-    report(results)
+    write_summary(args.summary, report(results))
     out()
     out(f"bench time {time.perf_counter() - started:.1f} s")
 

@@ -6,6 +6,7 @@ those depend on the machine.  The first line always says which machine.
 
 from __future__ import annotations
 
+import argparse
 import os
 import platform
 from collections.abc import Iterator, Sequence
@@ -32,16 +33,52 @@ class Summary(msgspec.Struct, frozen=True):
     median: float
     p99: float
     mean: float
+    max: float
 
 
 def summarize(samples: Sequence[float]) -> Summary:
-    """Median, p99 (nearest rank) and mean of a non-empty list of timings."""
+    """Median, p99 (nearest rank), mean and max of a non-empty list of timings."""
     ordered = sorted(samples)
     n = len(ordered)
     p99 = ordered[min(n - 1, max(0, -(-99 * n // 100) - 1))]
     mid = n // 2
     median = ordered[mid] if n % 2 else (ordered[mid - 1] + ordered[mid]) / 2
-    return Summary(n=n, median=median, p99=p99, mean=sum(ordered) / n)
+    return Summary(n=n, median=median, p99=p99, mean=sum(ordered) / n, max=ordered[-1])
+
+
+class Figure(msgspec.Struct, frozen=True):
+    """One line of `make bench`'s summary table (bench/run_all.py)."""
+
+    benchmark: str
+    figure: str
+    unit: str
+    median: float | None = None
+    p99: float | None = None
+    max: float | None = None
+    goal: str = ""
+    met: bool | None = None
+    """None: no goal, or nothing to judge it by."""
+
+
+def figure_of(
+    benchmark: str, name: str, unit: str, s: Summary, goal: str = "", met: bool | None = None
+) -> Figure:
+    return Figure(benchmark, name, unit, s.median, s.p99, s.max, goal, met)
+
+
+def add_summary_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--summary", type=Path, metavar="FILE", help="also write the key figures as JSON (run_all)"
+    )
+
+
+def write_summary(path: Path | None, figures: Sequence[Figure]) -> None:
+    if path is not None:
+        path.write_bytes(msgspec.json.encode(list(figures)))
+
+
+def read_summary(path: Path) -> list[Figure]:
+    return msgspec.json.decode(path.read_bytes(), type=list[Figure])
 
 
 def machine_line() -> str:

@@ -7,7 +7,7 @@ about the same with 100 or 1,000,000 people waiting (goal: medians within
 counter is followed by one timed re-issue of a ticket like the one called, so
 the depth and the priority mix stay constant.
 
-    python -m bench.engine_depth [--quick]
+    python -m bench.engine_depth [--quick] [--summary FILE]
 """
 
 from __future__ import annotations
@@ -25,14 +25,18 @@ from queue_server.engine.commands import CallNext, IssueTicket, OpenCounter
 from .common import (
     KIOSK,
     STAFF,
+    Figure,
     Summary,
+    add_summary_option,
     bench_config,
+    figure_of,
     issued_events,
     local_timestamp,
     machine_line,
     out,
     summarize,
     table,
+    write_summary,
 )
 
 COUNTER = 1
@@ -104,7 +108,11 @@ def run(config: CentreConfig, depths: Sequence[int], rounds: int, block: int) ->
     return [Result(d, build_s[d], summarize(calls[d]), summarize(issues[d])) for d in depths]
 
 
-def report(results: list[Result]) -> None:
+GOAL_SPREAD = 20.0
+"""Flat: median call-next cost within this many percent from the smallest to the largest depth."""
+
+
+def report(results: list[Result]) -> list[Figure]:
     first, last = results[0].depth, results[-1].depth
     for name, unit, field in (("call-next", "call", "call"), ("issue-ticket", "ticket", "issue")):
         base: Summary = getattr(results[0], field)
@@ -117,18 +125,32 @@ def report(results: list[Result]) -> None:
         out(f"{name} (decide + apply), us per {unit}")
         out(table(("waiting", "build s", "median", "p99", "mean", f"vs {first}"), rows))
     out()
+    spreads = {}
     for name, field in (("call-next", "call"), ("issue-ticket", "issue")):
         medians = [getattr(result, field).median for result in results]
-        spread = (max(medians) / min(medians) - 1) * 100
+        spreads[name] = spread = (max(medians) / min(medians) - 1) * 100
         out(
             f"spread of median {name} cost, {first:,} to {last:,} waiting: "
-            f"{spread:.0f}% (goal: within ±20%)"
+            f"{spread:.0f}% (goal: within ±{GOAL_SPREAD:.0f}%)"
         )
+    flat = spreads["call-next"] <= GOAL_SPREAD
+    return [
+        figure_of("Depth", f"call-next, {results[0].depth:,} waiting", "us", results[0].call),
+        figure_of(
+            "Depth",
+            f"call-next, {last:,} waiting",
+            "us",
+            results[-1].call,
+            f"median within ±{GOAL_SPREAD:.0f}% of {first:,}'s",
+            flat,
+        ),
+    ]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="tiny sizes, for the smoke test")
+    add_summary_option(parser)
     args = parser.parse_args()
     depths = (100, 1_000) if args.quick else (100, 10_000, 1_000_000)
     rounds, block = (4, 500) if args.quick else (10, 2_000)
@@ -143,7 +165,7 @@ def main() -> None:
         f"depths interleaved: {rounds} rounds x {block:,} calls, after a warm-up round, "
         "so machine noise hits every depth alike"
     )
-    report(run(config, depths, rounds, block))
+    write_summary(args.summary, report(run(config, depths, rounds, block)))
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@
 Files go under the repo's var/bench/, not /tmp, which may be a tmpfs that hides
 the cost of fsync.
 
-    python -m bench.event_log [--quick]
+    python -m bench.event_log [--quick] [--summary FILE]
 """
 
 from __future__ import annotations
@@ -38,14 +38,18 @@ from .common import (
     BENCH_DIR,
     KIOSK,
     STAFF,
+    Figure,
     Summary,
+    add_summary_option,
     bench_config,
+    figure_of,
     issued_events,
     local_timestamp,
     machine_line,
     out,
     summarize,
     table,
+    write_summary,
 )
 
 
@@ -95,7 +99,7 @@ def bench_append(config: CentreConfig, path: Path, durability: Durability, n: in
     elapsed = time.perf_counter() - started
     log.close()
     s = summarize(times)
-    return [durability, n, s.median, s.p99, round(n / elapsed)]
+    return [durability, n, s.median, s.p99, s.max, round(n / elapsed)]
 
 
 # ---------------------------------------------------------------- (b) dispatcher
@@ -287,10 +291,10 @@ def part_append(config: CentreConfig, work: Path, quick: bool) -> None:
         ("full", 50 if quick else 1_000),
     )
     rows = [bench_append(config, work / f"append-{d}.sqlite3", d, n) for d, n in runs]
-    out(table(("durability", "events", "median", "p99", "events/s"), rows))
+    out(table(("durability", "events", "median", "p99", "max", "events/s"), rows))
 
 
-def part_dispatch(work: Path, quick: bool) -> None:
+def part_dispatch(work: Path, quick: bool) -> list[Figure]:
     out("(b) Dispatcher.execute(IssueTicket) end to end, us per command")
     runs: tuple[tuple[Durability, int, int], ...] = (
         ("process", 1, 300 if quick else 5_000),
@@ -298,15 +302,19 @@ def part_dispatch(work: Path, quick: bool) -> None:
         ("full", 64, 2 if quick else 20),
     )
     rows: list[list[object]] = []
+    figures = []
     for durability, tasks, each in runs:
         config = bench_config(work / f"dispatch-{durability}-{tasks}.sqlite3", durability)
         s, rate, commits = asyncio.run(bench_dispatch(config, tasks, each))
         rows.append([durability, tasks, s.n, s.median, s.p99, round(rate), commits, s.n / commits])
+        name = f"execute(IssueTicket), {durability}, {tasks} at once: {rate:,.0f}/s"
+        figures.append(figure_of("Event log", name, "us", s))
     headers = ("durability", "tasks", "commands", "median", "p99", "commands/s", "commits")
     out(table((*headers, "per commit"), rows))
+    return figures
 
 
-def part_replay(work: Path, quick: bool) -> None:
+def part_replay(work: Path, quick: bool) -> list[Figure]:
     out("(c) restart: Centre(config, db_path) = open + replay to ready")
     out("    restart s is the median of 3 runs up to 100,000 events, one run above")
     rows = []
@@ -319,12 +327,21 @@ def part_replay(work: Path, quick: bool) -> None:
     out()
     events, restart_s = rows[0][0], rows[0][6]
     out(f"restart-to-serving at {events:,} events: {restart_s:.3f} s (goal: <= 1 s at 100,000)")
+    figures = []
+    for row in rows:
+        events, restart = row[0], row[6]
+        assert isinstance(events, int)
+        assert isinstance(restart, float)
+        figures.append(Figure("Event log", f"Centre() replay, {events:,} events", "s", restart))
+    return figures
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="tiny sizes, for the smoke test")
-    quick: bool = parser.parse_args().quick
+    add_summary_option(parser)
+    args = parser.parse_args()
+    quick: bool = args.quick
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
     out(machine_line())
     out(f"event log files in {BENCH_DIR}: {filesystem(BENCH_DIR)}")
@@ -333,9 +350,10 @@ def main() -> None:
         out()
         part_append(bench_config(), work, quick)
         out()
-        part_dispatch(work, quick)
+        figures = part_dispatch(work, quick)
         out()
-        part_replay(work, quick)
+        figures += part_replay(work, quick)
+    write_summary(args.summary, figures)
 
 
 if __name__ == "__main__":

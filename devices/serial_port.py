@@ -23,6 +23,7 @@ from collections.abc import Callable
 import serial
 from serial_asyncio_fast import open_serial_connection
 
+from queue_server import trace
 from queue_server.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
@@ -48,7 +49,7 @@ class SerialPort:
         self.port = port
         self.baudrate = baudrate
         self.name = name or port
-        self._on_data = on_data
+        self._on_data = trace.stamp_arrival(on_data) if trace.TRACE_FILE else on_data
         self._on_open = on_open
         self._on_close = on_close
         self._backoff = (backoff_first_s, backoff_max_s)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import signal
 import sys
@@ -180,6 +181,9 @@ async def _serve_until_stopped(
         loop.add_signal_handler(sig, stop.set)
     url = f"http://{host}:{runner.addresses[0][1]}"  # the real port when asked for port 0
     name = centre.config.centre.name[centre.config.centre.default_language]
+    # What exists now (modules, the replayed state) lives as long as the process: keep
+    # it out of the collector's full passes, which would stop the loop to walk it all.
+    gc.freeze()
     print(f"Serving {name} on {url}", flush=True)
     if on_ready is not None:
         on_ready(url)

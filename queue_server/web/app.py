@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+from .. import trace
 from ..app import Centre
 from ..hub import Hub
 from .auth import ACCOUNTS, auth_middleware
@@ -25,7 +26,7 @@ def create_app(centre: Centre) -> web.Application:
     )
     hub = Hub(centre.engine, seq=centre.log.last_seq)
     metrics = Metrics(centre.engine, hub, centre.log)
-    centre.dispatcher.listen(hub)
+    centre.dispatcher.listen(trace.traced_hub(hub) if trace.TRACE_FILE else hub)
     centre.dispatcher.listen(metrics.on_events)
     if centre.printing is not None:
         for device in centre.printing.device_views():
