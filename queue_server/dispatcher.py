@@ -115,21 +115,29 @@ class Dispatcher:
         if self._committer is None:
             self.start()
         assert self._committer is not None
-        first, durable = self._committer.submit(events)
+        deliveries: list[Delivery] = []
+
+        def on_committed(error: StoreError | None) -> None:
+            """Publish at once, on the loop, in seq order, whether or not anyone still
+            waits: the caller may have been cancelled, the displays must hear anyway."""
+            if error is not None:
+                if self.failure is None:
+                    log.critical("event log write failed, state is ahead of disk: %s", error)
+                self.failure = error
+                return
+            for deliver in deliveries:
+                try:
+                    deliver()
+                except Exception:  # a listener's bug must not undo a committed command
+                    log.exception("delivery of events from seq %d failed", first)
+
+        # Numbered first: if the log refuses, nothing has been applied.  The commit runs in
+        # a later loop turn, so `deliveries` is filled by the time `on_committed` reads it.
+        first, durable = self._committer.submit(events, on_committed)
         self.engine.apply_all(events)
-        deliveries = self._prepare(first, events)
+        deliveries += self._prepare(first, events)
         self._last_durable = durable
-        try:
-            await durable
-        except StoreError as exc:
-            self.failure = exc
-            log.critical("event log write failed, state is ahead of disk: %s", exc)
-            raise
-        for deliver in deliveries:
-            try:
-                deliver()
-            except Exception:  # a listener's bug must not undo a committed command
-                log.exception("delivery of events from seq %d failed", first)
+        await durable
 
     def _prepare(self, first: int, events: Sequence[Event]) -> list[Delivery]:
         deliveries = []

@@ -1,7 +1,11 @@
 """Group commit: the commands that arrive together share one transaction.
 
 Both committers number events at `submit` and hand back a future that
-resolves once the events are committed, so the dispatcher has one path.
+resolves once the events are committed, so the dispatcher has one path.  Each
+batch also carries a callback run on the loop the moment its commit is done, in
+seq order, before any waiting task wakes: the dispatcher publishes there, so a
+call reaches the displays a loop turn sooner, and still reaches them when the
+task that issued the command was cancelled meanwhile (a client hung up).
 
 * `LoopCommitter` ("process" durability): the commit is a plain write to the OS
   (tens of microseconds), done on the loop itself once per loop turn, for
@@ -16,12 +20,14 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from ..engine.events import Event
 from .eventlog import EventLog, Row, StoreError
 
-Pending = list[tuple[list[Row], "asyncio.Future[None]"]]
+OnCommitted = Callable[[StoreError | None], None]
+"""Told, on the loop, that the batch is committed (None) or why it is not."""
+Pending = list[tuple[list[Row], "asyncio.Future[None]", OnCommitted | None]]
 
 
 class LoopCommitter:
@@ -32,19 +38,21 @@ class LoopCommitter:
         self._loop = loop
         self._pending: Pending = []
 
-    def submit(self, events: Sequence[Event]) -> tuple[int, asyncio.Future[None]]:
+    def submit(
+        self, events: Sequence[Event], on_committed: OnCommitted | None = None
+    ) -> tuple[int, asyncio.Future[None]]:
         first, rows = self._log.number(events)
         future: asyncio.Future[None] = self._loop.create_future()
         if not self._pending:
             self._loop.call_soon(self._commit)
-        self._pending.append((rows, future))
+        self._pending.append((rows, future, on_committed))
         return first, future
 
     def _commit(self) -> None:
         batch, self._pending = self._pending, []
         error: StoreError | None = None
         try:
-            self._log.write_rows([row for rows, _ in batch for row in rows])
+            self._log.write_rows([row for rows, _, _ in batch for row in rows])
         except StoreError as exc:
             error = exc
         _resolve(batch, error)
@@ -66,14 +74,16 @@ class ThreadCommitter:
         self._thread = threading.Thread(target=self._run, name="group-commit", daemon=True)
         self._thread.start()
 
-    def submit(self, events: Sequence[Event]) -> tuple[int, asyncio.Future[None]]:
+    def submit(
+        self, events: Sequence[Event], on_committed: OnCommitted | None = None
+    ) -> tuple[int, asyncio.Future[None]]:
         """Number the events now; the future resolves once they are on disk."""
         first, rows = self._log.number(events)
         future: asyncio.Future[None] = self._loop.create_future()
         with self._cond:
             if self._closing:
                 raise StoreError("the event log is closing")
-            self._pending.append((rows, future))
+            self._pending.append((rows, future, on_committed))
             self._cond.notify()
         return first, future
 
@@ -85,7 +95,7 @@ class ThreadCommitter:
                 batch, self._pending = self._pending, []
                 if not batch and self._closing:
                     return
-            rows = [row for rows, _ in batch for row in rows]
+            rows = [row for rows, _, _ in batch for row in rows]
             error: StoreError | None = None
             try:
                 self._log.write_rows(rows)
@@ -105,8 +115,11 @@ class ThreadCommitter:
 
 
 def _resolve(batch: Pending, error: StoreError | None) -> None:
-    for _, future in batch:
-        if future.done():
+    for _, _, on_committed in batch:
+        if on_committed is not None:
+            on_committed(error)
+    for _, future, _ in batch:
+        if future.done():  # its task was cancelled; on_committed has published anyway
             continue
         if error is None:
             future.set_result(None)

@@ -189,6 +189,42 @@ async def test_listeners_hear_only_committed_events_in_order(
 
 
 @pytest.mark.parametrize("durability", ["process", "full"])
+async def test_a_cancelled_caller_does_not_stop_its_events_being_published(
+    tmp_path: Path, durability: Durability
+) -> None:
+    """A kiosk that hangs up while its ticket commits cancels its request; the ticket is
+    in the log all the same, so the displays must hear of it too."""
+    centre = Centre(example_config(tmp_path / "log.sqlite3", durability))
+    heard: asyncio.Queue[Event] = asyncio.Queue()
+    callers: list[asyncio.Task[list[Event]]] = []
+
+    def listener(first_seq: int, events: Sequence[Event]) -> Callable[[], None]:
+        if any(isinstance(e, TicketIssued) for e in events):
+            callers[0].cancel()  # applied, not committed yet: it hangs up now
+
+        def deliver() -> None:
+            for event in events:
+                heard.put_nowait(event)
+
+        return deliver
+
+    centre.dispatcher.listen(listener)
+    await centre.start()
+    try:
+        issue = c.IssueTicket(service="HT", tracking_code="gone")
+        caller = asyncio.create_task(centre.dispatcher.execute(issue, KIOSK))
+        callers.append(caller)
+        published = await asyncio.wait_for(heard.get(), 2.0)
+        while not isinstance(published, TicketIssued):  # the day's opening comes first
+            published = await asyncio.wait_for(heard.get(), 2.0)
+        assert published.tracking_code == "gone"
+        assert caller.cancelled()
+        assert any(isinstance(e, TicketIssued) for _, e in centre.log.read())
+    finally:
+        await centre.stop()
+
+
+@pytest.mark.parametrize("durability", ["process", "full"])
 async def test_replay_rebuilds_the_live_state(tmp_path: Path, durability: Durability) -> None:
     config = example_config(tmp_path / "log.sqlite3", durability)
     centre = Centre(config)
