@@ -256,3 +256,22 @@ def test_run_all_keeps_the_hand_written_part_of_the_results(tmp_path: Path) -> N
     assert "| Depth | call-next | us | 6.00 | 12.00 | 30.00 | flat | yes |" in text
     assert "`python -m bench.engine_depth` — 8 s, load average 0.50" in text
     assert text.endswith(f"{KEPT_MARKER}\n\n## Before/after\n\nby hand\n")
+
+
+def test_json_encoders_compares_or_says_what_is_missing() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.json_encoders"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    text = result.stdout
+    assert text.startswith("machine: ")
+    if "orjson is not installed" not in text:
+        table = section("msgspec", text)
+        for message in ("call", "counter state"):
+            size, ours, theirs = row(table, message)
+            assert size > 100 and ours > 0 and theirs > 0
