@@ -275,3 +275,21 @@ def test_json_encoders_compares_or_says_what_is_missing() -> None:
         for message in ("call", "counter state"):
             size, ours, theirs = row(table, message)
             assert size > 100 and ours > 0 and theirs > 0
+
+
+def test_wal_checkpoint_prints_commit_times_both_ways() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.wal_checkpoint", "--quick"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    table = section("commit time by where WAL checkpoints run", result.stdout)
+    for name in ("in the commit", "thread"):
+        for round_ in ("1", "2"):
+            median, p999, worst_ms, slow = row(table, name, round_)
+            assert 0 < median <= p999 <= worst_ms * 1000
+            assert 0 <= slow <= 1_200
