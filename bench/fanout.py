@@ -18,6 +18,8 @@ would time the clients; they run at nice 10 (bench/server.py: NICE_CLIENTS).  Op
 files: the limit is raised to the hard limit (`ulimit -Hn`) for the server and the clients.
 
 Goal: the last of 10,000 displays has the call within 50 ms; <= 10 KiB per idle display.
+The kernel floor is printed beside it: what 10,000 plain `socket.send()` calls cost on
+this machine's loopback, where each send also runs the receiver's TCP path.
 
 `--tracemalloc` runs the server with QUEUE_SERVER_TRACEMALLOC and prints which lines
 allocated what the idle displays hold (slow; not part of `make bench`).
@@ -33,6 +35,7 @@ import base64
 import json
 import os
 import signal
+import socket
 import struct
 import sys
 import tempfile
@@ -414,6 +417,48 @@ def report(steps: Sequence[Step]) -> list[Figure]:
     return figures
 
 
+def send_floor(connections: int, frame_bytes: int = 300, rounds: int = 3) -> float:
+    """us per plain `socket.send` of one small frame to each of `connections` loopback TCP
+    connections, nobody reading (best of `rounds`): what the kernel alone costs per
+    display, below which no server in any language goes on this machine's loopback."""
+    listener = socket.create_server(("127.0.0.1", 0), backlog=connections)
+    port = listener.getsockname()[1]
+    pairs: list[tuple[socket.socket, socket.socket]] = []
+    try:
+        for _ in range(connections):
+            client = socket.create_connection(("127.0.0.1", port))
+            server, _address = listener.accept()
+            server.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            pairs.append((server, client))
+        frame = b"x" * frame_bytes
+        best = float("inf")
+        for _ in range(rounds):
+            start = time.perf_counter_ns()
+            for server, _client in pairs:
+                server.send(frame)
+            best = min(best, (time.perf_counter_ns() - start) / connections / 1e3)
+            for _server, client in pairs:
+                client.recv(65536)
+        return best
+    finally:
+        for server, client in pairs:
+            server.close()
+            client.close()
+        listener.close()
+
+
+def report_floor(quick: bool) -> Figure:
+    connections = 50 if quick else 2_000
+    us_each = send_floor(connections)
+    floor_ms = us_each * 10_000 / 1e3
+    out(
+        f"kernel floor: one socket.send() per display on loopback costs {us_each:.1f} us "
+        f"(best of 3 rounds over {connections:,} connections, nobody reading), so "
+        f"{floor_ms:.0f} ms for 10,000 displays before any Python runs"
+    )
+    return Figure("Fan-out", "kernel floor: 10,000 x socket.send()", "ms", max=floor_ms)
+
+
 def allocations(prefix: str, count: int) -> None:
     """What the idle displays hold: the snapshot before them against the one after."""
     before = tracemalloc.Snapshot.load(f"{prefix}.1")
@@ -457,6 +502,8 @@ async def main_async(quick: bool, snapshots: bool) -> list[Figure]:
         prefix = str(Path(tmp) / "malloc") if snapshots else None
         steps = await run(sizes, Path(tmp), prefix)
         figures = report(steps)
+        out()
+        figures.append(report_floor(quick))
         if prefix is not None:
             out()
             allocations(prefix, sizes[0])

@@ -223,6 +223,8 @@ def test_fanout_prints_delivery_and_memory_per_display(tmp_path: Path) -> None:
     assert 0 < p50 <= p99 <= last
     assert missing == 0
     assert figure(rf"^goal: the last of 10,000 within 50 ms: measured {NUMBER} ms at 50", text) > 0
+    floor_us = figure(rf"^kernel floor: one socket.send\(\) per display .* costs {NUMBER} us", text)
+    assert 0 < floor_us < 1_000
     assert {f["unit"] for f in figures} == {"ms", "KiB"}
 
 
