@@ -21,7 +21,8 @@ the call to the last display's transport.  Goal: server-side p99 <= 2 ms.
 Where the rest goes (the breakdown table):
   poll wait   key down -> the keypad's frame starts on the wire (RS-485: the next poll)
   wire        frame start -> the server's reader has it (frame time, pty, wake-up)
-  commit      reader -> commit done (decode, task, engine, SQLite)
+  to engine   reader -> the engine has applied the call (decode, ACK, task, engine)
+  commit      applied -> commit done (the loop turn's group commit, SQLite)
   fan-out     commit done -> written to every display's transport
   to display  written -> a display process has read it (loopback, client wake-up)
 
@@ -435,7 +436,8 @@ def analyse(
         e2e[phase_of[(keypad, k)]] += ms
         stages["poll wait"].append((on_wire - down) / 1e6)
         stages["wire"].append((call["arrived_ns"] - on_wire) / 1e6)
-        stages["commit"].append((call["committed_ns"] - call["arrived_ns"]) / 1e6)
+        stages["to engine"].append((call["applied_ns"] - call["arrived_ns"]) / 1e6)
+        stages["commit"].append((call["committed_ns"] - call["applied_ns"]) / 1e6)
         stages["fan-out"].append((call["written_ns"] - call["committed_ns"]) / 1e6)
         stages["to display"] += [(at - call["written_ns"]) / 1e6 for at in readings]
         server_ms = (call["written_ns"] - call["arrived_ns"]) / 1e6
@@ -470,7 +472,7 @@ def report(runs: Sequence[Run], plan: Plan) -> list[Figure]:
     out("  server-side: the serial reader has the frame -> the call is written to the last display")
     out()
     out("where the time goes, ms: median / p99 / max")
-    names = ("poll wait", "wire", "commit", "fan-out", "to display")
+    names = ("poll wait", "wire", "to engine", "commit", "fan-out", "to display")
     stage_rows = [
         [run.mode, *("{:.3f} / {:.3f} / {:.3f}".format(*_ms(run.stages[n])) for n in names)]
         for run in runs

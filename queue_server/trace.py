@@ -6,8 +6,9 @@ server is built, and nothing on the hot path tests whether tracing is on.
 `QUEUE_SERVER_TRACE=FILE`
     For every call frame the hub sends (TicketCalled, TicketRecalled), record
     `seq`, `counter`, `arrived_ns` (when a serial line's reader had the bytes of the
-    press that caused it; null when no serial device did), `committed_ns` (when its
-    commit was done and delivery began), `written_ns` (when the hub had written the
+    press that caused it; null when no serial device did), `applied_ns` (when the engine
+    had decided and applied it), `committed_ns` (when its commit was done and delivery
+    began), `written_ns` (when the hub had written the
     frames of its batch to every subscriber's transport) and `frames` (how many frames
     that write wrote).  Times are `time.monotonic_ns()`:
     CLOCK_MONOTONIC, the same clock for every process of the machine, so a client
@@ -83,6 +84,7 @@ def traced_hub(hub: Hub) -> Listener:
     hub._send = traced_send  # type: ignore[method-assign]
 
     def listener(first_seq: int, events: Sequence[Event]) -> Callable[[], None]:
+        applied = time.monotonic_ns()
         deliver = hub(first_seq, events)
         calls = [
             (first_seq + i, event.counter)
@@ -96,7 +98,13 @@ def traced_hub(hub: Hub) -> Listener:
         def traced() -> None:
             committed = time.monotonic_ns()
             pending.extend(
-                {"seq": seq, "counter": counter, "arrived_ns": arrived, "committed_ns": committed}
+                {
+                    "seq": seq,
+                    "counter": counter,
+                    "arrived_ns": arrived,
+                    "applied_ns": applied,
+                    "committed_ns": committed,
+                }
                 for seq, counter in calls
             )
             deliver()

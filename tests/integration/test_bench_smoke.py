@@ -207,7 +207,9 @@ def test_next_to_display_prints_press_to_display_and_server_side(tmp_path: Path)
             assert staggered + row(table, wiring, measure, "burst")[0] == presses
         assert figure(rf"^goal {wiring}: server-side p99 <= 2 ms; measured {NUMBER} ms", text) > 0
     stages = section("where the time goes", text)
-    assert re.search(r"poll wait\s+wire\s+commit\s+fan-out\s+to display", stages), stages
+    assert re.search(r"poll wait\s+wire\s+to engine\s+commit\s+fan-out\s+to display", stages), (
+        stages
+    )
     assert "missing" not in text
     server_side = [f for f in figures if str(f["figure"]).endswith("server-side")]
     assert [f["goal"] for f in server_side] == ["p99 <= 2 ms"] * 2
