@@ -39,6 +39,7 @@ from queue_server.config import Devices, Keypad, SerialLine
 from queue_server.engine import Actor
 from queue_server.engine import commands as c
 from queue_server.web.app import create_app
+from queue_server.web.site import serve
 
 KIOSK = Actor("kiosk", "bench")
 STAFF = Actor("staff", "bench")
@@ -135,10 +136,7 @@ async def run_scenario(mode: str, baud: int, count: int, presses: int) -> dict[s
         centre = Centre(config)
         token = centre.accounts.create_token(Role.DISPLAY, "bench-hall")
         runner = web.AppRunner(create_app(centre), access_log=None)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        url = f"ws://127.0.0.1:{runner.addresses[0][1]}/ws"
+        url = f"ws://127.0.0.1:{await serve(runner, '127.0.0.1', 0)}/ws"
         display = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",

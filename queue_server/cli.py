@@ -164,6 +164,7 @@ async def _serve_until_stopped(
     """Serve until SIGINT or SIGTERM, then close cleanly (the log is already safe).
     `background(url)` runs beside the server (the demo's simulation) and stops first."""
     from .web.app import create_app  # the web layer is only needed to serve
+    from .web.site import serve
 
     host = host or centre.config.server.host
     port = port if port is not None else centre.config.server.port
@@ -172,14 +173,12 @@ async def _serve_until_stopped(
     runner = web.AppRunner(
         create_app(centre), access_log=None, handle_signals=False, shutdown_timeout=2.0
     )
-    await runner.setup()
-    site = web.TCPSite(runner, host, port)
-    await site.start()
+    port = await serve(runner, host, port)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    url = f"http://{host}:{runner.addresses[0][1]}"  # the real port when asked for port 0
+    url = f"http://{host}:{port}"  # the real port when asked for port 0
     name = centre.config.centre.name[centre.config.centre.default_language]
     # What exists now (modules, the replayed state) lives as long as the process: keep
     # it out of the collector's full passes, which would stop the loop to walk it all.

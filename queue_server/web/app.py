@@ -11,7 +11,8 @@ from ..app import Centre
 from ..hub import Hub
 from .auth import ACCOUNTS, auth_middleware
 from .errors import error_middleware
-from .keys import CENTRE, HUB, LIMITS, METRICS, Limits
+from .hub_socket import HubSockets
+from .keys import CENTRE, HUB, HUB_SOCKETS, LIMITS, METRICS, Limits
 from .metrics import Metrics
 from .openapi import build_openapi
 from .routes import ROUTES
@@ -21,6 +22,7 @@ MAX_BODY_BYTES = 16 * 1024
 
 
 def create_app(centre: Centre) -> web.Application:
+    """The application; serve it with `web.site.serve`, whose front door carries `/ws`."""
     app = web.Application(
         client_max_size=MAX_BODY_BYTES, middlewares=[error_middleware, auth_middleware]
     )
@@ -40,6 +42,7 @@ def create_app(centre: Centre) -> web.Application:
     app[CENTRE] = centre
     app[ACCOUNTS] = centre.accounts
     app[HUB] = hub
+    app[HUB_SOCKETS] = HubSockets(centre, hub)
     app[METRICS] = metrics
     app[LIMITS] = Limits(centre.config.security)
     app[OPENAPI_DOC] = build_openapi(
@@ -52,11 +55,17 @@ def create_app(centre: Centre) -> web.Application:
             )
         app.router.add_route(route.method, route.aiohttp_path, route.handler)
     app.cleanup_ctx.append(_run_centre)
+    app.on_shutdown.append(_close_websockets)
     return app
 
 
 async def _run_centre(app: web.Application) -> AsyncIterator[None]:
     centre = app[CENTRE]
     await centre.start()
+    app[HUB_SOCKETS].start()
     yield
     await centre.stop()
+
+
+async def _close_websockets(app: web.Application) -> None:
+    await app[HUB_SOCKETS].close_all()

@@ -7,6 +7,7 @@ from aiohttp import web
 from ..app import Centre
 from ..config import Security
 from ..hub import Hub
+from .hub_socket import HubSockets
 from .metrics import Metrics
 from .ratelimit import RateLimiter
 
@@ -24,3 +25,4 @@ CENTRE = web.AppKey("centre", Centre)
 HUB = web.AppKey("hub", Hub)
 LIMITS = web.AppKey("limits", Limits)
 METRICS = web.AppKey("metrics", Metrics)
+HUB_SOCKETS = web.AppKey("hub_sockets", HubSockets)

@@ -316,8 +316,8 @@ ROUTES: list[Route] = [
         "GET",
         "/ws",
         ws.websocket,
-        "The live websocket (see the websocket protocol notes)",
+        "The live websocket (see the websocket protocol notes); open it on a new connection",
         "live",
-        responses={101: None},
+        responses={101: None, 400: "Error", 426: "Error"},
     ),
 ]

@@ -1,5 +1,7 @@
 """`/ws`: the one websocket endpoint.  Hello, then a snapshot or what was missed, then live.
 
+This module is the conversation (who may see what); web/hub_socket.py carries it.
+
 Protocol (version 1, JSON text frames; see firmware_notes/websocket-protocol.md):
 
     client -> {"type": "hello", "protocol": 1, "role": "display", "token": "...",
@@ -10,31 +12,30 @@ Protocol (version 1, JSON text frames; see firmware_notes/websocket-protocol.md)
               ... {"type": "call" | "counter" | "service" | "waiting" | "ticket" | "events", "seq": ...}
     client -> {"type": "ping"}     server -> {"type": "pong", "seq": ...}
 
-The server also sends websocket pings and drops a peer that stops answering.
+The server sends a websocket ping every 20 s and cuts a peer that sent nothing since
+the previous one.
 Close codes: 4400 bad message, 4401 not authenticated, 4403 not allowed,
 4404 unknown ticket, 4408 no hello in time.
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import msgspec
-from aiohttp import WSMsgType, web
+from aiohttp import web
 
-from ..accounts import Principal, Role
+from ..accounts import AccountStore, Principal, Role
 from ..engine.state import CounterState
-from ..hub import PROTOCOL_VERSION, Subscriber, View, text_frame
-from .auth import ACCOUNTS, PUBLIC, SESSION_COOKIE, allow
-from .keys import CENTRE, HUB
+from ..hub import PROTOCOL_VERSION, View
+from .auth import PUBLIC, SESSION_COOKIE, allow
+from .errors import ApiError
 
-log = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from ..app import Centre
 
 HELLO_TIMEOUT_S = 10.0
-HEARTBEAT_S = 20.0
 MAX_CLIENT_MESSAGE = 4096
 
 
@@ -60,42 +61,21 @@ class Refused(Exception):
         self.code, self.reason = code, reason
 
 
-@allow(PUBLIC)  # authenticates itself in the hello
-async def websocket(request: web.Request) -> web.WebSocketResponse:
-    ws = web.WebSocketResponse(
-        heartbeat=HEARTBEAT_S, compress=False, max_msg_size=MAX_CLIENT_MESSAGE
+@allow(PUBLIC)
+async def websocket(request: web.Request) -> web.Response:
+    """Reached only when `/ws` is asked on a connection already used for HTTP: the
+    websocket is served before aiohttp (web/hub_socket.py), on a connection of its own."""
+    raise ApiError(
+        400,
+        "new_connection_needed",
+        "open the websocket on a new connection (browsers and websocket clients do)",
     )
-    await ws.prepare(request)
-    subscriber: Subscriber | None = None
-    hub = request.app[HUB]
-    try:
-        hello = await _read_hello(ws)
-        view, welcome, name = _view_for(request, hello)
-        transport = request.transport
-        if transport is None:
-            return ws
-        subscriber = Subscriber(transport, view, name, hub.max_buffer_bytes)
-        await request.app[CENTRE].dispatcher.settled()
-        if not hub.join(subscriber, hello.last_seq, welcome):
-            return ws
-        await _serve(ws, subscriber)
-    except Refused as refused:
-        await ws.close(code=refused.code, message=refused.reason.encode()[:120])
-    finally:
-        if subscriber is not None:
-            hub.leave(subscriber)
-    return ws
 
 
-async def _read_hello(ws: web.WebSocketResponse) -> Hello:
+def parse_hello(data: bytes | bytearray | memoryview) -> Hello:
+    """The client's first message, checked; raises Refused with the close code."""
     try:
-        message = await asyncio.wait_for(ws.receive(), HELLO_TIMEOUT_S)
-    except TimeoutError:
-        raise Refused(4408, f"say hello within {HELLO_TIMEOUT_S:.0f} s") from None
-    if message.type is not WSMsgType.TEXT:
-        raise Refused(4400, "the first message must be a JSON hello")
-    try:
-        hello = msgspec.json.decode(message.data, type=Hello)
+        hello = msgspec.json.decode(data, type=Hello)
     except msgspec.ValidationError as exc:
         raise Refused(4400, f"bad hello: {exc}") from None
     except msgspec.DecodeError:
@@ -105,23 +85,33 @@ async def _read_hello(ws: web.WebSocketResponse) -> Hello:
     return hello
 
 
-def _principal(request: web.Request, hello: Hello) -> Principal:
-    accounts = request.app[ACCOUNTS]
+def parse_message(data: bytes | bytearray | memoryview) -> None:
+    """A message after the hello: only a JSON ping is allowed."""
+    try:
+        kind = msgspec.json.decode(data, type=Ping).type
+    except (msgspec.ValidationError, msgspec.DecodeError):
+        raise Refused(4400, "messages are JSON objects with a 'type'") from None
+    if kind != "ping":
+        raise Refused(4400, f"unknown message type {kind!r}")
+
+
+def _principal(accounts: AccountStore, hello: Hello, cookies: Mapping[str, str]) -> Principal:
     if hello.token:
         principal = accounts.principal_for_token(hello.token)
         if principal is None:
             raise Refused(4401, "this token is unknown or has been revoked")
         return principal
-    session = request.cookies.get(SESSION_COOKIE)
+    session = cookies.get(SESSION_COOKIE)
     principal = accounts.principal_for_session(session) if session else None
     if principal is None:
         raise Refused(4401, "present a token or log in first")
     return principal
 
 
-def _view_for(request: web.Request, hello: Hello) -> tuple[View, dict[str, Any], str]:
+def view_for(
+    centre: Centre, hello: Hello, cookies: Mapping[str, str]
+) -> tuple[View, dict[str, Any], str]:
     """Check who the client is and what it may see; returns its view, welcome extras and name."""
-    centre = request.app[CENTRE]
     engine = centre.engine
     counters = set(engine.state.counters)
     if hello.role == Role.CITIZEN:
@@ -129,7 +119,7 @@ def _view_for(request: web.Request, hello: Hello) -> tuple[View, dict[str, Any],
         if ticket is None:
             raise Refused(4404, "no ticket with this tracking code today")
         return View("citizen", ticket=ticket.id), {"role": "citizen", "view": "citizen"}, "citizen"
-    principal = _principal(request, hello)
+    principal = _principal(centre.accounts, hello, cookies)
     if hello.role != principal.role:
         raise Refused(4403, f"this credential is for a {principal.role.value}, not a {hello.role}")
     wanted = hello.view or _default_view(principal.role)
@@ -177,21 +167,3 @@ def _allowed_view(
     if wanted == "admin" and role in (Role.SUPERVISOR, Role.ADMIN):
         return View("admin")
     raise Refused(4403, f"a {role.value} may not open the {wanted!r} view")
-
-
-async def _serve(ws: web.WebSocketResponse, subscriber: Subscriber) -> None:
-    """Answer pings; anything else from the client is a protocol error."""
-    async for message in ws:
-        if message.type is WSMsgType.TEXT:
-            try:
-                kind = msgspec.json.decode(message.data, type=Ping).type
-            except (msgspec.ValidationError, msgspec.DecodeError):
-                raise Refused(4400, "messages are JSON objects with a 'type'") from None
-            if kind != "ping":
-                raise Refused(4400, f"unknown message type {kind!r}")
-            subscriber.offer(text_frame({"type": "pong"}))
-        elif message.type is WSMsgType.BINARY:
-            raise Refused(4400, "this endpoint speaks JSON text frames")
-        elif message.type is WSMsgType.ERROR:
-            log.debug("websocket error from %s: %s", subscriber.name, ws.exception())
-            return

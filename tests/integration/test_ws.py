@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
@@ -19,8 +20,7 @@ from queue_server.accounts import Role
 from queue_server.engine import Actor
 from queue_server.engine import commands as c
 from queue_server.hub import Subscriber
-from queue_server.web import ws as ws_module
-from queue_server.web.keys import HUB
+from queue_server.web.keys import HUB, HUB_SOCKETS
 from tests.support.server import Api, RunningCentre, Token, serve_centre
 
 STAFF = Actor("staff", "test")
@@ -285,7 +285,7 @@ async def test_bad_messages_after_hello(server: RunningCentre) -> None:
 async def test_silent_client_is_closed_after_the_hello_timeout(
     server: RunningCentre, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(ws_module, "HELLO_TIMEOUT_S", 0.3)
+    server.app[HUB_SOCKETS].hello_timeout_s = 0.3
     async with connect(server.ws_url) as ws:
         with pytest.raises(ConnectionClosed) as closed:
             await asyncio.wait_for(ws.recv(), 5)
@@ -295,7 +295,9 @@ async def test_silent_client_is_closed_after_the_hello_timeout(
 async def test_a_dead_peer_is_dropped_by_the_heartbeat(
     server: RunningCentre, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(ws_module, "HEARTBEAT_S", 0.3)
+    """Two heartbeats (called here rather than waited for): the first pings, and a peer
+    that has not answered by the second is cut.  A live peer is kept."""
+    sockets = server.app[HUB_SOCKETS]
     hub = server.app[HUB]
     left = asyncio.Event()
     leave = hub.leave
@@ -307,8 +309,49 @@ async def test_a_dead_peer_is_dropped_by_the_heartbeat(
     monkeypatch.setattr(hub, "leave", leave_and_tell)
     ws = await connect(server.ws_url, ping_interval=None)
     await hello(ws, role="display", token=server.tokens["hall"])
-    assert hub.clients() == {"hall": 1}
+    alive = await connect(server.ws_url, ping_interval=None)
+    await hello(alive, role="display", token=server.tokens["hall"])
+    assert hub.clients() == {"hall": 2}
     ws.transport.pause_reading()  # it never answers the server's pings any more
+    sockets.beat()
+    pong_waiter = await alive.ping()  # behind its answer to the server's ping, in order
+    await asyncio.wait_for(pong_waiter, 5)  # a round trip: the server has heard it by now
+    sockets.beat()
     await asyncio.wait_for(left.wait(), 5)
-    assert hub.clients() == {}
+    assert hub.clients() == {"hall": 1}
     ws.transport.abort()
+    await alive.close()
+
+
+async def test_a_handshake_that_is_not_a_websocket_gets_a_json_error(
+    server: RunningCentre,
+) -> None:
+    """`GET /ws` on a new connection is the websocket's, served before aiohttp: a request
+    that is no upgrade still gets the API's JSON error; other paths are aiohttp's."""
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(force_close=True)) as http:
+        async with http.get(server.base + "/ws") as response:
+            assert response.status == 426
+            error = (await response.json())["error"]
+            assert error["code"] == "bad_websocket_handshake"
+            assert "Connection header" in error["message"]
+        async with http.get(server.base + "/wsx") as response:
+            assert response.status == 404
+            assert (await response.json())["error"]["code"] == "not_found"
+
+
+async def test_ws_on_a_connection_used_for_http_says_to_open_a_new_one(
+    server: RunningCentre,
+) -> None:
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=1)) as http:
+        async with http.get(server.base + "/healthz") as first:
+            assert first.status == 200
+            await first.read()
+        async with http.get(server.base + "/ws") as second:  # the same, kept-alive connection
+            assert second.status == 400
+            assert (await second.json())["error"]["code"] == "new_connection_needed"
+
+
+async def test_a_query_string_still_reaches_the_websocket(server: RunningCentre) -> None:
+    async with connect(server.ws_url + "?screen=hall-1") as ws:
+        await hello(ws, role="display", token=server.tokens["hall"])
+        assert server.app[HUB].clients() == {"hall": 1}

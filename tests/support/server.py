@@ -17,6 +17,7 @@ from queue_server.accounts import Role
 from queue_server.app import Centre
 from queue_server.config import CentreConfig, Durability
 from queue_server.web.app import create_app
+from queue_server.web.site import serve
 
 from .centre import example_config
 
@@ -68,10 +69,7 @@ async def serve_centre(
     }
     app = create_app(centre)
     runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
+    port = await serve(runner, "127.0.0.1", 0)
     try:
         yield RunningCentre(f"http://127.0.0.1:{port}", centre, app, made)
     finally:

@@ -1,0 +1,337 @@
+"""`/ws` without aiohttp's per-request machinery: one small protocol object per connection.
+
+Why: a hall display, a counter display or a citizen's phone stays connected all day and
+mostly listens.  Served as an aiohttp handler, each one kept a request with its headers,
+an HTTP parser, a reader queue, a task and the coroutine frames of every middleware
+alive, ~16 KiB each (bench/fanout.py --tracemalloc).  Here a connection is a
+`HubSocket`: the `websockets` library's sans-I/O protocol (handshake, frames, close) and
+a few fields; no task, no timer per idle client.
+
+How a connection gets here: the server's listening socket makes a `FrontDoor` per
+connection, which reads the first bytes.  A request line `GET /ws` goes to a
+`HubSocket`; anything else goes, with the bytes read so far, to aiohttp's own protocol,
+which never knows the difference.  Browsers and the `websockets` client open a
+websocket on a new connection; a client that asks for `/ws` on a connection already
+used for HTTP gets a clear 400 from aiohttp (web/ws.py).
+
+The conversation itself (hello, views, close codes) is web/ws.py's; heartbeats are one
+task for all clients: every HEARTBEAT_S a ping frame, and a client that sent nothing
+since the last one is cut (it resumes from its last seq when it comes back).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+from collections.abc import Callable, Mapping
+from http.cookies import CookieError, SimpleCookie
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+import msgspec
+from websockets.datastructures import Headers
+from websockets.frames import Frame, Opcode
+from websockets.http11 import Request, Response
+from websockets.protocol import State
+from websockets.server import ServerProtocol
+
+from ..hub import Subscriber, View, text_frame
+from ..tasks import cancel_and_wait
+from .ws import (
+    HELLO_TIMEOUT_S,
+    MAX_CLIENT_MESSAGE,
+    Hello,
+    Refused,
+    parse_hello,
+    parse_message,
+    view_for,
+)
+
+if TYPE_CHECKING:
+    from ..app import Centre
+    from ..hub import Hub
+
+log = logging.getLogger(__name__)
+
+HEARTBEAT_S = 20.0
+CLOSE_WAIT_S = 2.0
+"""How long a refused client has to answer our close frame before the connection is cut."""
+FIRST_BYTES_S = 30.0
+"""A connection that says nothing for this long after it opens is closed."""
+WS_REQUEST_LINES = (b"GET /ws ", b"GET /ws?")
+PING_FRAME = Frame(Opcode.PING, b"").serialize(mask=False, extensions=[])
+PONG_FRAME = text_frame({"type": "pong"})
+
+
+class HubSockets:
+    """Every `/ws` connection of one server, and the heartbeat that keeps them honest."""
+
+    def __init__(self, centre: Centre, hub: Hub) -> None:
+        self.centre = centre
+        self.hub = hub
+        self.heartbeat_s = HEARTBEAT_S
+        self.hello_timeout_s = HELLO_TIMEOUT_S
+        self._sockets: set[HubSocket] = set()
+        self._joining: set[asyncio.Task[None]] = set()
+        self._heartbeat: asyncio.Task[None] | None = None
+
+    def connection(self) -> HubSocket:
+        """A protocol for a new `/ws` connection (the FrontDoor hands it the transport)."""
+        return HubSocket(self)
+
+    def opened(self, socket: HubSocket) -> None:
+        self._sockets.add(socket)
+
+    def closed(self, socket: HubSocket) -> None:
+        self._sockets.discard(socket)
+
+    def view(self, hello: Hello, cookies: Mapping[str, str]) -> tuple[View, dict[str, Any], str]:
+        return view_for(self.centre, hello, cookies)
+
+    def join_soon(
+        self, socket: HubSocket, subscriber: Subscriber, hello: Hello, welcome: Any
+    ) -> None:
+        """Join once everything applied is committed: the snapshot must not show more."""
+        task = asyncio.create_task(self._join(socket, subscriber, hello.last_seq, welcome))
+        self._joining.add(task)
+        task.add_done_callback(self._joining.discard)
+
+    async def _join(
+        self, socket: HubSocket, subscriber: Subscriber, last_seq: int | None, welcome: Any
+    ) -> None:
+        await self.centre.dispatcher.settled()
+        if subscriber.transport.is_closing():
+            return
+        if self.hub.join(subscriber, last_seq, welcome):
+            socket.subscriber = subscriber
+
+    def start(self) -> None:
+        self._heartbeat = asyncio.create_task(self._beat_forever(), name="websocket heartbeat")
+
+    async def close_all(self) -> None:
+        """The server stops: every client is told (1001) and will resume elsewhere or later."""
+        await cancel_and_wait(self._heartbeat)
+        for socket in list(self._sockets):
+            socket.close(1001, "the server is stopping")
+
+    async def _beat_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.heartbeat_s)
+            self.beat()
+
+    def beat(self) -> None:
+        """Cut who has been silent since the last ping; ping everyone else."""
+        for socket in list(self._sockets):
+            socket.heartbeat()
+
+
+class FrontDoor(asyncio.Protocol):
+    """Reads the first bytes of a connection and hands it to the protocol that serves it."""
+
+    def __init__(self, http: Callable[[], asyncio.BaseProtocol], sockets: HubSockets) -> None:
+        self._http = http
+        self._sockets = sockets
+        self._transport: asyncio.Transport | None = None
+        self._buffer = b""
+        self._timer: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self._transport = transport
+        self._timer = asyncio.get_running_loop().call_later(FIRST_BYTES_S, transport.close)
+
+    def data_received(self, data: bytes) -> None:
+        self._buffer += data
+        head = self._buffer[: len(WS_REQUEST_LINES[0])]
+        if len(head) < len(WS_REQUEST_LINES[0]) and any(
+            line.startswith(head) for line in WS_REQUEST_LINES
+        ):
+            return  # could still be `GET /ws`: wait for more
+        self._hand_over(self._sockets.connection() if head in WS_REQUEST_LINES else self._http())
+
+    def eof_received(self) -> bool | None:
+        if self._transport is not None:
+            self._transport.close()
+        return None
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+
+    def _hand_over(self, protocol: asyncio.BaseProtocol) -> None:
+        transport = self._transport
+        assert transport is not None
+        assert isinstance(protocol, asyncio.Protocol)
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        transport.set_protocol(protocol)
+        protocol.connection_made(transport)
+        data, self._buffer = self._buffer, b""
+        protocol.data_received(data)
+
+
+class HubSocket(asyncio.Protocol):
+    """One `/ws` client: handshake, hello, then the hub writes to its transport."""
+
+    __slots__ = ("_cookies", "_protocol", "_sockets", "_timer", "_transport", "heard", "subscriber")
+
+    def __init__(self, sockets: HubSockets) -> None:
+        self._sockets = sockets
+        self._protocol = ServerProtocol(max_size=MAX_CLIENT_MESSAGE)
+        self._transport: asyncio.Transport | None = None
+        self._timer: asyncio.TimerHandle | None = None
+        self._cookies: dict[str, str] | None = {}
+        """The handshake's cookies until the hello is read (a staff console's session)."""
+        self.subscriber: Subscriber | None = None
+        self.heard = True
+        """Anything received since the last heartbeat."""
+
+    # ------------------------------------------------------------------ asyncio
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self._transport = transport
+        self._sockets.opened(self)
+        timeout = self._sockets.hello_timeout_s
+        self._timer = asyncio.get_running_loop().call_later(timeout, self._no_hello)
+
+    def data_received(self, data: bytes) -> None:
+        protocol = self._protocol
+        protocol.receive_data(data)
+        self.heard = True
+        for event in protocol.events_received():
+            if isinstance(event, Request):
+                self._handshake(event)
+            elif isinstance(event, Frame) and protocol.state is State.OPEN:
+                self._on_frame(event)
+        self._flush()
+
+    def eof_received(self) -> bool | None:
+        self._protocol.receive_eof()
+        self._flush()
+        return None
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._sockets.closed(self)
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if self.subscriber is not None:
+            self._sockets.hub.leave(self.subscriber)
+            self.subscriber = None
+
+    # ------------------------------------------------------------------ websocket
+
+    def _handshake(self, request: Request) -> None:
+        protocol = self._protocol
+        if urlsplit(request.path).path != "/ws":
+            response = _json_error(protocol.reject(404, "no such websocket endpoint: use /ws"))
+        else:
+            response = protocol.accept(request)
+        if response.status_code == 101:
+            self._cookies = _cookies(request.headers.get_all("Cookie"))
+        else:
+            response = _json_error(response)
+        protocol.send_response(response)
+
+    def _on_frame(self, frame: Frame) -> None:
+        if frame.opcode is Opcode.BINARY:
+            self.close(4400, "this endpoint speaks JSON text frames")
+        elif frame.opcode is not Opcode.TEXT:
+            return  # ping, pong and close are the protocol's own business
+        elif self._cookies is not None:
+            self._hello(frame.data)
+        elif self.subscriber is not None:
+            try:
+                parse_message(frame.data)
+            except Refused as refused:
+                self.close(refused.code, refused.reason)
+                return
+            self.subscriber.offer(PONG_FRAME)
+        # else: the hello is being handled; a client that does not wait is ignored
+
+    def _hello(self, data: bytes | bytearray | memoryview) -> None:
+        cookies, self._cookies = self._cookies or {}, None
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        try:
+            hello = parse_hello(data)
+            view, welcome, name = self._sockets.view(hello, cookies)
+        except Refused as refused:
+            self.close(refused.code, refused.reason)
+            return
+        assert self._transport is not None
+        subscriber = Subscriber(self._transport, view, name, self._sockets.hub.max_buffer_bytes)
+        self._sockets.join_soon(self, subscriber, hello, welcome)
+
+    def _no_hello(self) -> None:
+        self._timer = None
+        self.close(4408, f"say hello within {self._sockets.hello_timeout_s:g} s")
+
+    def heartbeat(self) -> None:
+        transport = self._transport
+        if transport is None or self._protocol.state is not State.OPEN:
+            return
+        if not self.heard:
+            log.info("websocket %s: silent since the last ping, cut", self._name())
+            transport.abort()
+            return
+        self.heard = False
+        transport.write(PING_FRAME)
+
+    def close(self, code: int, reason: str) -> None:
+        """Send a close frame; the client answers and the connection ends (or is cut)."""
+        protocol = self._protocol
+        if protocol.state is State.CONNECTING and self._transport is not None:
+            self._transport.close()  # no handshake yet: nothing to say it in
+            return
+        if protocol.state is State.OPEN:
+            protocol.send_close(code, reason.encode()[:120].decode(errors="ignore"))
+            self._flush()
+        transport = self._transport
+        if transport is not None and not transport.is_closing():
+            asyncio.get_running_loop().call_later(CLOSE_WAIT_S, transport.abort)
+
+    def _flush(self) -> None:
+        transport = self._transport
+        if transport is None or transport.is_closing():
+            return
+        for data in self._protocol.data_to_send():
+            if data:
+                transport.write(data)
+            else:  # the protocol is done with this connection
+                transport.close()
+                return
+
+    def _name(self) -> str:
+        return self.subscriber.name if self.subscriber is not None else "(no hello yet)"
+
+
+def _json_error(response: Response) -> Response:
+    """A refused handshake, said like every other error of the API: a JSON body."""
+    if response.headers.get("Content-Type", "").startswith("application/json"):
+        return response
+    code = "not_found" if response.status_code == 404 else "bad_websocket_handshake"
+    message = response.body.decode(errors="replace").split("\n")[0]
+    body = msgspec.json.encode({"error": {"code": code, "message": message}})
+    headers = Headers(response.headers)
+    del headers["Content-Type"]
+    del headers["Content-Length"]
+    headers["Content-Type"] = "application/json; charset=utf-8"
+    headers["Content-Length"] = str(len(body))
+    return dataclasses.replace(response, headers=headers, body=body)
+
+
+def _cookies(headers: list[str]) -> dict[str, str]:
+    cookies: dict[str, str] = {}
+    for header in headers:
+        parsed: SimpleCookie = SimpleCookie()
+        try:
+            parsed.load(header)
+        except CookieError:
+            continue
+        cookies.update({name: morsel.value for name, morsel in parsed.items()})
+    return cookies

@@ -1,0 +1,90 @@
+"""The front door's one decision: which protocol serves a new connection, from its first
+bytes, however they are split, and with nothing lost on the way."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, cast
+
+import pytest
+
+from queue_server.web.hub_socket import FrontDoor, HubSockets
+
+
+class Recorder(asyncio.Protocol):
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self.data = b""
+        self.transport: asyncio.BaseTransport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        self.data += data
+
+
+class Transport(asyncio.Transport):
+    def __init__(self) -> None:
+        super().__init__()
+        self.protocol: asyncio.BaseProtocol | None = None
+        self.closed = False
+
+    def set_protocol(self, protocol: asyncio.BaseProtocol) -> None:
+        self.protocol = protocol
+
+    def get_protocol(self) -> asyncio.BaseProtocol:
+        assert self.protocol is not None
+        return self.protocol
+
+    def close(self) -> None:
+        self.closed = True
+
+
+class Sockets:
+    def connection(self) -> Recorder:
+        return Recorder("ws")
+
+
+def door() -> tuple[FrontDoor, Transport]:
+    front = FrontDoor(lambda: Recorder("http"), cast(HubSockets, Sockets()))
+    transport = Transport()
+    transport.set_protocol(front)
+    front.connection_made(transport)
+    return front, transport
+
+
+HANDSHAKE = b"GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n\r\n"
+
+
+@pytest.mark.parametrize(
+    ("chunks", "kind"),
+    [
+        ([HANDSHAKE], "ws"),
+        ([b"GE", b"T /w", b"s?screen=1 HTTP/1.1\r\n\r\n"], "ws"),
+        ([b"G", b"E", b"T", b" ", b"/", b"w", b"s", b" HTTP/1.1\r\n\r\n"], "ws"),
+        ([b"GET /wsx HTTP/1.1\r\n\r\n"], "http"),
+        ([b"GET /ws/x HTTP/1.1\r\n\r\n"], "http"),
+        ([b"POST /ws HTTP/1.1\r\n\r\n"], "http"),
+        ([b"GET /api/v1/services HTTP/1.1\r\n\r\n"], "http"),
+        ([b"\x16\x03\x01\x02\x00"], "http"),  # TLS to a plain port: aiohttp says 400
+    ],
+)
+async def test_the_first_bytes_choose_the_protocol(chunks: list[bytes], kind: str) -> None:
+    front, transport = door()
+    for chunk in chunks:
+        assert transport.protocol is front  # undecided until a chunk decides
+        front.data_received(chunk)
+    chosen: Any = transport.protocol
+    assert isinstance(chosen, Recorder)
+    assert chosen.kind == kind
+    assert chosen.transport is transport
+    assert chosen.data == b"".join(chunks)  # nothing read is lost on the way
+
+
+async def test_a_connection_that_ends_before_deciding_is_closed() -> None:
+    front, transport = door()
+    front.data_received(b"GET /")
+    front.eof_received()
+    assert transport.closed
+    assert transport.protocol is front
