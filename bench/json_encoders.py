@@ -5,11 +5,12 @@ costs a handful of encodings whatever the number of displays.  This prints what
 orjson would save per message; it is not part of `make bench` because orjson is not
 a dependency (it was tried and not kept: bench/RESULTS.md, "Before/after").
 
-    pip install orjson && python -m bench.json_encoders
+    pip install orjson && python -m bench.json_encoders [--quick]
 """
 
 from __future__ import annotations
 
+import argparse
 import importlib
 import timeit
 from collections.abc import Callable
@@ -51,6 +52,9 @@ def best_us(encode: Callable[[Any], bytes], message: dict[str, Any], n: int = 10
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="fewer rounds, for the smoke test")
+    n = 2_000 if parser.parse_args().quick else 100_000
     out(machine_line())
     encode = msgspec.json.Encoder().encode
     try:
@@ -62,7 +66,7 @@ def main() -> None:
     for name, message in (("call", CALL), ("counter state", COUNTER_STATE)):
         if msgspec.json.decode(encode(message)) != orjson.loads(orjson.dumps(message)):
             raise SystemExit(f"{name}: the two encoders disagree")
-        ours, theirs = best_us(encode, message), best_us(orjson.dumps, message)
+        ours, theirs = best_us(encode, message, n), best_us(orjson.dumps, message, n)
         rows.append([name, f"{len(encode(message))}", f"{ours:.2f}", f"{theirs:.2f}"])
     out(f"msgspec {msgspec.__version__}, orjson {orjson.__version__}; us per message")
     out(table(("message", "bytes", "msgspec", "orjson"), rows))

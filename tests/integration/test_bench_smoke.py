@@ -17,13 +17,14 @@ REPO = Path(__file__).resolve().parents[2]
 NUMBER = r"([-+]?\d[\d,]*(?:\.\d+)?)"
 
 
-def run_bench(module: str) -> str:
+def run_bench(module: str, *args: str) -> str:
+    """Run a benchmark at its tiny --quick size; its output, which says the machine first."""
     result = subprocess.run(
-        [sys.executable, "-m", module, "--quick"],
+        [sys.executable, "-m", module, "--quick", *args],
         cwd=REPO,
         capture_output=True,
         text=True,
-        timeout=90,
+        timeout=120,
         check=False,
     )
     assert result.returncode == 0, result.stderr
@@ -175,21 +176,12 @@ def test_keypad_latency_prints_figures_per_wiring() -> None:
 def run_with_summary(module: str, tmp_path: Path) -> tuple[str, list[dict[str, object]]]:
     """Run a benchmark with --quick and --summary; its output and its summary figures."""
     summary = tmp_path / "summary.json"
-    result = subprocess.run(
-        [sys.executable, "-m", module, "--quick", "--summary", str(summary)],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=90,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    assert re.match(r"machine: \d+ CPUs, Python 3\.\d+", result.stdout), result.stdout
+    text = run_bench(module, "--summary", str(summary))
     figures: list[dict[str, object]] = json.loads(summary.read_text())
-    assert figures, result.stdout
+    assert figures, text
     for f in figures:
         assert {"benchmark", "figure", "unit", "median", "p99", "max", "goal", "met"} <= set(f)
-    return result.stdout, figures
+    return text, figures
 
 
 def test_next_to_display_prints_press_to_display_and_server_side(tmp_path: Path) -> None:
@@ -263,17 +255,7 @@ def test_run_all_keeps_the_hand_written_part_of_the_results(tmp_path: Path) -> N
 
 
 def test_json_encoders_compares_or_says_what_is_missing() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "bench.json_encoders"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    text = result.stdout
-    assert text.startswith("machine: ")
+    text = run_bench("bench.json_encoders")
     if "orjson is not installed" not in text:
         table = section("msgspec", text)
         for message in ("call", "counter state"):
@@ -282,16 +264,8 @@ def test_json_encoders_compares_or_says_what_is_missing() -> None:
 
 
 def test_wal_checkpoint_prints_commit_times_both_ways() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "bench.wal_checkpoint", "--quick"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    table = section("commit time by where WAL checkpoints run", result.stdout)
+    text = run_bench("bench.wal_checkpoint")
+    table = section("commit time by where WAL checkpoints run", text)
     for name in ("in the commit", "thread"):
         for round_ in ("1", "2"):
             median, p999, worst_ms, slow = row(table, name, round_)
