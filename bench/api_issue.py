@@ -55,7 +55,16 @@ from .common import (
     table,
     write_summary,
 )
-from .server import Server, cli, cpu_seconds, machine_busy_seconds, token, write_config
+from .server import (
+    Server,
+    as_load,
+    cli,
+    cpu_seconds,
+    machine_busy_seconds,
+    placement,
+    token,
+    write_config,
+)
 
 SERVICE = "HT"
 BODY = json.dumps({"service": SERVICE}).encode()
@@ -162,6 +171,7 @@ async def _load(job: Job) -> Outcome:
 
 def client_main() -> None:
     """The load generator's process: a Job on stdin, an Outcome on stdout."""
+    as_load()
     job = msgspec.json.decode(sys.stdin.buffer.read(), type=Job)
     outcome = asyncio.run(_load(job))
     sys.stdout.buffer.write(msgspec.json.encode(outcome))
@@ -355,6 +365,7 @@ def main() -> None:
         f"load average at start: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs "
         f"(other work on the machine takes CPU from the server and the client)"
     )
+    out(f"cpus: {placement()}")
     results: list[Result] = []
     with tempfile.TemporaryDirectory(dir=BENCH_DIR) as tmp:
         out(f"event logs under {Path(tmp).relative_to(REPO)}/:")

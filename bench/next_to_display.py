@@ -7,7 +7,9 @@ Processes, as in a centre:
   pseudo-terminals, paced at the baud rate: all 30 on ONE RS-485 line at 115200 baud
   (polled), then, in a second run, each alone on its own point-to-point line;
 * 100 hall displays: `websockets` clients spread over 4 child processes, at nice 10
-  (bench/server.py: NICE_CLIENTS) so that they do not preempt the server they measure.
+  (bench/server.py: NICE_CLIENTS) so that they do not preempt the server they measure;
+  with 2 CPUs or more, the server has CPU 0 and every load process the others
+  (bench/server.py: PIN_CPUS; BENCH_PIN=0 to share them).
 
 Presses of NEXT come staggered (one every 10-50 ms on a random keypad), then in bursts
 (15 keypads at the same instant, every 0.4 s); a keypad is never pressed again before
@@ -61,7 +63,7 @@ from .common import (
     table,
     write_summary,
 )
-from .server import NICE_CLIENTS, Raw, Server, token, write_config
+from .server import NICE_CLIENTS, Raw, Server, as_load, placement, token, write_config
 
 BAUD = 115200
 GOAL_SERVER_P99_MS = 2.0
@@ -118,6 +120,8 @@ def keypads_child(mode: str, count: int) -> None:
     stdin, presses NEXT on time, waits for every answer; prints what happened as JSON."""
     from devices.keypad.emulator import PtyWire
     from devices.keypad.protocol import Cmd, Frame, KeypadDevice
+
+    as_load()  # keypads are hardware: not nicer, which would slow the emulated wire
 
     sent: dict[int, list[int]] = defaultdict(list)
     """Per keypad: when each press's frame first started on the wire, ns."""
@@ -190,7 +194,7 @@ async def displays_child(url: str, hall_token: str, count: int) -> None:
     snapshot; on "stop" on stdin, prints every call each display read, with the time."""
     from websockets.asyncio.client import ClientConnection, connect
 
-    os.nice(NICE_CLIENTS)
+    as_load(NICE_CLIENTS)
     hello = json.dumps({"type": "hello", "protocol": 1, "role": "display", "token": hall_token})
 
     async def open_one() -> ClientConnection:
@@ -525,6 +529,7 @@ async def main_async(plan: Plan, modes: Sequence[str]) -> list[Figure]:
         f"{plan.burst_every_s:.1f} s; clocks: CLOCK_MONOTONIC in every process"
     )
     out(f"load average at start: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
+    out(f"cpus: {placement()}")
     out()
     runs = []
     with tempfile.TemporaryDirectory(dir=BENCH_DIR) as tmp:

@@ -33,6 +33,33 @@ NICE_CLIENTS = int(os.environ.get("BENCH_NICE_CLIENTS", "10"))
 on 2 CPUs a display woken by a write would otherwise preempt the server in the middle of
 its fan-out, which in a centre (displays are other machines) never happens.
 BENCH_NICE_CLIENTS=0 to compare."""
+PIN_CPUS = os.environ.get("BENCH_PIN", "1") != "0" and (os.cpu_count() or 1) >= 2
+"""The server runs on CPU 0 and every load process (displays, keypads, HTTP clients) on
+the other CPUs, for the same reason: in a centre the displays and keypads are other
+machines, and on 2 CPUs a woken display would otherwise take the server's CPU in the
+middle of a call.  BENCH_PIN=0 to compare (bench/RESULTS.md gives both)."""
+SERVER_CPUS = {0}
+LOAD_CPUS = set(range(1, os.cpu_count() or 1)) or {0}
+
+
+def as_load(nice: int = 0, pin: bool = True) -> None:
+    """Called by a load process on itself: off the server's CPU (unless `pin` is False),
+    and `nice` if it only receives (so that it never delays what it measures)."""
+    if nice:
+        os.nice(nice)
+    if pin and PIN_CPUS:
+        os.sched_setaffinity(0, LOAD_CPUS)
+
+
+def placement(pin: bool = True) -> str:
+    """One line for a benchmark's header: where the server and the load run."""
+    if not pin:
+        return "server and load share every CPU (the load is too heavy for the rest)"
+    if not PIN_CPUS:
+        return "server and load share every CPU (BENCH_PIN=0)"
+    return f"server on CPU 0, load on CPU {','.join(map(str, sorted(LOAD_CPUS)))}"
+
+
 _SERVING = re.compile(rb"Serving .* on (http://127\.0\.0\.1:\d+)")
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 
@@ -149,6 +176,7 @@ class Server:
         log: Path,
         env: Mapping[str, str] | None = None,
         timeout: float = 30.0,
+        pin: bool = True,
     ) -> None:
         self.log = log
         self.started = time.monotonic()
@@ -162,6 +190,8 @@ class Server:
                 env={**os.environ, **(env or {})},
             )
         self.pid = self.process.pid
+        if pin and PIN_CPUS:  # its threads, all started later, inherit it
+            os.sched_setaffinity(self.pid, SERVER_CPUS)
         try:
             self.url = self._wait_until_serving(timeout)
         except BaseException:
