@@ -9,10 +9,10 @@ Why it is shaped this way:
   bytes object is written to every subscribed transport.  No per-client JSON.
   When a batch makes several messages (a call and the counter's new state), each
   client gets the frames meant for it joined into one write: one system call per
-  client, not per message (bench/fanout.py).  The first delivery of a loop turn
-  is written at once; what else is delivered in the same turn (a burst of NEXT
-  presses committed together) waits for the turn's end and goes out joined, so a
-  burst costs each display one write, not one per press (bench/next_to_display.py).
+  client, not per message (bench/fanout.py).  Deliveries wait for the end of the
+  loop turn that made them (one more turn, a few microseconds) and go out joined:
+  a burst of NEXT presses committed together costs each display one write, not one
+  per press (bench/next_to_display.py: p2p bursts' p99 8.4 -> 6.7 ms).
 * A client's bounded buffer is its transport's write buffer.  A client whose
   buffer is over the bound is dropped on the spot (the connection is aborted);
   nobody waits for it.  It resumes from its last seq when it reconnects.
@@ -149,7 +149,7 @@ class Hub:
         """The latest state each device reported, by name."""
         self._outbox: list[_Message] = []
         self._turn: asyncio.Handle | None = None
-        """Set while a loop turn has already written: later deliveries wait in the outbox."""
+        """Set while deliveries wait in the outbox for the end of the loop turn."""
 
     # ------------------------------------------------------------------ clients
 
@@ -388,12 +388,10 @@ class Hub:
     # ------------------------------------------------------------------ fan-out
 
     def _post(self, messages: list[_Message]) -> None:
-        """Send now if nothing was sent yet in this loop turn, else at the turn's end."""
+        """Send at the end of this loop turn, joined with all else the turn delivers."""
+        self._outbox += messages
         if self._turn is None:
             self._turn = asyncio.get_running_loop().call_soon(self._end_turn)
-            self._send(messages)
-        else:
-            self._outbox += messages
 
     def _end_turn(self) -> None:
         self._turn = None

@@ -97,6 +97,7 @@ async def test_a_call_reaches_each_display_as_one_write_in_order(tmp_path: Path)
     staff = centre.client(View("staff", counters=(1,), services=("HT", "CT")))
     admin = centre.client(View("admin"))
     centre.call_next(1)
+    await next_turn()
     for hall in halls:
         [write] = hall.writes
         assert [m["type"] for m in messages(write)] == ["call", "counter"]
@@ -111,18 +112,21 @@ async def test_a_call_reaches_each_display_as_one_write_in_order(tmp_path: Path)
     assert [m["type"] for m in messages(write)][-1] == "events"
 
 
-async def test_deliveries_after_the_first_in_a_loop_turn_go_out_joined(tmp_path: Path) -> None:
+async def test_the_deliveries_of_a_loop_turn_go_out_joined_at_its_end(tmp_path: Path) -> None:
     centre = Centre(tmp_path)
     await next_turn()
     hall = centre.client(View("hall"))
-    centre.call_next(1)  # the first of the turn: written at once
+    centre.call_next(1)
     centre.call_next(2)
     centre.call_next(3)
-    assert len(hall.writes) == 1
+    assert hall.writes == []  # not before the turn's end
     await next_turn()
-    assert len(hall.writes) == 2  # the other two, in one write at the turn's end
+    assert len(hall.writes) == 1  # all three, in one write
+    centre.call_next(1)
+    await next_turn()
+    assert len(hall.writes) == 2  # a later turn: a write of its own
     calls = [m["counter"] for w in hall.writes for m in messages(w) if m["type"] == "call"]
-    assert calls == [1, 2, 3]
+    assert calls == [1, 2, 3, 1]
     seqs = [m["seq"] for w in hall.writes for m in messages(w)]
     assert seqs == sorted(seqs)
 
@@ -134,11 +138,12 @@ async def test_a_client_joining_mid_turn_never_gets_what_its_snapshot_shows(
     await next_turn()
     early = centre.client(View("hall"))
     centre.call_next(1)
-    centre.call_next(2)  # waits for the turn's end
+    centre.call_next(2)  # both wait for the turn's end
     late = Transport()
     assert centre.hub.join(Subscriber(late, View("hall"), "late", 1 << 20), None, {})  # type: ignore[arg-type]
     await next_turn()
-    assert [m["counter"] for m in messages(early.writes[1]) if m["type"] == "call"] == [2]
+    [write] = early.writes  # flushed before the join, in one write
+    assert [m["counter"] for m in messages(write) if m["type"] == "call"] == [1, 2]
     snapshot = messages(late.writes[-1])[-1]
     assert snapshot["type"] == "snapshot"
     assert [m["type"] for w in late.writes for m in messages(w)] == ["welcome", "snapshot"]
