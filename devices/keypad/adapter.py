@@ -143,6 +143,11 @@ class KeypadLine:
     def _displays_changed(self) -> None:
         if self.mode == "rs485":
             return  # rides on the keypad's next poll
+        if self._tasks:
+            # A press is being executed: its answer carries its keypad's new display, and
+            # the displays of the others go out right after it (_press).  Sent now, that
+            # display would go twice, and keep the wire from the keypad's next frame.
+            return
         if self._flush_soon is None:
             loop = asyncio.get_running_loop()
             busy = self._wire_free_at - loop.time()
@@ -216,9 +221,15 @@ class KeypadLine:
         except Exception:
             log.exception("keypad %s:%d: press %s failed", self.name, press.address, press.key)
             self.press_errors += 1
-            return  # no answer: the keypad retries, and the retry is answered or fails again
-        self.link.answer(press.address, press.seq, error)
-        if self.mode == "p2p" or self._expecting is None:
+            # No answer: the keypad retries, and the retry is answered or fails again.
+        else:
+            self.link.answer(press.address, press.seq, error)
+        finally:
+            self._tasks.discard(asyncio.current_task())
+        if self.mode == "p2p":
+            self._displays_changed()  # what changed meanwhile for the other keypads
+            self._flush()
+        elif self._expecting is None:
             self._flush()
 
     # ------------------------------------------------------------------ polling

@@ -20,7 +20,15 @@ from websockets.asyncio.client import ClientConnection, connect
 
 from devices.keypad.adapter import WAITING_REFRESH_S
 from devices.keypad.emulator import PtyWire, Watcher, link_to
-from devices.keypad.protocol import Cmd, ErrorCode, FrameDecoder, KeypadDevice, Led, encode_frame
+from devices.keypad.protocol import (
+    Cmd,
+    ErrorCode,
+    FrameDecoder,
+    KeypadDevice,
+    Led,
+    encode_frame,
+    parse_show,
+)
 from queue_server.accounts import Role
 from queue_server.config import Keypad, SerialLine
 from queue_server.engine import Actor
@@ -260,6 +268,41 @@ async def test_a_burst_of_changes_is_one_show_point_to_point(tmp_path: Path) -> 
         wire.stop()
     shows = [f for f in FrameDecoder().feed(b"".join(written)) if f.command == Cmd.SHOW]
     assert len(shows) < 10, len(shows)
+
+
+async def test_a_point_to_point_press_is_answered_by_one_show(tmp_path: Path) -> None:
+    """The answer to a press carries the keypad's new display, so that display is not
+    also sent on its own: a second SHOW would hold the wire from the keypad's next frame."""
+    watcher = Watcher()
+    keypad = KeypadDevice(7, polled=False)
+    wire = PtyWire([keypad], 115200, on_change=watcher.changed).start()
+    line = SerialLine("usb1", wire.slave_path, "keypad-p2p", keypads=[Keypad(address=7, counter=5)])
+    try:
+        async with serve_centre(tmp_path, config=config_with_lines(tmp_path, [line])) as server:
+            keypad_line = serial_of(server.centre).keypads.lines[0]  # type: ignore[union-attr]
+            await asyncio.wait_for(keypad_line.port.wait_online(), 2)
+            await server.centre.dispatcher.execute(c.OpenCounter(counter=5), STAFF)
+            for _ in range(2):
+                await issue(server, "DD")
+            await watcher.wait(lambda: keypad.display.waiting == 2, 2)
+            written: list[bytes] = []
+            write = keypad_line.port.write
+
+            def recorded(data: bytes) -> bool:
+                written.append(data)
+                return write(data)
+
+            keypad_line.port.write = recorded  # type: ignore[method-assign]
+            wire.press(7, Cmd.NEXT)
+            await watcher.wait(lambda: keypad.display.text != "", 2)
+            called = keypad.display.text
+            await issue(server, "DD")  # then one more display: the waiting count
+            await watcher.wait(lambda: keypad.display.waiting == 2, 2)
+    finally:
+        wire.stop()
+    shows = [f for f in FrameDecoder().feed(b"".join(written)) if f.command == Cmd.SHOW]
+    assert [f.seq for f in shows] == [1, 0]  # the answer to press 1, then the new count
+    assert parse_show(shows[0].payload)[1].text == called
 
 
 async def test_a_retransmitted_press_never_calls_twice(tmp_path: Path) -> None:
