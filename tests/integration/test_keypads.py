@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
-from devices.keypad.adapter import WAITING_REFRESH_S
+from devices.keypad.adapter import WAITING_REFRESH_S, KeypadLine
 from devices.keypad.emulator import PtyWire, Watcher, link_to
 from devices.keypad.protocol import (
     Cmd,
@@ -91,6 +91,19 @@ async def next_call(ws: ClientConnection, timeout: float = 2.0) -> dict[str, Any
             message: dict[str, Any] = json.loads(await ws.recv())
             if message["type"] == "call":
                 return message
+
+
+def record_writes(line: KeypadLine) -> list[bytes]:
+    """Every chunk the host writes to the line from now on (the real bytes, in order)."""
+    written: list[bytes] = []
+    write = line.port.write
+
+    def recorded(data: bytes) -> bool:
+        written.append(data)
+        return write(data)
+
+    line.port.write = recorded  # type: ignore[method-assign]
+    return written
 
 
 async def issue(server: RunningCentre, service: str = "HT") -> None:
@@ -179,14 +192,7 @@ async def test_old_and_new_keypads_share_a_bus(tmp_path: Path) -> None:
             keypad_line = serial_of(server.centre).keypads.lines[0]  # type: ignore[union-attr]
             await asyncio.wait_for(keypad_line.port.wait_online(), 2)
             await watcher.wait(lambda: not any(k.hello_pending for k in keypads.values()), 2)
-            written: list[bytes] = []
-            write = keypad_line.port.write
-
-            def recorded(data: bytes) -> bool:
-                written.append(data)
-                return write(data)
-
-            keypad_line.port.write = recorded  # type: ignore[method-assign]
+            written = record_writes(keypad_line)
             for counter in (1, 2):
                 await server.centre.dispatcher.execute(c.OpenCounter(counter=counter), STAFF)
             await issue(server)
@@ -251,14 +257,7 @@ async def test_a_burst_of_changes_is_one_show_point_to_point(tmp_path: Path) -> 
             await asyncio.wait_for(keypad_line.port.wait_online(), 2)
             await server.centre.dispatcher.execute(c.OpenCounter(counter=5), STAFF)
             await watcher.wait(lambda: not keypad.hello_pending and keypad.display.led == Led.ON, 2)
-            written: list[bytes] = []
-            write = keypad_line.port.write
-
-            def recorded(data: bytes) -> bool:
-                written.append(data)
-                return write(data)
-
-            keypad_line.port.write = recorded  # type: ignore[method-assign]
+            written = record_writes(keypad_line)
             for _ in range(20):
                 await issue(server, "DD")
             await watcher.wait(lambda: keypad.display.waiting == 20, 2)
@@ -285,14 +284,7 @@ async def test_a_point_to_point_press_is_answered_by_one_show(tmp_path: Path) ->
             for _ in range(2):
                 await issue(server, "DD")
             await watcher.wait(lambda: keypad.display.waiting == 2, 2)
-            written: list[bytes] = []
-            write = keypad_line.port.write
-
-            def recorded(data: bytes) -> bool:
-                written.append(data)
-                return write(data)
-
-            keypad_line.port.write = recorded  # type: ignore[method-assign]
+            written = record_writes(keypad_line)
             wire.press(7, Cmd.NEXT)
             await watcher.wait(lambda: keypad.display.text != "", 2)
             called = keypad.display.text
