@@ -11,8 +11,9 @@ How a connection gets here: the server's listening socket makes a `FrontDoor` pe
 connection, which reads the first bytes.  A request line `GET /ws` goes to a
 `HubSocket`; anything else goes, with the bytes read so far, to aiohttp's own protocol,
 which never knows the difference.  Browsers and the `websockets` client open a
-websocket on a new connection; a client that asks for `/ws` on a connection already
-used for HTTP gets a clear 400 from aiohttp (web/ws.py).
+websocket on a new connection; `/ws` asked on a connection already used for HTTP (a
+reverse proxy's pooled upstream connection, say) is served through aiohttp by
+`websocket` below: the same conversation, at aiohttp's cost in memory.
 
 The conversation itself (hello, views, close codes) is web/ws.py's; heartbeats are one
 task for all clients: every HEARTBEAT_S a ping frame, and a client that sent nothing
@@ -30,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import msgspec
+from aiohttp import WSMsgType, web
 from websockets.datastructures import Headers
 from websockets.frames import Frame, Opcode
 from websockets.http11 import Request, Response
@@ -38,6 +40,7 @@ from websockets.server import ServerProtocol
 
 from ..hub import Subscriber, View, text_frame
 from ..tasks import cancel_and_wait
+from .auth import PUBLIC, allow
 from .ws import (
     HELLO_TIMEOUT_S,
     MAX_CLIENT_MESSAGE,
@@ -79,6 +82,10 @@ class HubSockets:
     def connection(self) -> HubSocket:
         """A protocol for a new `/ws` connection (the FrontDoor hands it the transport)."""
         return HubSocket(self)
+
+    def __len__(self) -> int:
+        """How many `/ws` clients are connected outside aiohttp."""
+        return len(self._sockets)
 
     def opened(self, socket: HubSocket) -> None:
         self._sockets.add(socket)
@@ -124,6 +131,47 @@ class HubSockets:
         """Cut who has been silent since the last ping; ping everyone else."""
         for socket in list(self._sockets):
             socket.heartbeat()
+
+
+HUB_SOCKETS = web.AppKey("hub_sockets", HubSockets)
+
+
+@allow(PUBLIC)  # authenticates itself in the hello
+async def websocket(request: web.Request) -> web.WebSocketResponse:
+    """`/ws` on a connection that served HTTP first, through aiohttp (see above)."""
+    sockets = request.app[HUB_SOCKETS]
+    ws = web.WebSocketResponse(
+        heartbeat=sockets.heartbeat_s, compress=False, max_msg_size=MAX_CLIENT_MESSAGE
+    )
+    await ws.prepare(request)
+    subscriber: Subscriber | None = None
+    try:
+        try:
+            message = await asyncio.wait_for(ws.receive(), sockets.hello_timeout_s)
+        except TimeoutError:
+            raise Refused(4408, f"say hello within {sockets.hello_timeout_s:g} s") from None
+        if message.type is not WSMsgType.TEXT:
+            raise Refused(4400, "the first message must be a JSON hello")
+        hello = parse_hello(message.data)
+        view, welcome, name = sockets.view(hello, request.cookies)
+        if request.transport is None:
+            return ws
+        subscriber = Subscriber(request.transport, view, name, sockets.hub.max_buffer_bytes)
+        await sockets.centre.dispatcher.settled()
+        if not sockets.hub.join(subscriber, hello.last_seq, welcome):
+            return ws
+        async for message in ws:
+            if message.type is WSMsgType.TEXT:
+                parse_message(message.data)
+                subscriber.offer(PONG_FRAME)
+            elif message.type is WSMsgType.BINARY:
+                raise Refused(4400, "this endpoint speaks JSON text frames")
+    except Refused as refused:
+        await ws.close(code=refused.code, message=refused.reason.encode()[:120])
+    finally:
+        if subscriber is not None:
+            sockets.hub.leave(subscriber)
+    return ws
 
 
 class FrontDoor(asyncio.Protocol):

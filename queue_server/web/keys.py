@@ -7,7 +7,7 @@ from aiohttp import web
 from ..app import Centre
 from ..config import Security
 from ..hub import Hub
-from .hub_socket import HubSockets
+from .hub_socket import HUB_SOCKETS
 from .metrics import Metrics
 from .ratelimit import RateLimiter
 
@@ -21,8 +21,9 @@ class Limits:
         self.login = RateLimiter(security.login_attempts_per_minute, security.login_burst)
 
 
+__all__ = ["CENTRE", "HUB", "HUB_SOCKETS", "LIMITS", "METRICS", "Limits"]
+
 CENTRE = web.AppKey("centre", Centre)
 HUB = web.AppKey("hub", Hub)
 LIMITS = web.AppKey("limits", Limits)
 METRICS = web.AppKey("metrics", Metrics)
-HUB_SOCKETS = web.AppKey("hub_sockets", HubSockets)

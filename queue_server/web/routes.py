@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from . import admin_api, api, devices_api, pages, printers_api, system, voice_api, ws
+from . import admin_api, api, devices_api, hub_socket, pages, printers_api, system, voice_api
 from .auth import RouteHandler
 
 
@@ -315,8 +315,8 @@ ROUTES: list[Route] = [
     Route(
         "GET",
         "/ws",
-        ws.websocket,
-        "The live websocket (see the websocket protocol notes); open it on a new connection",
+        hub_socket.websocket,
+        "The live websocket (see the websocket protocol notes)",
         "live",
         responses={101: None, 400: "Error", 426: "Error"},
     ),

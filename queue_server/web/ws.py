@@ -24,13 +24,11 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
 import msgspec
-from aiohttp import web
 
 from ..accounts import AccountStore, Principal, Role
 from ..engine.state import CounterState
 from ..hub import PROTOCOL_VERSION, View
-from .auth import PUBLIC, SESSION_COOKIE, allow
-from .errors import ApiError
+from .auth import SESSION_COOKIE
 
 if TYPE_CHECKING:
     from ..app import Centre
@@ -61,18 +59,7 @@ class Refused(Exception):
         self.code, self.reason = code, reason
 
 
-@allow(PUBLIC)
-async def websocket(request: web.Request) -> web.Response:
-    """Reached only when `/ws` is asked on a connection already used for HTTP: the
-    websocket is served before aiohttp (web/hub_socket.py), on a connection of its own."""
-    raise ApiError(
-        400,
-        "new_connection_needed",
-        "open the websocket on a new connection (browsers and websocket clients do)",
-    )
-
-
-def parse_hello(data: bytes | bytearray | memoryview) -> Hello:
+def parse_hello(data: str | bytes | bytearray | memoryview) -> Hello:
     """The client's first message, checked; raises Refused with the close code."""
     try:
         hello = msgspec.json.decode(data, type=Hello)
@@ -85,7 +72,7 @@ def parse_hello(data: bytes | bytearray | memoryview) -> Hello:
     return hello
 
 
-def parse_message(data: bytes | bytearray | memoryview) -> None:
+def parse_message(data: str | bytes | bytearray | memoryview) -> None:
     """A message after the hello: only a JSON ping is allowed."""
     try:
         kind = msgspec.json.decode(data, type=Ping).type

@@ -339,16 +339,36 @@ async def test_a_handshake_that_is_not_a_websocket_gets_a_json_error(
             assert (await response.json())["error"]["code"] == "not_found"
 
 
-async def test_ws_on_a_connection_used_for_http_says_to_open_a_new_one(
+async def test_ws_on_a_connection_used_for_http_is_served_all_the_same(
     server: RunningCentre,
 ) -> None:
+    """A proxy may send the upgrade on a pooled connection that served HTTP first: aiohttp
+    serves it then, with the same conversation, and the call still arrives."""
+    hub, sockets = server.app[HUB], server.app[HUB_SOCKETS]
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=1)) as http:
         async with http.get(server.base + "/healthz") as first:
             assert first.status == 200
             await first.read()
-        async with http.get(server.base + "/ws") as second:  # the same, kept-alive connection
-            assert second.status == 400
-            assert (await second.json())["error"]["code"] == "new_connection_needed"
+        async with http.ws_connect(server.base + "/ws") as ws:  # the same connection
+            hello = {"type": "hello", "protocol": 1, "role": "display"}
+            await ws.send_json({**hello, "token": server.tokens["hall"]})
+            kinds = [(await ws.receive_json(timeout=5))["type"] for _ in range(2)]
+            assert kinds == ["welcome", "snapshot"]
+            assert hub.clients() == {"hall": 1}
+            assert len(sockets) == 0  # not a HubSocket: aiohttp carries this one
+            await server.centre.dispatcher.execute(c.OpenCounter(counter=1), STAFF)
+            await server.centre.dispatcher.execute(
+                c.IssueTicket(service="HT", tracking_code="reused"), Actor("kiosk", "k")
+            )
+            await server.centre.dispatcher.execute(c.CallNext(counter=1), STAFF)
+            async with asyncio.timeout(5):
+                while (message := await ws.receive_json())["type"] != "call":
+                    pass
+            assert message["counter"] == 1
+            await ws.send_json({"type": "ping"})
+            async with asyncio.timeout(5):
+                while (await ws.receive_json())["type"] != "pong":
+                    pass
 
 
 async def test_a_query_string_still_reaches_the_websocket(server: RunningCentre) -> None:
