@@ -78,6 +78,8 @@ class HubSockets:
         self._sockets: set[HubSocket] = set()
         self._joining: set[asyncio.Task[None]] = set()
         self._heartbeat: asyncio.Task[None] | None = None
+        self.closing = False
+        """The server is stopping: connections still at the front door are closed."""
 
     def connection(self) -> HubSocket:
         """A protocol for a new `/ws` connection (the FrontDoor hands it the transport)."""
@@ -108,8 +110,8 @@ class HubSockets:
         self, socket: HubSocket, subscriber: Subscriber, last_seq: int | None, welcome: Any
     ) -> None:
         await self.centre.dispatcher.settled()
-        if subscriber.transport.is_closing():
-            return
+        if subscriber.transport.is_closing() or not socket.is_open():
+            return  # gone, or refused meanwhile (the server is stopping)
         if self.hub.join(subscriber, last_seq, welcome):
             socket.subscriber = subscriber
 
@@ -118,7 +120,10 @@ class HubSockets:
 
     async def close_all(self) -> None:
         """The server stops: every client is told (1001) and will resume elsewhere or later."""
+        self.closing = True
         await cancel_and_wait(self._heartbeat)
+        for task in list(self._joining):
+            await cancel_and_wait(task)
         for socket in list(self._sockets):
             socket.close(1001, "the server is stopping")
 
@@ -167,6 +172,9 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
             elif message.type is WSMsgType.BINARY:
                 raise Refused(4400, "this endpoint speaks JSON text frames")
     except Refused as refused:
+        if subscriber is not None:  # nothing more from the hub after the close frame
+            sockets.hub.leave(subscriber)
+            subscriber = None
         await ws.close(code=refused.code, message=refused.reason.encode()[:120])
     finally:
         if subscriber is not None:
@@ -210,6 +218,9 @@ class FrontDoor(asyncio.Protocol):
     def _hand_over(self, protocol: asyncio.BaseProtocol) -> None:
         transport = self._transport
         assert transport is not None
+        if self._sockets.closing:  # too late: the server is stopping
+            transport.close()
+            return
         assert isinstance(protocol, asyncio.Protocol)
         if self._timer is not None:
             self._timer.cancel()
@@ -223,7 +234,16 @@ class FrontDoor(asyncio.Protocol):
 class HubSocket(asyncio.Protocol):
     """One `/ws` client: handshake, hello, then the hub writes to its transport."""
 
-    __slots__ = ("_cookies", "_protocol", "_sockets", "_timer", "_transport", "heard", "subscriber")
+    __slots__ = (
+        "_closing_seen",
+        "_cookies",
+        "_protocol",
+        "_sockets",
+        "_timer",
+        "_transport",
+        "heard",
+        "subscriber",
+    )
 
     def __init__(self, sockets: HubSockets) -> None:
         self._sockets = sockets
@@ -235,6 +255,7 @@ class HubSocket(asyncio.Protocol):
         self.subscriber: Subscriber | None = None
         self.heard = True
         """Anything received since the last heartbeat."""
+        self._closing_seen = False
 
     # ------------------------------------------------------------------ asyncio
 
@@ -255,6 +276,16 @@ class HubSocket(asyncio.Protocol):
             elif isinstance(event, Frame) and protocol.state is State.OPEN:
                 self._on_frame(event)
         self._flush()
+
+    def pause_writing(self) -> None:
+        """The client does not read what we write (pongs to its pings, say): stop reading
+        from it until it does, so it cannot make us buffer without bound."""
+        if self._transport is not None:
+            self._transport.pause_reading()
+
+    def resume_writing(self) -> None:
+        if self._transport is not None and not self._transport.is_closing():
+            self._transport.resume_reading()
 
     def eof_received(self) -> bool | None:
         self._protocol.receive_eof()
@@ -321,7 +352,13 @@ class HubSocket(asyncio.Protocol):
 
     def heartbeat(self) -> None:
         transport = self._transport
-        if transport is None or self._protocol.state is not State.OPEN:
+        state = self._protocol.state
+        if transport is None or state is State.CONNECTING:
+            return  # the hello timer sees to it
+        if state is not State.OPEN:
+            if self._closing_seen:
+                transport.abort()  # a close that has not finished in a whole beat
+            self._closing_seen = True
             return
         if not self.heard:
             log.info("websocket %s: silent since the last ping, cut", self._name())
@@ -331,28 +368,46 @@ class HubSocket(asyncio.Protocol):
         transport.write(PING_FRAME)
 
     def close(self, code: int, reason: str) -> None:
-        """Send a close frame; the client answers and the connection ends (or is cut)."""
+        """Send a close frame; the client answers and the connection ends (or is cut).
+        Nothing is sent after the close frame: the hub forgets this client first."""
+        if self.subscriber is not None:
+            self._sockets.hub.leave(self.subscriber)
+            self.subscriber = None
         protocol = self._protocol
-        if protocol.state is State.CONNECTING and self._transport is not None:
-            self._transport.close()  # no handshake yet: nothing to say it in
+        if protocol.state is State.CONNECTING:
+            self._end()  # no handshake yet: nothing to say it in
             return
         if protocol.state is State.OPEN:
             protocol.send_close(code, reason.encode()[:120].decode(errors="ignore"))
             self._flush()
-        transport = self._transport
-        if transport is not None and not transport.is_closing():
-            asyncio.get_running_loop().call_later(CLOSE_WAIT_S, transport.abort)
+        self._abort_later()
 
     def _flush(self) -> None:
         transport = self._transport
         if transport is None or transport.is_closing():
             return
         for data in self._protocol.data_to_send():
-            if data:
-                transport.write(data)
-            else:  # the protocol is done with this connection
-                transport.close()
+            if not data:  # the protocol is done with this connection
+                self._end()
                 return
+            transport.write(data)
+        if transport.get_write_buffer_size() > self._sockets.hub.max_buffer_bytes:
+            log.info("websocket %s: does not read what it is sent, cut", self._name())
+            transport.abort()
+
+    def _end(self) -> None:
+        """Close once what is written has gone; cut if the client does not take it."""
+        if self._transport is not None:
+            self._transport.close()
+            self._abort_later()
+
+    def _abort_later(self) -> None:
+        transport = self._transport
+        if transport is not None:
+            asyncio.get_running_loop().call_later(CLOSE_WAIT_S, transport.abort)
+
+    def is_open(self) -> bool:
+        return self._protocol.state is State.OPEN
 
     def _name(self) -> str:
         return self.subscriber.name if self.subscriber is not None else "(no hello yet)"

@@ -13,7 +13,11 @@ from typing import Any
 import aiohttp
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.client import ClientProtocol
 from websockets.exceptions import ConnectionClosed
+from websockets.frames import Opcode
+from websockets.protocol import State
+from websockets.uri import parse_uri
 from yarl import URL
 
 from queue_server.accounts import Role
@@ -21,6 +25,7 @@ from queue_server.engine import Actor
 from queue_server.engine import commands as c
 from queue_server.hub import Subscriber
 from queue_server.web.keys import HUB, HUB_SOCKETS
+from tests.support.devices import until
 from tests.support.server import Api, RunningCentre, Token, serve_centre
 
 STAFF = Actor("staff", "test")
@@ -375,3 +380,97 @@ async def test_a_query_string_still_reaches_the_websocket(server: RunningCentre)
     async with connect(server.ws_url + "?screen=hall-1") as ws:
         await hello(ws, role="display", token=server.tokens["hall"])
         assert server.app[HUB].clients() == {"hall": 1}
+
+
+class RawClient:
+    """A websocket client on a bare socket (the `websockets` sans-I/O protocol), for what a
+    well-behaved library would never do: not read, flood pings, read the raw frames."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader, self.writer = reader, writer
+        self.protocol = ClientProtocol(parse_uri("ws://127.0.0.1/ws"))
+
+    @classmethod
+    async def connect(cls, server: RunningCentre, token: str) -> RawClient:
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # the kernel holds little
+        sock.connect(("127.0.0.1", int(server.base.rsplit(":", 1)[1])))
+        client = cls(*await asyncio.open_connection(sock=sock))
+        client.protocol.send_request(client.protocol.connect())
+        client.send()
+        while client.protocol.state is not State.OPEN:
+            client.protocol.receive_data(await asyncio.wait_for(client.reader.read(4096), 5))
+        client.protocol.send_text(
+            json.dumps({"type": "hello", "protocol": 1, "role": "display", "token": token}).encode()
+        )
+        client.send()
+        return client
+
+    def send(self) -> None:
+        for data in self.protocol.data_to_send():
+            if data:
+                self.writer.write(data)
+
+    async def frames_until_eof(self) -> list[tuple[int, bytes]]:
+        """(opcode, payload) of every frame the server sent, in order, until it closes."""
+        raw = b""
+        async with asyncio.timeout(10):
+            while chunk := await self.reader.read(65536):
+                raw += chunk
+        frames = []
+        while raw:
+            opcode, length, start = raw[0] & 0x0F, raw[1] & 0x7F, 2
+            if length == 126:
+                length, start = int.from_bytes(raw[2:4], "big"), 4
+            elif length == 127:
+                length, start = int.from_bytes(raw[2:10], "big"), 10
+            frames.append((opcode, raw[start : start + length]))
+            raw = raw[start + length :]
+        return frames
+
+
+async def test_nothing_follows_the_close_frame(server: RunningCentre) -> None:
+    """A client refused mid-stream (here: a binary frame) hears no more calls after the
+    close frame, though calls go on while the server waits for its answer."""
+    client = await RawClient.connect(server, server.tokens["hall"])
+    await until(lambda: server.app[HUB].clients() == {"hall": 1})
+    client.protocol.send_binary(b"not JSON")
+    client.send()
+    await until(lambda: server.app[HUB].clients() == {})  # refused: it left the hub
+    await server.centre.dispatcher.execute(c.OpenCounter(counter=1), STAFF)
+    await server.centre.dispatcher.execute(
+        c.IssueTicket(service="HT", tracking_code="after-close"), Actor("kiosk", "k")
+    )
+    await server.centre.dispatcher.execute(c.CallNext(counter=1), STAFF)
+    frames = await client.frames_until_eof()  # never answering, it is cut after 2 s
+    opcodes = [opcode for opcode, _ in frames]
+    assert opcodes[-1] == Opcode.CLOSE
+    assert int.from_bytes(frames[-1][1][:2], "big") == 4400
+    assert Opcode.CLOSE not in opcodes[:-1]
+    client.writer.close()
+
+
+async def test_a_client_that_floods_pings_and_never_reads_is_held_back(
+    server: RunningCentre,
+) -> None:
+    """Every ping asks for a pong; a client that sends them and reads nothing must not make
+    the server buffer without bound: it stops reading from it, or cuts it."""
+    client = await RawClient.connect(server, server.tokens["hall"])
+    sockets = server.app[HUB_SOCKETS]
+    await until(lambda: server.app[HUB].clients() == {"hall": 1})
+    [socket] = list(sockets._sockets)
+    transport = socket._transport
+    assert transport is not None
+    for _ in range(40):  # up to 40 x 1,000 pings of 125 bytes: 5 MB
+        for _ in range(1_000):
+            client.protocol.send_ping(b"p" * 125)
+        client.send()
+        try:
+            await asyncio.wait_for(client.writer.drain(), 0.5)
+        except (TimeoutError, ConnectionError):
+            break  # the server stopped reading, or cut us
+        if transport.is_closing():
+            break
+    buffered = 0 if transport.is_closing() else transport.get_write_buffer_size()
+    assert buffered <= server.app[HUB].max_buffer_bytes + 64 * 1024
+    client.writer.transport.abort()

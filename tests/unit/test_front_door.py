@@ -42,6 +42,8 @@ class Transport(asyncio.Transport):
 
 
 class Sockets:
+    closing = False
+
     def connection(self) -> Recorder:
         return Recorder("ws")
 
