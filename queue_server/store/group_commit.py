@@ -7,6 +7,10 @@ seq order, before any waiting task wakes: the dispatcher publishes there, so a
 call reaches the displays a loop turn sooner, and still reaches them when the
 task that issued the command was cancelled meanwhile (a client hung up).
 
+After a failed commit, both refuse every later batch, submitted or still pending: a
+later batch may build on the lost one (a call of the ticket it issued), and committed
+without it, it would leave a log that no longer replays.
+
 * `LoopCommitter` ("process" durability): the commit is a plain write to the OS
   (tens of microseconds), done on the loop itself once per loop turn, for
   everything submitted during that turn.  One transaction for ten commands
@@ -37,10 +41,13 @@ class LoopCommitter:
         self._log = log
         self._loop = loop
         self._pending: Pending = []
+        self._failed: StoreError | None = None
 
     def submit(
         self, events: Sequence[Event], on_committed: OnCommitted | None = None
     ) -> tuple[int, asyncio.Future[None]]:
+        if self._failed is not None:
+            raise self._failed
         first, rows = self._log.number(events)
         future: asyncio.Future[None] = self._loop.create_future()
         if not self._pending:
@@ -50,11 +57,12 @@ class LoopCommitter:
 
     def _commit(self) -> None:
         batch, self._pending = self._pending, []
-        error: StoreError | None = None
-        try:
-            self._log.write_rows([row for rows, _, _ in batch for row in rows])
-        except StoreError as exc:
-            error = exc
+        error = self._failed
+        if error is None:
+            try:
+                self._log.write_rows([row for rows, _, _ in batch for row in rows])
+            except StoreError as exc:
+                error = self._failed = exc
         _resolve(batch, error)
 
     def close(self) -> None:
@@ -71,6 +79,8 @@ class ThreadCommitter:
         self._cond = threading.Condition()
         self._pending: Pending = []
         self._closing = False
+        self._failed: StoreError | None = None
+        """Set by the thread, read under the condition's lock."""
         self._thread = threading.Thread(target=self._run, name="group-commit", daemon=True)
         self._thread.start()
 
@@ -78,11 +88,13 @@ class ThreadCommitter:
         self, events: Sequence[Event], on_committed: OnCommitted | None = None
     ) -> tuple[int, asyncio.Future[None]]:
         """Number the events now; the future resolves once they are on disk."""
-        first, rows = self._log.number(events)
         future: asyncio.Future[None] = self._loop.create_future()
         with self._cond:
+            if self._failed is not None:
+                raise self._failed
             if self._closing:
                 raise StoreError("the event log is closing")
+            first, rows = self._log.number(events)
             self._pending.append((rows, future, on_committed))
             self._cond.notify()
         return first, future
@@ -96,11 +108,13 @@ class ThreadCommitter:
                 if not batch and self._closing:
                     return
             rows = [row for rows, _, _ in batch for row in rows]
-            error: StoreError | None = None
-            try:
-                self._log.write_rows(rows)
-            except StoreError as exc:
-                error = exc
+            error = self._failed
+            if error is None:
+                try:
+                    self._log.write_rows(rows)
+                except StoreError as exc:
+                    with self._cond:
+                        error = self._failed = exc
             try:
                 self._loop.call_soon_threadsafe(_resolve, batch, error)
             except RuntimeError:  # the loop is gone: nobody is waiting any more

@@ -17,7 +17,7 @@ from queue_server.engine import Actor, Engine, Event
 from queue_server.engine import commands as c
 from queue_server.engine.errors import NobodyWaiting
 from queue_server.engine.events import CounterOpened, DayOpened, TicketIssued
-from queue_server.store import EventLog, StoreError
+from queue_server.store import EventLog, LoopCommitter, StoreError, ThreadCommitter
 from queue_server.store.eventlog import SCHEMA_VERSION
 from tests.support.centre import example_config
 
@@ -116,6 +116,29 @@ def hold_write_lock(path: Path) -> sqlite3.Connection:
     other = sqlite3.connect(path, isolation_level=None)
     other.execute("BEGIN IMMEDIATE")
     return other
+
+
+@pytest.mark.parametrize("kind", [LoopCommitter, ThreadCommitter])
+async def test_after_a_failed_commit_no_later_batch_is_committed(
+    tmp_path: Path, kind: type[LoopCommitter | ThreadCommitter]
+) -> None:
+    """A later batch may build on the lost one (call the ticket it issued): committed
+    without it, the log would no longer replay.  So nothing after a failure is written."""
+    path = tmp_path / "log.sqlite3"
+    log = EventLog(path, CENTRE_ID, "full" if kind is ThreadCommitter else "process")
+    log._db.execute("PRAGMA busy_timeout=50")
+    committer = kind(log, asyncio.get_running_loop())
+    other = hold_write_lock(path)
+    _, lost = committer.submit([opened(1, 1.0)])
+    with pytest.raises(StoreError):
+        await lost
+    other.execute("ROLLBACK")  # the file is writable again
+    other.close()
+    with pytest.raises(StoreError):
+        committer.submit([opened(2, 2.0)])
+    committer.close()
+    assert log.count() == 0
+    log.close()
 
 
 @pytest.mark.parametrize("durability", ["process", "full"])
