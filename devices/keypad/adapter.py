@@ -227,8 +227,8 @@ class KeypadLine:
         finally:
             self._tasks.discard(asyncio.current_task())
         if self.mode == "p2p":
+            self._flush()  # the answer first, so the wire time below counts it
             self._displays_changed()  # what changed meanwhile for the other keypads
-            self._flush()
         elif self._expecting is None:
             self._flush()
 
