@@ -19,7 +19,7 @@ from devices.escpos.protocol import PrinterState
 from devices.escpos.render import TicketRenderer, stack
 from devices.escpos.service import ticket_facts
 from queue_server.accounts import Role
-from tests.support.printing import printing_config, qr_codes, same_pixels
+from tests.support.printing import Printers, printing_config, qr_codes, same_pixels
 from tests.support.server import Api, RunningCentre, Token, serve_centre
 
 TOKENS = {"kiosk-door": Token(Role.KIOSK), "kiosk-solo": Token(Role.KIOSK)}
@@ -27,20 +27,10 @@ PEOPLE = {"admin": Role.ADMIN, "giamsat": Role.SUPERVISOR, "lan": Role.STAFF}
 LIST = "/api/v1/devices/printers/tickets"
 
 
-class Printers:
-    def __init__(self, saved: Path) -> None:
-        self.door = PrinterEmulator(save_dir=saved / "door")  # 80 mm
-        self.desk = PrinterEmulator(save_dir=saved / "desk")  # 58 mm
-
-
 @pytest.fixture
 async def printers(tmp_path: Path) -> AsyncIterator[Printers]:
-    printers = Printers(tmp_path / "saved")
-    await printers.door.start()
-    await printers.desk.start()
-    yield printers
-    await printers.door.stop()
-    await printers.desk.stop()
+    async with Printers.running(tmp_path / "saved") as printers:
+        yield printers
 
 
 @pytest.fixture

@@ -25,6 +25,7 @@ from queue_server.accounts import Role
 from queue_server.engine.events import Event, TicketPrinted, TicketPrintFailed
 from tests.support.printing import (
     REFERENCES,
+    Printers,
     ink_mismatch,
     printing_config,
     qr_codes,
@@ -40,20 +41,10 @@ TOKENS = {
 KIOSKS = {"kiosk-door": ["door", "desk"], "kiosk-solo": ["door"]}
 
 
-class Printers:
-    def __init__(self) -> None:
-        self.door = PrinterEmulator()  # 80 mm
-        self.desk = PrinterEmulator()  # 58 mm, no cutter
-
-
 @pytest.fixture
 async def printers() -> AsyncIterator[Printers]:
-    printers = Printers()
-    await printers.door.start()
-    await printers.desk.start()
-    yield printers
-    await printers.door.stop()
-    await printers.desk.stop()
+    async with Printers.running() as printers:
+        yield printers
 
 
 @pytest.fixture

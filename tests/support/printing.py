@@ -3,7 +3,8 @@ QR decoding."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import msgspec
@@ -17,6 +18,26 @@ from .centre import example_config
 
 REFERENCES = Path(__file__).resolve().parents[1] / "data" / "printing"
 """Reference renderings checked by eye (see tests/unit/test_escpos_render.py to remake them)."""
+
+
+class Printers:
+    """The two emulated printers of the tests' centre, running on loopback."""
+
+    def __init__(self, saved: Path | None = None) -> None:
+        self.door = PrinterEmulator(save_dir=saved / "door" if saved else None)  # 80 mm
+        self.desk = PrinterEmulator(save_dir=saved / "desk" if saved else None)  # 58 mm
+
+    @classmethod
+    @asynccontextmanager
+    async def running(cls, saved: Path | None = None) -> AsyncIterator[Printers]:
+        printers = cls(saved)
+        await printers.door.start()
+        await printers.desk.start()
+        try:
+            yield printers
+        finally:
+            await printers.door.stop()
+            await printers.desk.stop()
 
 
 def with_printers(
