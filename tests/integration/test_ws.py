@@ -474,3 +474,21 @@ async def test_a_client_that_floods_pings_and_never_reads_is_held_back(
     buffered = 0 if transport.is_closing() else transport.get_write_buffer_size()
     assert buffered <= server.app[HUB].max_buffer_bytes + 64 * 1024
     client.writer.transport.abort()
+
+
+async def test_a_stopping_server_tells_its_displays_to_come_back_later(tmp_path: Path) -> None:
+    """On stop every display gets close code 1001 (going away), and resumes elsewhere or
+    later from its last seq; a connection still at the front door is closed, not served."""
+    async with serve_centre(tmp_path, tokens=TOKENS) as running:
+        ws = await connect(running.ws_url)
+        await hello(ws, role="display", token=running.tokens["hall"])
+        port = int(running.base.rsplit(":", 1)[1])
+        reader, undecided = await asyncio.open_connection("127.0.0.1", port)
+        undecided.write(b"GET /w")  # not enough to tell where it goes
+        await undecided.drain()
+    with pytest.raises(ConnectionClosed) as closed:
+        await asyncio.wait_for(ws.recv(), 5)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1001
+    undecided.write(b"s HTTP/1.1\r\nHost: x\r\n\r\n")  # decided after the stop
+    assert await asyncio.wait_for(reader.read(), 5) == b""  # closed, never served
+    undecided.close()
