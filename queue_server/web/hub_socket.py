@@ -25,7 +25,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from http.cookies import CookieError, SimpleCookie
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -38,7 +38,7 @@ from websockets.http11 import Request, Response
 from websockets.protocol import State
 from websockets.server import ServerProtocol
 
-from ..hub import Subscriber, View, text_frame
+from ..hub import Subscriber, text_frame
 from ..tasks import cancel_and_wait
 from .auth import PUBLIC, allow
 from .ws import (
@@ -94,9 +94,6 @@ class HubSockets:
 
     def closed(self, socket: HubSocket) -> None:
         self._sockets.discard(socket)
-
-    def view(self, hello: Hello, cookies: Mapping[str, str]) -> tuple[View, dict[str, Any], str]:
-        return view_for(self.centre, hello, cookies)
 
     def join_soon(
         self, socket: HubSocket, subscriber: Subscriber, hello: Hello, welcome: Any
@@ -158,7 +155,7 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
         if message.type is not WSMsgType.TEXT:
             raise Refused(4400, "the first message must be a JSON hello")
         hello = parse_hello(message.data)
-        view, welcome, name = sockets.view(hello, request.cookies)
+        view, welcome, name = view_for(sockets.centre, hello, request.cookies)
         if request.transport is None:
             return ws
         subscriber = Subscriber(request.transport, view, name, sockets.hub.max_buffer_bytes)
@@ -338,7 +335,7 @@ class HubSocket(asyncio.Protocol):
             self._timer = None
         try:
             hello = parse_hello(data)
-            view, welcome, name = self._sockets.view(hello, cookies)
+            view, welcome, name = view_for(self._sockets.centre, hello, cookies)
         except Refused as refused:
             self.close(refused.code, refused.reason)
             return
