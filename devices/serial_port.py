@@ -4,7 +4,10 @@ and open it again with backoff when it disappears (a USB adapter unplugged and b
 `port` is a device path, a stable symlink such as `/dev/serial/by-id/usb-FTDI_...`
 (looked up again at every attempt, so a replugged adapter that came back as another
 `/dev/ttyUSBn` is found), or a pyserial URL such as `socket://10.0.0.7:4001` for a
-serial-over-IP converter.  pyserial-asyncio-fast does the I/O on the event loop.
+serial-over-IP converter.  pyserial-asyncio-fast does the I/O on the event loop, and
+hands each chunk read to `_LineProtocol`, which calls the line's handler in that same
+loop turn: a stream reader would add a task wake-up per chunk, and a UART or a pty
+delivers a frame in several chunks (byte by byte when the host is quick).
 
 An unplug shows as `SerialException` from the reader (never a clean EOF); writes
 afterwards fail the same way.  Both end the connection and start the backoff.
@@ -21,7 +24,7 @@ import time
 from collections.abc import Callable
 
 import serial
-from serial_asyncio_fast import open_serial_connection
+from serial_asyncio_fast import SerialTransport, create_serial_connection
 
 from queue_server import trace
 from queue_server.tasks import cancel_and_wait
@@ -31,6 +34,25 @@ log = logging.getLogger(__name__)
 BACKOFF_FIRST_S = 0.05
 BACKOFF_MAX_S = 1.0
 """At most a second between attempts: a replugged line is back well within 2 s."""
+
+
+class _LineProtocol(asyncio.Protocol):
+    """Bytes in, straight to the handler; `closed` resolves with why the line ended."""
+
+    def __init__(self, on_data: Callable[[bytes], None], name: str) -> None:
+        self._on_data = on_data
+        self._name = name
+        self.closed: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+
+    def data_received(self, data: bytes) -> None:
+        try:
+            self._on_data(data)
+        except Exception:  # a protocol bug must not take the line down
+            log.exception("serial line %s: handling %d bytes failed", self._name, len(data))
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.closed.done():
+            self.closed.set_result(str(exc or "end of data") or type(exc).__name__)
 
 
 class SerialPort:
@@ -53,7 +75,7 @@ class SerialPort:
         self._on_open = on_open
         self._on_close = on_close
         self._backoff = (backoff_first_s, backoff_max_s)
-        self._writer: asyncio.StreamWriter | None = None
+        self._transport: SerialTransport | None = None
         self._task: asyncio.Task[None] | None = None
         self._online = asyncio.Event()
         self.opened = 0
@@ -64,7 +86,7 @@ class SerialPort:
 
     @property
     def online(self) -> bool:
-        return self._writer is not None
+        return self._transport is not None
 
     async def start(self) -> None:
         if self._task is None:
@@ -79,15 +101,15 @@ class SerialPort:
 
     def write(self, data: bytes) -> bool:
         """Queue bytes for the wire; False (and nothing sent) while the port is closed."""
-        writer = self._writer
-        if writer is None or writer.transport.is_closing():
+        transport = self._transport
+        if transport is None or transport.is_closing():
             return False
         try:
-            writer.write(data)
+            transport.write(data)
         except (serial.SerialException, OSError) as exc:
             self.last_error = str(exc)
-            if not writer.transport.is_closing():
-                writer.transport.abort()
+            if not transport.is_closing():
+                transport.abort()
             return False
         return True
 
@@ -101,8 +123,11 @@ class SerialPort:
         delay = self._backoff[0]
         while True:
             try:
-                reader, writer = await open_serial_connection(
-                    url=self.resolve(), baudrate=self.baudrate
+                transport, protocol = await create_serial_connection(
+                    asyncio.get_running_loop(),
+                    lambda: _LineProtocol(self._on_data, self.name),
+                    self.resolve(),
+                    baudrate=self.baudrate,
                 )
             except (serial.SerialException, OSError, ValueError) as exc:
                 self.failed_attempts += 1
@@ -113,38 +138,30 @@ class SerialPort:
                 delay = min(delay * 2, self._backoff[1])
                 continue
             delay = self._backoff[0]
-            reason = await self._serve(reader, writer)
+            assert isinstance(protocol, _LineProtocol)
+            reason = await self._serve(transport, protocol)
             log.warning("serial line %s: closed (%s); reopening", self.name, reason)
             await asyncio.sleep(delay)
 
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> str:
-        self._writer = writer
+    async def _serve(self, transport: SerialTransport, protocol: _LineProtocol) -> str:
+        self._transport = transport
         self.opened += 1
         self.online_since = time.monotonic()
         self.last_error = ""
         log.info("serial line %s: open on %s at %d baud", self.name, self.port, self.baudrate)
-        reason = "end of data"
+        reason = "stopped"
         try:
             if self._on_open is not None:
                 self._on_open()
             self._online.set()
-            while True:
-                data = await reader.read(4096)
-                if not data:
-                    break
-                try:
-                    self._on_data(data)
-                except Exception:  # a protocol bug must not take the line down
-                    log.exception("serial line %s: handling %d bytes failed", self.name, len(data))
-        except (serial.SerialException, OSError) as exc:
-            reason = str(exc) or type(exc).__name__
+            reason = await protocol.closed
         finally:
-            self._writer = None
+            self._transport = None
             self._online.clear()
             self.online_since = None
             self.last_error = reason
-            if not writer.transport.is_closing():
-                writer.transport.abort()
+            if not transport.is_closing():
+                transport.abort()
             if self._on_close is not None:
                 try:
                     self._on_close(reason)
