@@ -73,6 +73,11 @@ class Dispatcher:
             self._committer.close()
             self._committer = None
 
+    def commit_queued(self) -> bool:
+        """Whether a grouped commit will run on the loop before a callback queued now (the
+        hub lets it go first, so that its calls share the fan-out already due)."""
+        return self._committer is not None and self._committer.queued
+
     def now(self) -> float:
         """Wall-clock time, never earlier than the last event (clocks step back)."""
         self._last_at = max(self._clock(), self._last_at)

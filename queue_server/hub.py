@@ -134,8 +134,11 @@ class Hub:
         max_buffer_bytes: int = 256 * 1024,
         call_history: int = 2000,
         seq: int = 0,
+        commit_queued: Callable[[], bool] = lambda: False,
     ) -> None:
         self.engine = engine
+        self._commit_queued = commit_queued
+        """Whether a commit is next in the loop's queue (`Dispatcher.commit_queued`)."""
         self.max_buffer_bytes = max_buffer_bytes
         self.seq = seq
         self._topics: dict[str, set[Subscriber]] = {}
@@ -150,6 +153,7 @@ class Hub:
         self._outbox: list[_Message] = []
         self._turn: asyncio.Handle | None = None
         """Set while deliveries wait in the outbox for the end of the loop turn."""
+        self._waited_for_commit = False
 
     # ------------------------------------------------------------------ clients
 
@@ -394,6 +398,14 @@ class Hub:
             self._turn = asyncio.get_running_loop().call_soon(self._end_turn)
 
     def _end_turn(self) -> None:
+        if not self._waited_for_commit and self._commit_queued():
+            # Commands applied meanwhile (presses of a burst) commit next: their calls
+            # join this fan-out instead of needing one of their own, which costs a write
+            # per display (~1 ms for 100).  Once: a flood never holds the displays back.
+            self._waited_for_commit = True
+            self._turn = asyncio.get_running_loop().call_soon(self._end_turn)
+            return
+        self._waited_for_commit = False
         self._turn = None
         self._flush()
 

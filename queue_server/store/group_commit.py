@@ -43,6 +43,11 @@ class LoopCommitter:
         self._pending: Pending = []
         self._failed: StoreError | None = None
 
+    @property
+    def queued(self) -> bool:
+        """A commit waits in the loop's ready queue: it runs before any callback queued now."""
+        return bool(self._pending)
+
     def submit(
         self, events: Sequence[Event], on_committed: OnCommitted | None = None
     ) -> tuple[int, asyncio.Future[None]]:
@@ -83,6 +88,9 @@ class ThreadCommitter:
         """Set by the thread, read under the condition's lock."""
         self._thread = threading.Thread(target=self._run, name="group-commit", daemon=True)
         self._thread.start()
+
+    queued = False
+    """Commits end on the thread, at a time the loop cannot wait for in a turn."""
 
     def submit(
         self, events: Sequence[Event], on_committed: OnCommitted | None = None

@@ -12,6 +12,7 @@ import struct
 from pathlib import Path
 from typing import Any
 
+from queue_server.app import Centre as LiveCentre
 from queue_server.engine import Actor, Engine, Event
 from queue_server.engine import commands as c
 from queue_server.hub import Hub, Subscriber, View
@@ -55,9 +56,9 @@ def messages(data: bytes) -> list[dict[str, Any]]:
 class Centre:
     """An engine and a hub, events delivered as the dispatcher does (apply, project, deliver)."""
 
-    def __init__(self, tmp_path: Path) -> None:
+    def __init__(self, tmp_path: Path, commit_queued: bool = False) -> None:
         self.engine = Engine(example_config(tmp_path / "log.sqlite3"))
-        self.hub = Hub(self.engine)
+        self.hub = Hub(self.engine, commit_queued=lambda: commit_queued)
         self.seq = 0
         self.at = 1_790_000_000.0
         self.run(*self.engine.housekeeping(self.at))
@@ -77,16 +78,19 @@ class Centre:
         self.run(*self.engine.decide(c.CallNext(counter=counter), self.at, STAFF))
 
     def client(self, view: View) -> Transport:
-        transport = Transport()
-        subscriber = Subscriber(transport, view, view.kind, 1 << 20)  # type: ignore[arg-type]
-        assert self.hub.join(subscriber, None, {})
-        transport.writes.clear()  # the welcome and the snapshot
-        return transport
+        return subscribe(self.hub, view)
 
 
 async def next_turn() -> None:
     await asyncio.sleep(0)
     await asyncio.sleep(0)
+
+
+def subscribe(hub: Hub, view: View) -> Transport:
+    transport = Transport()
+    assert hub.join(Subscriber(transport, view, view.kind, 1 << 20), None, {})  # type: ignore[arg-type]
+    transport.writes.clear()  # the welcome and the snapshot
+    return transport
 
 
 async def test_a_call_reaches_each_display_as_one_write_in_order(tmp_path: Path) -> None:
@@ -147,3 +151,47 @@ async def test_a_client_joining_mid_turn_never_gets_what_its_snapshot_shows(
     snapshot = messages(late.writes[-1])[-1]
     assert snapshot["type"] == "snapshot"
     assert [m["type"] for w in late.writes for m in messages(w)] == ["welcome", "snapshot"]
+
+
+async def test_a_call_committed_right_after_a_due_fan_out_joins_it(tmp_path: Path) -> None:
+    """Presses of a burst reach the engine a loop turn apart: the second's commit is queued
+    behind the first's fan-out, which waits for it, so the displays get one write, not
+    two (each write to 100 displays costs ~1 ms)."""
+    centre = LiveCentre(example_config(tmp_path / "log.sqlite3"))
+    dispatcher = centre.dispatcher
+    hub = Hub(centre.engine, commit_queued=dispatcher.commit_queued)
+    dispatcher.listen(hub)
+    await centre.start()
+    try:
+        for counter in (1, 2):
+            await dispatcher.execute(c.OpenCounter(counter=counter), STAFF)
+        for n in range(2):
+            await dispatcher.execute(c.IssueTicket(service="HT", tracking_code=f"t{n}"), KIOSK)
+        await next_turn()
+        hall = subscribe(hub, View("hall"))
+        first = asyncio.create_task(dispatcher.execute(c.CallNext(counter=1), STAFF))
+        await asyncio.sleep(0)  # the first is applied, its commit queued
+        second = asyncio.create_task(dispatcher.execute(c.CallNext(counter=2), STAFF))
+        await asyncio.wait_for(asyncio.gather(first, second), 2.0)
+        for _ in range(10):  # the fan-out is at most a few turns behind the commits
+            if any(
+                m["type"] == "call" and m["counter"] == 2 for w in hall.writes for m in messages(w)
+            ):
+                break
+            await asyncio.sleep(0)
+        [write] = hall.writes
+        assert [m["counter"] for m in messages(write) if m["type"] == "call"] == [1, 2]
+    finally:
+        await centre.stop()
+
+
+async def test_a_fan_out_waits_for_a_queued_commit_once_only(tmp_path: Path) -> None:
+    """Commits queued turn after turn (a flood of presses) never hold the displays back."""
+    centre = Centre(tmp_path, commit_queued=True)
+    await next_turn()
+    hall = centre.client(View("hall"))
+    centre.call_next(1)
+    await next_turn()
+    await next_turn()
+    [write] = hall.writes
+    assert [m["counter"] for m in messages(write) if m["type"] == "call"] == [1]
