@@ -87,21 +87,41 @@ LABELS: dict[str, dict[str, str]] = {
         "issued": "{time}  ·  {date}",
         "ahead": "Số người chờ trước: {n}",
         "wait": "Thời gian chờ dự kiến: ~{m} phút",
+        "wait_soon": "Sắp đến lượt bạn",
         "wait_unknown": "Thời gian chờ: chưa xác định",
     },
     "en": {
         "issued": "{time}  ·  {date}",
         "ahead": "People ahead of you: {n}",
         "wait": "Estimated wait: ~{m} min",
+        "wait_soon": "You will be called soon",
         "wait_unknown": "Estimated wait: not known yet",
     },
     "ar": {
         "issued": "{time}  ·  {date}",
         "ahead": "عدد المنتظرين قبلك: {n}",
         "wait": "مدة الانتظار المتوقعة: ~{m} دقيقة",
+        "wait_soon": "سيحين دورك قريبًا",
         "wait_unknown": "مدة الانتظار: غير معروفة بعد",
     },
 }
+
+
+def info_texts(facts: TicketFacts) -> list[str]:
+    """What the ticket says beside its QR code: when it was issued, the people ahead, the
+    wait (said as "soon" under a minute: "~0 minutes" reads as a fault, not good news)."""
+    labels = LABELS.get(facts.lang, LABELS["en"])
+    issued = facts.issued_at
+    texts = [labels["issued"].format(time=f"{issued:%H:%M}", date=f"{issued:%d/%m/%Y}")]
+    if facts.people_ahead is not None:
+        texts.append(labels["ahead"].format(n=facts.people_ahead))
+    if facts.wait_minutes is None:
+        texts.append(labels["wait_unknown"])
+    elif facts.wait_minutes < 1:
+        texts.append(labels["wait_soon"])
+    else:
+        texts.append(labels["wait"].format(m=facts.wait_minutes))
+    return texts
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,18 +230,7 @@ class TicketRenderer:
     def _info(self, facts: TicketFacts) -> Image.Image:
         s, lang = self.sizes, facts.lang
         rtl = lang in RTL_LANGUAGES
-        labels = LABELS.get(lang, LABELS["en"])
-        texts = [
-            labels["issued"].format(
-                time=facts.issued_at.strftime("%H:%M"), date=facts.issued_at.strftime("%d/%m/%Y")
-            )
-        ]
-        if facts.people_ahead is not None:
-            texts.append(labels["ahead"].format(n=facts.people_ahead))
-        if facts.wait_minutes is None:
-            texts.append(labels["wait_unknown"])
-        else:
-            texts.append(labels["wait"].format(m=facts.wait_minutes))
+        texts = info_texts(facts)
         code = qr_image(facts.status_url, s.qr_module)
         line_h = self._line_height(REGULAR, s.info)
         if s.qr_beside:

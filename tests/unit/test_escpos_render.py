@@ -26,6 +26,7 @@ from devices.escpos.render import (
     FontMissing,
     TicketFacts,
     TicketRenderer,
+    info_texts,
     shaping_problem,
     stack,
 )
@@ -159,6 +160,17 @@ def test_wait_unknown_and_priority_are_said(tmp_path: Path) -> None:
         renderer.render(facts("en", service="Land", priority="Elderly", wait_minutes=None))
     )
     assert marked.height > plain.height  # the priority band
+
+
+@pytest.mark.parametrize("lang", ["vi", "en", "ar"])
+def test_the_wait_is_said_in_minutes_or_as_soon(lang: str) -> None:
+    *_, twelve = info_texts(facts(lang, wait_minutes=12))
+    *_, none = info_texts(facts(lang, wait_minutes=0))
+    assert "12" in twelve
+    assert not any(ch.isdigit() for ch in none)  # never "~0 minutes"
+    assert none == render.LABELS[lang]["wait_soon"]
+    issued, ahead, _ = info_texts(facts(lang, people_ahead=4))
+    assert issued.startswith("08:15") and "28/11/2026" in issued and "4" in ahead
 
 
 def test_a_missing_font_names_the_package(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
