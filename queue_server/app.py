@@ -61,10 +61,14 @@ class Centre:
             self.serial = SerialDevices(config, self.dispatcher, self.accounts)
             self.components.append(self.serial)
         log.info(
-            "replayed %d events from %s in %.3f s",
+            "replayed %d events from %s in %.3f s, from seq %d (%s)",
             self.replayed_events,
             self.log.path,
             self.replay_seconds,
+            self.dispatcher.resumed_from + 1,
+            "the state saved at the last day's close"
+            if self.dispatcher.resumed_from
+            else "the start of the log",
         )
 
     async def start(self) -> None:

@@ -23,8 +23,9 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 
-from .engine import Actor, Engine, Event
+from .engine import Actor, Engine, Event, resume
 from .engine.commands import Command
+from .engine.events import DayClosed
 from .store import EventLog, LoopCommitter, StoreError, ThreadCommitter
 
 log = logging.getLogger(__name__)
@@ -48,15 +49,33 @@ class Dispatcher:
         self._committer: LoopCommitter | ThreadCommitter | None = None
         self._last_durable: asyncio.Future[None] | None = None
         self.failure: StoreError | None = None
+        self.resumed_from = 0
+        """The seq of the saved state the last replay started from (0: the log's start)."""
 
     def replay(self) -> int:
-        """Rebuild the engine's state from the log; returns how many events were applied."""
-        apply = self.engine.apply
+        """Rebuild the engine's state from the log: from the state saved at the last day's
+        close when there is one for this configuration, else from the start.  Keeps the
+        state at the newest close replayed for the next start; returns how many events
+        were applied."""
+        engine, after = self.engine, 0
+        saved = self.log.resume_point()
+        if saved is not None and (at := resume.restore(engine, saved[1])) is not None:
+            after, self._last_at = saved[0], at
+        self.resumed_from = after
+        apply = engine.apply
         count = 0
-        for _, event in self.log.read():
+        newest: tuple[int, bytes] | None = None
+        for seq, event in self.log.read(after):
             apply(event)
             self._last_at = event.at
             count += 1
+            if type(event) is DayClosed and (body := resume.capture(engine, event.at)):
+                newest = (seq, body)
+        if newest is not None:
+            try:
+                self.log.save_resume_point(*newest)
+            except StoreError as exc:  # only the next start's speed depends on it
+                log.warning("the state at seq %d was not saved: %s", newest[0], exc)
         return count
 
     def listen(self, listener: Listener) -> None:

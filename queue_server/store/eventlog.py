@@ -23,11 +23,17 @@ from typing import Literal
 from ..engine.events import Event, decode_event, encode_event, event_type
 from .checkpoint import Checkpointer
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 Durability = Literal["process", "full"]
 Row = tuple[int, float, str, bytes]
 
-_SCHEMA = """
+_RESUME_POINTS = """
+CREATE TABLE resume_points (
+    seq  INTEGER PRIMARY KEY,
+    body BLOB    NOT NULL
+);
+"""
+_SCHEMA_1 = """
 CREATE TABLE meta (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -39,6 +45,9 @@ CREATE TABLE events (
     body BLOB    NOT NULL
 );
 """
+_SCHEMA = _SCHEMA_1 + _RESUME_POINTS
+_MIGRATIONS = {1: _RESUME_POINTS}
+"""From each older schema to the next: what to run."""
 
 
 class StoreError(RuntimeError):
@@ -89,6 +98,14 @@ class EventLog:
                 "INSERT INTO meta(key, value) VALUES (?, ?)",
                 [("centre_id", centre_id), ("created_at", repr(time.time()))],
             )
+            db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            db.execute("COMMIT")
+        elif version < SCHEMA_VERSION:
+            db.execute("BEGIN IMMEDIATE")
+            for step in range(version, SCHEMA_VERSION):
+                for statement in _MIGRATIONS[step].split(";"):
+                    if statement.strip():
+                        db.execute(statement)
             db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
             db.execute("COMMIT")
         elif version > SCHEMA_VERSION:
@@ -149,6 +166,30 @@ class EventLog:
         while batch := cursor.fetchmany(4096):
             for seq, body in batch:
                 yield seq, decode_event(body)
+
+    def resume_point(self) -> tuple[int, bytes] | None:
+        """The latest saved engine state (`engine/resume.py`) and the seq it was taken at."""
+        row = self._db.execute(
+            "SELECT seq, body FROM resume_points WHERE seq <= ? ORDER BY seq DESC LIMIT 1",
+            (self.last_seq,),
+        ).fetchone()
+        return None if row is None else (int(row[0]), bytes(row[1]))
+
+    def save_resume_point(self, seq: int, body: bytes) -> None:
+        """Keep the engine's state as of `seq` in place of older ones.  Before the log is
+        written to (at start): it shares the connection with the commits."""
+        db = self._db
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                db.execute("DELETE FROM resume_points")
+                db.execute("INSERT INTO resume_points(seq, body) VALUES (?, ?)", (seq, body))
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            raise StoreError(f"{self.path}: could not save the state at seq {seq}: {exc}") from exc
 
     def count(self) -> int:
         return int(self._db.execute("SELECT count(*) FROM events").fetchone()[0])

@@ -12,7 +12,9 @@ of each ticket and counter built from those events alone.  After each step:
    uncontested "next" call, or the counter closing) spell a prefix of (P^p N^n)*;
 5. while any ticket in a counter's lines has waited max_wait, that counter's
    next call is the oldest such ticket, reason "overdue" (and only then);
-6. replaying the log into a fresh engine gives exactly the live state.
+6. replaying the log into a fresh engine gives exactly the live state, and so does
+   restoring the state captured at the last close of a day and replaying what
+   followed (engine/resume.py; every close leaves a state that can be captured).
 
 A refused command must leave the state's snapshot unchanged, and the model
 cross-checks every event against the ticket's state before it (no call of a
@@ -30,7 +32,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from queue_server.config import CentreConfig, parse_config
-from queue_server.engine import SYSTEM, Actor, CommandRejected, Engine, Event
+from queue_server.engine import SYSTEM, Actor, CommandRejected, Engine, Event, resume
 from queue_server.engine import commands as c
 from queue_server.engine import errors as err
 from queue_server.engine import events as ev
@@ -457,9 +459,21 @@ class EngineMachine(RuleBasedStateMachine):
         return [(t, m) for t, m in self.tickets.items() if m.state == "waiting" and m.line in keys]
 
     def _check_replay(self) -> None:
+        live = self.engine.state.snapshot()
         fresh = Engine(self.config)
         fresh.apply_all(self.log)
-        assert fresh.state.snapshot() == self.engine.state.snapshot()
+        assert fresh.state.snapshot() == live
+        closes = [i for i, e in enumerate(self.log) if isinstance(e, ev.DayClosed)]
+        if closes:
+            last = closes[-1]
+            closed = Engine(self.config)
+            closed.apply_all(self.log[: last + 1])
+            captured = resume.capture(closed, self.log[last].at)
+            assert captured is not None, "a closed day leaves a state that can be saved"
+            resumed = Engine(self.config)
+            assert resume.restore(resumed, captured) == self.log[last].at
+            resumed.apply_all(self.log[last + 1 :])
+            assert resumed.state.snapshot() == live
 
     # ------------------------------------------------------------------ checks on commands
 

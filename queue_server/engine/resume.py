@@ -1,0 +1,124 @@
+"""The engine's state at the close of a day, stored so that a restart replays only since.
+
+A busy ward centre writes about a million events a year, and replaying them all takes
+seconds that grow with every day.  At `DayClosed` every ticket is final and forgotten
+(`Engine._on_day_closed`): what is left is small (the counters, the recent service
+times, the day and the counters of ids), so it is captured there, and a restart
+restores it and replays the events after it.
+
+A capture holds for the code and the configuration that made it: `FORMAT` and a
+fingerprint of the parts of the configuration the engine reads go with it, and a
+restore refuses anything else (the caller then replays the whole log, which is always
+right, and captures afresh).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import deque
+
+import msgspec
+
+from ..config import CentreConfig
+from .engine import Engine
+from .state import CounterState, CounterStatus
+
+FORMAT = 1
+"""Bump when the engine's state changes shape or meaning: older captures are ignored."""
+
+
+class CounterAtDayEnd(msgspec.Struct, frozen=True, array_like=True):
+    id: int
+    status: str
+    priority_run: int
+    normal_run: int
+
+
+class DayEnd(msgspec.Struct, frozen=True):
+    format: int
+    config: str
+    """`fingerprint` of the configuration the state was built under."""
+    at: float
+    """When the day closed (the clock of later events never goes before it)."""
+    day: str | None
+    day_ends_at: float
+    counters: list[CounterAtDayEnd]
+    service_times: dict[str, list[float]]
+    serials: dict[str, int]
+    next_ticket_id: int
+    next_order: int
+    issued_today: int
+
+
+_encoder = msgspec.msgpack.Encoder()
+_decoder = msgspec.msgpack.Decoder(DayEnd)
+
+
+def fingerprint(config: CentreConfig) -> str:
+    """A digest of what the engine reads from the configuration (not devices, accounts,
+    the server or the log's own path: changing those keeps captures usable)."""
+    engine_part = (
+        config.centre,
+        config.services,
+        config.counters,
+        config.priority_classes,
+        config.hours,
+        config.queue,
+    )
+    return hashlib.sha256(msgspec.json.encode(engine_part)).hexdigest()
+
+
+def capture(engine: Engine, at: float) -> bytes | None:
+    """The state right after a `DayClosed` was applied, encoded; None if it is not the
+    clean state a closed day leaves (then there is nothing safe to capture)."""
+    st = engine.state
+    if not st.day_closed or st.tickets or st.parked or st.lines.ticket_at:
+        return None
+    if any(c.current is not None for c in st.counters.values()):
+        return None
+    return _encoder.encode(
+        DayEnd(
+            format=FORMAT,
+            config=fingerprint(engine.config),
+            at=at,
+            day=st.day,
+            day_ends_at=st.day_ends_at,
+            counters=[
+                CounterAtDayEnd(c.id, c.status.value, c.priority_run, c.normal_run)
+                for c in st.counters.values()
+            ],
+            service_times={k: list(v) for k, v in st.service_times.samples.items()},
+            serials=dict(st.serials),
+            next_ticket_id=st.next_ticket_id,
+            next_order=st.next_order,
+            issued_today=st.issued_today,
+        )
+    )
+
+
+def restore(engine: Engine, body: bytes) -> float | None:
+    """Put a fresh engine in the captured state; returns the capture's time, or None
+    (and the engine untouched) when the capture is not for this code and configuration."""
+    try:
+        saved = _decoder.decode(body)
+    except msgspec.DecodeError:
+        return None
+    if saved.format != FORMAT or saved.config != fingerprint(engine.config):
+        return None
+    st = engine.state
+    if st.tickets or st.day is not None or st.next_ticket_id != 1:
+        raise RuntimeError("a capture is restored into a fresh engine only")
+    for kept in saved.counters:
+        counter = st.counters.get(kept.id)
+        if counter is None:  # dropped from the configuration: kept as replay would keep it
+            counter = st.counters[kept.id] = CounterState(kept.id, ())
+        counter.status = CounterStatus(kept.status)
+        counter.priority_run, counter.normal_run = kept.priority_run, kept.normal_run
+    times = st.service_times
+    for service, samples in saved.service_times.items():
+        times.samples[service] = deque(samples, maxlen=times.window)
+    st.serials.update(saved.serials)
+    st.day, st.day_ends_at, st.day_closed = saved.day, saved.day_ends_at, True
+    st.next_ticket_id, st.next_order = saved.next_ticket_id, saved.next_order
+    st.issued_today = saved.issued_today
+    return saved.at
