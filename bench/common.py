@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import sqlite3
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -167,3 +168,15 @@ def _cell(value: object) -> str:
 def out(text: str = "") -> None:
     """Print and flush, so progress shows while a long benchmark runs."""
     print(text, flush=True)
+
+
+def forget_saved_state(db: Path) -> None:
+    """Remove the state saved at the last close, so that the next start replays it all."""
+    if not db.exists():
+        return  # no log yet: the server makes it
+    connection = sqlite3.connect(db)
+    try:
+        with connection:
+            connection.execute("DELETE FROM resume_points")
+    finally:
+        connection.close()

@@ -225,16 +225,19 @@ def test_fanout_prints_delivery_and_memory_per_display(tmp_path: Path) -> None:
 def test_restart_prints_start_to_serving(tmp_path: Path) -> None:
     text, figures = run_with_summary("bench.restart", tmp_path)
     table = section("restart: spawn `queue-server run`", text)
-    assert re.search(r"events\s+runs\s+db MB\s+generate s\s+replay\s+healthz", table), table
-    empty = numeric_rows(table)[0]
-    assert empty[0] == 0
-    runs, _, _, replay, healthz, _, services, _ = row(table, "2,000")
-    assert runs == 1
+    header = r"events\s+start\s+replayed\s+runs\s+db MB\s+generate s\s+replay\s+healthz"
+    assert re.search(header, table), table
+    assert row(table, "0", "whole", "log")[0] == 0
+    replayed, runs, _, _, replay, healthz, _, services, _ = row(table, "2,000", "whole", "log")
+    assert (replayed, runs) == (2000, 1)
     assert replay >= 0
     assert 0 < healthz <= services
+    resumed, runs, *_ = row(table, "2,000", "resumed")
+    assert 0 < resumed < 2000 and runs == 1  # from the last close the first start saved
     assert [f["figure"] for f in figures] == [
         "0 events: start -> /healthz",
         "2,000 events: start -> /healthz",
+        "2,000 events: start -> /healthz, resumed",
     ]
 
 
