@@ -5,13 +5,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from .accounts import AccountStore
 from .config import CentreConfig
-from .dispatcher import Dispatcher
-from .engine import Engine
+from .dispatcher import Delivery, Dispatcher, save_state_at_last_close
+from .engine import Engine, Event
+from .engine.events import DayClosed
 from .store import EventLog
 from .tasks import cancel_and_wait
 
@@ -47,6 +49,9 @@ class Centre:
         self.replayed_events = self.dispatcher.replay()
         self.replay_seconds = time.perf_counter() - started
         self._housekeeping: asyncio.Task[None] | None = None
+        self.saving_day_end: asyncio.Task[int] | None = None
+        """Saving the state at the last close of a day, off the loop (`_day_closed`)."""
+        self.dispatcher.listen(self._watch_day_close)
         self.components: list[Component] = []
         self.printing: PrintService | None = None
         if config.devices.printers:
@@ -86,9 +91,35 @@ class Centre:
                 log.exception("stopping %r failed", component)
         await cancel_and_wait(self._housekeeping)
         self._housekeeping = None
+        if self.saving_day_end is not None:
+            await asyncio.wait([self.saving_day_end])  # its thread cannot be cancelled
         self.dispatcher.stop()
         self.log.close()
         self.accounts.close()
+
+    def _watch_day_close(self, first_seq: int, events: Sequence[Event]) -> Delivery | None:
+        if any(type(event) is DayClosed for event in events):
+            return self._day_closed
+        return None
+
+    def _day_closed(self) -> None:
+        """A close is committed: save the state it left for the next start, so that a
+        server that runs for months does not replay them all when it restarts."""
+        self.saving_day_end = asyncio.create_task(
+            self._save_day_end(self.saving_day_end), name="save the state at a close"
+        )
+
+    async def _save_day_end(self, previous: asyncio.Task[int] | None) -> int:
+        if previous is not None:
+            await asyncio.wait([previous])  # one at a time, in order
+        path = self.log.path
+        try:
+            # A connection and an engine of its own, on a thread: the day's events are
+            # replayed from the state saved before (tens of ms), and the loop goes on.
+            return await asyncio.to_thread(save_state_at_last_close, self.config, path)
+        except Exception:
+            log.exception("saving the state at the last close failed")
+            return 0
 
     async def _housekeep_forever(self) -> None:
         """Time moves even when nobody presses anything: no-shows return, days roll over."""

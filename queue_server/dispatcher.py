@@ -22,7 +22,10 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import NamedTuple
 
+from .config import CentreConfig
 from .engine import Actor, Engine, Event, resume
 from .engine.commands import Command
 from .engine.events import DayClosed
@@ -35,6 +38,54 @@ Listener = Callable[[int, Sequence[Event]], Delivery | None]
 """Called with the seq of the first event and the events right after they are applied,
 while the engine's state matches them exactly; returns what to do once they are
 durable (send messages), which the dispatcher calls after the commit."""
+
+
+class Replayed(NamedTuple):
+    events: int
+    """How many were applied."""
+    resumed_from: int
+    """The seq of the saved state it started from (0: the start of the log)."""
+    last_at: float
+    """When the last of them happened (0.0 when none)."""
+    saved_at: int
+    """The seq of the close whose state it saved for the next time (0: none)."""
+
+
+def replay_log(engine: Engine, event_log: EventLog) -> Replayed:
+    """Rebuild a fresh engine's state from the log: from the state saved at the last close
+    of a day when it fits this configuration, else from the start; then save the state at
+    the newest close it applied, for the next time."""
+    after, last_at = 0, 0.0
+    saved = event_log.resume_point()
+    if saved is not None and (at := resume.restore(engine, saved[1])) is not None:
+        after, last_at = saved[0], at
+    apply = engine.apply
+    count = 0
+    newest: tuple[int, bytes] | None = None
+    for seq, event in event_log.read(after):
+        apply(event)
+        last_at = event.at
+        count += 1
+        if type(event) is DayClosed and (body := resume.capture(engine, event.at)):
+            newest = (seq, body)
+    if newest is not None:
+        try:
+            event_log.save_resume_point(*newest)
+        except StoreError as exc:  # only the next start's speed depends on it
+            log.warning("the state at seq %d was not saved: %s", newest[0], exc)
+            newest = None
+    return Replayed(count, after, last_at, newest[0] if newest else 0)
+
+
+def save_state_at_last_close(config: CentreConfig, path: Path) -> int:
+    """Replay the log into a fresh engine on a connection of its own, which saves the state
+    at its newest close (`replay_log`): for a thread, while the centre goes on, after a day
+    closed.  Returns the seq saved at (0: none)."""
+    event_log = EventLog(path, config.centre.id, config.store.durability)
+    try:
+        return replay_log(Engine(config), event_log).saved_at
+    finally:
+        event_log.close()
 
 
 class Dispatcher:
@@ -53,30 +104,12 @@ class Dispatcher:
         """The seq of the saved state the last replay started from (0: the log's start)."""
 
     def replay(self) -> int:
-        """Rebuild the engine's state from the log: from the state saved at the last day's
-        close when there is one for this configuration, else from the start.  Keeps the
-        state at the newest close replayed for the next start; returns how many events
+        """Rebuild the engine's state from the log (`replay_log`); returns how many events
         were applied."""
-        engine, after = self.engine, 0
-        saved = self.log.resume_point()
-        if saved is not None and (at := resume.restore(engine, saved[1])) is not None:
-            after, self._last_at = saved[0], at
-        self.resumed_from = after
-        apply = engine.apply
-        count = 0
-        newest: tuple[int, bytes] | None = None
-        for seq, event in self.log.read(after):
-            apply(event)
-            self._last_at = event.at
-            count += 1
-            if type(event) is DayClosed and (body := resume.capture(engine, event.at)):
-                newest = (seq, body)
-        if newest is not None:
-            try:
-                self.log.save_resume_point(*newest)
-            except StoreError as exc:  # only the next start's speed depends on it
-                log.warning("the state at seq %d was not saved: %s", newest[0], exc)
-        return count
+        replayed = replay_log(self.engine, self.log)
+        self.resumed_from = replayed.resumed_from
+        self._last_at = max(self._last_at, replayed.last_at)
+        return replayed.events
 
     def listen(self, listener: Listener) -> None:
         self._listeners.append(listener)

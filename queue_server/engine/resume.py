@@ -4,7 +4,8 @@ A busy ward centre writes about a million events a year, and replaying them all 
 seconds that grow with every day.  At `DayClosed` every ticket is final and forgotten
 (`Engine._on_day_closed`): what is left is small (the counters, the recent service
 times, the day and the counters of ids), so it is captured there, and a restart
-restores it and replays the events after it.
+restores it and replays the events after it.  Captures are taken while the log is
+replayed (`dispatcher.replay_log`): at start, and on a thread after each close.
 
 A capture holds for the code and the configuration that made it: `FORMAT` and a
 fingerprint of the parts of the configuration the engine reads go with it, and a

@@ -6,6 +6,7 @@ by the stateful test; here: what is saved, when it is used, and when it must not
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from datetime import datetime
 from pathlib import Path
@@ -152,3 +153,32 @@ def test_a_log_of_the_first_schema_is_upgraded_in_place(tmp_path: Path) -> None:
     finally:
         centre.log.close()
     assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 2
+
+
+async def test_a_close_while_serving_is_saved_for_the_next_start(tmp_path: Path) -> None:
+    """A server that runs for months saves each close as it happens, off the loop."""
+    config = example_config(tmp_path / "log.sqlite3")
+    centre = Centre(config)
+    await centre.start()
+    try:
+        d = centre.dispatcher
+        await d.execute(c.OpenCounter(counter=1), STAFF)
+        for n in range(3):
+            await d.execute(c.IssueTicket(service="HT", tracking_code=f"t{n}"), KIOSK)
+        for command in (c.CallNext(counter=1), c.StartService(counter=1), c.Finish(counter=1)):
+            await d.execute(command, STAFF)
+        *_, closed = await d.execute(c.CloseDay(), STAFF)
+        assert isinstance(closed, DayClosed)
+        close = centre.log.last_seq
+        assert centre.saving_day_end is not None
+        assert await asyncio.wait_for(centre.saving_day_end, 10) == close
+        live = centre.engine.state.snapshot()
+    finally:
+        await centre.stop()
+    again = Centre(config)
+    try:
+        assert again.dispatcher.resumed_from == close
+        assert again.replayed_events == again.log.last_seq - close
+        assert again.engine.state.snapshot() == live
+    finally:
+        again.log.close()
