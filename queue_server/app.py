@@ -51,6 +51,7 @@ class Centre:
         self._housekeeping: asyncio.Task[None] | None = None
         self.saving_day_end: asyncio.Task[int] | None = None
         """Saving the state at the last close of a day, off the loop (`_day_closed`)."""
+        self._stopping = False
         self.dispatcher.listen(self._watch_day_close)
         self.components: list[Component] = []
         self.printing: PrintService | None = None
@@ -84,6 +85,7 @@ class Centre:
             await component.start()
 
     async def stop(self) -> None:
+        self._stopping = True
         for component in reversed(self.components):
             try:
                 await component.stop()
@@ -104,7 +106,10 @@ class Centre:
 
     def _day_closed(self) -> None:
         """A close is committed: save the state it left for the next start, so that a
-        server that runs for months does not replay them all when it restarts."""
+        server that runs for months does not replay them all when it restarts.  Not
+        while stopping (a close committed then is saved by the next start's replay)."""
+        if self._stopping:
+            return
         self.saving_day_end = asyncio.create_task(
             self._save_day_end(self.saving_day_end), name="save the state at a close"
         )

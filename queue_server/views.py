@@ -116,5 +116,19 @@ def state_snapshot(engine: Engine, seq: int) -> dict[str, Any]:
         "issued_today": st.issued_today,
         "services": [service_view(engine, s.code) for s in engine.config.services],
         "counters": [counter_view(engine, c) for c in st.counters.values()],
-        "waiting": [waiting_list(engine, key) for key in st.lines.keys()],  # noqa: SIM118 (keys() skips empty lines),
+        "waiting": [waiting_list(engine, key) for key in lines_in_order(engine)],
     }
+
+
+def lines_in_order(engine: Engine) -> list[LineKey]:
+    """The lines where someone waits: services as the configuration lists them, then the
+    counters' own lines by id.  The same order whatever the history (the engine keeps
+    lines in the order of their first use, which a restart from a saved state changes)."""
+    services = {code: i for i, code in enumerate(engine.config.service_codes)}
+
+    def order(line: LineKey) -> tuple[int, int, str]:
+        if isinstance(line, int):
+            return (1, line, "")
+        return (0, services.get(line, len(services)), line)
+
+    return sorted(engine.state.lines.keys(), key=order)

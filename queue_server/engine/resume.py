@@ -8,8 +8,8 @@ restores it and replays the events after it.  Captures are taken while the log i
 replayed (`dispatcher.replay_log`): at start, and on a thread after each close.
 
 A capture holds for the code and the configuration that made it: `FORMAT` and a
-fingerprint of the parts of the configuration the engine reads go with it, and a
-restore refuses anything else (the caller then replays the whole log, which is always
+fingerprint of the server's release and of the parts of the configuration the engine
+reads go with it, and a restore refuses anything else (the caller then replays the whole log, which is always
 right, and captures afresh).
 """
 
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import deque
+from importlib.metadata import PackageNotFoundError, version
 
 import msgspec
 
@@ -51,14 +52,20 @@ class DayEnd(msgspec.Struct, frozen=True):
     issued_today: int
 
 
+try:
+    _RELEASE = version("queue-server")
+except PackageNotFoundError:  # run from a source tree that was never installed
+    _RELEASE = "unknown"
 _encoder = msgspec.msgpack.Encoder()
 _decoder = msgspec.msgpack.Decoder(DayEnd)
 
 
 def fingerprint(config: CentreConfig) -> str:
     """A digest of what the engine reads from the configuration (not devices, accounts,
-    the server or the log's own path: changing those keeps captures usable)."""
+    the server or the log's own path: changing those keeps captures usable), and of the
+    server's release, in case a change to how events apply went without a new `FORMAT`."""
     engine_part = (
+        _RELEASE,
         config.centre,
         config.services,
         config.counters,
@@ -102,18 +109,19 @@ def restore(engine: Engine, body: bytes) -> float | None:
     (and the engine untouched) when the capture is not for this code and configuration."""
     try:
         saved = _decoder.decode(body)
-    except msgspec.DecodeError:
+        statuses = [CounterStatus(kept.status) for kept in saved.counters]
+    except (msgspec.DecodeError, ValueError):  # checked whole before anything changes
         return None
     if saved.format != FORMAT or saved.config != fingerprint(engine.config):
         return None
     st = engine.state
     if st.tickets or st.day is not None or st.next_ticket_id != 1:
         raise RuntimeError("a capture is restored into a fresh engine only")
-    for kept in saved.counters:
+    for kept, status in zip(saved.counters, statuses, strict=True):
         counter = st.counters.get(kept.id)
         if counter is None:  # dropped from the configuration: kept as replay would keep it
             counter = st.counters[kept.id] = CounterState(kept.id, ())
-        counter.status = CounterStatus(kept.status)
+        counter.status = status
         counter.priority_run, counter.normal_run = kept.priority_run, kept.normal_run
     times = st.service_times
     for service, samples in saved.service_times.items():

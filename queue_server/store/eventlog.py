@@ -23,17 +23,11 @@ from typing import Literal
 from ..engine.events import Event, decode_event, encode_event, event_type
 from .checkpoint import Checkpointer
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 1
 Durability = Literal["process", "full"]
 Row = tuple[int, float, str, bytes]
 
-_RESUME_POINTS = """
-CREATE TABLE resume_points (
-    seq  INTEGER PRIMARY KEY,
-    body BLOB    NOT NULL
-);
-"""
-_SCHEMA_1 = """
+_SCHEMA = """
 CREATE TABLE meta (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -45,9 +39,15 @@ CREATE TABLE events (
     body BLOB    NOT NULL
 );
 """
-_SCHEMA = _SCHEMA_1 + _RESUME_POINTS
-_MIGRATIONS = {1: _RESUME_POINTS}
-"""From each older schema to the next: what to run."""
+_RESUME_POINTS = """
+CREATE TABLE IF NOT EXISTS resume_points (
+    seq  INTEGER PRIMARY KEY,
+    body BLOB    NOT NULL
+)
+"""
+"""Saved engine states (engine/resume.py): an optimisation beside the log, which servers
+that do not know it ignore, so it needs no new schema version (a log stays usable by
+the release before)."""
 
 
 class StoreError(RuntimeError):
@@ -70,6 +70,10 @@ class EventLog:
             self._configure()
             self._migrate(centre_id)
             row = self._db.execute("SELECT max(seq) FROM events").fetchone()
+            self._db.execute(_RESUME_POINTS)
+            # A state saved past the log's end (its tail removed by hand) would one day
+            # match seqs of another history: it goes.
+            self._db.execute("DELETE FROM resume_points WHERE seq > ?", (row[0] or 0,))
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{self.path}: cannot open the event log: {exc}") from exc
         self.last_seq: int = row[0] or 0
@@ -98,14 +102,6 @@ class EventLog:
                 "INSERT INTO meta(key, value) VALUES (?, ?)",
                 [("centre_id", centre_id), ("created_at", repr(time.time()))],
             )
-            db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-            db.execute("COMMIT")
-        elif version < SCHEMA_VERSION:
-            db.execute("BEGIN IMMEDIATE")
-            for step in range(version, SCHEMA_VERSION):
-                for statement in _MIGRATIONS[step].split(";"):
-                    if statement.strip():
-                        db.execute(statement)
             db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
             db.execute("COMMIT")
         elif version > SCHEMA_VERSION:
@@ -170,8 +166,7 @@ class EventLog:
     def resume_point(self) -> tuple[int, bytes] | None:
         """The latest saved engine state (`engine/resume.py`) and the seq it was taken at."""
         row = self._db.execute(
-            "SELECT seq, body FROM resume_points WHERE seq <= ? ORDER BY seq DESC LIMIT 1",
-            (self.last_seq,),
+            "SELECT seq, body FROM resume_points ORDER BY seq DESC LIMIT 1"
         ).fetchone()
         return None if row is None else (int(row[0]), bytes(row[1]))
 

@@ -21,6 +21,7 @@ from queue_server.engine import Actor, Engine, Event
 from queue_server.engine import commands as c
 from queue_server.engine.events import DayClosed, TicketIssued
 from queue_server.store import EventLog
+from queue_server.views import state_snapshot
 from tests.support.centre import example_config
 
 KIOSK = Actor("kiosk", "k1")
@@ -45,8 +46,9 @@ def write_days(config: CentreConfig, days: list[int]) -> list[Event]:
     for day in [*days, days[-1] + 1]:
         for counter in (1, 2):
             run(c.OpenCounter(counter=counter), at(day, 8))
-        for n in range(8):
-            issue = c.IssueTicket(service=("HT", "CT")[n % 2], tracking_code=f"{day}-{n}")
+        services = ("HT", "CT", "DD")[day % 3 :] + ("HT", "CT", "DD")[: day % 3]
+        for n in range(8):  # lines first used in another order each day
+            issue = c.IssueTicket(service=services[n % 3], tracking_code=f"{day}-{n}")
             run(issue, at(day, 8, 5 + n), KIOSK)
         for minute in (20, 30, 40):
             run(c.CallNext(counter=1), at(day, 9, minute))
@@ -74,19 +76,22 @@ def full_replay(config: CentreConfig, events: list[Event]) -> dict[str, Any]:
 
 async def test_a_restart_replays_only_what_followed_the_last_close(tmp_path: Path) -> None:
     config = example_config(tmp_path / "log.sqlite3")
-    events = write_days(config, [23, 24, 25])
+    events = write_days(config, [23, 24, 25, 26])
     close = last_close(tmp_path / "log.sqlite3")
     expected = full_replay(config, events)
 
     first = Centre(config)  # no saved state yet: the whole log, and the state is saved
     assert (first.dispatcher.resumed_from, first.replayed_events) == (0, len(events))
     assert first.engine.state.snapshot() == expected
+    shown = state_snapshot(first.engine, 0)
     await first.stop()
 
     second = Centre(config)
     assert second.dispatcher.resumed_from == close
     assert second.replayed_events == len(events) - close
     assert second.engine.state.snapshot() == expected
+    assert state_snapshot(second.engine, 0) == shown  # what admins see, in the same order
+    assert len(shown["waiting"]) > 1
     await second.start()  # and it goes on from there as the first would have
     try:
         issue = c.IssueTicket(service="HT", tracking_code="after")
@@ -138,12 +143,13 @@ async def test_a_saved_state_that_does_not_decode_is_ignored(tmp_path: Path) -> 
         await centre.stop()
 
 
-def test_a_log_of_the_first_schema_is_upgraded_in_place(tmp_path: Path) -> None:
+def test_a_log_written_before_saved_states_gains_their_table(tmp_path: Path) -> None:
+    """No new schema version: the release before still reads the log (and ignores it)."""
     path = tmp_path / "log.sqlite3"
     config = example_config(path)
     events = write_days(config, [23])
     db = sqlite3.connect(path)
-    db.executescript("DROP TABLE resume_points; PRAGMA user_version=1;")  # as schema 1 left it
+    db.execute("DROP TABLE resume_points")  # as the release before left it
     db.close()
     centre = Centre(config)
     try:
@@ -152,7 +158,44 @@ def test_a_log_of_the_first_schema_is_upgraded_in_place(tmp_path: Path) -> None:
         assert centre.log.resume_point() is not None
     finally:
         centre.log.close()
-    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 2
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 1
+
+
+def test_a_saved_state_past_the_end_of_the_log_is_dropped(tmp_path: Path) -> None:
+    """Its seqs would one day be another history's (a log's tail removed by hand)."""
+    path = tmp_path / "log.sqlite3"
+    config = example_config(path)
+    write_days(config, [23, 24])
+    Centre(config).log.close()
+    db = sqlite3.connect(path)
+    with db:
+        (saved,) = db.execute("SELECT seq FROM resume_points").fetchone()
+        db.execute("DELETE FROM events WHERE seq >= ?", (saved,))
+    db.close()
+    log = EventLog(path, config.centre.id)
+    try:
+        assert log.resume_point() is None
+    finally:
+        log.close()
+
+
+async def test_a_saved_state_with_a_wrong_value_is_ignored_whole(tmp_path: Path) -> None:
+    config = example_config(tmp_path / "log.sqlite3")
+    events = write_days(config, [23, 24])
+    await Centre(config).stop()
+    db = sqlite3.connect(tmp_path / "log.sqlite3")
+    (body,) = db.execute("SELECT body FROM resume_points").fetchone()
+    saved = msgspec.msgpack.decode(body)
+    saved["counters"][-1][1] = "on fire"  # decodes, but is no counter status
+    with db:
+        db.execute("UPDATE resume_points SET body = ?", (msgspec.msgpack.encode(saved),))
+    db.close()
+    centre = Centre(config)
+    try:
+        assert (centre.dispatcher.resumed_from, centre.replayed_events) == (0, len(events))
+        assert centre.engine.state.snapshot() == full_replay(config, events)
+    finally:
+        await centre.stop()
 
 
 async def test_a_close_while_serving_is_saved_for_the_next_start(tmp_path: Path) -> None:
