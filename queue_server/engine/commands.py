@@ -18,6 +18,10 @@ class IssueTicket(_Command, frozen=True):
 
 class CallNext(_Command, frozen=True):
     counter: int
+    seen: int | msgspec.UnsetType | None = msgspec.UNSET
+    """The ticket the caller saw at the counter when NEXT was pressed (None: none there).
+    Given, NEXT is refused once another call came first: a double press, or a second
+    console on the same counter, must not skip a citizen."""
 
 
 class CallTicket(_Command, frozen=True):

@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, time, timedelta
 from typing import Any
 
+import msgspec
+
 from ..config import CentreConfig, Service
 from . import commands as c
 from . import errors as err
@@ -255,6 +257,10 @@ class Engine:
 
     def _call_next(self, cmd: c.CallNext, at: float, actor: Actor) -> list[Event]:
         counter = self._open_counter(cmd.counter)
+        if not isinstance(cmd.seen, msgspec.UnsetType) and cmd.seen != counter.current:
+            raise err.CurrentChanged(
+                f"counter {cmd.counter} has called another ticket since NEXT was pressed"
+            )
         order, contested, reason = self._pick(counter, at)
         ticket_id = self.state.lines.ticket_at[order]
         events = self._release(counter, at, actor)

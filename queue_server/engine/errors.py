@@ -52,6 +52,10 @@ class CounterPaused(CommandRejected):
     code = "counter_paused"
 
 
+class CurrentChanged(CommandRejected):
+    code = "current_changed"
+
+
 class NobodyWaiting(CommandRejected):
     code = "nobody_waiting"
 

@@ -60,6 +60,13 @@ class TransferBody(_Body, frozen=True):
     counter: int | None = None
 
 
+class NextBody(_Body, frozen=True):
+    current: int | msgspec.UnsetType | None = msgspec.UNSET
+    """The id of the ticket the console showed at the counter when NEXT was pressed (null:
+    none): NEXT is refused (409 current_changed) if another call came first.  Left out:
+    no check (keypads and scripts that only mean "the next one, whoever it is")."""
+
+
 class CallBody(_Body, frozen=True):
     ticket: str | int
 
@@ -211,8 +218,10 @@ def _counter_id(request: web.Request) -> int:
 @allow(COUNTER_ROLES, counter_scoped=True)
 async def counter_next(request: web.Request) -> web.Response:
     started = time.perf_counter()
+    seen = (await read_json(request, NextBody)).current if request.body_exists else msgspec.UNSET
     try:
-        body = await _counter_command(request, c.CallNext(counter=_counter_id(request)))
+        command = c.CallNext(counter=_counter_id(request), seen=seen)
+        body = await _counter_command(request, command)
     except NobodyWaiting:
         return web.Response(status=204)
     request.app[METRICS].call_latency.observe(time.perf_counter() - started)

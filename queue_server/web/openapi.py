@@ -351,7 +351,7 @@ def build_openapi(title: str, routes: list[Route] = ROUTES) -> dict[str, Any]:
             ]
         if route.body is not None:
             operation["requestBody"] = {
-                "required": True,
+                "required": route.body_required,
                 "content": {"application/json": {"schema": _ref(route.body.__name__)}},
             }
         for status, schema in route.responses.items():

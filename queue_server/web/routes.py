@@ -19,6 +19,7 @@ class Route:
     summary: str
     tag: str
     body: type | None = None
+    body_required: bool = True
     responses: dict[int, str | None] = field(default_factory=lambda: {200: None})
     """Status -> schema name in components (None: no body or free-form)."""
     ints: tuple[str, ...] = ()
@@ -124,6 +125,8 @@ ROUTES: list[Route] = [
         api.counter_next,
         "Call the next ticket (finishing the current one)",
         "counters",
+        body=api.NextBody,
+        body_required=False,
         responses={200: "CounterAction", 204: None},
         ints=("counter",),
     ),

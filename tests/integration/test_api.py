@@ -103,6 +103,19 @@ async def test_staff_work_their_counter(server: RunningCentre) -> None:
         assert (await staff.post("/api/v1/counters/1/done"))[0] == 200
         status, body = await staff.post("/api/v1/counters/1/next")
         assert status == 204 and body == ""
+        # NEXT naming the ticket the console showed: a second press naming it too is
+        # refused, so nobody is skipped; a body that is not that shape is a 422.
+        for service in ("HT", "HT"):
+            await kiosk.post("/api/v1/tickets", {"service": service})
+        status, called = await staff.post("/api/v1/counters/1/next", {"current": None})
+        assert status == 200, called
+        status, body = await staff.post("/api/v1/counters/1/next", {"current": None})
+        assert status == 409 and body["error"]["code"] == "current_changed", body
+        seen = {"current": called["ticket"]["id"]}
+        assert (await staff.post("/api/v1/counters/1/next", seen))[0] == 200
+        status, body = await staff.post("/api/v1/counters/1/next", {"current": "A003"})
+        assert status == 422 and body["error"]["code"] == "invalid_body", body
+        assert (await staff.post("/api/v1/counters/1/done"))[0] == 200
         assert (await staff.post("/api/v1/counters/1/pause"))[1]["counter"]["status"] == "paused"
         assert (await staff.post("/api/v1/counters/1/resume"))[1]["counter"]["status"] == "open"
 

@@ -9,7 +9,12 @@ import pytest
 from queue_server.engine import SYSTEM, Actor
 from queue_server.engine import commands as c
 from queue_server.engine import events as ev
-from queue_server.engine.errors import CentreClosed, NobodyWaiting, NumberingExhausted
+from queue_server.engine.errors import (
+    CentreClosed,
+    CurrentChanged,
+    NobodyWaiting,
+    NumberingExhausted,
+)
 from queue_server.engine.events import decode_event, encode_event
 from queue_server.engine.state import CounterStatus, TicketStatus
 
@@ -284,6 +289,21 @@ def test_the_oldest_overdue_goes_first_whatever_the_service_order(desk: Desk) ->
     desk.advance(40 * MINUTE)
     calls = [desk.call(1) for _ in range(2)]
     assert [(k.ticket, k.reason) for k in calls] == [(ct.ticket, "overdue"), (ht.ticket, "overdue")]
+
+
+def test_next_naming_what_it_saw_is_refused_once_another_call_came_first(desk: Desk) -> None:
+    """A double press, or two consoles on one counter: each NEXT names the ticket it saw;
+    the second would finish a citizen just called, unseen, so it is refused."""
+    desk.open(1)
+    a, b, _ = desk.issue("HT"), desk.issue("HT"), desk.issue("HT")
+    first = only(desk.do(c.CallNext(counter=1, seen=None)), ev.TicketCalled)
+    assert first.ticket == a.ticket
+    desk.reject(c.CallNext(counter=1, seen=None), CurrentChanged, "counter 1")
+    desk.reject(c.CallNext(counter=1, seen=b.ticket), CurrentChanged)
+    events = desk.do(c.CallNext(counter=1, seen=a.ticket))
+    assert [type(e) for e in events] == [ev.TicketFinished, ev.TicketCalled]
+    assert only(events, ev.TicketCalled).ticket == b.ticket
+    assert desk.call(1).ticket != b.ticket  # naming nothing: no check (keypads, scripts)
 
 
 def test_next_with_a_current_ticket_finishes_it_first(desk: Desk) -> None:

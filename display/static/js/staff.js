@@ -16,7 +16,6 @@ const state = {
   lines: new Map(),
   live: null,
   chain: Promise.resolve(),
-  pendingNext: false,
 };
 
 await loadCatalogs("staff");
@@ -258,14 +257,14 @@ function showError(text) {
 /** Key presses and clicks run one after another, each seeing the state the last one left. */
 function act(action) {
   if (action === "transfer") return openTransfer();
-  if (action === "next" && state.pendingNext) return; // a double press must not skip a citizen
-  if (action === "next") state.pendingNext = true;
+  // NEXT names the ticket on screen when it was pressed: the server refuses a second press
+  // (or another console's) once a call came first, so a double press skips nobody.
+  const body = action === "next" ? { current: state.counter?.current?.id ?? null } : undefined;
   state.chain = state.chain.then(async () => {
-    if (action === "next") state.pendingNext = false;
     if (action === "pause") return send(state.counter?.status === "open" ? "pause" : "resume");
     const button = $(`[data-action=${action}]`);
     if (button?.disabled) return;
-    return send(action);
+    return send(action, body);
   });
   return state.chain;
 }
@@ -281,6 +280,7 @@ async function send(action, body) {
     }
     if (action === "done") info(t("staff.finished"));
   } catch (error) {
+    if (error.code === "current_changed") return info(t("staff.already_called"));
     showError(errorText(error));
     if (error.status === 401) showLogin();
   }
