@@ -286,6 +286,10 @@ class Hub:
             if kind is ev.DayOpened or kind is ev.DayClosed:
                 everything = True
                 continue
+            if kind is ev.ServiceRated:
+                assert isinstance(event, ev.ServiceRated)
+                touched_tickets.add(event.ticket)  # only its citizen's page changes
+                continue
             counter = getattr(event, "counter", None)
             if isinstance(counter, int):
                 counters.add(counter)

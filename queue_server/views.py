@@ -44,6 +44,7 @@ def ticket_public(engine: Engine, ticket: Ticket) -> dict[str, Any]:
         "called_at": iso_time(ticket.called_at, zone) if at_counter else None,
         "recalls": ticket.recalls,
         "issued_at": iso_time(ticket.issued_at, zone),
+        "rating": ticket.rating,
     }
 
 

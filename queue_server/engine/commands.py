@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import msgspec
 
+from .events import Rating
+
 
 class _Command(msgspec.Struct, frozen=True, kw_only=True):
     pass
@@ -59,6 +61,13 @@ class Transfer(_Command, frozen=True):
     to_counter: int | None = None
 
 
+class RateService(_Command, frozen=True):
+    """A citizen rates the service of their finished ticket."""
+
+    ticket: int
+    rating: Rating
+
+
 class Cancel(_Command, frozen=True):
     ticket: int
 
@@ -93,6 +102,7 @@ Command = (
     | MarkNoShow
     | Reactivate
     | Transfer
+    | RateService
     | Cancel
     | OpenCounter
     | PauseCounter

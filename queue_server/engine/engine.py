@@ -70,6 +70,7 @@ class Engine:
             c.MarkNoShow: self._no_show,
             c.Reactivate: self._reactivate,
             c.Transfer: self._transfer,
+            c.RateService: self._rate,
             c.Cancel: self._cancel,
             c.OpenCounter: self._open,
             c.PauseCounter: self._pause,
@@ -87,6 +88,7 @@ class Engine:
             ev.TicketRequeued: self._on_back_in_line,
             ev.TicketReactivated: self._on_back_in_line,
             ev.TicketTransferred: self._on_transferred,
+            ev.ServiceRated: self._on_rated,
             ev.TicketCancelled: self._on_cancelled,
             ev.TicketExpired: self._on_expired,
             ev.CounterOpened: self._on_counter_open,
@@ -391,6 +393,16 @@ class Engine:
             )
         ]
 
+    def _rate(self, cmd: c.RateService, at: float, actor: Actor) -> list[Event]:
+        ticket = self.ticket(cmd.ticket)
+        if ticket.status is not TicketStatus.DONE:
+            raise err.WrongTicketState(
+                f"ticket {ticket.number} is {ticket.status}: only a finished service is rated"
+            )
+        if ticket.rating is not None:
+            raise err.AlreadyRated(f"ticket {ticket.number} was rated already")
+        return [ev.ServiceRated(at=at, actor=actor, ticket=ticket.id, rating=cmd.rating)]
+
     def _cancel(self, cmd: c.Cancel, at: float, actor: Actor) -> list[Event]:
         ticket = self.ticket(cmd.ticket)
         if ticket.status in FINAL:
@@ -565,6 +577,9 @@ class Engine:
         # timed by anyone: its night-long "service" must not skew the estimates.
         if began is not None and e.at > began and e.actor.kind != "system":
             self.state.service_times.add(ticket.service, e.at - began)
+
+    def _on_rated(self, e: ev.ServiceRated) -> None:
+        self.state.tickets[e.ticket].rating = e.rating
 
     def _on_no_show(self, e: ev.TicketNoShow) -> None:
         ticket = self.state.tickets[e.ticket]

@@ -68,6 +68,10 @@ class WrongTicketState(CommandRejected):
     code = "wrong_ticket_state"
 
 
+class AlreadyRated(CommandRejected):
+    code = "already_rated"
+
+
 class WrongCounterState(CommandRejected):
     code = "wrong_counter_state"
 

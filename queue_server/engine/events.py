@@ -12,8 +12,14 @@ from typing import Literal
 
 import msgspec
 
-ActorKind = Literal["staff", "kiosk", "keypad", "system", "admin", "supervisor", "display"]
+ActorKind = Literal[
+    "staff", "kiosk", "keypad", "system", "admin", "supervisor", "display", "citizen"
+]
 CallReason = Literal["next", "overdue", "chosen"]
+Rating = Literal["very_satisfied", "satisfied", "neutral", "dissatisfied"]
+"""How satisfied a citizen was with a service, on the four levels Vietnamese one-stop
+centres ask (rất hài lòng, hài lòng, bình thường, không hài lòng), best first."""
+RATINGS: tuple[Rating, ...] = ("very_satisfied", "satisfied", "neutral", "dissatisfied")
 
 
 class Actor(msgspec.Struct, frozen=True):
@@ -92,6 +98,13 @@ class TicketTransferred(_Event, tag=True, frozen=True):
     waiting_since: float
 
 
+class ServiceRated(_Event, tag=True, frozen=True):
+    """The citizen said how satisfied they were with a finished service (once a ticket)."""
+
+    ticket: int
+    rating: Rating
+
+
 class TicketCancelled(_Event, tag=True, frozen=True):
     ticket: int
 
@@ -157,6 +170,7 @@ Event = (
     | TicketRequeued
     | TicketReactivated
     | TicketTransferred
+    | ServiceRated
     | TicketCancelled
     | TicketExpired
     | CounterOpened
@@ -179,6 +193,7 @@ TICKET_EVENTS = (
     TicketRequeued,
     TicketReactivated,
     TicketTransferred,
+    ServiceRated,
     TicketCancelled,
     TicketExpired,
 )

@@ -60,6 +60,7 @@ class Ticket:
     recalls: int = 0
     requeues: int = 0
     requeue_at: float | None = None
+    rating: str | None = None
 
     @property
     def is_priority(self) -> bool:

@@ -18,6 +18,7 @@ from ..app import Centre
 from ..engine import Actor
 from ..engine import commands as c
 from ..engine.errors import NobodyWaiting, UnknownTicket
+from ..engine.events import Rating
 from ..engine.state import Ticket
 from ..views import (
     counter_view,
@@ -65,6 +66,10 @@ class NextBody(_Body, frozen=True):
     """The id of the ticket the console showed at the counter when NEXT was pressed (null:
     none): NEXT is refused (409 current_changed) if another call came first.  Left out:
     no check (keypads and scripts that only mean "the next one, whoever it is")."""
+
+
+class RatingBody(_Body, frozen=True):
+    rating: Rating
 
 
 class CallBody(_Body, frozen=True):
@@ -159,6 +164,25 @@ async def _print(centre: Centre, principal: Principal, ticket: Ticket, url: str)
 
 @allow(PUBLIC)
 async def ticket_status(request: web.Request) -> web.Response:
+    centre = centre_of(request)
+    ticket = await _tracked_ticket(request)
+    return json_response(ticket_public(centre.engine, ticket))
+
+
+@allow(PUBLIC)
+async def rate_ticket(request: web.Request) -> web.Response:
+    """The citizen rates a finished service: holding the ticket's code is the right to."""
+    body = await read_json(request, RatingBody)
+    centre = centre_of(request)
+    ticket = await _tracked_ticket(request)
+    command = c.RateService(ticket=ticket.id, rating=body.rating)
+    await centre.dispatcher.execute(command, Actor("citizen"))
+    return json_response(ticket_public(centre.engine, ticket))
+
+
+async def _tracked_ticket(request: web.Request) -> Ticket:
+    """Today's ticket named by the tracking code in the path; asked at a bounded rate per
+    address, so codes cannot be guessed by trying."""
     wait = request.app[LIMITS].status.check(request.remote or "unknown")
     if wait is not None:
         raise _retry_later(wait, "status requests")
@@ -167,7 +191,7 @@ async def ticket_status(request: web.Request) -> web.Response:
     ticket = centre.engine.ticket_by_tracking_code(request.match_info["code"])
     if ticket is None:
         raise ApiError(404, "unknown_ticket", "no ticket with this tracking code today")
-    return json_response(ticket_public(centre.engine, ticket))
+    return ticket
 
 
 @allow(MANAGERS)

@@ -6,6 +6,7 @@ from typing import Any
 
 import msgspec
 
+from ..engine.events import RATINGS
 from .routes import PAGES_TAG, ROUTES, Route
 
 _STR = {"type": "string"}
@@ -38,6 +39,10 @@ _TICKET_PUBLIC_PROPS = {
     "called_at": _NULLABLE_STR,
     "recalls": _INT,
     "issued_at": _STR,
+    "rating": {
+        "enum": [*RATINGS, None],
+        "description": "how the citizen rated the finished service (null: not rated)",
+    },
 }
 _TICKET_SUMMARY = _obj(
     ["id", "number", "service", "status"],
@@ -146,6 +151,31 @@ SCHEMAS: dict[str, Any] = {
                 tickets={"type": "array", "items": _ref("TicketSummary")},
             ),
         },
+    ),
+    "DailyReport": _obj(
+        ["day", "complete", "days", "tickets", "wait_minutes", "service_minutes", "satisfaction"],
+        day=_STR,
+        complete={"type": "boolean", "description": "the day is closed: its figures are final"},
+        days={"type": "array", "items": _STR, "description": "days the log holds, newest first"},
+        tickets={"type": "object", "description": "issued, served, no_show, cancelled, ..."},
+        wait_minutes=_ref("Minutes"),
+        service_minutes=_ref("Minutes"),
+        satisfaction=_ref("Satisfaction"),
+        services={"type": "array", "items": {"type": "object"}, "description": "per service"},
+        counters={"type": "array", "items": {"type": "object"}, "description": "per counter"},
+        priority={"type": "object", "description": "priority classes against the others"},
+        hours={"type": "array", "items": {"type": "object"}, "description": "per hour of issue"},
+    ),
+    "Minutes": _obj(
+        ["count", "mean", "median", "p90", "max"],
+        count=_INT,
+        **{k: {"type": ["number", "null"]} for k in ("mean", "median", "p90", "max")},
+    ),
+    "Satisfaction": _obj(
+        ["rated", *RATINGS, "satisfied_share"],
+        rated=_INT,
+        **dict.fromkeys(RATINGS, _INT),
+        satisfied_share={"type": ["number", "null"], "description": "very satisfied + satisfied"},
     ),
     "ClosedDay": _obj(["closed", "expired"], closed=_NULLABLE_STR, expired=_INT),
     "Session": _obj(

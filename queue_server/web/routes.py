@@ -6,7 +6,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from . import admin_api, api, devices_api, hub_socket, pages, printers_api, system, voice_api
+from . import (
+    admin_api,
+    api,
+    devices_api,
+    hub_socket,
+    pages,
+    printers_api,
+    reports_api,
+    system,
+    voice_api,
+)
 from .auth import RouteHandler
 
 
@@ -95,6 +105,15 @@ ROUTES: list[Route] = [
     ),
     Route(
         "POST",
+        "/api/v1/tickets/{code}/rating",
+        api.rate_ticket,
+        "The citizen rates their finished service, once (by the ticket's tracking code)",
+        "tickets",
+        body=api.RatingBody,
+        responses={200: "PublicTicket"},
+    ),
+    Route(
+        "POST",
         "/api/v1/tickets/{ticket}/cancel",
         api.cancel_ticket,
         "Cancel a ticket",
@@ -160,6 +179,22 @@ ROUTES: list[Route] = [
         "Close the day: waiting tickets expire",
         "state",
         responses={200: "ClosedDay"},
+    ),
+    Route(
+        "GET",
+        "/api/v1/reports/daily",
+        reports_api.daily_report,
+        "A day's waits, service times and satisfaction (?day=YYYY-MM-DD, default the latest)",
+        "reports",
+        responses={200: "DailyReport", 404: "Error"},
+    ),
+    Route(
+        "GET",
+        "/api/v1/reports/daily.csv",
+        reports_api.daily_report_csv,
+        "A day's tickets, one row each, as CSV for a spreadsheet (?day=YYYY-MM-DD)",
+        "reports",
+        responses={200: None, 404: "Error"},
     ),
     Route(
         "POST",

@@ -28,6 +28,7 @@ MATRIX: dict[tuple[str, str], list[bool]] = {
     ("GET", "/api/v1/services"): [Y, Y, Y, Y, Y, Y, Y],
     ("POST", "/api/v1/tickets"): [N, Y, N, N, N, Y, Y],
     ("GET", "/api/v1/tickets/{code}"): [Y, Y, Y, Y, Y, Y, Y],
+    ("POST", "/api/v1/tickets/{code}/rating"): [Y, Y, Y, Y, Y, Y, Y],
     ("POST", "/api/v1/tickets/{ticket}/cancel"): [N, N, N, N, N, Y, Y],
     ("POST", "/api/v1/tickets/{ticket}/reactivate"): [N, N, N, N, Y, Y, Y],
     ("GET", "/api/v1/counters"): [N, N, Y, Y, Y, Y, Y],
@@ -40,6 +41,8 @@ MATRIX: dict[tuple[str, str], list[bool]] = {
     ("GET", "/api/v1/voice"): [N, N, Y, N, N, Y, Y],
     ("GET", "/api/v1/announcements/{lang}/{call}"): [N, N, Y, N, N, Y, Y],
     ("GET", "/api/v1/status"): [N, N, N, N, N, Y, Y],
+    ("GET", "/api/v1/reports/daily"): [N, N, N, N, N, Y, Y],
+    ("GET", "/api/v1/reports/daily.csv"): [N, N, N, N, N, Y, Y],
     ("GET", "/api/v1/users"): [N, N, N, N, N, N, Y],
     ("POST", "/api/v1/users"): [N, N, N, N, N, N, Y],
     ("GET", "/api/v1/tokens"): [N, N, N, N, N, N, Y],
@@ -72,6 +75,7 @@ for _action in COUNTER_ACTIONS:
 
 BODIES = {
     "/api/v1/tickets": {"service": "HT"},
+    "/api/v1/tickets/{code}/rating": {"rating": "satisfied"},
     "/api/v1/login": {"username": "nobody", "password": "not a password"},
     "/api/v1/counters/{counter}/call": {"ticket": "A001"},
     "/api/v1/counters/{counter}/transfer": {"service": "CT"},

@@ -8,6 +8,7 @@ import pytest
 
 from queue_server.engine import SYSTEM, Actor
 from queue_server.engine import commands as c
+from queue_server.engine import errors as err
 from queue_server.engine import events as ev
 from queue_server.engine.errors import (
     CentreClosed,
@@ -549,6 +550,34 @@ def test_cancel_a_parked_no_show_keeps_it_out(desk: Desk) -> None:
     assert desk.ticket(a.ticket).status is TicketStatus.CANCELLED
 
 
+# ---------------------------------------------------------------------- ratings
+
+
+def test_a_finished_service_is_rated_once(desk: Desk) -> None:
+    desk.open(1)
+    a = desk.issue("HT")
+    desk.call(1)
+    desk.do(c.Finish(counter=1))
+    rated = only(desk.do(c.RateService(ticket=a.ticket, rating="neutral")), ev.ServiceRated)
+    assert (rated.ticket, rated.rating) == (a.ticket, "neutral")
+    assert desk.ticket(a.ticket).rating == "neutral"
+    desk.reject(c.RateService(ticket=a.ticket, rating="satisfied"), err.AlreadyRated, "A001")
+    assert desk.ticket(a.ticket).rating == "neutral"
+
+
+def test_only_a_finished_service_is_rated(desk: Desk) -> None:
+    desk.open(1)
+    a, b = desk.issue("HT"), desk.issue("HT")
+    desk.reject(c.RateService(ticket=b.ticket, rating="satisfied"), err.WrongTicketState, "waiting")
+    desk.call(1)
+    desk.reject(c.RateService(ticket=a.ticket, rating="satisfied"), err.WrongTicketState, "called")
+    desk.do(c.Cancel(ticket=b.ticket))
+    desk.reject(
+        c.RateService(ticket=b.ticket, rating="satisfied"), err.WrongTicketState, "cancelled"
+    )
+    desk.reject(c.RateService(ticket=99, rating="satisfied"), err.UnknownTicket, "99")
+
+
 # ---------------------------------------------------------------------- counters and the day
 
 
@@ -742,6 +771,7 @@ def test_every_event_carries_its_time_and_actor(desk: Desk) -> None:
         (9, c.Recall(counter=1), keypad),
         (11, c.StartService(counter=1), STAFF),
         (13, c.CallNext(counter=1), keypad),
+        (15, c.RateService(ticket=2, rating="satisfied"), Actor("citizen")),
         (17, c.MarkNoShow(counter=1), STAFF),
         (400, c.IssueTicket(service="CT", tracking_code="x3"), kiosk),
         (420, c.CallNext(counter=1), keypad),

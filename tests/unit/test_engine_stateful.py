@@ -141,6 +141,7 @@ class Model:
     counter: int | None = None
     requeue_at: float | None = None
     requeues: int = 0
+    rated: bool = False
 
 
 @dataclass
@@ -328,6 +329,10 @@ class EngineMachine(RuleBasedStateMachine):
     def cancel(self, index: int) -> None:
         self._run(c.Cancel(ticket=self._pick(self.issued, index)))
 
+    @rule(index=st.integers(0, 10**6), rating=st.sampled_from(ev.RATINGS))
+    def rate(self, index: int, rating: ev.Rating) -> None:
+        self._run(c.RateService(ticket=self._pick(self.issued, index), rating=rating))
+
     @rule(dice=st.integers(0, 7))
     def close_day(self, dice: int) -> None:
         """Now and then; otherwise only housekeeping (the server's timer)."""
@@ -361,6 +366,7 @@ class EngineMachine(RuleBasedStateMachine):
         for ticket_id, model in self.tickets.items():
             ticket = state.tickets[ticket_id]
             assert ticket.status.value == model.state, ticket_id
+            assert (ticket.rating is not None) == model.rated, ticket_id
             assert (ticket.service, ticket.is_priority) == (model.service, model.priority)
             if model.state == "waiting":
                 assert (ticket.line, ticket.order) == (model.line, model.order)
@@ -497,6 +503,11 @@ class EngineMachine(RuleBasedStateMachine):
             assert self.day is not None
             used = self.numbers.get((command.service, self.day), [])
             assert len(used) == BAND[1] - BAND[0] + 1
+        elif isinstance(refusal, err.AlreadyRated):
+            assert isinstance(command, c.RateService)
+            assert self.tickets[command.ticket].rated
+        elif isinstance(refusal, err.WrongTicketState) and isinstance(command, c.RateService):
+            assert self.tickets[command.ticket].state != "done"
         elif isinstance(refusal, err.DayAlreadyClosed):
             assert all(m.state in FINAL or m.state == "no_show" for m in self.tickets.values())
 
@@ -600,6 +611,10 @@ class EngineMachine(RuleBasedStateMachine):
                 model.state, model.requeue_at = "waiting", None
             case ev.TicketTransferred():
                 self._follow_transfer(event)
+            case ev.ServiceRated():
+                model = self.tickets[event.ticket]
+                assert model.state == "done" and not model.rated, model
+                model.rated = True
             case ev.TicketCancelled():
                 model = self.tickets[event.ticket]
                 assert model.state not in FINAL

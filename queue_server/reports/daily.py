@@ -1,0 +1,266 @@
+"""A day at the centre in figures: how long people waited, how long they were served, how
+satisfied they were; per service, per counter, per hour and priority against normal.
+
+Built from the day's events alone (the log is the truth), by a pure class fed events in
+order: no I/O, so every figure is tested on hand-made days.  `reports/reader.py` feeds it
+from the log file.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from ..config import CentreConfig
+from ..engine import events as ev
+from ..engine.events import RATINGS, Event
+
+SATISFIED = ("very_satisfied", "satisfied")
+
+Outcome = str
+"""done, no_show, cancelled, expired, or waiting / at_counter while the day is open."""
+
+
+@dataclass(slots=True)
+class TicketRecord:
+    """One ticket's day, as the report needs it."""
+
+    id: int
+    number: str
+    service: str
+    priority: str | None
+    issued_at: float
+    lang: str
+    outcome: Outcome = "waiting"
+    first_called_at: float | None = None
+    first_counter: int | None = None
+    began_at: float | None = None
+    """When the service that finished began: started, else last called."""
+    finished_at: float | None = None
+    finished_by_system: bool = False
+    counter: int | None = None
+    """The counter that finished it (or last held it)."""
+    transfers: int = 0
+    rating: str | None = None
+
+    @property
+    def wait_s(self) -> float | None:
+        """Issued to first called: the wait in the hall."""
+        return None if self.first_called_at is None else self.first_called_at - self.issued_at
+
+    @property
+    def service_s(self) -> float | None:
+        """Time at the counter for a service someone finished (not the night's close)."""
+        if self.outcome != "done" or self.finished_by_system:
+            return None
+        if self.began_at is None or self.finished_at is None:
+            return None
+        return max(0.0, self.finished_at - self.began_at)
+
+
+def minutes(seconds: list[float]) -> dict[str, Any]:
+    """count, mean, median, p90 and max of durations, in minutes to 0.1."""
+    if not seconds:
+        return {"count": 0, "mean": None, "median": None, "p90": None, "max": None}
+    ordered = sorted(seconds)
+
+    def rank(q: float) -> float:  # nearest rank: a value that happened
+        return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
+
+    return {
+        "count": len(ordered),
+        "mean": _min(sum(ordered) / len(ordered)),
+        "median": _min(rank(0.5)),
+        "p90": _min(rank(0.9)),
+        "max": _min(ordered[-1]),
+    }
+
+
+def _min(seconds: float) -> float:
+    return round(seconds / 60.0, 1)
+
+
+def satisfaction(ratings: list[str]) -> dict[str, Any]:
+    """Counts per level and the share satisfied (very satisfied or satisfied)."""
+    counts = Counter(ratings)
+    rated = len(ratings)
+    share = None if rated == 0 else round(sum(counts[r] for r in SATISFIED) / rated, 3)
+    return {"rated": rated, **{r: counts[r] for r in RATINGS}, "satisfied_share": share}
+
+
+@dataclass(slots=True)
+class DayReport:
+    """Feed it one day's events in log order (`add`), then ask for `result()`."""
+
+    config: CentreConfig
+    day: str
+    tickets: dict[int, TicketRecord] = field(default_factory=dict)
+    closed: bool = False
+    ended: bool = False
+    days: list[str] = field(default_factory=list)
+    """Every day the log holds, newest first (for moving between reports)."""
+
+    def add(self, event: Event) -> None:
+        if self.ended:
+            return
+        match event:
+            case ev.DayOpened():
+                if event.day != self.day:
+                    self.ended = True  # the next day's events are the next report's
+            case ev.DayClosed():
+                self.closed = True
+            case ev.TicketIssued():
+                self.closed = False  # a ticket issued after a close reopens the day
+                self.tickets[event.ticket] = TicketRecord(
+                    id=event.ticket,
+                    number=event.number,
+                    service=event.service,
+                    priority=event.priority,
+                    issued_at=event.at,
+                    lang=event.lang,
+                )
+            case _:
+                record = self.tickets.get(getattr(event, "ticket", -1))
+                if record is not None:
+                    self._follow(record, event)
+
+    @staticmethod
+    def _follow(record: TicketRecord, event: Event) -> None:
+        match event:
+            case ev.TicketCalled():
+                if record.first_called_at is None:
+                    record.first_called_at, record.first_counter = event.at, event.counter
+                record.outcome, record.counter, record.began_at = (
+                    "at_counter",
+                    event.counter,
+                    event.at,
+                )
+            case ev.ServiceStarted():
+                record.began_at = event.at
+            case ev.TicketFinished():
+                record.outcome, record.counter, record.finished_at = "done", event.counter, event.at
+                record.finished_by_system = event.actor.kind == "system"
+            case ev.TicketNoShow():
+                record.outcome = "no_show"
+            case ev.TicketRequeued() | ev.TicketReactivated():
+                record.outcome = "waiting"
+            case ev.TicketTransferred():
+                record.outcome = "waiting"  # counted in the service the citizen chose
+                record.transfers += 1
+            case ev.TicketCancelled():
+                record.outcome = "cancelled"
+            case ev.TicketExpired():
+                record.outcome = "expired"
+            case ev.ServiceRated():
+                record.rating = event.rating
+
+    def result(self) -> dict[str, Any]:
+        tickets = list(self.tickets.values())
+        return {
+            "day": self.day,
+            "complete": self.closed,
+            "days": self.days,
+            "tickets": _outcomes(tickets),
+            "wait_minutes": _waits(tickets),
+            "service_minutes": _service_times(tickets),
+            "satisfaction": _ratings(tickets),
+            "services": [self._service(s.code, tickets) for s in self.config.services],
+            "counters": [self._counter(k.id, tickets) for k in self.config.counters],
+            "priority": {
+                "priority": _group([t for t in tickets if t.priority is not None]),
+                "normal": _group([t for t in tickets if t.priority is None]),
+            },
+            "hours": self._hours(tickets),
+        }
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One row per ticket, in issue order (the CSV export: a spreadsheet's raw data)."""
+        zone = self.config.zone
+
+        def clock(at: float | None) -> str:
+            return "" if at is None else datetime.fromtimestamp(at, zone).strftime("%H:%M:%S")
+
+        def mins(seconds: float | None) -> float | None:
+            return None if seconds is None else _min(seconds)
+
+        return [
+            {
+                "number": t.number,
+                "service": t.service,
+                "priority": t.priority or "",
+                "language": t.lang,
+                "issued": clock(t.issued_at),
+                "called": clock(t.first_called_at),
+                "counter": t.counter,
+                "finished": clock(t.finished_at),
+                "wait_minutes": mins(t.wait_s),
+                "service_minutes": mins(t.service_s),
+                "outcome": t.outcome,
+                "transfers": t.transfers,
+                "rating": t.rating or "",
+            }
+            for t in sorted(self.tickets.values(), key=lambda t: t.id)
+        ]
+
+    def _service(self, code: str, tickets: list[TicketRecord]) -> dict[str, Any]:
+        return {"code": code, **_group([t for t in tickets if t.service == code])}
+
+    @staticmethod
+    def _counter(counter: int, tickets: list[TicketRecord]) -> dict[str, Any]:
+        served = [t for t in tickets if t.outcome == "done" and t.counter == counter]
+        return {
+            "id": counter,
+            "called": sum(1 for t in tickets if t.first_counter == counter),
+            "served": len(served),
+            "service_minutes": _service_times(served),
+            "satisfaction": _ratings(served),
+        }
+
+    def _hours(self, tickets: list[TicketRecord]) -> list[dict[str, Any]]:
+        """Per local hour of issue: arrivals and how long they waited."""
+        zone = self.config.zone
+        by_hour: dict[int, list[TicketRecord]] = {}
+        for ticket in tickets:
+            by_hour.setdefault(datetime.fromtimestamp(ticket.issued_at, zone).hour, []).append(
+                ticket
+            )
+        return [
+            {"hour": hour, "issued": len(group), "wait_minutes": _waits(group)}
+            for hour, group in sorted(by_hour.items())
+        ]
+
+
+def _outcomes(tickets: list[TicketRecord]) -> dict[str, int]:
+    counts = Counter(t.outcome for t in tickets)
+    return {
+        "issued": len(tickets),
+        "served": counts["done"],
+        "no_show": counts["no_show"],
+        "cancelled": counts["cancelled"],
+        "expired": counts["expired"],
+        "open": counts["waiting"] + counts["at_counter"],
+    }
+
+
+def _waits(tickets: list[TicketRecord]) -> dict[str, Any]:
+    return minutes([w for t in tickets if (w := t.wait_s) is not None])
+
+
+def _service_times(tickets: list[TicketRecord]) -> dict[str, Any]:
+    return minutes([s for t in tickets if (s := t.service_s) is not None])
+
+
+def _ratings(tickets: list[TicketRecord]) -> dict[str, Any]:
+    return satisfaction([t.rating for t in tickets if t.rating is not None])
+
+
+def _group(tickets: list[TicketRecord]) -> dict[str, Any]:
+    return {
+        **_outcomes(tickets),
+        "wait_minutes": _waits(tickets),
+        "service_minutes": _service_times(tickets),
+        "satisfaction": _ratings(tickets),
+    }

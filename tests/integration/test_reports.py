@@ -1,0 +1,93 @@
+"""Ratings from the citizen's phone and the day's report, over real HTTP on a real log file."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+
+from queue_server.accounts import Role
+from tests.support.server import Api, RunningCentre, Token, serve_centre
+
+PEOPLE = {"lan": Role.STAFF, "giamsat": Role.SUPERVISOR}
+TOKENS = {"kiosk-1": Token(Role.KIOSK)}
+
+
+@pytest.fixture
+async def server(tmp_path: Path) -> RunningCentre:  # type: ignore[misc]
+    async with serve_centre(tmp_path, people=PEOPLE, tokens=TOKENS) as running:
+        yield running
+
+
+async def test_a_citizen_rates_once_and_the_head_reads_the_day(server: RunningCentre) -> None:
+    async with (
+        Api(server.base, server.tokens["kiosk-1"]) as kiosk,
+        Api(server.base) as staff,
+        Api(server.base) as phone,
+        Api(server.base) as head,
+    ):
+        await staff.login("lan", counter=1)
+        await head.login("giamsat")
+        _, served = await kiosk.post("/api/v1/tickets", {"service": "HT", "lang": "en"})
+        _, waiting = await kiosk.post("/api/v1/tickets", {"service": "HT"})
+        rating_of = f"/api/v1/tickets/{served['tracking_code']}/rating"
+
+        status, body = await phone.post(rating_of, {"rating": "very_satisfied"})
+        assert (status, body["error"]["code"]) == (409, "wrong_ticket_state"), body
+        assert (await staff.post("/api/v1/counters/1/open"))[0] == 200
+        assert (await staff.post("/api/v1/counters/1/next"))[0] == 200
+        assert (await staff.post("/api/v1/counters/1/done"))[0] == 200
+
+        status, body = await phone.post(rating_of, {"rating": "splendid"})
+        assert (status, body["error"]["code"]) == (422, "invalid_body"), body
+        assert "rating" in body["error"]["message"]
+        status, body = await phone.post(rating_of, {"rating": "very_satisfied"})
+        assert status == 200, body
+        assert (body["number"], body["status"], body["rating"]) == (
+            served["number"],
+            "done",
+            "very_satisfied",
+        )
+        status, body = await phone.post(rating_of, {"rating": "dissatisfied"})
+        assert (status, body["error"]["code"]) == (409, "already_rated"), body
+        status, body = await phone.post(
+            "/api/v1/tickets/no-such-code/rating", {"rating": "neutral"}
+        )
+        assert (status, body["error"]["code"]) == (404, "unknown_ticket")
+        _, seen = await phone.get(f"/api/v1/tickets/{served['tracking_code']}")
+        assert seen["rating"] == "very_satisfied"
+
+        status, day = await head.get("/api/v1/reports/daily")
+        assert status == 200, day
+        assert day["days"] == [day["day"]] and day["complete"] is False
+        assert day["tickets"]["issued"] == 2 and day["tickets"]["served"] == 1
+        assert day["tickets"]["open"] == 1
+        assert day["satisfaction"]["very_satisfied"] == 1
+        assert day["satisfaction"]["satisfied_share"] == 1.0
+        assert day["wait_minutes"]["count"] == 1
+        counters = {k["id"]: k for k in day["counters"]}
+        assert counters[1]["served"] == 1 and counters[1]["satisfaction"]["rated"] == 1
+        assert (await head.get(f"/api/v1/reports/daily?day={day['day']}"))[1] == day
+
+        status, text = await head.get(f"/api/v1/reports/daily.csv?day={day['day']}")
+        assert status == 200
+        assert text.startswith("\ufeff"), "a byte-order mark, for spreadsheets"
+        rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
+        assert [(r["number"], r["outcome"], r["rating"], r["language"]) for r in rows] == [
+            (served["number"], "done", "very_satisfied", "en"),
+            (waiting["number"], "waiting", "", "vi"),
+        ]
+
+
+async def test_a_report_asked_for_a_day_wrongly_says_what_is_wrong(server: RunningCentre) -> None:
+    async with Api(server.base) as head:
+        await head.login("giamsat")
+        status, body = await head.get("/api/v1/reports/daily?day=28/11/2026")
+        assert (status, body["error"]["code"]) == (400, "invalid_day")
+        assert "YYYY-MM-DD" in body["error"]["message"]
+        status, body = await head.get("/api/v1/reports/daily.csv?day=2001-01-01")
+        assert (status, body["error"]["code"]) == (404, "unknown_day")
+        today = server.centre.engine.state.day
+        assert today is not None and today in body["error"]["message"], "it lists the days held"

@@ -1,0 +1,203 @@
+"""The day's report, from days played on the engine: each figure checked by hand."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from queue_server.engine import Actor
+from queue_server.engine import commands as c
+from queue_server.reports import DayReport
+from queue_server.reports.daily import minutes, satisfaction
+
+from .conftest import Desk, local
+
+MINUTE = 60.0
+CITIZEN = Actor("citizen")
+
+
+def report(desk: Desk) -> dict[str, Any]:
+    built = DayReport(desk.config, "2025-07-14")
+    for event in desk.log:
+        built.add(event)
+    return built.result()
+
+
+def serve(desk: Desk, counter: int, wait_min: float, serve_min: float) -> int:
+    """The next ticket at `counter` is called after `wait_min` and finished `serve_min` later."""
+    desk.advance(wait_min * MINUTE)
+    ticket = desk.call(counter).ticket
+    desk.do(c.StartService(counter=counter))
+    desk.advance(serve_min * MINUTE)
+    desk.do(c.Finish(counter=counter))
+    return ticket
+
+
+def test_minutes_are_nearest_rank_statistics() -> None:
+    assert minutes([]) == {"count": 0, "mean": None, "median": None, "p90": None, "max": None}
+    waits = [m * MINUTE for m in (1, 2, 3, 4, 5, 6, 7, 8, 9, 30)]
+    assert minutes(waits) == {"count": 10, "mean": 7.5, "median": 5.0, "p90": 9.0, "max": 30.0}
+    assert minutes([90.0]) == {"count": 1, "mean": 1.5, "median": 1.5, "p90": 1.5, "max": 1.5}
+
+
+def test_satisfaction_counts_each_level_and_the_share_satisfied() -> None:
+    assert satisfaction([])["satisfied_share"] is None
+    got = satisfaction(["very_satisfied", "satisfied", "satisfied", "dissatisfied"])
+    assert got == {
+        "rated": 4,
+        "very_satisfied": 1,
+        "satisfied": 2,
+        "neutral": 0,
+        "dissatisfied": 1,
+        "satisfied_share": 0.75,
+    }
+
+
+def test_a_morning_in_figures(desk: Desk) -> None:
+    desk.open(1, 3)
+    a = desk.issue("HT")  # 09:00
+    b = desk.issue("HT", "elderly")
+    desk.issue("DD")
+    assert serve(desk, 1, wait_min=4, serve_min=6) == b.ticket  # the elderly first: 4 min
+    assert serve(desk, 1, wait_min=0, serve_min=10) == a.ticket  # a waited 10 min
+    desk.advance(2 * MINUTE)
+    desk.call(3)  # d waited 22 min, then did not come
+    desk.do(c.MarkNoShow(counter=3))
+    late = desk.issue("CT")
+    desk.do(c.Cancel(ticket=late.ticket))
+    desk.do(c.RateService(ticket=a.ticket, rating="dissatisfied"), CITIZEN)
+    desk.do(c.RateService(ticket=b.ticket, rating="very_satisfied"), CITIZEN)
+
+    day = report(desk)
+    assert day["day"] == "2025-07-14" and day["complete"] is False
+    assert day["tickets"] == {
+        "issued": 4,
+        "served": 2,
+        "no_show": 1,
+        "cancelled": 1,
+        "expired": 0,
+        "open": 0,
+    }
+    assert day["wait_minutes"] == {
+        "count": 3,
+        "mean": 12.0,
+        "median": 10.0,
+        "p90": 22.0,
+        "max": 22.0,
+    }
+    assert day["service_minutes"]["count"] == 2
+    assert (day["service_minutes"]["median"], day["service_minutes"]["max"]) == (6.0, 10.0)
+    assert day["satisfaction"]["rated"] == 2
+    assert day["satisfaction"]["satisfied_share"] == 0.5
+
+    services = {s["code"]: s for s in day["services"]}
+    assert list(services) == ["HT", "CT", "DD", "TKQ"], "in the config's order"
+    assert (services["HT"]["issued"], services["HT"]["served"]) == (2, 2)
+    assert services["HT"]["wait_minutes"]["max"] == 10.0
+    assert (services["DD"]["no_show"], services["CT"]["cancelled"]) == (1, 1)
+    assert services["TKQ"]["wait_minutes"]["count"] == 0
+
+    counters = {k["id"]: k for k in day["counters"]}
+    assert (counters[1]["called"], counters[1]["served"]) == (2, 2)
+    assert counters[1]["satisfaction"]["very_satisfied"] == 1
+    assert (counters[3]["called"], counters[3]["served"]) == (1, 0)
+
+    assert day["priority"]["priority"]["wait_minutes"]["median"] == 4.0
+    assert day["priority"]["normal"]["wait_minutes"]["median"] == 10.0
+    assert day["hours"] == [
+        {"hour": 9, "issued": 4, "wait_minutes": day["wait_minutes"]},
+    ]
+
+
+def test_the_wait_is_until_the_first_call_and_a_transfer_stays_in_its_service(
+    desk: Desk,
+) -> None:
+    desk.open(1, 2)
+    a = desk.issue("HT")
+    desk.advance(3 * MINUTE)
+    desk.call(1)
+    desk.do(c.Transfer(counter=1, to_counter=2))
+    desk.advance(20 * MINUTE)
+    desk.call(2)
+    desk.advance(5 * MINUTE)
+    desk.do(c.Finish(counter=2))
+    day = report(desk)
+    assert day["wait_minutes"]["max"] == 3.0
+    assert day["service_minutes"]["max"] == 5.0, "from the last call when never started"
+    services = {s["code"]: s for s in day["services"]}
+    assert services["HT"]["served"] == 1
+    counters = {k["id"]: k for k in day["counters"]}
+    assert (counters[1]["served"], counters[2]["served"]) == (0, 1)
+    (row,) = built_rows(desk)
+    assert (row["number"], row["counter"], row["transfers"], row["outcome"]) == (
+        desk.number(a.ticket),
+        2,
+        1,
+        "done",
+    )
+    assert (row["issued"], row["called"], row["wait_minutes"]) == ("09:00:00", "09:03:00", 3.0)
+
+
+def test_the_night_close_finishes_and_expires_without_timing_anyone(desk: Desk) -> None:
+    desk.open(1)
+    desk.issue("HT")
+    desk.issue("HT")
+    desk.call(1)
+    desk.do(c.StartService(counter=1))  # still served at midnight
+    desk.at(local(2025, 7, 15, 0, 0, 1))
+    desk.housekeep()
+    desk.issue("HT")  # the next day's first ticket is not this day's
+    day = report(desk)
+    assert day["complete"] is True
+    assert (day["tickets"]["issued"], day["tickets"]["served"], day["tickets"]["expired"]) == (
+        2,
+        1,
+        1,
+    )
+    assert day["service_minutes"]["count"] == 0, "a service the night closed is not timed"
+
+
+def built_rows(desk: Desk) -> list[dict[str, Any]]:
+    built = DayReport(desk.config, "2025-07-14")
+    for event in desk.log:
+        built.add(event)
+    return built.rows()
+
+
+def test_rows_say_the_day_as_it_went(desk: Desk) -> None:
+    desk.open(1)
+    first = desk.issue("HT", "elderly", lang="en")
+    serve(desk, 1, wait_min=1.5, serve_min=2)
+    desk.do(c.RateService(ticket=first.ticket, rating="satisfied"), CITIZEN)
+    desk.issue("CT")
+    (done, waiting) = built_rows(desk)
+    assert done == {
+        "number": desk.number(first.ticket),
+        "service": "HT",
+        "priority": "elderly",
+        "language": "en",
+        "issued": "09:00:00",
+        "called": "09:01:30",
+        "counter": 1,
+        "finished": "09:03:30",
+        "wait_minutes": 1.5,
+        "service_minutes": 2.0,
+        "outcome": "done",
+        "transfers": 0,
+        "rating": "satisfied",
+    }
+    assert (waiting["outcome"], waiting["called"], waiting["wait_minutes"]) == ("waiting", "", None)
+
+
+def test_a_day_closed_by_hand_and_reopened_by_a_ticket_is_one_day(desk: Desk) -> None:
+    desk.open(1)
+    desk.issue("HT")
+    desk.do(c.CloseDay())
+    assert report(desk)["complete"] is True
+    desk.issue("CT")
+    day = report(desk)
+    assert day["complete"] is False
+    assert (day["tickets"]["issued"], day["tickets"]["expired"], day["tickets"]["open"]) == (
+        2,
+        1,
+        1,
+    )
