@@ -21,6 +21,7 @@ from devices.keypad.sim import add_commands as add_keypad_commands
 from .accounts import AccountError
 from .app import Centre
 from .cli_accounts import add_commands as add_account_commands
+from .cli_report import add_commands as add_report_commands
 from .config import ConfigError, load_config
 from .demo import create_demo_access, demo_guide
 from .store import StoreError
@@ -83,6 +84,7 @@ def _parser() -> argparse.ArgumentParser:
     check.set_defaults(handler=_check_config)
 
     add_account_commands(sub)
+    add_report_commands(sub)
     add_keypad_commands(sub)
     add_printer_commands(sub)
     return parser

@@ -21,15 +21,15 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     add.add_argument("--role", choices=["staff", "supervisor", "admin"], default="staff")
     add.add_argument("--name", default="", help="full name shown in the console")
     add.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
-    _add_location(add)
+    add_location(add)
     add.set_defaults(handler=_user_add)
     passwd = user_sub.add_parser("passwd", help="set a new password (ends their sessions)")
     passwd.add_argument("username")
     passwd.add_argument("--password-stdin", action="store_true")
-    _add_location(passwd)
+    add_location(passwd)
     passwd.set_defaults(handler=_user_passwd)
     users = user_sub.add_parser("list", help="list people")
-    _add_location(users)
+    add_location(users)
     users.set_defaults(handler=_user_list)
 
     token = sub.add_parser("token", help="tokens for kiosks, displays and device agents")
@@ -41,18 +41,18 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     create.add_argument(
         "--counters", default="", help="a hall display's counters, e.g. 1,2,3 (default: all)"
     )
-    _add_location(create)
+    add_location(create)
     create.set_defaults(handler=_token_create)
     listing = token_sub.add_parser("list", help="list tokens (names and roles, never the secret)")
-    _add_location(listing)
+    add_location(listing)
     listing.set_defaults(handler=_token_list)
     revoke = token_sub.add_parser("revoke", help="revoke a token by name")
     revoke.add_argument("name")
-    _add_location(revoke)
+    add_location(revoke)
     revoke.set_defaults(handler=_token_revoke)
 
 
-def _add_location(parser: argparse.ArgumentParser) -> None:
+def add_location(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", required=True, type=Path, help="the centre's TOML file")
     parser.add_argument(
         "--db", type=Path, help="event log file (default: store.path in the config)"

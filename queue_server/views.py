@@ -45,6 +45,7 @@ def ticket_public(engine: Engine, ticket: Ticket) -> dict[str, Any]:
         "recalls": ticket.recalls,
         "issued_at": iso_time(ticket.issued_at, zone),
         "rating": ticket.rating,
+        "lang": ticket.lang,
     }
 
 

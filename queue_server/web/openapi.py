@@ -43,6 +43,7 @@ _TICKET_PUBLIC_PROPS = {
         "enum": [*RATINGS, None],
         "description": "how the citizen rated the finished service (null: not rated)",
     },
+    "lang": {**_STR, "description": "the language chosen at the kiosk"},
 }
 _TICKET_SUMMARY = _obj(
     ["id", "number", "service", "status"],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 import signal
@@ -10,8 +12,13 @@ import sys
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
+from queue_server.config import load_config
+from queue_server.engine import Actor, Engine
+from queue_server.engine import commands as c
+from queue_server.engine.commands import Command
 from queue_server.store import EventLog
 from tests.support.centre import EXAMPLE_CONFIG, REPO_ROOT
 
@@ -122,3 +129,66 @@ def test_run_refuses_the_log_of_another_centre(tmp_path: Path) -> None:
     )
     assert result.returncode == 3
     assert "belongs to centre 'another-centre'" in result.stderr
+
+
+def _a_served_and_rated_morning(db: Path) -> tuple[str, str]:
+    """A log where one citizen was served and rated and one still waits; their numbers."""
+    config = load_config(EXAMPLE_CONFIG)
+    engine, log = Engine(config), EventLog(db, config.centre.id)
+    service, counter = config.services[0].code, config.counters[0].id
+    staff, kiosk = Actor("staff", "lan"), Actor("kiosk", "kiosk-door")
+    nine = datetime(2026, 11, 27, 9, 0, tzinfo=config.zone).timestamp()
+    script: list[tuple[float, Command, Actor]] = [
+        (0, c.OpenCounter(counter=counter), staff),
+        (0, c.IssueTicket(service=service, tracking_code="t1"), kiosk),
+        (60, c.IssueTicket(service=service, tracking_code="t2"), kiosk),
+        (300, c.CallNext(counter=counter), staff),
+        (900, c.Finish(counter=counter), staff),
+        (960, c.RateService(ticket=1, rating="dissatisfied"), Actor("citizen")),
+    ]
+    for offset, command, actor in script:
+        log.append(engine.handle(command, nine + offset, actor))
+    log.close()
+    return engine.ticket(1).number, engine.ticket(2).number
+
+
+def _report(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "queue_server.cli",
+            "report",
+            "--config",
+            str(EXAMPLE_CONFIG),
+            *args,
+        ],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+
+
+def test_report_prints_the_day_and_its_tickets(tmp_path: Path) -> None:
+    db = tmp_path / "centre.sqlite3"
+    served, waiting = _a_served_and_rated_morning(db)
+    text = _report("--db", str(db))
+    assert text.returncode == 0, text.stderr
+    assert "2026-11-27 (open: figures until now)" in text.stdout
+    assert "issued 2, served 1" in text.stdout
+    assert "median 5.0 min" in text.stdout, "called at 09:05, issued at 09:00"
+    assert "0% of 1 ratings" in text.stdout and "dissatisfied 1" in text.stdout
+
+    table = _report("--db", str(db), "--day", "2026-11-27", "--csv")
+    assert table.returncode == 0, table.stderr
+    rows = list(csv.DictReader(io.StringIO(table.stdout)))
+    assert [(r["number"], r["outcome"], r["wait_minutes"], r["rating"]) for r in rows] == [
+        (served, "done", "5.0", "dissatisfied"),
+        (waiting, "waiting", "", ""),
+    ]
+
+    missing = _report("--db", str(db), "--day", "2026-11-26")
+    assert missing.returncode == 1
+    assert "no day '2026-11-26'" in missing.stderr and "2026-11-27" in missing.stderr

@@ -1,13 +1,22 @@
 // The citizen's status page, opened from the ticket's QR code: number, position, wait,
-// live; when called, a clear "go to counter 5" with a chime and a vibration.
+// live; when called, a clear "go to counter 5" with a chime and a vibration; once served,
+// four big buttons to say how satisfied they were (holding the ticket is the right to).
 
-import { Api, $ } from "./common.js";
+import { Api, $, option } from "./common.js";
 import { Live } from "./live.js";
-import { loadCatalogs, languageButtons, onLanguageChange, t, localized, formatWait } from "./i18n.js";
+import {
+  loadCatalogs,
+  languageButtons,
+  onLanguageChange,
+  setLanguage,
+  t,
+  localized,
+  formatWait,
+} from "./i18n.js";
 
 const code = decodeURIComponent(location.pathname.split("/").filter(Boolean).pop());
 const api = new Api();
-const state = { centre: null, ticket: null, alerted: null };
+const state = { centre: null, ticket: null, alerted: null, rated: false, ratingError: null };
 const chime = new Audio("/static/sounds/chime.wav");
 
 await loadCatalogs("status");
@@ -27,6 +36,10 @@ $("#sound").addEventListener("click", () => {
   }, () => {});
 });
 
+for (const button of document.querySelectorAll(".rating-choice")) {
+  button.addEventListener("click", () => rate(button.dataset.rating));
+}
+
 const live = new Live(() => ({ role: "citizen", tracking_code: code }));
 live.on("snapshot", (m) => update(m.ticket));
 live.on("ticket", (m) => update(m.ticket));
@@ -35,6 +48,9 @@ live.start();
 
 function update(ticket) {
   const before = state.ticket;
+  if (!before && ticket?.lang && !option("lang") && !localStorage.getItem("qs.lang.status")) {
+    setLanguage(ticket.lang, { remember: false }); // the language chosen at the kiosk
+  }
   state.ticket = ticket;
   render();
   const key = ticket && ticket.status === "called" ? `${ticket.counter}:${ticket.recalls}` : null;
@@ -42,6 +58,21 @@ function update(ticket) {
     state.alerted = key;
     if (before) alertCitizen();
   }
+}
+
+async function rate(rating) {
+  state.ratingError = null;
+  for (const button of document.querySelectorAll(".rating-choice")) button.disabled = true;
+  try {
+    state.ticket = await api.post(`/api/v1/tickets/${encodeURIComponent(code)}/rating`, { rating });
+    state.rated = true;
+  } catch (error) {
+    if (error.code === "already_rated") state.rated = true;
+    else state.ratingError = t("status.rate_failed");
+  } finally {
+    for (const button of document.querySelectorAll(".rating-choice")) button.disabled = false;
+  }
+  render();
 }
 
 function alertCitizen() {
@@ -66,4 +97,11 @@ function render() {
   $("#position").textContent = ticket?.position ?? "";
   $("#wait").textContent = status === "waiting" ? formatWait(ticket.estimated_wait_s) : "";
   $("#status-text").textContent = status === "loading" ? t("status.loading") : t(`ticket.status.${status}`);
+  if (["done", "cancelled", "expired"].includes(status)) $("#sound").hidden = true; // no call to come
+  const rated = state.rated || Boolean(ticket?.rating);
+  $("#rating").hidden = status !== "done" || rated;
+  $("#rating-error").hidden = !state.ratingError;
+  $("#rating-error").textContent = state.ratingError ?? "";
+  $("#rating-thanks").hidden = !(status === "done" && rated);
+  $("#rating-thanks").textContent = t("status.rate_thanks");
 }
