@@ -90,12 +90,18 @@ class Announcer:
             voices={lang: voice.voice(lang) for lang in languages},
         )
         self._pending: dict[Path, asyncio.Future[Path]] = {}
-        self._checked = False
+        self._checking: asyncio.Future[VoiceStatus] | None = None
         self._written = 0
+
+    async def checked(self) -> VoiceStatus:
+        """`status` once checked: the first caller runs the check, callers meanwhile wait
+        for its verdict (a hall display's first call asks in several languages at once)."""
+        if self._checking is None:
+            self._checking = asyncio.ensure_future(self.check())
+        return await asyncio.shield(self._checking)
 
     async def check(self) -> VoiceStatus:
         """Find espeak-ng and the voices; the verdict and its reason go in `status`."""
-        self._checked = True
         status = self.status
         if not self.voice.enabled:
             status.available, status.reason = False, "voice.enabled is false in the config"
@@ -131,9 +137,7 @@ class Announcer:
 
     async def wav(self, lang: str, number: str, counter: int) -> Path:
         """The announcement's WAV file, made now or taken from the cache."""
-        if not self._checked:
-            await self.check()
-        status = self.status
+        status = await self.checked()
         if not status.available:
             raise VoiceUnavailable(status.reason or "voice unavailable")
         if lang not in status.voices:

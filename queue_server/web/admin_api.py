@@ -128,8 +128,7 @@ async def server_status(request: web.Request) -> web.Response:
     """The server's parts for the admin page: the voice, who is connected live, and every
     device's state read now (serial lines' counters move without a device message)."""
     announcer = announcer_of(request.app[CENTRE])
-    if announcer.status.reason == "not checked yet":
-        await announcer.check()
+    await announcer.checked()
     centre = request.app[CENTRE]
     devices: list[dict[str, Any]] = []
     if centre.printing is not None:

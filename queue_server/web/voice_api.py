@@ -36,10 +36,8 @@ def announcer_of(centre: Centre) -> Announcer:
 
 @allow(VOICE_ROLES)
 async def voice_status(request: web.Request) -> web.Response:
-    announcer = announcer_of(request.app[CENTRE])
-    if announcer.status.reason == "not checked yet":
-        await announcer.check()
-    return json_response(announcer.status.as_dict())
+    status = await announcer_of(request.app[CENTRE]).checked()
+    return json_response(status.as_dict())
 
 
 @allow(VOICE_ROLES)

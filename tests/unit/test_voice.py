@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import math
 import shutil
 import struct
@@ -126,6 +127,19 @@ async def test_arabic_and_english_are_made_too(tmp_path: Path) -> None:
     for lang in ("en", "ar"):
         rate, samples = samples_of(await announcer.wav(lang, "B105", 10))
         assert len(samples) / rate > 1.5
+
+
+@needs_espeak
+async def test_the_first_announcements_asked_at_once_all_wait_for_the_check(
+    tmp_path: Path,
+) -> None:
+    """A hall display's first call asks for every language at once, before espeak-ng was
+    checked: none may be refused while the check runs."""
+    config = load_config(EXAMPLE)
+    announcer = Announcer(config.voice, config.centre.languages, tmp_path)
+    paths = await asyncio.gather(*(announcer.wav(lang, "A001", 1) for lang in ("vi", "en", "ar")))
+    assert len(set(paths)) == 3 and all(path.exists() for path in paths)
+    assert announcer.status.synthesised == 3
 
 
 async def test_without_espeak_the_reason_is_kept(tmp_path: Path) -> None:

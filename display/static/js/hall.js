@@ -24,6 +24,7 @@ class AnnouncementQueue {
 
   push(call) {
     // Fetch every language's phrase at once, so it is ready when its turn comes.
+    if (state.voice?.unreachable) voiceReady = loadVoice(); // the server was down at boot
     const phrases = voiceReady.then(() =>
       (state.voice?.available ? state.voice.languages : []).map((lang) => this.fetchPhrase(lang, call)),
     );
@@ -55,10 +56,9 @@ class AnnouncementQueue {
       const blob = await api.get(`/api/v1/announcements/${lang}/${encodeURIComponent(`${call.number}-${call.counter}`)}`);
       return URL.createObjectURL(blob);
     } catch (error) {
-      if (error.status === 503) {
-        state.voice = { ...state.voice, available: false, reason: error.message };
-        renderVoiceNote();
-      }
+      // One phrase that failed (a timeout) must not silence the hall for days: ask the
+      // server whether the voice as a whole still works, and follow its answer.
+      if (error.status === 503) voiceReady = loadVoice();
       return null;
     }
   }
@@ -114,7 +114,7 @@ onLanguageChange(() => {
 });
 
 const announcer = new AnnouncementQueue();
-const voiceReady = loadVoice();
+let voiceReady = loadVoice();
 
 const live = new Live(() => {
   const hello = { role: "display", token: api.token, view: "hall" };
@@ -214,7 +214,7 @@ async function loadVoice() {
   try {
     state.voice = await api.get("/api/v1/voice");
   } catch (error) {
-    state.voice = { available: false, reason: error.message, languages: [] };
+    state.voice = { available: false, reason: error.message, languages: [], unreachable: true };
   }
   renderVoiceNote();
 }
