@@ -131,9 +131,32 @@ def test_arabic_kiosk_lays_out_right_to_left(server: PageServer, new_page: OpenP
         box = kiosk.locator(selector).first.bounding_box()
         assert box and box["height"] >= 64, selector
     screenshot(kiosk, "kiosk-ar")
-    # The choice is remembered by this kiosk.
+    # The choice is this citizen's, not the kiosk's: the next one meets Vietnamese.
     kiosk.reload()
-    expect(kiosk.locator("html")).to_have_attribute("dir", "rtl")
+    expect(kiosk.locator("html")).to_have_attribute("lang", "vi")
+
+
+def test_the_next_citizen_meets_the_kiosk_in_its_own_language(
+    server: PageServer, new_page: OpenPage
+) -> None:
+    kiosk = new_page(f"{server.base}/kiosk?idle=1#token={server.tokens['kiosk']}", 1280, 1024)
+    html = kiosk.locator("html")
+    kiosk.click(".lang-button[data-lang=en]")
+    expect(html).to_have_attribute("lang", "en")
+    take_ticket(kiosk, "civil", "HT")
+    kiosk.click("#ticket-done")
+    expect(html).to_have_attribute("lang", "vi")
+    expect(kiosk.locator(".kiosk-lead")).to_have_text("Chạm vào dịch vụ bạn cần")
+
+    # Someone who chose Arabic and walked away: after the idle time the kiosk starts afresh.
+    kiosk.click(".lang-button[data-lang=ar]")
+    kiosk.fill("#search", "xyz")
+    expect(html).to_have_attribute("dir", "rtl")
+    expect(html).to_have_attribute("lang", "vi", timeout=5000)
+    expect(kiosk.locator("#search")).to_have_value("")
+
+    english = new_page(f"{server.base}/kiosk?lang=en#token={server.tokens['kiosk']}", 1280, 1024)
+    expect(english.locator("html")).to_have_attribute("lang", "en")  # a kiosk set up in English
 
 
 def test_kiosk_without_a_printer_shows_the_ticket_to_photograph(

@@ -1,22 +1,27 @@
 // The kiosk at the door: pick a service (search ignores diacritics), an optional
-// priority, take a ticket; the ticket prints, and the screen shows it, then resets.
+// priority, take a ticket; the ticket prints, and the screen shows it, then resets,
+// back to the centre's language too: the next citizen must not meet the last one's.
 
-import { Api, el, pageToken, $ } from "./common.js";
+import { Api, el, option, pageToken, $ } from "./common.js";
 import { Live } from "./live.js";
 import {
   loadCatalogs, languageButtons, onLanguageChange, t, localized, fold, formatWait, formatTime,
-  errorText, language,
+  errorText, language, setLanguage,
 } from "./i18n.js";
 
 const SHOW_TICKET_S = 12;
 const SHOW_UNPRINTED_S = 40;
+const IDLE_RESET_S = Number(option("idle")) || 60;
 
-const state = { centre: null, services: new Map(), priority: null, query: "", countdown: null };
+const state = {
+  centre: null, services: new Map(), priority: null, query: "", countdown: null, idle: null,
+};
 const api = new Api({ token: pageToken("kiosk") });
 
 await loadCatalogs("kiosk");
 languageButtons($("#languages"));
 state.centre = await api.get("/api/v1/centre");
+setLanguage(homeLanguage(), { remember: false });
 renderCentre();
 onLanguageChange(() => {
   renderCentre();
@@ -49,6 +54,24 @@ $("#search").addEventListener("input", (event) => {
   renderServices();
 });
 $("#ticket-done").addEventListener("click", reset);
+// A citizen who walks away mid-choice leaves the screen as it was: after a quiet minute
+// it starts afresh, in the centre's language.
+for (const kind of ["pointerdown", "keydown", "input"]) {
+  document.addEventListener(kind, restartIdleTimer, { capture: true });
+}
+
+/** The language a citizen meets: ?lang= of the kiosk's address, else the centre's first. */
+function homeLanguage() {
+  return option("lang") || state.centre?.languages?.[0] || "vi";
+}
+
+function restartIdleTimer() {
+  clearTimeout(state.idle);
+  state.idle = setTimeout(() => {
+    const touched = state.query || state.priority !== null || language() !== homeLanguage();
+    if (!$("#start").hidden && touched) reset();
+  }, IDLE_RESET_S * 1000);
+}
 
 function renderCentre() {
   $("#centre-name").textContent = localized(state.centre?.name);
@@ -186,6 +209,8 @@ function countdown(seconds) {
 
 function reset() {
   clearInterval(state.countdown);
+  clearTimeout(state.idle);
+  if (language() !== homeLanguage()) setLanguage(homeLanguage(), { remember: false });
   $("#ticket").hidden = true;
   $("#start").hidden = false;
   state.priority = null;
