@@ -1,9 +1,11 @@
 // The admin page: live counters and queues, the server's parts (voice, connected
 // displays and devices, with a warning banner while one needs a hand), the last printed
-// tickets as the printers were sent them, staff accounts and machine tokens.
+// tickets as the printers were sent them, the daily report (js/report.js), staff accounts
+// and machine tokens.
 
 import { Api, el, $ } from "./common.js";
 import { Live } from "./live.js";
+import { renderReport, renderReportError } from "./report.js";
 import {
   loadCatalogs, languageButtons, onLanguageChange, t, localized, formatWait, errorText,
   language,
@@ -11,13 +13,17 @@ import {
 
 const STATUS_EVERY_MS = 10000;
 const PRINTED_URL = "/api/v1/devices/printers/tickets";
+const REPORT_URL = "/api/v1/reports/daily";
 const CLOCK = { hour: "2-digit", minute: "2-digit" };
 const DAY = { day: "2-digit", month: "2-digit", year: "numeric" };
 const api = new Api();
 const state = {
   centre: null, session: null, counters: new Map(), services: new Map(), issued: 0,
   status: null, devices: new Map(), printed: [], users: [], tokens: [], live: null,
+  report: null, reportError: null,
 };
+// Only the last report asked for is shown (a quick change of day answers out of order).
+let reportAsked = 0;
 // When each device's last "device" message came: a status answer asked before it is older.
 const deviceToldAt = new Map();
 // The last printed tickets are fetched one request at a time; events meanwhile ask again.
@@ -78,6 +84,13 @@ $("#login-form").addEventListener("submit", async (event) => {
     box.textContent = errorText(error);
     box.hidden = false;
   }
+});
+
+$("#report-day").addEventListener("change", (event) => loadReport(event.target.value));
+$("#report-refresh").addEventListener("click", () => {
+  // The newest day is asked as "the latest", so a refresh after midnight shows the new day.
+  const day = $("#report-day").value;
+  loadReport(day && day !== state.report?.days[0] ? day : null);
 });
 
 // The enlarged ticket closes with its button, Escape, or a click anywhere on it.
@@ -181,6 +194,7 @@ function begin(session) {
   refreshStatus();
   setInterval(refreshStatus, STATUS_EVERY_MS);
   if (isAdmin) loadAccounts();
+  loadReport(null);
 }
 
 async function guarded(action) {
@@ -230,6 +244,21 @@ async function loadPrinted() {
   }
 }
 
+async function loadReport(day) {
+  const asked = ++reportAsked;
+  let report = null;
+  let error = null;
+  try {
+    report = await api.get(day ? `${REPORT_URL}?day=${encodeURIComponent(day)}` : REPORT_URL);
+  } catch (failure) {
+    error = failure;
+  }
+  if (asked !== reportAsked) return;
+  state.report = report;
+  state.reportError = error;
+  renderReportPanel();
+}
+
 async function loadAccounts() {
   const [users, tokens] = await Promise.all([api.get("/api/v1/users"), api.get("/api/v1/tokens")]);
   state.users = users.users;
@@ -245,6 +274,12 @@ function renderAll() {
   renderDevices();
   renderPrinted();
   renderAccounts();
+  renderReportPanel();
+}
+
+function renderReportPanel() {
+  if (state.report) renderReport($("#report"), state.report, state.centre);
+  else if (state.reportError) renderReportError($("#report"), state.reportError);
 }
 
 function serviceName(code) {
@@ -515,9 +550,12 @@ function showNewToken(made) {
   $("#new-token").hidden = false;
   $("#new-token-value").textContent = made.token;
   const base = location.origin;
+  const bound = made.info.counter; // a display bound to a counter: its display and its rating tablet
   const pages = {
     kiosk: ["/kiosk"],
-    display: ["/hall", ...state.centre.counters.map((c) => `/counter/${c.id}`)],
+    display: bound
+      ? [`/counter/${bound}`, `/rate/${bound}`]
+      : ["/hall", ...state.centre.counters.map((c) => `/counter/${c.id}`)],
     device: [],
     admin: [],
   }[made.info.role] ?? [];

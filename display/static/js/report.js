@@ -1,0 +1,258 @@
+// The daily report on the admin page: what the centre's head reads at a glance, drawn
+// from GET /api/v1/reports/daily alone (no fetching here, so admin.js owns the wiring).
+// Figures the server could not compute (null) show as "—"; numbers follow the page's
+// language and sit in left-to-right islands, so "08:00–09:00" reads the same in Arabic.
+
+import { el, $ } from "./common.js";
+import { t, localized, language, errorText } from "./i18n.js";
+
+const NONE = "—";
+const CSV_URL = "/api/v1/reports/daily.csv";
+const LEVELS = ["rating.very_satisfied", "rating.satisfied", "rating.neutral", "rating.dissatisfied"];
+
+/** Fill the report section `root` (admin.html #report) from one day's report. */
+export function renderReport(root, report, centre) {
+  const select = $("#report-day", root);
+  select.replaceChildren(...report.days.map((day) => el("option", { value: day }, dayName(day))));
+  select.value = report.day;
+  select.disabled = false;
+  const csv = $("#report-csv", root);
+  csv.href = `${CSV_URL}?day=${encodeURIComponent(report.day)}`;
+  csv.hidden = false;
+  showNote(root, report.complete ? "" : t("report.partial"));
+  $("#report-body", root).replaceChildren(
+    headline(report),
+    el(
+      "div",
+      { class: "report-grid" },
+      block("report.by_service", servicesTable(report.services, centre), "wide"),
+      block("report.by_counter", countersTable(report.counters, centre), "wide"),
+      block("report.satisfaction", satisfactionBars(report.satisfaction)),
+      block("report.priority_vs_normal", priorityTable(report.priority)),
+      block("report.by_hour", hoursTable(report.hours)),
+    ),
+  );
+}
+
+/** No report to show: no day in the log yet (404 with no days), or the request failed. */
+export function renderReportError(root, error) {
+  const none = error?.code === "unknown_day";
+  $("#report-day", root).replaceChildren();
+  $("#report-day", root).disabled = true;
+  $("#report-csv", root).hidden = true;
+  $("#report-csv", root).removeAttribute("href");
+  showNote(root, none ? t("report.no_day") : errorText(error));
+  $("#report-body", root).replaceChildren();
+}
+
+function showNote(root, text) {
+  const note = $("#report-note", root);
+  note.textContent = text;
+  note.hidden = !text;
+}
+
+// ---- numbers ----
+
+function locale() {
+  return language() === "ar" ? "ar-u-nu-latn" : language(); // the page's clocks use these digits
+}
+
+function count(n) {
+  return n === null || n === undefined ? NONE : new Intl.NumberFormat(locale()).format(n);
+}
+
+function minutes(m) {
+  if (m === null || m === undefined) return NONE;
+  return new Intl.NumberFormat(locale(), { minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(m);
+}
+
+function share(s) {
+  if (s === null || s === undefined) return NONE;
+  return new Intl.NumberFormat(locale(), { style: "percent", maximumFractionDigits: 0 }).format(s);
+}
+
+/** A number in a cell, kept left to right inside right-to-left text. */
+function num(text) {
+  return el("span", { dir: "ltr", class: "num" }, text);
+}
+
+function dayName(day) {
+  const [y, m, d] = day.split("-").map(Number);
+  const format = { weekday: "long", day: "numeric", month: "long", year: "numeric", timeZone: "UTC" };
+  return new Intl.DateTimeFormat(locale(), format).format(new Date(Date.UTC(y, m - 1, d)));
+}
+
+// ---- parts ----
+
+function headline(report) {
+  const { tickets, wait_minutes: wait, satisfaction } = report;
+  const figure = (name, label, value, note = "") =>
+    el(
+      "div",
+      { class: "figure", dataset: { figure: name } },
+      el("span", { class: "figure-label" }, t(label)),
+      el("strong", { class: "figure-value" }, num(value)),
+      note ? el("span", { class: "figure-note" }, note) : null,
+    );
+  const inMinutes = (m) => (m === null || m === undefined ? "" : t("report.minutes"));
+  return el(
+    "div",
+    { class: "report-headline" },
+    el(
+      "div",
+      { class: "figures" },
+      figure("issued", "report.issued", count(tickets.issued)),
+      figure("served", "report.served", count(tickets.served)),
+      figure("no_show", "report.no_show", count(tickets.no_show)),
+      figure("wait_median", "report.wait_median", minutes(wait.median), inMinutes(wait.median)),
+      figure("wait_ninetieth", "report.wait_ninetieth", minutes(wait.p90), inMinutes(wait.p90)),
+      figure(
+        "satisfied",
+        "report.satisfied_share",
+        share(satisfaction.satisfied_share),
+        t("report.rated_count", { count: count(satisfaction.rated) }),
+      ),
+    ),
+    el(
+      "p",
+      { class: "muted report-others" },
+      t("report.others", {
+        cancelled: count(tickets.cancelled),
+        expired: count(tickets.expired),
+        open: count(tickets.open),
+      }),
+    ),
+  );
+}
+
+function block(title, content, wide = "") {
+  return el("section", { class: `report-block ${wide}` }, el("h3", {}, t(title)), content);
+}
+
+/** A table whose first column is words and the others numbers. */
+function table(className, headers, rows) {
+  return el(
+    "table",
+    { class: `report-table ${className}` },
+    el("thead", {}, el("tr", {}, ...headers.map((key, i) => el("th", { class: i ? "n" : null }, t(key))))),
+    el("tbody", {}, ...rows),
+  );
+}
+
+function row(dataset, name, ...figures) {
+  return el("tr", { dataset }, el("td", {}, name), ...figures.map((f) => el("td", { class: "n" }, num(f))));
+}
+
+function servicesTable(services, centre) {
+  const names = new Map(centre.services.map((s) => [s.code, localized(s.name)]));
+  return table(
+    "report-services",
+    [
+      "report.col_service", "report.col_issued", "report.col_served", "report.col_no_show",
+      "report.col_wait_median", "report.col_wait_ninetieth", "report.col_service_median",
+      "report.col_satisfied",
+    ],
+    services.map((s) =>
+      row(
+        { service: s.code },
+        names.get(s.code) || s.code,
+        count(s.issued),
+        count(s.served),
+        count(s.no_show),
+        minutes(s.wait_minutes.median),
+        minutes(s.wait_minutes.p90),
+        minutes(s.service_minutes.median),
+        share(s.satisfaction.satisfied_share),
+      ),
+    ),
+  );
+}
+
+function countersTable(counters, centre) {
+  const named = new Map(centre.counters.map((c) => [c.id, localized(c.name)]));
+  return table(
+    "report-counters",
+    [
+      "report.col_counter", "report.col_called", "report.col_served", "report.col_service_median",
+      "report.col_rated", "report.col_satisfied",
+    ],
+    counters.map((c) =>
+      row(
+        { counter: String(c.id) },
+        named.get(c.id) || t("common.counter_n", { counter: c.id }),
+        count(c.called),
+        count(c.served),
+        minutes(c.service_minutes.median),
+        count(c.satisfaction.rated),
+        share(c.satisfaction.satisfied_share),
+      ),
+    ),
+  );
+}
+
+/** A bar whose length is `part` of its track (0..1), drawn through CSSOM: the page's
+ * Content-Security-Policy forbids style attributes, not style properties set by script. */
+function bar(part) {
+  const fill = el("span", { class: "bar" });
+  fill.style.setProperty("--part", String(Math.max(0, Math.min(1, part || 0))));
+  return el("span", { class: "bar-track", "aria-hidden": "true" }, fill);
+}
+
+function satisfactionBars(satisfaction) {
+  const rated = satisfaction.rated;
+  const items = LEVELS.map((key) => {
+    const level = key.slice("rating.".length);
+    const n = satisfaction[level] ?? 0;
+    return el(
+      "li",
+      { dataset: { level } },
+      el("span", { class: "bar-label" }, t(key)),
+      bar(rated ? n / rated : 0),
+      el("span", { class: "bar-count" }, num(count(n))),
+    );
+  });
+  return el(
+    "div",
+    {},
+    el("ul", { class: "plain-list report-bars" }, ...items),
+    el("p", { class: "muted" }, t("report.rated_count", { count: count(rated) })),
+  );
+}
+
+function priorityTable(priority) {
+  const group = (name, label) => {
+    const g = priority[name];
+    return row({ group: name }, t(label), count(g.issued), count(g.served), minutes(g.wait_minutes.median));
+  };
+  return table(
+    "report-priority",
+    ["report.col_group", "report.col_issued", "report.col_served", "report.col_wait_median"],
+    [group("priority", "report.priority"), group("normal", "report.normal")],
+  );
+}
+
+/** Every hour from the first arrival to the last, the quiet ones (lunch) included. */
+function hoursTable(hours) {
+  const given = new Map(hours.map((h) => [h.hour, h]));
+  const all = [];
+  if (hours.length) {
+    for (let hour = hours[0].hour; hour <= hours[hours.length - 1].hour; hour += 1) {
+      all.push(given.get(hour) ?? { hour, issued: 0, wait_minutes: { median: null } });
+    }
+  }
+  const most = Math.max(1, ...all.map((h) => h.issued));
+  const clock = (hour) => `${String(hour).padStart(2, "0")}:00`;
+  return table(
+    "report-hours",
+    ["report.col_hour", "report.col_issued", "report.col_wait_median"],
+    all.map((h) =>
+      el(
+        "tr",
+        { dataset: { hour: String(h.hour) } },
+        el("td", {}, num(`${clock(h.hour)}–${clock(h.hour + 1)}`)),
+        el("td", { class: "n" }, el("div", { class: "with-bar" }, bar(h.issued / most), num(count(h.issued)))),
+        el("td", { class: "n" }, num(minutes(h.wait_minutes.median))),
+      ),
+    ),
+  );
+}
