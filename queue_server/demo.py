@@ -42,6 +42,9 @@ def create_demo_access(accounts: AccountStore, kiosks: Sequence[str] = ()) -> De
         access.tokens[kiosk] = accounts.create_token(Role.KIOSK, kiosk)
     access.tokens["hall-display"] = accounts.create_token(Role.DISPLAY, "hall-display")
     access.tokens["counter-displays"] = accounts.create_token(Role.DISPLAY, "counter-displays")
+    access.tokens["rating-tablet-1"] = accounts.create_token(
+        Role.DISPLAY, "rating-tablet-1", counter=1
+    )
     access.tokens["keypads"] = accounts.create_token(Role.DEVICE, "keypads")
     access.tokens["admin-api"] = accounts.create_token(Role.ADMIN, "admin-api")
     return access
@@ -83,6 +86,8 @@ def page_urls(base_url: str, access: DemoAccess) -> list[str]:
         f"  hall display      {base_url}/hall#token={hall}",
         f"  hall, by counter  {base_url}/hall?layout=counters#token={hall}",
         f"  counter display   {base_url}/counter/1#token={counters}   (any counter: /counter/N)",
+        f"  rating tablet     {base_url}/rate/1#token={access.tokens['rating-tablet-1']}"
+        "   (counter 1's: one token per counter)",
         f"  staff console     {base_url}/staff   (log in as canbo1, choose a counter)",
         f"  admin             {base_url}/admin   (log in as admin)",
         f"  all pages         {base_url}/",

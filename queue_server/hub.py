@@ -288,7 +288,10 @@ class Hub:
                 continue
             if kind is ev.ServiceRated:
                 assert isinstance(event, ev.ServiceRated)
-                touched_tickets.add(event.ticket)  # only its citizen's page changes
+                touched_tickets.add(event.ticket)  # its citizen's page and its counter's view
+                rated = tickets.get(event.ticket)
+                if rated is not None and rated.counter is not None:
+                    counters.add(rated.counter)
                 continue
             counter = getattr(event, "counter", None)
             if isinstance(counter, int):

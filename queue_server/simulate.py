@@ -24,6 +24,7 @@ from typing import Any
 import aiohttp
 
 from .config import CentreConfig
+from .engine.events import RATINGS
 from .tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,10 @@ class Pace:
     pause_share: float = 0.03
     pause_s: tuple[float, float] = (15.0, 30.0)
     open_share: float = 0.8
+    rating_share: float = 0.6
+    """Served citizens who rate the service on their phone."""
+    ratings: tuple[float, float, float, float] = (0.45, 0.4, 0.1, 0.05)
+    """How they rate: very satisfied, satisfied, neutral, dissatisfied."""
 
 
 class Simulation:
@@ -86,6 +91,9 @@ class Simulation:
         self.press = press
         self.issued = 0
         self.calls = 0
+        self.rated = 0
+        self._codes: dict[int, str] = {}
+        """Tracking codes of the tickets issued, by id: what a citizen's phone holds."""
 
     async def run(self, base_url: str) -> None:
         """Run until cancelled."""
@@ -126,9 +134,12 @@ class Simulation:
                 }
                 if priorities and self.random.random() < pace.priority_share:
                     body["priority"] = self.random.choice(priorities)
-                status = await self._post(http, "/api/v1/tickets", self.kiosk_token, body)
+                status, ticket = await self._request(
+                    http, "/api/v1/tickets", self.kiosk_token, body
+                )
                 if status == 201:
                     self.issued += 1
+                    self._codes[ticket["id"]] = ticket["tracking_code"]
                 await asyncio.sleep(self._between(pace.between_arrivals_s))
             await asyncio.sleep(self._between(pace.wave_every_s))
 
@@ -156,6 +167,8 @@ class Simulation:
                 await self._counter(http, counter, "start")
                 await asyncio.sleep(self._between(pace.serve_s))
                 await self._counter(http, counter, "done")
+                if self.random.random() < pace.rating_share:
+                    await self._rate_last_served(http, counter)
             if self.random.random() < pace.pause_share:
                 await self._counter(http, counter, "pause")
                 await asyncio.sleep(self._between(pace.pause_s))
@@ -169,19 +182,38 @@ class Simulation:
             return 202
         return await self._post(http, f"/api/v1/counters/{counter}/{action}", self.device_token)
 
-    async def _has_caller(self, http: aiohttp.ClientSession, counter: int) -> bool:
-        """Whether the counter has just called someone (after a keypad's NEXT)."""
+    async def _rate_last_served(self, http: aiohttp.ClientSession, counter: int) -> None:
+        """The citizen just served rates the service on the phone their ticket's QR opened."""
+        served = (await self._counter_state(http, counter) or {}).get("last_served")
+        code = self._codes.pop(served["id"], None) if served else None
+        if code is None:
+            return
+        rating = self.random.choices(RATINGS, self.pace.ratings)[0]
+        status, _ = await self._request(
+            http, f"/api/v1/tickets/{code}/rating", None, {"rating": rating}
+        )
+        if status == 200:
+            self.rated += 1
+
+    async def _counter_state(
+        self, http: aiohttp.ClientSession, counter: int
+    ) -> dict[str, Any] | None:
         headers = {"Authorization": f"Bearer {self.device_token}"}
         try:
             async with http.get("/api/v1/counters", headers=headers) as response:
                 body = await response.json()
         except (aiohttp.ClientError, ValueError):
-            return False
+            return None
         for state in body.get("counters", []):
             if state["id"] == counter:
-                current = state.get("current")
-                return current is not None and current["status"] == "called"
-        return False
+                found: dict[str, Any] = state
+                return found
+        return None
+
+    async def _has_caller(self, http: aiohttp.ClientSession, counter: int) -> bool:
+        """Whether the counter has just called someone (after a keypad's NEXT)."""
+        current = (await self._counter_state(http, counter) or {}).get("current")
+        return current is not None and current["status"] == "called"
 
     async def _post(
         self,
@@ -190,14 +222,27 @@ class Simulation:
         token: str,
         body: dict[str, object] | None = None,
     ) -> int:
+        status, _ = await self._request(http, path, token, body)
+        return status
+
+    async def _request(
+        self,
+        http: aiohttp.ClientSession,
+        path: str,
+        token: str | None,
+        body: dict[str, object] | None = None,
+    ) -> tuple[int, Any]:
+        """POST `body`; the status and the decoded answer (0 and None when unreachable)."""
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
         try:
-            async with http.post(
-                path, json=body or {}, headers={"Authorization": f"Bearer {token}"}
-            ) as response:
+            async with http.post(path, json=body or {}, headers=headers) as response:
                 if response.status >= 400 and response.status not in (409, 429):
                     log.debug("simulation: %s answered %d", path, response.status)
-                return response.status
-        except aiohttp.ClientError as exc:
+                answer = (
+                    await response.json() if response.content_type == "application/json" else None
+                )
+                return response.status, answer
+        except (aiohttp.ClientError, ValueError) as exc:
             log.debug("simulation: %s failed: %s", path, exc)
             await asyncio.sleep(1.0)
-            return 0
+            return 0, None

@@ -71,7 +71,9 @@ def ticket_summary(engine: Engine, ticket: Ticket) -> dict[str, Any]:
 
 
 def counter_view(engine: Engine, counter: CounterState) -> dict[str, Any]:
-    current = engine.state.tickets.get(counter.current) if counter.current is not None else None
+    tickets = engine.state.tickets
+    current = tickets.get(counter.current) if counter.current is not None else None
+    served = tickets.get(counter.last_served) if counter.last_served is not None else None
     lines: tuple[LineKey, ...] = (counter.id, *counter.services)
     return {
         "id": counter.id,
@@ -79,6 +81,9 @@ def counter_view(engine: Engine, counter: CounterState) -> dict[str, Any]:
         "services": list(counter.services),
         "current": None if current is None else ticket_summary(engine, current),
         "waiting": sum(engine.waiting_count(line) for line in lines),
+        "last_served": None
+        if served is None
+        else {"id": served.id, "number": served.number, "rating": served.rating},
     }
 
 

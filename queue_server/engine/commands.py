@@ -66,6 +66,8 @@ class RateService(_Command, frozen=True):
 
     ticket: int
     rating: Rating
+    counter: int | None = None
+    """Given by a counter's rating tablet: only the ticket it served last may be rated."""
 
 
 class Cancel(_Command, frozen=True):

@@ -20,7 +20,7 @@ from ..config import CentreConfig, Service
 from . import commands as c
 from . import errors as err
 from . import events as ev
-from .events import SYSTEM, Actor, Event
+from .events import SYSTEM, Actor, Event, untimed_finish
 from .numbering import format_number
 from .state import (
     AT_COUNTER,
@@ -395,6 +395,10 @@ class Engine:
 
     def _rate(self, cmd: c.RateService, at: float, actor: Actor) -> list[Event]:
         ticket = self.ticket(cmd.ticket)
+        if cmd.counter is not None and self.counter(cmd.counter).last_served != ticket.id:
+            raise err.NotServedHere(
+                f"ticket {ticket.number} is not the last one counter {cmd.counter} served"
+            )
         if ticket.status is not TicketStatus.DONE:
             raise err.WrongTicketState(
                 f"ticket {ticket.number} is {ticket.status}: only a finished service is rated"
@@ -451,7 +455,9 @@ class Engine:
             if ticket.status is TicketStatus.SERVING:
                 assert ticket.counter is not None
                 events.append(
-                    ev.TicketFinished(at=at, actor=actor, ticket=ticket.id, counter=ticket.counter)
+                    ev.TicketFinished(
+                        at=at, actor=actor, ticket=ticket.id, counter=ticket.counter, by_close=True
+                    )
                 )
             elif ticket.status in (TicketStatus.WAITING, TicketStatus.CALLED) or (
                 ticket.status is TicketStatus.NO_SHOW and ticket.requeue_at is not None
@@ -573,9 +579,10 @@ class Engine:
         self._leave(ticket)
         ticket.status = TicketStatus.DONE
         ticket.finished_at = e.at
-        # A ticket the system finishes (the day ran out while it was served) was not
-        # timed by anyone: its night-long "service" must not skew the estimates.
-        if began is not None and e.at > began and e.actor.kind != "system":
+        if untimed_finish(e):
+            return
+        self._counter(e.counter).last_served = ticket.id
+        if began is not None and e.at > began:
             self.state.service_times.add(ticket.service, e.at - began)
 
     def _on_rated(self, e: ev.ServiceRated) -> None:
@@ -639,6 +646,8 @@ class Engine:
         """Every ticket is final by now; the day's tickets live on in the log only."""
         st = self.state
         st.day_closed = True
+        for counter in st.counters.values():
+            counter.last_served = None
         st.tickets.clear()
         st.by_tracking_code.clear()
         st.by_number.clear()

@@ -72,6 +72,10 @@ class AlreadyRated(CommandRejected):
     code = "already_rated"
 
 
+class NotServedHere(CommandRejected):
+    code = "not_served_here"
+
+
 class WrongCounterState(CommandRejected):
     code = "wrong_counter_state"
 

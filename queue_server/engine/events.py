@@ -72,6 +72,8 @@ class ServiceStarted(_Event, tag=True, frozen=True):
 class TicketFinished(_Event, tag=True, frozen=True):
     ticket: int
     counter: int
+    by_close: bool = False
+    """Finished because the day closed while it was served: nobody timed that service."""
 
 
 class TicketNoShow(_Event, tag=True, frozen=True):
@@ -201,6 +203,14 @@ TICKET_EVENTS = (
 DEVICE_EVENTS = (TicketPrinted, TicketPrintFailed)
 """What devices did with the queue's facts, recorded for the audit trail; they change no
 queue state and the engine never decides them."""
+
+
+def untimed_finish(event: TicketFinished) -> bool:
+    """A service the close of the day finished, not a person: its length (up to a night)
+    says nothing of how long serving takes.  Logs from before `by_close` mark the
+    midnight close by the system actor."""
+    return event.by_close or event.actor.kind == "system"
+
 
 event_encoder = msgspec.json.Encoder()
 event_decoder: msgspec.json.Decoder[Event] = msgspec.json.Decoder(Event)

@@ -75,6 +75,8 @@ class CounterState:
     current: int | None = None
     priority_run: int = 0
     normal_run: int = 0
+    last_served: int | None = None
+    """The ticket this counter finished last today: the one its rating tablet may rate."""
 
 
 class Line:
@@ -196,7 +198,7 @@ class CentreState:
         return {
             "tickets": {tid: _ticket_dict(t) for tid, t in self.tickets.items()},
             "counters": {
-                cid: (c.status.value, c.current, c.priority_run, c.normal_run)
+                cid: (c.status.value, c.current, c.priority_run, c.normal_run, c.last_served)
                 for cid, c in self.counters.items()
             },
             "lines": self.lines.snapshot(),

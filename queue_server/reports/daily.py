@@ -36,11 +36,12 @@ class TicketRecord:
     lang: str
     outcome: Outcome = "waiting"
     first_called_at: float | None = None
-    first_counter: int | None = None
     began_at: float | None = None
     """When the service that finished began: started, else last called."""
     finished_at: float | None = None
-    finished_by_system: bool = False
+    finished_by_close: bool = False
+    called_at: set[int] = field(default_factory=set)
+    """Every counter that called it (a transfer sends it to another)."""
     counter: int | None = None
     """The counter that finished it (or last held it)."""
     transfers: int = 0
@@ -54,7 +55,7 @@ class TicketRecord:
     @property
     def service_s(self) -> float | None:
         """Time at the counter for a service someone finished (not the night's close)."""
-        if self.outcome != "done" or self.finished_by_system:
+        if self.outcome != "done" or self.finished_by_close:
             return None
         if self.began_at is None or self.finished_at is None:
             return None
@@ -132,7 +133,8 @@ class DayReport:
         match event:
             case ev.TicketCalled():
                 if record.first_called_at is None:
-                    record.first_called_at, record.first_counter = event.at, event.counter
+                    record.first_called_at = event.at
+                record.called_at.add(event.counter)
                 record.outcome, record.counter, record.began_at = (
                     "at_counter",
                     event.counter,
@@ -142,7 +144,7 @@ class DayReport:
                 record.began_at = event.at
             case ev.TicketFinished():
                 record.outcome, record.counter, record.finished_at = "done", event.counter, event.at
-                record.finished_by_system = event.actor.kind == "system"
+                record.finished_by_close = ev.untimed_finish(event)
             case ev.TicketNoShow():
                 record.outcome = "no_show"
             case ev.TicketRequeued() | ev.TicketReactivated():
@@ -153,7 +155,8 @@ class DayReport:
             case ev.TicketCancelled():
                 record.outcome = "cancelled"
             case ev.TicketExpired():
-                record.outcome = "expired"
+                # A no-show still in its grace period when the day closed did not come.
+                record.outcome = "no_show" if record.outcome == "no_show" else "expired"
             case ev.ServiceRated():
                 record.rating = event.rating
 
@@ -213,7 +216,7 @@ class DayReport:
         served = [t for t in tickets if t.outcome == "done" and t.counter == counter]
         return {
             "id": counter,
-            "called": sum(1 for t in tickets if t.first_counter == counter),
+            "called": sum(1 for t in tickets if counter in t.called_at),
             "served": len(served),
             "service_minutes": _service_times(served),
             "satisfaction": _ratings(served),

@@ -36,6 +36,7 @@ from .auth import (
     PUBLIC,
     SESSION_COOKIE,
     STAFF_ROLES,
+    TABLET_ROLES,
     VIEWER_ROLES,
     allow,
     principal_of,
@@ -69,6 +70,12 @@ class NextBody(_Body, frozen=True):
 
 
 class RatingBody(_Body, frozen=True):
+    rating: Rating
+
+
+class CounterRatingBody(_Body, frozen=True):
+    ticket: int
+    """The id of the ticket the tablet showed as served last (`last_served` of the counter)."""
     rating: Rating
 
 
@@ -178,6 +185,24 @@ async def rate_ticket(request: web.Request) -> web.Response:
     command = c.RateService(ticket=ticket.id, rating=body.rating)
     await centre.dispatcher.execute(command, Actor("citizen"))
     return json_response(ticket_public(centre.engine, ticket))
+
+
+@allow(TABLET_ROLES)
+async def rate_at_counter(request: web.Request) -> web.Response:
+    """The counter's rating tablet: the citizen just served taps a face before leaving."""
+    principal = principal_of(request)
+    counter = _counter_id(request)
+    if principal.counter != counter:
+        raise ApiError(
+            403,
+            "not_your_counter",
+            f"{principal.name} is not the rating tablet of counter {counter}",
+        )
+    body = await read_json(request, CounterRatingBody)
+    centre = centre_of(request)
+    command = c.RateService(ticket=body.ticket, rating=body.rating, counter=counter)
+    await centre.dispatcher.execute(command, actor_of(principal))
+    return json_response({"counter": counter_view(centre.engine, centre.engine.counter(counter))})
 
 
 async def _tracked_ticket(request: web.Request) -> Ticket:

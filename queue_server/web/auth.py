@@ -35,6 +35,9 @@ COUNTER_ROLES = frozenset({Role.DEVICE, *STAFF_ROLES})
 VIEWER_ROLES = frozenset({Role.DISPLAY, Role.DEVICE, *STAFF_ROLES})
 ISSUER_ROLES = frozenset({Role.KIOSK, *MANAGERS})
 VOICE_ROLES = frozenset({Role.DISPLAY, *MANAGERS})
+TABLET_ROLES = frozenset({Role.DISPLAY})
+"""A counter's rating tablet: a display token bound to that counter.  Nobody else, staff
+least of all, rates a service in the citizen's place."""
 
 
 def principal_of(request: web.Request) -> Principal:

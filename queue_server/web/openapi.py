@@ -62,6 +62,10 @@ _COUNTER = _obj(
     services={"type": "array", "items": _STR},
     current={"oneOf": [_ref("TicketSummary"), {"type": "null"}]},
     waiting=_INT,
+    last_served={
+        "type": ["object", "null"],
+        "description": "the ticket finished last here today: {id, number, rating}",
+    },
 )
 _SERVICE = _obj(
     ["code", "name", "waiting", "estimated_wait_s", "open_counters"],
@@ -121,6 +125,7 @@ SCHEMAS: dict[str, Any] = {
     "TicketSummary": _TICKET_SUMMARY,
     "TicketResult": _obj(["ticket"], ticket=_ref("TicketSummary")),
     "Counter": _COUNTER,
+    "CounterRated": _obj(["counter"], counter=_ref("Counter")),
     "Counters": _obj(["counters"], counters={"type": "array", "items": _ref("Counter")}),
     "CounterAction": _obj(
         ["counter", "ticket"],

@@ -105,10 +105,21 @@ page_hall = _page("hall")
 page_admin = _page("admin")
 
 
-@allow(PUBLIC)
-async def page_counter(request: web.Request) -> web.Response:
-    request.app[CENTRE].engine.counter(int(request.match_info["counter"]))  # 404 if unknown
-    return await _file_response(request, STATIC_ROOT / "counter.html")
+def _counter_page(name: str) -> RouteHandler:
+    """A page of one counter (`/counter/5`, `/rate/5`): 404 for a counter the centre lacks."""
+
+    @allow(PUBLIC)
+    async def handler(request: web.Request) -> web.Response:
+        request.app[CENTRE].engine.counter(int(request.match_info["counter"]))
+        return await _file_response(request, STATIC_ROOT / f"{name}.html")
+
+    handler.__name__ = f"page_{name}"
+    handler.__doc__ = f"The {name} page of a counter."
+    return handler
+
+
+page_counter = _counter_page("counter")
+page_rate = _counter_page("rate")
 
 
 @allow(PUBLIC)

@@ -77,6 +77,7 @@ def main() -> int:
             "kiosk": centre.accounts.create_token(Role.KIOSK, kiosks[0]),
             "kiosk_no_printer": centre.accounts.create_token(Role.KIOSK, NO_PRINTER_KIOSK),
             "display": centre.accounts.create_token(Role.DISPLAY, "hall"),
+            "tablet": centre.accounts.create_token(Role.DISPLAY, "rating-tablet-1", counter=1),
             "device": centre.accounts.create_token(Role.DEVICE, "keypads"),
             "admin": centre.accounts.create_token(Role.ADMIN, "admin-api"),
         }

@@ -307,7 +307,7 @@ def test_screenshots_of_every_page_in_vietnamese_and_arabic(
 def test_admin_makes_a_token_and_sees_it_listed(server: PageServer, new_page: OpenPage) -> None:
     admin = new_page(f"{server.base}/admin", 1440, 1000)
     log_in(admin, "admin")
-    expect(admin.locator("#tokens tr")).to_have_count(5)
+    expect(admin.locator("#tokens tr")).to_have_count(6)
     admin.fill("#token-form input[name=name]", "hall-tv-2")
     admin.select_option("#token-form select[name=role]", "display")
     admin.click("#token-form button[type=submit]")
@@ -319,3 +319,12 @@ def test_admin_makes_a_token_and_sees_it_listed(server: PageServer, new_page: Op
     hall = new_page(f"{server.base}/hall#token={token}", 1920, 1080)
     expect(hall.locator("html")).to_have_attribute("data-live", "live")
     expect(admin.locator("#connections")).to_contain_text(re.compile(r"\d"), timeout=15000)
+    # A display bound to one counter: its addresses are that counter's display and tablet.
+    admin.fill("#token-form input[name=name]", "rate-3")
+    admin.select_option("#token-form select[name=role]", "display")
+    admin.fill("#token-form input[name=counter]", "3")
+    admin.click("#token-form button[type=submit]")
+    links = admin.locator("#new-token-links li")
+    expect(links).to_have_count(2)
+    expect(links.nth(0)).to_contain_text("/counter/3#token=qs_")
+    expect(links.nth(1)).to_contain_text("/rate/3#token=qs_")

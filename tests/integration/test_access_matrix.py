@@ -29,6 +29,9 @@ MATRIX: dict[tuple[str, str], list[bool]] = {
     ("POST", "/api/v1/tickets"): [N, Y, N, N, N, Y, Y],
     ("GET", "/api/v1/tickets/{code}"): [Y, Y, Y, Y, Y, Y, Y],
     ("POST", "/api/v1/tickets/{code}/rating"): [Y, Y, Y, Y, Y, Y, Y],
+    # Only a display token bound to the counter (its rating tablet; tests/integration/
+    # test_reports.py), so nobody in these columns, on either counter.
+    ("POST", "/api/v1/counters/{counter}/rating"): [N, N, N, N, N, N, N],
     ("POST", "/api/v1/tickets/{ticket}/cancel"): [N, N, N, N, N, Y, Y],
     ("POST", "/api/v1/tickets/{ticket}/reactivate"): [N, N, N, N, Y, Y, Y],
     ("GET", "/api/v1/counters"): [N, N, Y, Y, Y, Y, Y],
@@ -76,6 +79,7 @@ for _action in COUNTER_ACTIONS:
 BODIES = {
     "/api/v1/tickets": {"service": "HT"},
     "/api/v1/tickets/{code}/rating": {"rating": "satisfied"},
+    "/api/v1/counters/{counter}/rating": {"ticket": 1, "rating": "satisfied"},
     "/api/v1/login": {"username": "nobody", "password": "not a password"},
     "/api/v1/counters/{counter}/call": {"ticket": "A001"},
     "/api/v1/counters/{counter}/transfer": {"service": "CT"},
@@ -154,4 +158,6 @@ async def test_every_endpoint_for_every_role(tmp_path: Path) -> None:
 def _counter_cases(path: str, row: list[bool], column: int) -> list[tuple[int, bool]]:
     if "{counter}" not in path:
         return [(0, row[column])]
+    if row is not OWN_COUNTER:
+        return [(1, row[column]), (2, row[column])]
     return [(1, OWN_COUNTER[column]), (2, OTHER_COUNTER[column])]

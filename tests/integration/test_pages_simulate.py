@@ -36,7 +36,7 @@ async def test_a_simulated_morning_issues_and_calls(tmp_path: Path) -> None:
         task = asyncio.create_task(simulation.run(server.base))
         try:
             async with asyncio.timeout(20):
-                while simulation.calls < 5 or simulation.issued < 8:  # noqa: ASYNC110 (plain counters)
+                while simulation.calls < 5 or simulation.issued < 8 or simulation.rated < 2:  # noqa: ASYNC110
                     await asyncio.sleep(0.05)
         finally:
             task.cancel()
@@ -46,3 +46,5 @@ async def test_a_simulated_morning_issues_and_calls(tmp_path: Path) -> None:
         assert state.issued_today >= 8
         assert any(c.status.value == "open" for c in state.counters.values())
         assert any(t.called_at is not None for t in state.tickets.values())
+        rated = [t for t in state.tickets.values() if t.rating is not None]
+        assert len(rated) >= 2 and all(t.status.value == "done" for t in rated)

@@ -12,7 +12,11 @@ from queue_server.accounts import Role
 from tests.support.server import Api, RunningCentre, Token, serve_centre
 
 PEOPLE = {"lan": Role.STAFF, "giamsat": Role.SUPERVISOR}
-TOKENS = {"kiosk-1": Token(Role.KIOSK)}
+TOKENS = {
+    "kiosk-1": Token(Role.KIOSK),
+    "tablet-1": Token(Role.DISPLAY, counter=1),
+    "hall": Token(Role.DISPLAY),
+}
 
 
 @pytest.fixture
@@ -91,3 +95,47 @@ async def test_a_report_asked_for_a_day_wrongly_says_what_is_wrong(server: Runni
         assert (status, body["error"]["code"]) == (404, "unknown_day")
         today = server.centre.engine.state.day
         assert today is not None and today in body["error"]["message"], "it lists the days held"
+
+
+async def test_a_counter_tablet_rates_the_citizen_it_just_served(server: RunningCentre) -> None:
+    async with (
+        Api(server.base, server.tokens["kiosk-1"]) as kiosk,
+        Api(server.base) as staff,
+        Api(server.base, server.tokens["tablet-1"]) as tablet,
+        Api(server.base, server.tokens["hall"]) as hall,
+    ):
+        await staff.login("lan", counter=1)
+        _, first = await kiosk.post("/api/v1/tickets", {"service": "HT"})
+        _, second = await kiosk.post("/api/v1/tickets", {"service": "HT"})
+        await staff.post("/api/v1/counters/1/open")
+        await staff.post("/api/v1/counters/1/next")
+        _, answer = await staff.post("/api/v1/counters/1/next")  # the first is done
+        assert answer["counter"]["last_served"] == {
+            "id": first["id"],
+            "number": first["number"],
+            "rating": None,
+        }
+        await staff.post("/api/v1/counters/1/done")  # and now the second
+
+        rating = {"ticket": first["id"], "rating": "satisfied"}
+        status, body = await tablet.post("/api/v1/counters/1/rating", rating)
+        assert (status, body["error"]["code"]) == (409, "not_served_here"), "not the last one"
+        rating["ticket"] = second["id"]
+        status, body = await tablet.post("/api/v1/counters/2/rating", rating)
+        assert (status, body["error"]["code"]) == (403, "not_your_counter")
+        for stranger in (hall, staff):
+            status, body = await stranger.post("/api/v1/counters/1/rating", rating)
+            assert (status, body["error"]["code"]) in (
+                (403, "not_your_counter"),
+                (403, "forbidden"),
+            )
+        status, body = await tablet.post("/api/v1/counters/1/rating", rating)
+        assert status == 200, body
+        assert body["counter"]["last_served"]["rating"] == "satisfied"
+        status, body = await tablet.post("/api/v1/counters/1/rating", rating)
+        assert (status, body["error"]["code"]) == (409, "already_rated")
+
+        events = [e for _, e in server.centre.log.read() if type(e).__name__ == "ServiceRated"]
+        assert [(e.ticket, e.actor.kind, e.actor.id) for e in events] == [  # type: ignore[union-attr]
+            (second["id"], "display", "tablet-1")
+        ]

@@ -201,3 +201,34 @@ def test_a_day_closed_by_hand_and_reopened_by_a_ticket_is_one_day(desk: Desk) ->
         1,
         1,
     )
+
+
+def test_a_transferred_ticket_counts_as_called_at_both_counters(desk: Desk) -> None:
+    desk.open(1, 2)
+    desk.issue("HT")
+    desk.call(1)
+    desk.do(c.Transfer(counter=1, to_counter=2))
+    desk.call(2)
+    desk.do(c.Finish(counter=2))
+    counters = {k["id"]: k for k in report(desk)["counters"]}
+    assert (counters[1]["called"], counters[1]["served"]) == (1, 0)
+    assert (counters[2]["called"], counters[2]["served"]) == (1, 1)
+
+
+def test_a_close_by_hand_times_no_service_and_keeps_no_shows(desk: Desk) -> None:
+    desk.open(1, 2)
+    desk.issue("HT")
+    desk.issue("HT")
+    desk.call(1)
+    desk.do(c.StartService(counter=1))
+    desk.call(2)
+    desk.do(c.MarkNoShow(counter=2))  # back in line after 5 minutes, if the day lasts
+    desk.advance(180 * MINUTE)  # the requeued one is called, and not there again
+    desk.housekeep()
+    desk.call(2)
+    desk.do(c.MarkNoShow(counter=2))
+    desk.do(c.CloseDay())  # by a supervisor, while the first is still served
+    day = report(desk)
+    assert day["tickets"]["served"] == 1 and day["service_minutes"]["count"] == 0
+    assert (day["tickets"]["no_show"], day["tickets"]["expired"]) == (1, 0)
+    assert desk.engine.state.service_times.samples == {}, "nor in the estimates"

@@ -119,7 +119,9 @@ def test_crossing_midnight_closes_the_old_day(desk_for: DeskFactory) -> None:
         ev.DayOpened(at=midnight, actor=SYSTEM, day="2025-07-15", ends_at=local(2025, 7, 16)),
     ]
     assert set(events[:-2]) == {
-        ev.TicketFinished(at=midnight, actor=SYSTEM, ticket=serving.ticket, counter=1),
+        ev.TicketFinished(
+            at=midnight, actor=SYSTEM, ticket=serving.ticket, counter=1, by_close=True
+        ),
         ev.TicketExpired(at=midnight, actor=SYSTEM, ticket=called.ticket),
         ev.TicketExpired(at=midnight, actor=SYSTEM, ticket=waiting.ticket),
         ev.CounterClosed(at=midnight, actor=SYSTEM, counter=1),
@@ -565,6 +567,41 @@ def test_a_finished_service_is_rated_once(desk: Desk) -> None:
     assert desk.ticket(a.ticket).rating == "neutral"
 
 
+def test_a_counter_tablet_rates_only_the_last_ticket_its_counter_served(desk: Desk) -> None:
+    desk.open(1, 2)
+    a, b = desk.issue("HT"), desk.issue("HT")
+    desk.call(1)
+    desk.call(2)
+    desk.do(c.Finish(counter=1))
+    assert desk.engine.counter(1).last_served == a.ticket
+    desk.reject(
+        c.RateService(ticket=a.ticket, rating="neutral", counter=2), err.NotServedHere, "A001", "2"
+    )
+    desk.do(c.Finish(counter=2))
+    desk.reject(c.RateService(ticket=a.ticket, rating="neutral", counter=2), err.NotServedHere)
+    rated = only(
+        desk.do(c.RateService(ticket=b.ticket, rating="satisfied", counter=2)), ev.ServiceRated
+    )
+    assert rated.ticket == b.ticket
+    desk.do(c.RateService(ticket=a.ticket, rating="neutral", counter=1))
+
+
+def test_a_counter_has_served_nobody_after_the_night(desk: Desk) -> None:
+    desk.open(1)
+    a = desk.issue("HT")
+    desk.issue("HT")
+    desk.call(1)
+    desk.do(c.Finish(counter=1))
+    desk.call(1)
+    desk.do(c.StartService(counter=1))
+    desk.at(local(2025, 7, 14, 23, 59))
+    desk.housekeep()
+    assert desk.engine.counter(1).last_served == a.ticket
+    desk.at(local(2025, 7, 15, 0, 0, 1))
+    desk.housekeep()  # the second is finished by the system as the day closes
+    assert desk.engine.counter(1).last_served is None
+
+
 def test_only_a_finished_service_is_rated(desk: Desk) -> None:
     desk.open(1)
     a, b = desk.issue("HT"), desk.issue("HT")
@@ -631,7 +668,7 @@ def test_close_day(desk: Desk) -> None:
     now = desk.now
     assert events[-1] == ev.DayClosed(at=now, actor=STAFF, day="2025-07-14")
     assert set(events[:-1]) == {
-        ev.TicketFinished(at=now, actor=STAFF, ticket=serving.ticket, counter=1),
+        ev.TicketFinished(at=now, actor=STAFF, ticket=serving.ticket, counter=1, by_close=True),
         ev.TicketExpired(at=now, actor=STAFF, ticket=called.ticket),
         ev.TicketExpired(at=now, actor=STAFF, ticket=waiting.ticket),
         ev.TicketExpired(at=now, actor=STAFF, ticket=parked.ticket),

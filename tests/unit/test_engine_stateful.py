@@ -148,6 +148,7 @@ class Model:
 class Desk:
     state: CounterState = "closed"
     current: int | None = None
+    last_served: int | None = None
 
 
 class EngineMachine(RuleBasedStateMachine):
@@ -333,6 +334,18 @@ class EngineMachine(RuleBasedStateMachine):
     def rate(self, index: int, rating: ev.Rating) -> None:
         self._run(c.RateService(ticket=self._pick(self.issued, index), rating=rating))
 
+    @rule(
+        counter=COUNTER_IDS,
+        index=st.integers(0, 10**6),
+        last=st.booleans(),
+        rating=st.sampled_from(ev.RATINGS),
+    )
+    def rate_at_counter(self, counter: int, index: int, last: bool, rating: ev.Rating) -> None:
+        """A counter's rating tablet: mostly the ticket it served last, sometimes another."""
+        served = self.desks[counter].last_served
+        ticket = served if last and served is not None else self._pick(self.issued, index)
+        self._run(c.RateService(ticket=ticket, rating=rating, counter=counter))
+
     @rule(dice=st.integers(0, 7))
     def close_day(self, dice: int) -> None:
         """Now and then; otherwise only housekeeping (the server's timer)."""
@@ -380,7 +393,11 @@ class EngineMachine(RuleBasedStateMachine):
         assert state.lines.snapshot() == lines
         for counter_id, desk in self.desks.items():
             counter = state.counters[counter_id]
-            assert (counter.status.value, counter.current) == (desk.state, desk.current)
+            assert (counter.status.value, counter.current, counter.last_served) == (
+                desk.state,
+                desk.current,
+                desk.last_served,
+            )
         parked = sorted(
             (m.requeue_at, t) for t, m in self.tickets.items() if m.requeue_at is not None
         )
@@ -503,6 +520,9 @@ class EngineMachine(RuleBasedStateMachine):
             assert self.day is not None
             used = self.numbers.get((command.service, self.day), [])
             assert len(used) == BAND[1] - BAND[0] + 1
+        elif isinstance(refusal, err.NotServedHere):
+            assert isinstance(command, c.RateService) and desk is not None
+            assert desk.last_served != command.ticket
         elif isinstance(refusal, err.AlreadyRated):
             assert isinstance(command, c.RateService)
             assert self.tickets[command.ticket].rated
@@ -588,6 +608,8 @@ class EngineMachine(RuleBasedStateMachine):
                 model = self._at_counter(event.ticket, event.counter)
                 self._leave_counter(model)
                 model.state = "done"
+                if not ev.untimed_finish(event):
+                    self.desks[event.counter].last_served = event.ticket
             case ev.TicketNoShow():
                 model = self._at_counter(event.ticket, event.counter)
                 assert model.state == "called"
@@ -652,6 +674,8 @@ class EngineMachine(RuleBasedStateMachine):
                     assert model.requeue_at is None, model
                 assert all(d.state == "closed" for d in self.desks.values())
                 self.tickets.clear()
+                for desk in self.desks.values():
+                    desk.last_served = None
 
     def _follow_issued(self, event: ev.TicketIssued) -> None:
         # 1. Numbers count 1, 2, 3... per service and day, in the service's format.

@@ -4,6 +4,7 @@
 
 import { Api, $, option } from "./common.js";
 import { Live } from "./live.js";
+import { ratingButtons, setRatingBusy } from "./rating.js";
 import {
   loadCatalogs,
   languageButtons,
@@ -36,9 +37,7 @@ $("#sound").addEventListener("click", () => {
   }, () => {});
 });
 
-for (const button of document.querySelectorAll(".rating-choice")) {
-  button.addEventListener("click", () => rate(button.dataset.rating));
-}
+ratingButtons($("#rating-choices"), rate);
 
 const live = new Live(() => ({ role: "citizen", tracking_code: code }));
 live.on("snapshot", (m) => update(m.ticket));
@@ -62,7 +61,7 @@ function update(ticket) {
 
 async function rate(rating) {
   state.ratingError = null;
-  for (const button of document.querySelectorAll(".rating-choice")) button.disabled = true;
+  setRatingBusy($("#rating-choices"), true);
   try {
     state.ticket = await api.post(`/api/v1/tickets/${encodeURIComponent(code)}/rating`, { rating });
     state.rated = true;
@@ -70,7 +69,7 @@ async function rate(rating) {
     if (error.code === "already_rated") state.rated = true;
     else state.ratingError = t("status.rate_failed");
   } finally {
-    for (const button of document.querySelectorAll(".rating-choice")) button.disabled = false;
+    setRatingBusy($("#rating-choices"), false);
   }
   render();
 }

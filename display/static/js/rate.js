@@ -1,0 +1,95 @@
+// A counter's rating tablet (/rate/5#token=...), facing the citizen.  When the counter
+// finishes a ticket, it asks that citizen how satisfied they were, for a minute (?ask=);
+// a tap is sent once, thanked for, and the tablet goes back to its welcome.  Only a
+// finish seen live is asked about: a tablet switched on later never asks a stranger.
+
+import { Api, option, pageToken, $ } from "./common.js";
+import { Live } from "./live.js";
+import { loadCatalogs, languageButtons, onLanguageChange, setLanguage, t, localized, errorText } from "./i18n.js";
+import { ratingButtons, setRatingBusy } from "./rating.js";
+
+const counterId = Number(location.pathname.split("/").filter(Boolean).pop());
+const ASK_S = Number(option("ask")) || 60;
+const THANKS_S = 6;
+const api = new Api({ token: pageToken("rate") });
+const state = { centre: null, seen: undefined, asking: null, timer: null, mode: "idle", error: null };
+
+await loadCatalogs("rate");
+languageButtons($("#languages"));
+state.centre = await api.get("/api/v1/centre");
+setLanguage(homeLanguage(), { remember: false });
+onLanguageChange(render);
+ratingButtons($("#rating-choices"), rate);
+render();
+
+const live = new Live(() => ({ role: "display", token: api.token, view: "counter", counter: counterId }));
+live.on("snapshot", (m) => follow(m.counters.find((c) => c.id === counterId)));
+live.on("counter", (m) => {
+  if (m.counter.id === counterId) follow(m.counter);
+});
+live.on("refused", (m) => problem(m.reason || t("rate.no_token")));
+if (api.token) live.start();
+else problem(t("rate.no_token"));
+
+function homeLanguage() {
+  return option("lang") || state.centre?.languages?.[0] || "vi";
+}
+
+/** A new ticket finished here, unrated: ask its citizen.  The first view only sets the mark. */
+function follow(counter) {
+  const served = counter?.last_served ?? null;
+  const first = state.seen === undefined;
+  const changed = served?.id !== state.seen;
+  state.seen = served?.id ?? null;
+  if (first || !changed || !served || served.rating) return;
+  state.asking = served;
+  state.error = null;
+  show("ask", ASK_S);
+}
+
+async function rate(rating) {
+  const asked = state.asking;
+  if (!asked) return;
+  setRatingBusy($("#rating-choices"), true);
+  try {
+    await api.post(`/api/v1/counters/${counterId}/rating`, { ticket: asked.id, rating });
+    show("thanks", THANKS_S);
+  } catch (error) {
+    if (error.code === "already_rated") show("thanks", THANKS_S);
+    else {
+      state.error = errorText(error);
+      render();
+    }
+  } finally {
+    setRatingBusy($("#rating-choices"), false);
+  }
+}
+
+function show(mode, seconds) {
+  state.mode = mode;
+  clearTimeout(state.timer);
+  state.timer = setTimeout(() => {
+    state.mode = "idle";
+    state.asking = null;
+    if (document.documentElement.lang !== homeLanguage()) setLanguage(homeLanguage(), { remember: false });
+    render();
+  }, seconds * 1000);
+  render();
+}
+
+function problem(text) {
+  $("#problem").textContent = text;
+  $("#problem").hidden = false;
+}
+
+function render() {
+  $("#counter-id").textContent = String(counterId);
+  $("#centre-name").textContent = localized(state.centre?.name);
+  document.body.dataset.mode = state.mode;
+  $("#idle").hidden = state.mode !== "idle";
+  $("#ask").hidden = state.mode !== "ask";
+  $("#thanks").hidden = state.mode !== "thanks";
+  $("#ask-number").textContent = state.asking ? t("rate.ticket", { number: state.asking.number }) : "";
+  $("#ask-error").hidden = !state.error;
+  $("#ask-error").textContent = state.error ?? "";
+}

@@ -1,0 +1,54 @@
+// The four satisfaction buttons, shared by the citizen's phone and the counter's tablet:
+// large, each a drawn face (fonts on old phones and kiosks may lack emoji) and its name.
+
+import { t } from "./i18n.js";
+
+export const RATINGS = ["very_satisfied", "satisfied", "neutral", "dissatisfied"];
+
+const SVG = "http://www.w3.org/2000/svg";
+const MOUTHS = {
+  very_satisfied: { d: "M7 13.5 Q12 20 17 13.5 Z", fill: "currentColor" },
+  satisfied: { d: "M7.5 14.5 Q12 18.5 16.5 14.5" },
+  neutral: { d: "M8 15.5 H16" },
+  dissatisfied: { d: "M7.5 17.5 Q12 13 16.5 17.5" },
+};
+
+function svg(tag, attributes) {
+  const node = document.createElementNS(SVG, tag);
+  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
+  return node;
+}
+
+function face(rating) {
+  const stroke = { stroke: "currentColor", "stroke-width": "1.6", "stroke-linecap": "round" };
+  const root = svg("svg", { class: "rating-face", viewBox: "0 0 24 24", "aria-hidden": "true" });
+  root.append(
+    svg("circle", { cx: "12", cy: "12", r: "10.5", fill: "none", ...stroke }),
+    svg("circle", { cx: "8.5", cy: "9.5", r: "1.4", fill: "currentColor" }),
+    svg("circle", { cx: "15.5", cy: "9.5", r: "1.4", fill: "currentColor" }),
+    svg("path", { fill: "none", ...stroke, ...MOUTHS[rating] }),
+  );
+  return root;
+}
+
+/** Fill `container` with the four buttons; `choose(rating)` runs on a tap. */
+export function ratingButtons(container, choose) {
+  container.replaceChildren();
+  for (const rating of RATINGS) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "rating-choice";
+    button.dataset.rating = rating;
+    const label = document.createElement("span");
+    label.dataset.i18n = `rating.${rating}`; // kept in step by the page's language switch
+    label.textContent = t(`rating.${rating}`);
+    button.append(face(rating), label);
+    button.addEventListener("click", () => choose(rating));
+    container.append(button);
+  }
+}
+
+/** Disable or enable the buttons while a rating is on its way. */
+export function setRatingBusy(container, busy) {
+  for (const button of container.querySelectorAll(".rating-choice")) button.disabled = busy;
+}
