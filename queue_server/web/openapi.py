@@ -197,6 +197,7 @@ SCHEMAS: dict[str, Any] = {
         id=_STR,
         name=_TEXT,
         languages={"type": "array", "items": _STR},
+        timezone={**_STR, "description": "IANA zone of the centre's clocks, e.g. Asia/Ho_Chi_Minh"},
         notice=_TEXT,
         ticket_footer=_TEXT,
         services={

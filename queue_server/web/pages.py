@@ -168,6 +168,7 @@ async def centre_info(request: web.Request) -> web.Response:
             "id": config.centre.id,
             "name": config.centre.name,
             "languages": config.centre.languages,
+            "timezone": config.centre.timezone,
             "notice": config.centre.notice,
             "ticket_footer": config.centre.ticket_footer,
             "services": [

@@ -6,6 +6,7 @@ import { Api, el, option, pageToken, runClock, $ } from "./common.js";
 import { Live } from "./live.js";
 import {
   loadCatalogs, languageButtons, onLanguageChange, t, localized, formatTime, formatDate,
+  setTimeZone,
 } from "./i18n.js";
 
 const MAX_CALLS = 8;
@@ -103,6 +104,7 @@ const state = { centre: null, calls: [], counters: new Map(), voice: null, flash
 await loadCatalogs("hall");
 languageButtons($("#languages"));
 state.centre = await api.get("/api/v1/centre");
+setTimeZone(state.centre.timezone);
 document.body.dataset.layout = layout;
 renderStatic();
 runClock($("#clock"), $("#date"), { time: formatTime, date: formatDate });

@@ -8,6 +8,7 @@ const catalogs = {};
 const listeners = [];
 let current = "vi";
 let storageKey = "qs.lang";
+let timeZone; // the centre's (setTimeZone); undefined: the device's own
 
 export async function loadCatalogs(pageName) {
   storageKey = `qs.lang.${pageName}`;
@@ -106,11 +107,25 @@ export function formatWait(seconds) {
   return t("wait.minutes", { minutes });
 }
 
+/**
+ * Show clocks and times in the centre's zone: a kiosk PC or hall TV left on UTC (or on
+ * its vendor's zone) must still say what the centre's wall clock says.
+ */
+export function setTimeZone(zone) {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: zone });
+    timeZone = zone;
+  } catch {
+    timeZone = undefined; // a zone this browser does not know: its own clock
+  }
+}
+
 export function formatTime(date) {
   return new Intl.DateTimeFormat(current === "ar" ? "ar-u-nu-latn" : current, {
     hour: "2-digit",
     minute: "2-digit",
     hour12: false,
+    timeZone,
   }).format(date);
 }
 
@@ -120,6 +135,7 @@ export function formatDate(date) {
     day: "numeric",
     month: "long",
     year: "numeric",
+    timeZone,
   }).format(date);
 }
 

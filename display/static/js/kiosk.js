@@ -6,7 +6,7 @@ import { Api, el, option, pageToken, $ } from "./common.js";
 import { Live } from "./live.js";
 import {
   loadCatalogs, languageButtons, onLanguageChange, t, localized, fold, formatWait, formatTime,
-  errorText, language, setLanguage,
+  errorText, language, setLanguage, setTimeZone,
 } from "./i18n.js";
 
 const SHOW_TICKET_S = 12;
@@ -21,6 +21,7 @@ const api = new Api({ token: pageToken("kiosk") });
 await loadCatalogs("kiosk");
 languageButtons($("#languages"));
 state.centre = await api.get("/api/v1/centre");
+setTimeZone(state.centre.timezone);
 setLanguage(homeLanguage(), { remember: false });
 renderCentre();
 onLanguageChange(() => {
