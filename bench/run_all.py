@@ -53,6 +53,7 @@ BENCHMARKS = (
     Bench("restart", "bench.restart", "5. Restart of the server process on a full log"),
     Bench("printing", "bench.printing", "6. Printing: render + encode per ticket"),
     Bench("event_log", "bench.event_log", "The event log: commits, group commit, replay"),
+    Bench("report", "bench.report", "The day's report on a log of 120 days"),
     Bench(
         "keypad_latency",
         "bench.keypad_latency",

@@ -79,6 +79,16 @@ def test_engine_depth_prints_cost_per_depth() -> None:
         assert figure(rf"^spread of median {name} cost, 100 to 1,000 waiting: {NUMBER}%", text) >= 0
 
 
+def test_report_prints_the_time_of_a_days_report() -> None:
+    text = run_bench("bench.report")
+    assert re.search(r"a log of 3 days x 40 tickets \(\d[\d,]* events\)", text), text
+    table = section("ms\n", text)
+    for what in ("open the log (find the days)", "CSV rows of the latest day"):
+        median, p99, most = row(table, *what.split())
+        assert 0 < median <= p99 <= most
+    assert len(re.findall(r"report of the (?:latest|first) day \(\d{4}-\d\d-\d\d\)", text)) == 2
+
+
 def test_event_log_prints_commit_and_restart_figures() -> None:
     text = run_bench("bench.event_log")
     assert re.search(r"^event log files in .*var/bench: \S+ on ", text, re.MULTILINE), text
