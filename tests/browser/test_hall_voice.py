@@ -41,3 +41,19 @@ def test_one_failed_announcement_does_not_silence_the_hall(
     ):
         server.counter(1, "next")
     expect(hall.locator("#voice-note")).to_be_hidden()
+
+
+def test_a_screen_with_a_revoked_token_says_so_in_its_language(
+    server: PageServer, new_page: OpenPage
+) -> None:
+    status, _ = server.api(
+        "POST", "/api/v1/tokens/hall/revoke", server.tokens["admin"], {}
+    )  # the hall display's token, revoked by the administrator
+    assert status == 200
+    hall = new_page(f"{server.base}/hall#token={server.tokens['display']}", 1920, 1080)
+    banner = hall.locator("#live-banner")
+    expect(hall.locator("html")).to_have_attribute("data-live", "refused")
+    expect(banner).to_contain_text("Màn hình này chưa có mã truy cập hợp lệ")
+    expect(banner).to_have_attribute("title", "this token is unknown or has been revoked")
+    hall.click(".lang-button[data-lang=ar]")
+    expect(banner).to_contain_text("لا تملك هذه الشاشة رمز دخول صالحًا")

@@ -71,6 +71,14 @@ export class Api {
   }
 }
 
+/**
+ * The centre as the pages show it (public).  Asked without the page's token: a revoked
+ * token must not leave a blank screen, but one that says why it cannot go live.
+ */
+export function centreInfo() {
+  return new Api().get("/api/v1/centre");
+}
+
 export function el(tag, attributes = {}, ...children) {
   const node = document.createElement(tag);
   for (const [name, value] of Object.entries(attributes)) {

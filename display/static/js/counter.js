@@ -1,6 +1,6 @@
 // The counter display above a desk: the counter's number and its current ticket, huge.
 
-import { Api, pageToken, $ } from "./common.js";
+import { Api, centreInfo, pageToken, $ } from "./common.js";
 import { Live } from "./live.js";
 import { loadCatalogs, languageButtons, onLanguageChange, t, localized } from "./i18n.js";
 
@@ -10,7 +10,7 @@ const state = { centre: null, counter: null, flashTimer: null };
 
 await loadCatalogs("counter");
 languageButtons($("#languages"));
-state.centre = await api.get("/api/v1/centre");
+state.centre = await centreInfo();
 onLanguageChange(render);
 render();
 

@@ -2,7 +2,7 @@
 // newest flashing; or one column per counter (?layout=counters).  Each call chimes and
 // is then announced in every configured language; announcements queue, never cut off.
 
-import { Api, el, option, pageToken, runClock, $ } from "./common.js";
+import { Api, centreInfo, el, option, pageToken, runClock, $ } from "./common.js";
 import { Live } from "./live.js";
 import {
   loadCatalogs, languageButtons, onLanguageChange, t, localized, formatTime, formatDate,
@@ -103,7 +103,7 @@ const state = { centre: null, calls: [], counters: new Map(), voice: null, flash
 
 await loadCatalogs("hall");
 languageButtons($("#languages"));
-state.centre = await api.get("/api/v1/centre");
+state.centre = await centreInfo();
 setTimeZone(state.centre.timezone);
 document.body.dataset.layout = layout;
 renderStatic();

@@ -2,7 +2,7 @@
 // priority, take a ticket; the ticket prints, and the screen shows it, then resets,
 // back to the centre's language too: the next citizen must not meet the last one's.
 
-import { Api, el, option, pageToken, $ } from "./common.js";
+import { Api, centreInfo, el, option, pageToken, $ } from "./common.js";
 import { Live } from "./live.js";
 import {
   loadCatalogs, languageButtons, onLanguageChange, t, localized, fold, formatWait, formatTime,
@@ -20,7 +20,7 @@ const api = new Api({ token: pageToken("kiosk") });
 
 await loadCatalogs("kiosk");
 languageButtons($("#languages"));
-state.centre = await api.get("/api/v1/centre");
+state.centre = await centreInfo();
 setTimeZone(state.centre.timezone);
 setLanguage(homeLanguage(), { remember: false });
 renderCentre();
@@ -43,7 +43,7 @@ live.on("service", (m) => {
 if (api.token) live.start();
 else showError(t("kiosk.no_token"));
 // Without the live feed (no token yet) the tiles still show, from the public list.
-api.get("/api/v1/services").then((body) => {
+new Api().get("/api/v1/services").then((body) => {
   if (state.services.size === 0) {
     state.services = new Map(body.services.map((s) => [s.code, s]));
     renderServices();

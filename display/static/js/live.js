@@ -128,13 +128,13 @@ export class Live {
     this.clearTimers();
     if (this.stopped) return;
     if (event.code === 4404) {
-      this.setState("refused", event.reason);
+      this.setState("refused", event.reason, event.code);
       this.emit("refused", { code: event.code, reason: event.reason });
       return;
     }
     if (REFUSED.has(event.code)) {
       // A revoked token or a wrong role: say so, and try again slowly (it may be fixed).
-      this.setState("refused", event.reason);
+      this.setState("refused", event.reason, event.code);
       this.emit("refused", { code: event.code, reason: event.reason });
       this.retryTimer = setTimeout(() => this.connect(), 30000);
       return;
@@ -152,9 +152,10 @@ export class Live {
     clearTimeout(this.retryTimer);
   }
 
-  setState(state, reason = "") {
+  setState(state, reason = "", code = null) {
     this.state = state;
     this.reason = reason;
+    this.code = code;
     document.documentElement.dataset.live = state;
     this.showState();
     this.emit("state", { state, reason });
@@ -166,10 +167,19 @@ export class Live {
       this.state === "live"
         ? ""
         : this.state === "refused"
-          ? t("live.refused", { reason: this.reason || "" })
+          ? this.refusal()
           : t(this.state === "connecting" ? "live.connecting" : "live.reconnecting");
     this.banner.textContent = text;
+    this.banner.title = this.state === "refused" ? this.reason : ""; // the server's words
     this.banner.hidden = this.state === "live";
+  }
+
+  /** Why the server refused, in the page's language (its English words for an IT officer
+   * stay in the banner's tooltip); an unforeseen refusal shows them. */
+  refusal() {
+    const key = `live.refused_${this.code}`;
+    const text = t(key);
+    return text !== key ? text : t("live.refused", { reason: this.reason || "" });
   }
 }
 

@@ -3,7 +3,7 @@
 // a tap is sent once, thanked for, and the tablet goes back to its welcome.  Only a
 // finish seen live is asked about: a tablet switched on later never asks a stranger.
 
-import { Api, option, pageToken, $ } from "./common.js";
+import { Api, centreInfo, option, pageToken, $ } from "./common.js";
 import { Live } from "./live.js";
 import { loadCatalogs, languageButtons, onLanguageChange, setLanguage, t, localized, errorText } from "./i18n.js";
 import { ratingButtons, setRatingBusy } from "./rating.js";
@@ -16,7 +16,7 @@ const state = { centre: null, seen: undefined, asking: null, timer: null, mode: 
 
 await loadCatalogs("rate");
 languageButtons($("#languages"));
-state.centre = await api.get("/api/v1/centre");
+state.centre = await centreInfo();
 setLanguage(homeLanguage(), { remember: false });
 onLanguageChange(render);
 ratingButtons($("#rating-choices"), rate);
