@@ -1,7 +1,12 @@
-"""Every error is JSON: `{"error": {"code": ..., "message": ...}}` with the right status."""
+"""Every error is JSON: `{"error": {"code": ..., "message": ...}}` with the right status.
+
+Except for a person who typed a page's address into a browser (`/counter/99`, a status
+address mistyped from a paper ticket): they get a short page in the three languages.
+"""
 
 from __future__ import annotations
 
+import html
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -42,6 +47,55 @@ def error_response(
     return json_response({"error": {"code": code, "message": message}}, status, headers)
 
 
+_MACHINE_PATHS = ("/api/", "/ws", "/static/", "/metrics", "/healthz")
+_NOT_FOUND = (
+    ("vi", "Không tìm thấy trang này."),
+    ("en", "This page does not exist."),
+    ("ar", "هذه الصفحة غير موجودة."),
+)
+_FAILED = (
+    ("vi", "Đã xảy ra lỗi. Vui lòng thử lại."),
+    ("en", "Something went wrong. Please try again."),
+    ("ar", "حدث خطأ. يُرجى المحاولة مرة أخرى."),
+)
+_HOME = (("vi", "Về trang đầu"), ("en", "Home"), ("ar", "الصفحة الرئيسية"))
+
+
+def _wants_page(request: web.Request) -> bool:
+    """A browser opening a page, not a script or a page's own fetch."""
+    if request.method != "GET" or request.path.startswith(_MACHINE_PATHS):
+        return False
+    return "text/html" in request.headers.get("Accept", "")
+
+
+def page_error(status: int, message: str) -> web.Response:
+    """The error as a page: what happened in vi, en and ar, the server's words below."""
+    said = _NOT_FOUND if status == 404 else _FAILED
+    lines = "".join(
+        f'<p lang="{lang}" dir="{"rtl" if lang == "ar" else "ltr"}" class="error-line">'
+        f"{html.escape(text)}</p>"
+        for lang, text in said
+    )
+    home = " · ".join(f'<a lang="{lang}" href="/">{html.escape(text)}</a>' for lang, text in _HOME)
+    body = (
+        '<!doctype html><html lang="vi"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{status}</title>"
+        '<link rel="stylesheet" href="/static/css/base.css"></head>'
+        f'<body class="error-page"><main>{lines}<p class="error-detail">{html.escape(message)}'
+        f"</p><p>{home}</p></main></body></html>"
+    )
+    return web.Response(
+        text=body,
+        status=status,
+        content_type="text/html",
+        headers={
+            "Content-Security-Policy": "default-src 'self'",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
 _HTTP_CODES = {
     400: "bad_request",
     401: "unauthenticated",
@@ -59,8 +113,12 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     try:
         return await handler(request)
     except ApiError as exc:
+        if _wants_page(request):
+            return page_error(exc.status, exc.message)
         return error_response(exc.status, exc.code, exc.message, exc.headers)
     except CommandRejected as exc:
+        if _wants_page(request):
+            return page_error(exc.status, exc.message)
         return error_response(exc.status, exc.code, exc.message)
     except web.HTTPException as exc:
         if exc.status < 400:
@@ -69,6 +127,8 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         message = exc.text if exc.text and not exc.text.startswith(f"{exc.status}:") else exc.reason
         if exc.status == 413:
             message = "the request body is too large"
+        if _wants_page(request):
+            return page_error(exc.status, message or exc.reason)
         return error_response(exc.status, code, message or exc.reason)
     except StoreError as exc:
         log.error("event log unavailable: %s", exc)

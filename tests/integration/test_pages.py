@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from html.parser import HTMLParser
 from pathlib import Path
 
+import aiohttp
 import msgspec
 import pytest
 
@@ -272,3 +273,20 @@ async def test_admin_manages_people_and_tokens(server: RunningCentre) -> None:
         admin.csrf = None  # a forged request from another site has no CSRF token
         status, body = await admin.post("/api/v1/tokens", {"role": "kiosk", "name": "evil"})
         assert (status, body["error"]["code"]) == (403, "csrf_failed")
+
+
+async def test_a_mistyped_page_address_gets_a_page_and_scripts_get_json(tmp_path: Path) -> None:
+    browser = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    async with serve_centre(tmp_path) as server, aiohttp.ClientSession() as http:
+        for path in ("/counter/99", "/rate/99", "/s/bad!code", "/no-such-page"):
+            async with http.get(server.base + path, headers=browser) as response:
+                text = await response.text()
+                assert response.status == 404, path
+                assert response.content_type == "text/html", path
+                assert "Không tìm thấy trang này." in text and "هذه الصفحة غير موجودة." in text
+            async with http.get(server.base + path) as response:
+                assert response.status == 404 and response.content_type == "application/json"
+        async with http.get(server.base + "/api/v1/nothing", headers=browser) as response:
+            assert response.content_type == "application/json", "the API always answers JSON"
+        async with http.get(server.base + "/counter/1", headers=browser) as response:
+            assert response.status == 200 and "counter.js" in await response.text()
