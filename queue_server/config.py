@@ -226,6 +226,11 @@ DEFAULT_TEMPLATES: dict[str, str] = {
     "en": "Ticket number {number}, please go to counter {counter}",
     "ar": "صاحب التذكرة رقم {number}، يرجى التوجه إلى الشباك رقم {counter}",
 }
+DEFAULT_TICKET_TEMPLATES: dict[str, str] = {
+    "vi": "Số thứ tự của quý khách là {number}. Xin mời quý khách ngồi chờ đến lượt.",
+    "en": "Your number is {number}. Please take a seat until it is called.",
+    "ar": "رقمك هو {number}. يرجى الجلوس حتى يُنادى عليه.",
+}
 DEFAULT_VOICES: dict[str, str] = {"vi": "vi", "en": "en-gb", "ar": "ar"}
 _PLACEHOLDER = re.compile(r"{([^{}]*)}")
 
@@ -240,6 +245,10 @@ class Voice(_Strict, frozen=True):
     """Per language; `{number}` and `{counter}` are replaced.  Built-in phrases for vi, en, ar."""
     voices: dict[str, str] = msgspec.field(default_factory=dict)
     """espeak-ng voice per language (`espeak-ng --voices`; not mbrola `mb-*`); default: vi, en-gb, ar."""
+    kiosk: bool = True
+    """The kiosk says the ticket's number aloud as it prints, in the citizen's language."""
+    ticket_templates: LocalizedText = msgspec.field(default_factory=dict)
+    """What the kiosk says; `{number}` is replaced.  Built-in phrases for vi, en, ar."""
     numbers: Literal["digits", "whole"] = "digits"
     """"digits": A023 is read "A không hai ba"; "whole": "A hai mươi ba"."""
     speed: int = 140
@@ -248,6 +257,9 @@ class Voice(_Strict, frozen=True):
 
     def template(self, lang: str) -> str | None:
         return self.templates.get(lang) or DEFAULT_TEMPLATES.get(lang)
+
+    def ticket_template(self, lang: str) -> str | None:
+        return self.ticket_templates.get(lang) or DEFAULT_TICKET_TEMPLATES.get(lang)
 
     def voice(self, lang: str) -> str:
         return self.voices.get(lang) or DEFAULT_VOICES.get(lang) or lang
@@ -612,6 +624,12 @@ def _check_voice(config: CentreConfig) -> Iterator[str]:
                 yield f"voice.templates.{lang}: unknown placeholder {{{name}}} (use {{number}} and {{counter}})"
         if "number" not in names:
             yield f"voice.templates.{lang}: the phrase must say the ticket's {{number}}"
+    for lang, template in voice.ticket_templates.items():
+        if lang not in languages:
+            yield f"voice.ticket_templates.{lang}: language not in centre.languages {languages}"
+        names = _PLACEHOLDER.findall(template)
+        if names != ["number"]:
+            yield f"voice.ticket_templates.{lang}: say the ticket's {{number}}, once, and nothing else in braces"
     for i, lang in enumerate(voice.languages):
         if lang not in languages:
             yield f"voice.languages[{i}]: {lang!r} is not in centre.languages {languages}"

@@ -86,3 +86,11 @@ def phrase(voice: Voice, lang: str, number: str, counter: int) -> str:
         raise KeyError(lang)
     spoken = spell_number(number, lang, voice.numbers)
     return template.replace("{number}", spoken).replace("{counter}", str(counter))
+
+
+def ticket_phrase(voice: Voice, lang: str, number: str) -> str:
+    """What the kiosk says as it hands out a ticket, in the citizen's language."""
+    template = voice.ticket_template(lang)
+    if template is None:
+        raise KeyError(lang)
+    return template.replace("{number}", spell_number(number, lang, voice.numbers))

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..config import Voice
-from .phrases import phrase
+from .phrases import phrase, ticket_phrase
 
 log = logging.getLogger(__name__)
 
@@ -81,13 +81,17 @@ class Announcer:
         self.cache_dir = Path(cache_dir if cache_dir is not None else voice.cache_dir)
         self.binary = binary
         languages = voice.announced_languages(centre_languages)
+        self.kiosk_languages = [
+            lang for lang in centre_languages if voice.kiosk and voice.ticket_template(lang)
+        ]
+        spoken = dict.fromkeys([*languages, *self.kiosk_languages])
         self.status = VoiceStatus(
             enabled=voice.enabled,
             available=False,
             reason="not checked yet",
             engine=None,
             languages=languages,
-            voices={lang: voice.voice(lang) for lang in languages},
+            voices={lang: voice.voice(lang) for lang in spoken},
         )
         self._pending: dict[Path, asyncio.Future[Path]] = {}
         self._checking: asyncio.Future[VoiceStatus] | None = None
@@ -137,12 +141,21 @@ class Announcer:
 
     async def wav(self, lang: str, number: str, counter: int) -> Path:
         """The announcement's WAV file, made now or taken from the cache."""
+        if lang not in self.status.languages:
+            raise VoiceUnavailable(f"no announcement is configured in {lang!r}")
+        return await self._spoken(lang, self.text(lang, number, counter))
+
+    async def ticket_wav(self, lang: str, number: str) -> Path:
+        """What the kiosk says as it hands out ticket `number`, as a WAV file."""
+        if lang not in self.kiosk_languages:
+            raise VoiceUnavailable(f"the kiosk does not speak {lang!r}")
+        return await self._spoken(lang, ticket_phrase(self.voice, lang, number))
+
+    async def _spoken(self, lang: str, text: str) -> Path:
+        """`text` said by `lang`'s voice: from the cache, or made once however many ask."""
         status = await self.checked()
         if not status.available:
             raise VoiceUnavailable(status.reason or "voice unavailable")
-        if lang not in status.voices:
-            raise VoiceUnavailable(f"no announcement is configured in {lang!r}")
-        text = self.text(lang, number, counter)
         name = status.voices[lang]
         key = hashlib.sha256(f"{name}\0{self.voice.speed}\0{text}".encode()).hexdigest()[:32]
         path = self.cache_dir / f"{lang}-{key}.wav"

@@ -104,6 +104,14 @@ ROUTES: list[Route] = [
         responses={200: "PublicTicket"},
     ),
     Route(
+        "GET",
+        "/api/v1/tickets/{code}/voice",
+        voice_api.ticket_voice,
+        "The kiosk's spoken ticket (WAV): its number, in the language chosen",
+        "voice",
+        responses={200: None, 404: "Error", 503: "Error"},
+    ),
+    Route(
         "POST",
         "/api/v1/tickets/{code}/rating",
         api.rate_ticket,

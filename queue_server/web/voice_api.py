@@ -16,7 +16,7 @@ from aiohttp import web
 from ..app import Centre
 from ..engine.errors import UnknownCounter, UnknownTicket
 from ..voice import Announcer, VoiceUnavailable
-from .auth import VOICE_ROLES, allow
+from .auth import ISSUER_ROLES, VOICE_ROLES, allow
 from .errors import ApiError, json_response
 from .keys import CENTRE
 
@@ -61,7 +61,26 @@ async def announcement(request: web.Request) -> web.StreamResponse:
         path = await announcer.wav(lang, number, counter)
     except VoiceUnavailable as exc:
         raise ApiError(503, "voice_unavailable", str(exc)) from None
+    return _wav(path)
+
+
+def _wav(path: Path) -> web.FileResponse:
     return web.FileResponse(
         path,
         headers={"Content-Type": "audio/wav", "Cache-Control": "private, max-age=3600"},
     )
+
+
+@allow(ISSUER_ROLES)
+async def ticket_voice(request: web.Request) -> web.StreamResponse:
+    """`GET /api/v1/tickets/<code>/voice`: the kiosk says the number it just printed, in
+    the language the citizen chose ("Số thứ tự của quý khách là A không hai ba...")."""
+    centre = request.app[CENTRE]
+    ticket = centre.engine.ticket_by_tracking_code(request.match_info["code"])
+    if ticket is None:
+        raise ApiError(404, "unknown_ticket", "no ticket with this tracking code today")
+    try:
+        path = await announcer_of(centre).ticket_wav(ticket.lang, ticket.number)
+    except VoiceUnavailable as exc:
+        raise ApiError(503, "voice_unavailable", str(exc)) from None
+    return _wav(path)

@@ -328,3 +328,17 @@ def test_admin_makes_a_token_and_sees_it_listed(server: PageServer, new_page: Op
     expect(links).to_have_count(2)
     expect(links.nth(0)).to_contain_text("/counter/3#token=qs_")
     expect(links.nth(1)).to_contain_text("/rate/3#token=qs_")
+
+
+def test_the_kiosk_says_the_number_in_the_citizens_language(
+    server: PageServer, new_page: OpenPage
+) -> None:
+    kiosk = new_page(f"{server.base}/kiosk#token={server.tokens['kiosk']}", 1280, 1024)
+    kiosk.click(".lang-button[data-lang=en]")
+    with kiosk.expect_response(lambda r: r.url.endswith("/voice"), timeout=10000) as spoken:
+        number, code = take_ticket(kiosk, "civil", "HT")
+    assert spoken.value.status == 200
+    assert spoken.value.headers["content-type"] == "audio/wav"
+    assert spoken.value.url.endswith(f"/api/v1/tickets/{code}/voice")
+    expect(kiosk.locator("#ticket-listen")).to_have_text("Hear my number again")
+    expect(kiosk.locator("#ticket-number")).to_have_text(number)

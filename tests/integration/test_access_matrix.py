@@ -29,6 +29,7 @@ MATRIX: dict[tuple[str, str], list[bool]] = {
     ("POST", "/api/v1/tickets"): [N, Y, N, N, N, Y, Y],
     ("GET", "/api/v1/tickets/{code}"): [Y, Y, Y, Y, Y, Y, Y],
     ("POST", "/api/v1/tickets/{code}/rating"): [Y, Y, Y, Y, Y, Y, Y],
+    ("GET", "/api/v1/tickets/{code}/voice"): [N, Y, N, N, N, Y, Y],
     # Only a display token bound to the counter (its rating tablet; tests/integration/
     # test_reports.py), so nobody in these columns, on either counter.
     ("POST", "/api/v1/counters/{counter}/rating"): [N, N, N, N, N, N, N],

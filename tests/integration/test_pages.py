@@ -202,6 +202,20 @@ async def test_the_hall_fetches_announcements_as_wav(server: RunningCentre) -> N
         assert status == 401
 
 
+@needs_espeak
+async def test_the_kiosk_fetches_its_spoken_ticket(server: RunningCentre) -> None:
+    async with Api(server.base, server.tokens["kiosk"]) as kiosk:
+        _, ticket = await kiosk.post("/api/v1/tickets", {"service": "HT", "lang": "ar"})
+        url = f"{server.base}/api/v1/tickets/{ticket['tracking_code']}/voice"
+        headers = {"Authorization": f"Bearer {server.tokens['kiosk']}"}
+        async with kiosk.session.get(url, headers=headers) as response:
+            assert response.status == 200
+            assert response.headers["Content-Type"] == "audio/wav"
+            assert (await response.read())[:4] == b"RIFF"
+        status, body = await kiosk.get("/api/v1/tickets/not-a-ticket-code/voice")
+        assert (status, body["error"]["code"]) == (404, "unknown_ticket")
+
+
 async def test_without_voice_the_hall_is_told_why(tmp_path: Path) -> None:
     config = example_config(tmp_path / "c.sqlite3")
     config = msgspec.structs.replace(

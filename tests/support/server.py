@@ -116,10 +116,15 @@ class Api:
         async with self.session.request(
             method, self.base + path, data=data, headers=all_headers
         ) as response:
-            text = await response.text()
-            payload = (
-                json.loads(text) if text and response.content_type == "application/json" else text
-            )
+            raw = await response.read()
+            kind = response.content_type
+            payload: Any = raw  # audio and images stay bytes
+            if not raw:
+                payload = ""
+            elif kind == "application/json":
+                payload = json.loads(raw)
+            elif kind.startswith("text/"):
+                payload = raw.decode(response.charset or "utf-8")
             return response.status, payload
 
     async def get(self, path: str) -> tuple[int, Any]:

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from queue_server.config import ConfigError, Voice, load_config, parse_config
-from queue_server.voice import Announcer, phrase, spell_number
+from queue_server.voice import Announcer, VoiceUnavailable, phrase, spell_number, ticket_phrase
 from queue_server.voice.chime import CHIME_FILE, chime_wav
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "ward-center.toml"
@@ -43,6 +43,23 @@ def test_the_phrase_comes_from_the_config() -> None:
     assert phrase(custom, "en", "A023", 5).startswith("Ticket number A, 23")  # built-in
 
 
+def test_the_kiosk_says_the_number_in_the_citizens_language() -> None:
+    voice = load_config(EXAMPLE).voice
+    assert ticket_phrase(voice, "vi", "A023") == (
+        "Số thứ tự của quý khách là A không hai ba. Xin mời quý khách ngồi chờ đến lượt."
+    )
+    assert ticket_phrase(voice, "en", "B105").startswith("Your number is B, one zero five.")
+    custom = Voice(ticket_templates={"vi": "Phiếu {number}"}, numbers="whole")
+    assert ticket_phrase(custom, "vi", "A023") == "Phiếu A 23"
+
+
+async def test_a_kiosk_that_is_told_to_be_silent_says_nothing(tmp_path: Path) -> None:
+    silent = Announcer(Voice(kiosk=False), ["vi", "en"], tmp_path)
+    assert silent.kiosk_languages == []
+    with pytest.raises(VoiceUnavailable, match="does not speak 'vi'"):
+        await silent.ticket_wav("vi", "A001")
+
+
 @pytest.fixture
 def raw() -> dict[str, Any]:
     with EXAMPLE.open("rb") as f:
@@ -68,6 +85,10 @@ def raw() -> dict[str, Any]:
         ({"voices": {"vi": "mb-vi1"}}, "voice.voices.vi: 'mb-vi1' is not a usable espeak-ng voice"),
         ({"speed": 20}, "voice.speed: 20 must be between 80 and 450"),
         ({"numbers": "roman"}, "voice.numbers"),
+        (
+            {"ticket_templates": {"vi": "Số {number} tại quầy {counter}"}},
+            "voice.ticket_templates.vi: say the ticket's {number}, once",
+        ),
     ],
 )
 def test_a_wrong_voice_section_names_the_field(
@@ -118,6 +139,16 @@ async def test_a_vietnamese_announcement_is_real_audio(tmp_path: Path) -> None:
     assert again == path and announcer.status.cache_hits == 1
     other = await announcer.wav("ar", "A023", 5)
     assert other != path and samples_of(other)[1] != samples
+
+
+@needs_espeak
+async def test_the_kiosks_ticket_is_real_audio_in_its_language(tmp_path: Path) -> None:
+    config = load_config(EXAMPLE)
+    announcer = Announcer(config.voice, config.centre.languages, tmp_path)
+    said = await announcer.ticket_wav("ar", "A023")
+    rate, samples = samples_of(said)
+    assert len(samples) / rate > 2.0
+    assert said != await announcer.ticket_wav("vi", "A023")
 
 
 @needs_espeak

@@ -15,7 +15,9 @@ const IDLE_RESET_S = Number(option("idle")) || 60;
 
 const state = {
   centre: null, services: new Map(), priority: null, query: "", countdown: null, idle: null,
+  spoken: null,
 };
+const voice = new Audio();
 const api = new Api({ token: pageToken("kiosk") });
 
 await loadCatalogs("kiosk");
@@ -55,6 +57,7 @@ $("#search").addEventListener("input", (event) => {
   renderServices();
 });
 $("#ticket-done").addEventListener("click", reset);
+$("#ticket-listen").addEventListener("click", () => say(state.spoken));
 // A citizen who walks away mid-choice leaves the screen as it was: after a quiet minute
 // it starts afresh, in the centre's language.
 for (const kind of ["pointerdown", "keydown", "input"]) {
@@ -194,6 +197,30 @@ function showTicket(ticket) {
   view.hidden = false;
   $("#start").hidden = true;
   countdown(ok ? SHOW_TICKET_S : SHOW_UNPRINTED_S);
+  speak(ticket);
+}
+
+/** Say the number aloud, in the citizen's language: for those who read with difficulty.
+ * The tap that took the ticket lets the browser play sound. */
+async function speak(ticket) {
+  $("#ticket-listen").hidden = true;
+  if (state.spoken) URL.revokeObjectURL(state.spoken);
+  state.spoken = null;
+  try {
+    const wav = await api.get(`/api/v1/tickets/${encodeURIComponent(ticket.tracking_code)}/voice`);
+    if ($("#ticket").hidden) return; // the screen closed meanwhile
+    state.spoken = URL.createObjectURL(wav);
+    $("#ticket-listen").hidden = false;
+    say(state.spoken);
+  } catch {
+    // No voice (none installed, or off): the ticket is on paper and on screen.
+  }
+}
+
+function say(url) {
+  if (!url) return;
+  voice.src = url;
+  voice.play().catch(() => {});
 }
 
 function countdown(seconds) {
@@ -210,6 +237,8 @@ function countdown(seconds) {
 
 function reset() {
   clearInterval(state.countdown);
+  voice.pause();
+  $("#ticket-listen").hidden = true;
   clearTimeout(state.idle);
   if (language() !== homeLanguage()) setLanguage(homeLanguage(), { remember: false });
   $("#ticket").hidden = true;
