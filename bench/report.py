@@ -116,12 +116,12 @@ def main() -> None:
             f"built through the engine in {time.perf_counter() - started:.1f} s; "
             f"{repeats} runs each"
         )
-        reader = DayReader(path)
+        reader = DayReader(path, config.centre.id)
         first, latest = reader.days()[-1], reader.days()[0]
         reader.close()
 
         def opening() -> None:
-            DayReader(path).close()
+            DayReader(path, config.centre.id).close()
 
         def rows() -> None:
             day_report(path, config, latest).rows()

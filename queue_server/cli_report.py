@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import sys
 from typing import Any
@@ -31,10 +30,7 @@ def _report(args: argparse.Namespace) -> int:
         print(f"{exc}; days held: {', '.join(exc.days[:10]) or 'none'}", file=sys.stderr)
         return 1
     if args.csv:
-        rows = report.rows()
-        writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]) if rows else ["number"])
-        writer.writeheader()
-        writer.writerows(rows)
+        sys.stdout.write(report.csv())
     elif args.json:
         print(json.dumps(report.result(), ensure_ascii=False, indent=1))
     else:

@@ -348,7 +348,7 @@ class Hub:
                 "type": "events",
                 "seq": seq,
                 "first_seq": first_seq,
-                "events": msgspec.to_builtins(list(events)),
+                "events": _without_tracking_codes(msgspec.to_builtins(list(events))),
             }
             messages.append((("events",), text_frame(payload)))
         return messages, calls
@@ -480,3 +480,11 @@ class Hub:
             self.dropped_slow += 1
             log.warning("dropping slow websocket client %s", subscriber.name)
         subscriber.transport.abort()
+
+
+def _without_tracking_codes(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The audit feed, less each ticket's tracking code: that code is the citizen's (it
+    opens their status page and lets them rate the service), not the staff's."""
+    for event in events:
+        event.pop("tracking_code", None)
+    return events

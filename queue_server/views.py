@@ -81,9 +81,11 @@ def counter_view(engine: Engine, counter: CounterState) -> dict[str, Any]:
         "services": list(counter.services),
         "current": None if current is None else ticket_summary(engine, current),
         "waiting": sum(engine.waiting_count(line) for line in lines),
+        # Whether it was rated, never how: the counter's own staff see this view, and a
+        # citizen must be free to rate them badly.
         "last_served": None
         if served is None
-        else {"id": served.id, "number": served.number, "rating": served.rating},
+        else {"id": served.id, "number": served.number, "rated": served.rating is not None},
     }
 
 

@@ -34,6 +34,10 @@ from .state import (
     TicketStatus,
 )
 
+TABLET_RATING_WINDOW_S = 180.0
+"""How long after a service a counter's rating tablet may rate it: the citizen is still
+at the desk.  A phone, holding the ticket, may rate until the day closes."""
+
 _Pick = tuple[int, bool, LineKey]
 """A lane's head: (order, is priority lane, line key)."""
 
@@ -395,10 +399,8 @@ class Engine:
 
     def _rate(self, cmd: c.RateService, at: float, actor: Actor) -> list[Event]:
         ticket = self.ticket(cmd.ticket)
-        if cmd.counter is not None and self.counter(cmd.counter).last_served != ticket.id:
-            raise err.NotServedHere(
-                f"ticket {ticket.number} is not the last one counter {cmd.counter} served"
-            )
+        if cmd.counter is not None:
+            self._check_tablet(self.counter(cmd.counter), ticket, at)
         if ticket.status is not TicketStatus.DONE:
             raise err.WrongTicketState(
                 f"ticket {ticket.number} is {ticket.status}: only a finished service is rated"
@@ -406,6 +408,23 @@ class Engine:
         if ticket.rating is not None:
             raise err.AlreadyRated(f"ticket {ticket.number} was rated already")
         return [ev.ServiceRated(at=at, actor=actor, ticket=ticket.id, rating=cmd.rating)]
+
+    def _check_tablet(self, counter: CounterState, ticket: Ticket, at: float) -> None:
+        """A counter's tablet asks the citizen still at the desk, and nobody else: the
+        ticket it served last, within minutes, before the next citizen's service begins."""
+        if counter.last_served != ticket.id:
+            raise err.NotServedHere(
+                f"ticket {ticket.number} is not the last one counter {counter.id} served"
+            )
+        finished = ticket.finished_at if ticket.finished_at is not None else at
+        current = self.state.tickets.get(counter.current) if counter.current is not None else None
+        if at - finished > TABLET_RATING_WINDOW_S or (
+            current is not None and current.status is TicketStatus.SERVING
+        ):
+            raise err.RatingClosed(
+                f"counter {counter.id}'s tablet no longer asks about ticket {ticket.number}: "
+                "the citizen has left (their phone may still rate)"
+            )
 
     def _cancel(self, cmd: c.Cancel, at: float, actor: Actor) -> list[Event]:
         ticket = self.ticket(cmd.ticket)

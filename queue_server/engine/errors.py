@@ -76,6 +76,10 @@ class NotServedHere(CommandRejected):
     code = "not_served_here"
 
 
+class RatingClosed(CommandRejected):
+    code = "rating_closed"
+
+
 class WrongCounterState(CommandRejected):
     code = "wrong_counter_state"
 

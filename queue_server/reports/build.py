@@ -20,7 +20,7 @@ class UnknownDay(LookupError):
 
 def day_report(log_path: str | Path, config: CentreConfig, day: str | None = None) -> DayReport:
     """The report of `day` (default: the latest in the log), fed from the log."""
-    reader = DayReader(log_path)
+    reader = DayReader(log_path, config.centre.id)
     try:
         days = reader.days()
         if day is None and days:

@@ -2,12 +2,14 @@
 satisfied they were; per service, per counter, per hour and priority against normal.
 
 Built from the day's events alone (the log is the truth), by a pure class fed events in
-order: no I/O, so every figure is tested on hand-made days.  `reports/reader.py` feeds it
+order: no I/O, so every figure is tested on hand-made days.  `reports/build.py` feeds it
 from the log file.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import math
 from collections import Counter
 from dataclasses import dataclass, field
@@ -19,6 +21,22 @@ from ..engine import events as ev
 from ..engine.events import RATINGS, Event
 
 SATISFIED = ("very_satisfied", "satisfied")
+ROW_COLUMNS = (
+    "number",
+    "service",
+    "priority",
+    "language",
+    "issued",
+    "called",
+    "counter",
+    "finished",
+    "wait_minutes",
+    "service_minutes",
+    "outcome",
+    "transfers",
+    "rating",
+)
+"""The columns of `DayReport.rows()`, the same on a day without tickets."""
 
 Outcome = str
 """done, no_show, cancelled, expired, or waiting / at_counter while the day is open."""
@@ -190,23 +208,37 @@ class DayReport:
             return None if seconds is None else _min(seconds)
 
         return [
-            {
-                "number": t.number,
-                "service": t.service,
-                "priority": t.priority or "",
-                "language": t.lang,
-                "issued": clock(t.issued_at),
-                "called": clock(t.first_called_at),
-                "counter": t.counter,
-                "finished": clock(t.finished_at),
-                "wait_minutes": mins(t.wait_s),
-                "service_minutes": mins(t.service_s),
-                "outcome": t.outcome,
-                "transfers": t.transfers,
-                "rating": t.rating or "",
-            }
+            dict(
+                zip(
+                    ROW_COLUMNS,
+                    (
+                        t.number,
+                        t.service,
+                        t.priority or "",
+                        t.lang,
+                        clock(t.issued_at),
+                        clock(t.first_called_at),
+                        t.counter,
+                        clock(t.finished_at),
+                        mins(t.wait_s),
+                        mins(t.service_s),
+                        t.outcome,
+                        t.transfers,
+                        t.rating or "",
+                    ),
+                    strict=True,
+                )
+            )
             for t in sorted(self.tickets.values(), key=lambda t: t.id)
         ]
+
+    def csv(self) -> str:
+        """`rows()` as CSV text, a header first (also on a day without tickets)."""
+        text = io.StringIO()
+        writer = csv.DictWriter(text, fieldnames=ROW_COLUMNS)
+        writer.writeheader()
+        writer.writerows(self.rows())
+        return text.getvalue()
 
     def _service(self, code: str, tickets: list[TicketRecord]) -> dict[str, Any]:
         return {"code": code, **_group([t for t in tickets if t.service == code])}

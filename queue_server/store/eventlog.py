@@ -23,7 +23,10 @@ from typing import Literal
 from ..engine.events import Event, decode_event, encode_event, event_type
 from .checkpoint import Checkpointer
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""1: events and meta.  2: the log may hold events release 1 cannot read (ServiceRated):
+a log opened by this release is marked 2, so the release before refuses it with words
+rather than failing on the first rating it replays."""
 Durability = Literal["process", "full"]
 Row = tuple[int, float, str, bytes]
 
@@ -57,6 +60,25 @@ scanning the log: one small entry a day, an optimisation like `resume_points`.""
 
 class StoreError(RuntimeError):
     """The log cannot be opened or written; the message says why."""
+
+
+def check_log(db: sqlite3.Connection, path: Path, centre_id: str) -> int:
+    """The log's schema version, once it is known to be this centre's and not too new for
+    this release (what anything reading a log checks first: the server, the reports)."""
+    version = int(db.execute("PRAGMA user_version").fetchone()[0])
+    if version == 0:
+        raise StoreError(f"{path}: not an event log (no schema)")
+    if version > SCHEMA_VERSION:
+        raise StoreError(
+            f"{path}: log schema {version} is newer than this server knows "
+            f"({SCHEMA_VERSION}); upgrade the server"
+        )
+    owner = db.execute("SELECT value FROM meta WHERE key='centre_id'").fetchone()
+    if owner is None or owner[0] != centre_id:
+        raise StoreError(
+            f"{path}: this log belongs to centre {owner and owner[0]!r}, not {centre_id!r}"
+        )
+    return version
 
 
 class EventLog:
@@ -110,16 +132,8 @@ class EventLog:
             )
             db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
             db.execute("COMMIT")
-        elif version > SCHEMA_VERSION:
-            raise StoreError(
-                f"{self.path}: log schema {version} is newer than this server knows "
-                f"({SCHEMA_VERSION}); upgrade the server"
-            )
-        owner = db.execute("SELECT value FROM meta WHERE key='centre_id'").fetchone()
-        if owner is None or owner[0] != centre_id:
-            raise StoreError(
-                f"{self.path}: this log belongs to centre {owner and owner[0]!r}, not {centre_id!r}"
-            )
+        if check_log(db, self.path, centre_id) < SCHEMA_VERSION:
+            db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")  # nothing to rewrite
 
     def append(self, events: Sequence[Event]) -> int:
         """Commit events as one transaction; returns the seq of the first.  All or nothing."""

@@ -68,7 +68,7 @@ def _wants_page(request: web.Request) -> bool:
     return "text/html" in request.headers.get("Accept", "")
 
 
-def page_error(status: int, message: str) -> web.Response:
+def page_error(status: int, message: str, headers: dict[str, str] | None = None) -> web.Response:
     """The error as a page: what happened in vi, en and ar, the server's words below."""
     said = _NOT_FOUND if status == 404 else _FAILED
     lines = "".join(
@@ -90,6 +90,7 @@ def page_error(status: int, message: str) -> web.Response:
         status=status,
         content_type="text/html",
         headers={
+            **(headers or {}),
             "Content-Security-Policy": "default-src 'self'",
             "X-Content-Type-Options": "nosniff",
         },
@@ -114,7 +115,7 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return await handler(request)
     except ApiError as exc:
         if _wants_page(request):
-            return page_error(exc.status, exc.message)
+            return page_error(exc.status, exc.message, exc.headers)
         return error_response(exc.status, exc.code, exc.message, exc.headers)
     except CommandRejected as exc:
         if _wants_page(request):

@@ -64,7 +64,7 @@ _COUNTER = _obj(
     waiting=_INT,
     last_served={
         "type": ["object", "null"],
-        "description": "the ticket finished last here today: {id, number, rating}",
+        "description": "the ticket finished last here today: {id, number, rated}",
     },
 )
 _SERVICE = _obj(

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
 import re
+from collections.abc import Callable
+from typing import TypeVar
 
 from aiohttp import web
 
@@ -15,41 +15,44 @@ from .errors import ApiError, json_response
 from .keys import CENTRE
 
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_UNSAFE_IN_NAME = re.compile(r"[^A-Za-z0-9._-]")
+T = TypeVar("T")
 
 
 @allow(MANAGERS)
 async def daily_report(request: web.Request) -> web.Response:
-    report = await _report(request)
-    return json_response(report.result())
+    _, figures = await _report(request, DayReport.result)
+    return json_response(figures)
 
 
 @allow(MANAGERS)
 async def daily_report_csv(request: web.Request) -> web.Response:
-    report = await _report(request)
-    rows = report.rows()
-    text = io.StringIO()
-    writer = csv.DictWriter(text, fieldnames=list(rows[0]) if rows else ["number"])
-    writer.writeheader()
-    writer.writerows(rows)
+    day, text = await _report(request, DayReport.csv)
     centre = request.app[CENTRE].config.centre.id
+    name = _UNSAFE_IN_NAME.sub("_", f"{centre}-{day}.csv")  # a plain name in a header
     return web.Response(
         # With a byte-order mark, spreadsheets read the Vietnamese names as UTF-8.
-        body=("\ufeff" + text.getvalue()).encode(),
+        body=("\ufeff" + text).encode(),
         content_type="text/csv",
         charset="utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{centre}-{report.day}.csv"'},
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 
 
-async def _report(request: web.Request) -> DayReport:
-    """The day asked for (`?day=YYYY-MM-DD`, default the latest), built on a thread: a
-    whole day of events is read and decoded, and the loop keeps serving meanwhile."""
+async def _report(request: web.Request, shape: Callable[[DayReport], T]) -> tuple[str, T]:
+    """The day asked for (`?day=YYYY-MM-DD`, default the latest), read and shaped on a
+    thread: a whole day of events is decoded, and the loop keeps serving meanwhile."""
     day = request.query.get("day") or None
     if day is not None and not _DAY.fullmatch(day):
         raise ApiError(400, "invalid_day", f"day: expected YYYY-MM-DD, got {day!r}")
     centre = request.app[CENTRE]
+
+    def build() -> tuple[str, T]:
+        report = day_report(centre.log.path, centre.config, day)
+        return report.day, shape(report)
+
     try:
-        return await asyncio.to_thread(day_report, centre.log.path, centre.config, day)
+        return await asyncio.to_thread(build)
     except UnknownDay as exc:
         held = ", ".join(exc.days[:7]) or "none yet"
         raise ApiError(404, "unknown_day", f"{exc}; days held, newest first: {held}") from None

@@ -56,3 +56,53 @@ def test_the_tablet_asks_after_each_service_and_thanks(
         "GET", f"/api/v1/tickets/{unrated['tracking_code']}", server.tokens["admin"]
     )
     assert left["rating"] is None
+
+
+def test_the_tablet_stops_asking_once_the_citizen_has_gone(
+    server: PageServer, new_page: OpenPage
+) -> None:
+    server.counter(1, "open")
+    tablet = new_page(f"{server.base}/rate/1#token={server.tokens['tablet']}", 1280, 800)
+    expect(tablet.locator("html")).to_have_attribute("data-live", "live")
+    mode = tablet.locator("body")
+
+    first = server.issue("HT")
+    second = server.issue("HT")
+    third = server.issue("HT")
+    server.counter(1, "next")
+    server.counter(1, "next")  # the first finished, the second called: the first is asked
+    expect(mode).to_have_attribute("data-mode", "ask")
+    expect(tablet.locator("#ask-number")).to_contain_text(first["number"])
+    server.counter(1, "start")  # the second sits down: the first has gone
+    expect(mode).to_have_attribute("data-mode", "idle")
+
+    server.counter(1, "done")
+    expect(mode).to_have_attribute("data-mode", "ask")
+    expect(tablet.locator("#ask-number")).to_contain_text(second["number"])
+    status, _ = server.api(  # the second citizen rates on their phone instead
+        "POST",
+        f"/api/v1/tickets/{second['tracking_code']}/rating",
+        server.tokens["admin"],
+        {"rating": "neutral"},
+    )
+    assert status == 200
+    expect(mode).to_have_attribute("data-mode", "idle")  # rated: no second question
+
+    tablet.click(".lang-button[data-lang=ar]")
+    server.counter(1, "next")
+    server.counter(1, "done")
+    expect(mode).to_have_attribute("data-mode", "ask")
+    text = tablet.locator("#ask-number")
+    expect(text).to_contain_text(third["number"])
+    expect(text).to_contain_text("التذكرة")
+    box = text.bounding_box()
+    assert box is not None
+    word_x = tablet.evaluate(
+        """() => {
+        const node = document.querySelector("#ask-number").firstChild;
+        const range = document.createRange();
+        range.setStart(node, 0); range.setEnd(node, 1);
+        return range.getBoundingClientRect().x;
+    }"""
+    )
+    assert word_x > box["x"] + box["width"] / 2, "the Arabic word starts on the right"

@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import datetime
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from queue_server.accounts import Role
+from queue_server.engine import SYSTEM, Actor
+from queue_server.engine.events import DayClosed, DayOpened, TicketIssued
+from queue_server.reports import day_report
+from queue_server.store import EventLog, StoreError
+from tests.support.centre import example_config
 from tests.support.server import Api, RunningCentre, Token, serve_centre
 
 PEOPLE = {"lan": Role.STAFF, "giamsat": Role.SUPERVISOR}
+KIOSK = Actor("kiosk", "kiosk-1")
 TOKENS = {
     "kiosk-1": Token(Role.KIOSK),
     "tablet-1": Token(Role.DISPLAY, counter=1),
@@ -113,7 +121,7 @@ async def test_a_counter_tablet_rates_the_citizen_it_just_served(server: Running
         assert answer["counter"]["last_served"] == {
             "id": first["id"],
             "number": first["number"],
-            "rating": None,
+            "rated": False,
         }
         await staff.post("/api/v1/counters/1/done")  # and now the second
 
@@ -131,7 +139,7 @@ async def test_a_counter_tablet_rates_the_citizen_it_just_served(server: Running
             )
         status, body = await tablet.post("/api/v1/counters/1/rating", rating)
         assert status == 200, body
-        assert body["counter"]["last_served"]["rating"] == "satisfied"
+        assert body["counter"]["last_served"]["rated"] is True, "whether, never how"
         status, body = await tablet.post("/api/v1/counters/1/rating", rating)
         assert (status, body["error"]["code"]) == (409, "already_rated")
 
@@ -139,3 +147,34 @@ async def test_a_counter_tablet_rates_the_citizen_it_just_served(server: Running
         assert [(e.ticket, e.actor.kind, e.actor.id) for e in events] == [  # type: ignore[union-attr]
             (second["id"], "display", "tablet-1")
         ]
+
+
+def test_a_day_opened_twice_is_reported_whole_and_another_centres_log_refused(
+    tmp_path: Path,
+) -> None:
+    """The centre's time zone corrected mid-day opens the same day again: one report."""
+    config = example_config(tmp_path / "centre.sqlite3")
+    log = EventLog(config.store.path, config.centre.id)
+    nine = datetime(2026, 11, 27, 9, 0, tzinfo=config.zone).timestamp()
+
+    def issued(ticket: int, at: float) -> TicketIssued:
+        return TicketIssued(
+            at=at, actor=KIOSK, ticket=ticket, number=f"A00{ticket}", service="HT",
+            priority=None, day="2026-11-27", serial=ticket, order=ticket,
+            tracking_code=f"t{ticket}", lang="vi",
+        )  # fmt: skip
+
+    opened = DayOpened(at=nine, actor=SYSTEM, day="2026-11-27", ends_at=nine + 54_000)
+    log.append([opened, issued(1, nine + 60)])
+    log.append([DayClosed(at=nine + 120, actor=SYSTEM, day="2026-11-27")])
+    log.append([msgspec.structs.replace(opened, at=nine + 180), issued(2, nine + 240)])
+    log.close()
+    report = day_report(config.store.path, config)
+    assert report.days == ["2026-11-27"]
+    assert report.result()["tickets"]["issued"] == 2
+
+    other = msgspec.structs.replace(
+        config, centre=msgspec.structs.replace(config.centre, id="another-ward")
+    )
+    with pytest.raises(StoreError, match="belongs to centre 'hn-ba-dinh', not 'another-ward'"):
+        day_report(config.store.path, other)

@@ -7,7 +7,7 @@ from typing import Any
 from queue_server.engine import Actor
 from queue_server.engine import commands as c
 from queue_server.reports import DayReport
-from queue_server.reports.daily import minutes, satisfaction
+from queue_server.reports.daily import ROW_COLUMNS, minutes, satisfaction
 
 from .conftest import Desk, local
 
@@ -232,3 +232,12 @@ def test_a_close_by_hand_times_no_service_and_keeps_no_shows(desk: Desk) -> None
     assert day["tickets"]["served"] == 1 and day["service_minutes"]["count"] == 0
     assert (day["tickets"]["no_show"], day["tickets"]["expired"]) == (1, 0)
     assert desk.engine.state.service_times.samples == {}, "nor in the estimates"
+
+
+def test_a_day_without_tickets_still_has_every_column(desk: Desk) -> None:
+    desk.open(1)
+    built = DayReport(desk.config, "2025-07-14")
+    for event in desk.log:
+        built.add(event)
+    header = built.csv().splitlines()
+    assert header == [",".join(ROW_COLUMNS)]

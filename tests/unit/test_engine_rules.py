@@ -586,6 +586,26 @@ def test_a_counter_tablet_rates_only_the_last_ticket_its_counter_served(desk: De
     desk.do(c.RateService(ticket=a.ticket, rating="neutral", counter=1))
 
 
+def test_a_counter_tablet_stops_asking_once_the_citizen_has_left(desk: Desk) -> None:
+    desk.open(1)
+    a, b, d = desk.issue("HT"), desk.issue("HT"), desk.issue("HT")
+    desk.call(1)
+    desk.call(1)  # a is finished and b called in one press: a is still at the desk
+    desk.do(c.StartService(counter=1))  # b sits down: a has gone
+    desk.reject(c.RateService(ticket=a.ticket, rating="neutral", counter=1), err.RatingClosed)
+    desk.do(c.Finish(counter=1))
+    desk.call(1)  # d called, b still at the desk
+    desk.do(c.RateService(ticket=b.ticket, rating="satisfied", counter=1))
+    desk.do(c.Finish(counter=1))
+    desk.advance(181)  # three minutes on, d has gone
+    error = desk.reject(
+        c.RateService(ticket=d.ticket, rating="neutral", counter=1), err.RatingClosed, "left"
+    )
+    assert error.code == "rating_closed"
+    desk.do(c.RateService(ticket=d.ticket, rating="neutral"))  # from the phone: still fine
+    desk.do(c.RateService(ticket=a.ticket, rating="neutral"))
+
+
 def test_a_counter_has_served_nobody_after_the_night(desk: Desk) -> None:
     desk.open(1)
     a = desk.issue("HT")

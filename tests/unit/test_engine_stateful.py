@@ -36,6 +36,7 @@ from queue_server.engine import SYSTEM, Actor, CommandRejected, Engine, Event, r
 from queue_server.engine import commands as c
 from queue_server.engine import errors as err
 from queue_server.engine import events as ev
+from queue_server.engine.engine import TABLET_RATING_WINDOW_S
 from queue_server.engine.state import AT_COUNTER, LineKey
 
 from .conftest import HANOI, local
@@ -142,6 +143,7 @@ class Model:
     requeue_at: float | None = None
     requeues: int = 0
     rated: bool = False
+    finished_at: float | None = None
 
 
 @dataclass
@@ -520,6 +522,12 @@ class EngineMachine(RuleBasedStateMachine):
             assert self.day is not None
             used = self.numbers.get((command.service, self.day), [])
             assert len(used) == BAND[1] - BAND[0] + 1
+        elif isinstance(refusal, err.RatingClosed):
+            assert isinstance(command, c.RateService) and desk is not None
+            rated = self.tickets[command.ticket]
+            assert desk.last_served == command.ticket and rated.finished_at is not None
+            serving = desk.current is not None and self.tickets[desk.current].state == "serving"
+            assert serving or self.now - rated.finished_at > TABLET_RATING_WINDOW_S
         elif isinstance(refusal, err.NotServedHere):
             assert isinstance(command, c.RateService) and desk is not None
             assert desk.last_served != command.ticket
@@ -607,7 +615,7 @@ class EngineMachine(RuleBasedStateMachine):
             case ev.TicketFinished():
                 model = self._at_counter(event.ticket, event.counter)
                 self._leave_counter(model)
-                model.state = "done"
+                model.state, model.finished_at = "done", event.at
                 if not ev.untimed_finish(event):
                     self.desks[event.counter].last_served = event.ticket
             case ev.TicketNoShow():

@@ -195,3 +195,21 @@ async def test_a_fan_out_waits_for_a_queued_commit_once_only(tmp_path: Path) -> 
     await next_turn()
     [write] = hall.writes
     assert [m["counter"] for m in messages(write) if m["type"] == "call"] == [1]
+
+
+async def test_the_audit_feed_never_carries_a_citizens_tracking_code(tmp_path: Path) -> None:
+    """The code opens the citizen's page and lets them rate: staff must not harvest it."""
+    centre = Centre(tmp_path)
+    await next_turn()
+    admin = centre.client(View("admin"))
+    centre.run(
+        *centre.engine.decide(
+            c.IssueTicket(service="CT", tracking_code="secret-1"), centre.at, STAFF
+        )
+    )
+    await next_turn()
+    [write] = admin.writes
+    [feed] = [m for m in messages(write) if m["type"] == "events"]
+    [issued] = feed["events"]
+    assert issued["type"] == "TicketIssued" and issued["service"] == "CT"
+    assert "tracking_code" not in issued and b"secret-1" not in write

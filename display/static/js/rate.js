@@ -1,7 +1,8 @@
 // A counter's rating tablet (/rate/5#token=...), facing the citizen.  When the counter
 // finishes a ticket, it asks that citizen how satisfied they were, for a minute (?ask=);
 // a tap is sent once, thanked for, and the tablet goes back to its welcome.  Only a
-// finish seen live is asked about: a tablet switched on later never asks a stranger.
+// finish seen live is asked about: a tablet switched on (or reconnected) later never
+// asks a stranger; and it stops asking once the next citizen's service begins.
 
 import { Api, centreInfo, option, pageToken, $ } from "./common.js";
 import { Live } from "./live.js";
@@ -23,7 +24,7 @@ ratingButtons($("#rating-choices"), rate);
 render();
 
 const live = new Live(() => ({ role: "display", token: api.token, view: "counter", counter: counterId }));
-live.on("snapshot", (m) => follow(m.counters.find((c) => c.id === counterId)));
+live.on("snapshot", (m) => follow(m.counters.find((c) => c.id === counterId), true));
 live.on("counter", (m) => {
   if (m.counter.id === counterId) follow(m.counter);
 });
@@ -35,13 +36,19 @@ function homeLanguage() {
   return option("lang") || state.centre?.languages?.[0] || "vi";
 }
 
-/** A new ticket finished here, unrated: ask its citizen.  The first view only sets the mark. */
-function follow(counter) {
+/** A new ticket finished here, unrated: ask its citizen.  A snapshot (the first view, or
+ * after a reconnect: who knows what happened meanwhile) only sets the mark. */
+function follow(counter, snapshot = false) {
   const served = counter?.last_served ?? null;
-  const first = state.seen === undefined;
   const changed = served?.id !== state.seen;
   state.seen = served?.id ?? null;
-  if (first || !changed || !served || served.rating) return;
+  if (state.mode === "ask") {
+    // The citizen asked has gone: the next one sits down, another was served, or they
+    // rated on their phone.
+    const left = served?.id !== state.asking?.id || served?.rated;
+    if (left || counter?.current?.status === "serving") toIdle();
+  }
+  if (snapshot || !changed || !served || served.rated) return;
   state.asking = served;
   state.error = null;
   show("ask", ASK_S);
@@ -56,6 +63,7 @@ async function rate(rating) {
     show("thanks", THANKS_S);
   } catch (error) {
     if (error.code === "already_rated") show("thanks", THANKS_S);
+    else if (error.code === "rating_closed" || error.code === "not_served_here") toIdle();
     else {
       state.error = errorText(error);
       render();
@@ -68,12 +76,15 @@ async function rate(rating) {
 function show(mode, seconds) {
   state.mode = mode;
   clearTimeout(state.timer);
-  state.timer = setTimeout(() => {
-    state.mode = "idle";
-    state.asking = null;
-    if (document.documentElement.lang !== homeLanguage()) setLanguage(homeLanguage(), { remember: false });
-    render();
-  }, seconds * 1000);
+  state.timer = setTimeout(toIdle, seconds * 1000);
+  render();
+}
+
+function toIdle() {
+  clearTimeout(state.timer);
+  state.mode = "idle";
+  state.asking = null;
+  if (document.documentElement.lang !== homeLanguage()) setLanguage(homeLanguage(), { remember: false });
   render();
 }
 
@@ -89,7 +100,9 @@ function render() {
   $("#idle").hidden = state.mode !== "idle";
   $("#ask").hidden = state.mode !== "ask";
   $("#thanks").hidden = state.mode !== "thanks";
-  $("#ask-number").textContent = state.asking ? t("rate.ticket", { number: state.asking.number }) : "";
+  // The number isolated left to right, so "التذكرة A001" reads right in Arabic too.
+  const number = state.asking ? `\u2066${state.asking.number}\u2069` : "";
+  $("#ask-number").textContent = state.asking ? t("rate.ticket", { number }) : "";
   $("#ask-error").hidden = !state.error;
   $("#ask-error").textContent = state.error ?? "";
 }
