@@ -3,7 +3,7 @@
 // tickets as the printers were sent them, the daily report (js/report.js), staff accounts
 // and machine tokens.
 
-import { Api, el, $ } from "./common.js";
+import { Api, el, waitingAt, $ } from "./common.js";
 import { Live } from "./live.js";
 import { renderReport, renderReportError } from "./report.js";
 import {
@@ -20,6 +20,7 @@ const api = new Api();
 const state = {
   centre: null, session: null, counters: new Map(), services: new Map(), issued: 0,
   status: null, devices: new Map(), printed: [], users: [], tokens: [], live: null,
+  lineTotals: new Map(),
   report: null, reportError: null,
 };
 // Only the last report asked for is shown (a quick change of day answers out of order).
@@ -159,6 +160,7 @@ function begin(session) {
   state.live.on("snapshot", (m) => {
     state.counters = new Map(m.counters.map((c) => [c.id, c]));
     state.services = new Map(m.services.map((s) => [s.code, s]));
+    state.lineTotals = new Map((m.waiting ?? []).map((w) => [String(w.line), w.total]));
     state.issued = m.issued_today ?? 0;
     for (const device of m.devices ?? []) state.devices.set(`${device.kind ?? "device"}:${device.name ?? ""}`, device);
     renderAll();
@@ -171,6 +173,10 @@ function begin(session) {
   state.live.on("service", (m) => {
     state.services.set(m.service.code, m.service);
     renderServices();
+  });
+  state.live.on("waiting", (m) => {
+    state.lineTotals.set(String(m.waiting.line), m.waiting.total);
+    renderCounters();
   });
   state.live.on("events", (m) => {
     for (const event of m.events) {
@@ -296,7 +302,7 @@ function renderCounters() {
       el("td", {}, el("span", { class: `pill ${c.status}` }, t(`counter.status.${c.status}`))),
       el("td", { class: "mono" }, c.current ? `${c.current.number} (${t(`ticket.status.${c.current.status}`)})` : "—"),
       el("td", {}, c.services.map(serviceName).join(", ")),
-      el("td", {}, String(c.waiting)),
+      el("td", {}, String(waitingAt(c, state.lineTotals))),
     ),
   );
   $("#counters").replaceChildren(...rows);

@@ -79,6 +79,19 @@ export function centreInfo() {
   return new Api().get("/api/v1/centre");
 }
 
+/**
+ * How many wait for a counter: the totals of its own line and its services' lines, from
+ * the live "waiting" messages.  (A counter's own view is re-sent when the counter acts,
+ * not each time a kiosk issues a ticket, so its `waiting` lags; the lines do not.)
+ */
+export function waitingAt(counter, lineTotals) {
+  if (!counter) return 0;
+  return [String(counter.id), ...counter.services].reduce(
+    (sum, key) => sum + (lineTotals.get(String(key)) ?? 0),
+    0,
+  );
+}
+
 export function el(tag, attributes = {}, ...children) {
   const node = document.createElement(tag);
   for (const [name, value] of Object.entries(attributes)) {

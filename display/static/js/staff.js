@@ -1,7 +1,7 @@
 // The staff console: log in at a counter, then NEXT, RECALL, START, DONE, NO-SHOW,
 // TRANSFER, PAUSE/RESUME and calling a chosen ticket; every action has a key.
 
-import { Api, el, $ } from "./common.js";
+import { Api, el, waitingAt, $ } from "./common.js";
 import { Live } from "./live.js";
 import { loadCatalogs, languageButtons, onLanguageChange, t, localized, errorText } from "./i18n.js";
 
@@ -234,7 +234,8 @@ function renderWaiting() {
     }
   }
   $("#waiting-list").replaceChildren(...items);
-  $("#waiting-total").textContent = String(counter?.waiting ?? total);
+  const totals = new Map([...state.lines].map(([key, line]) => [key, line.total]));
+  $("#waiting-total").textContent = String(counter ? waitingAt(counter, totals) : total);
   $("#waiting-empty").hidden = items.length > 0;
   $("#service-counts").replaceChildren(
     ...(counter?.services ?? []).map((code) => {
