@@ -16,10 +16,11 @@ from pathlib import Path
 
 import msgspec
 
-from queue_server.config import CentreConfig, Devices, Durability, Service, load_config
+from queue_server.config import CentreConfig, Devices, Durability, load_config
 from queue_server.engine import Actor
 from queue_server.engine.events import TicketIssued
 from queue_server.engine.numbering import format_number
+from queue_server.engine.setup import ServiceSetup
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "examples" / "ward-center.toml"
@@ -114,7 +115,7 @@ def issued_events(config: CentreConfig, count: int, at: float, day: str) -> Iter
 
     Made directly rather than decided, to build big queues fast.
     """
-    services = config.services
+    services = config.queue_setup().services
     classes = [p.code for p in config.priority_classes]
     serials = dict.fromkeys((s.code for s in services), 0)
     for i in range(count):
@@ -136,7 +137,7 @@ def issued_events(config: CentreConfig, count: int, at: float, day: str) -> Iter
         )
 
 
-def _number(service: Service, serial: int) -> str:
+def _number(service: ServiceSetup, serial: int) -> str:
     """The printed number; a band service just counts on past its band (no limit here)."""
     if service.band is None:
         return format_number(service, serial)

@@ -52,7 +52,7 @@ class Result(NamedTuple):
 
 def build(config: CentreConfig, depth: int, at: float) -> Engine:
     """A day opened, one counter open, `depth` tickets waiting."""
-    engine = Engine(config)
+    engine = Engine(config.queue_setup())
     engine.apply_all(engine.housekeeping(at))
     engine.apply_all(engine.decide(OpenCounter(counter=COUNTER), at, STAFF))
     assert engine.state.day is not None

@@ -152,7 +152,7 @@ class Simulation:
 
     def __init__(self, config: CentreConfig, log: EventLog, seed: int = 1) -> None:
         self.config, self.log = config, log
-        self.engine = Engine(config)
+        self.engine = Engine(config.queue_setup())
         self.rng = random.Random(seed)
         self.pending: list[Event] = []
         self.written = self.tickets = self.days = 0

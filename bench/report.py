@@ -51,7 +51,7 @@ CITIZEN = Actor("citizen")
 
 def build_log(config: CentreConfig, path: Path, days: int, tickets: int) -> int:
     """Write `days` days of `tickets` each; returns the number of events."""
-    engine, log = Engine(config), EventLog(path, config.centre.id)
+    engine, log = Engine(config.queue_setup()), EventLog(path, config.centre.id)
     counters = [k.id for k in config.counters]
     written = 0
     start = local_timestamp(config, FIRST_DAY)

@@ -40,7 +40,7 @@ class Centre:
 
     def __init__(self, config: CentreConfig, db_path: str | Path | None = None) -> None:
         self.config = config
-        self.engine = Engine(config)
+        self.engine = Engine(config.queue_setup())
         log_path = db_path or config.store.path
         self.log = EventLog(log_path, config.centre.id, config.store.durability)
         self.accounts = AccountStore(config.store.accounts_file(log_path))

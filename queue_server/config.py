@@ -10,16 +10,23 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Iterator
-from datetime import time
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
 
+from .engine.setup import (
+    WEEKDAYS,
+    CounterSetup,
+    OpeningHours,
+    QueueRules,
+    QueueSetup,
+    ServiceSetup,
+    parse_span,
+)
+
 CONFIG_VERSION = 1
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_SPAN = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
 _CODE = re.compile(r"^[A-Za-z0-9_-]{1,16}$")
 
 Durability = Literal["process", "full"]
@@ -34,7 +41,9 @@ class _Strict(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=T
     pass
 
 
-class Centre(_Strict, frozen=True):
+class CentreInfo(_Strict, frozen=True):
+    """The `[centre]` table: who the centre is and the languages it speaks."""
+
     id: str
     name: LocalizedText
     timezone: str = "Asia/Ho_Chi_Minh"
@@ -47,36 +56,8 @@ class Centre(_Strict, frozen=True):
         return self.languages[0]
 
 
-class Hours(_Strict, frozen=True):
-    """Opening hours per weekday as "HH:MM-HH:MM" spans; an absent day is closed."""
-
-    enforce: bool = True
-    mon: list[str] = []
-    tue: list[str] = []
-    wed: list[str] = []
-    thu: list[str] = []
-    fri: list[str] = []
-    sat: list[str] = []
-    sun: list[str] = []
-
-    def spans(self, weekday: int) -> list[tuple[time, time]]:
-        """Parsed spans for a weekday (0 = Monday)."""
-        return [_parse_span(s) for s in getattr(self, WEEKDAYS[weekday])]
-
-
-class NoShowPolicy(_Strict, frozen=True):
-    action: Literal["requeue", "out"] = "requeue"
-    grace_minutes: float = 5.0
-    max_requeues: int = 1
-
-
-class QueueRules(_Strict, frozen=True):
-    priority_ratio: tuple[int, int] = (2, 1)
-    max_wait_minutes: float = 45.0
-    transfer_keeps_place: bool = True
-    service_choice: Literal["in_order", "oldest"] = "in_order"
-    service_time_window: int = 20
-    no_show: NoShowPolicy = NoShowPolicy()
+Hours = OpeningHours
+"""The `[hours]` table (engine/setup.py)."""
 
 
 class PriorityClass(_Strict, frozen=True):
@@ -272,7 +253,7 @@ class Voice(_Strict, frozen=True):
 
 class CentreConfig(_Strict, frozen=True):
     version: int
-    centre: Centre
+    centre: CentreInfo
     services: list[Service]
     counters: list[Counter]
     priority_classes: list[PriorityClass] = []
@@ -301,6 +282,29 @@ class CentreConfig(_Strict, frozen=True):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.centre.timezone)
+
+    def queue_setup(self) -> QueueSetup:
+        """What the engine reads of this configuration (engine/setup.py)."""
+        return QueueSetup(
+            services=tuple(
+                ServiceSetup(
+                    code=s.code,
+                    prefix=s.prefix,
+                    digits=s.digits,
+                    band=s.band,
+                    expected_minutes=s.expected_minutes,
+                )
+                for s in self.services
+            ),
+            counters=tuple(
+                CounterSetup(id=c.id, services=tuple(c.services)) for c in self.counters
+            ),
+            priority_classes=tuple(p.code for p in self.priority_classes),
+            languages=tuple(self.centre.languages),
+            timezone=self.centre.timezone,
+            rules=self.queue,
+            hours=self.hours,
+        )
 
 
 def load_config(path: str | Path) -> CentreConfig:
@@ -364,20 +368,6 @@ def _allowed_values(path: str) -> list[object]:
     return list(info.values) if isinstance(info, msgspec.inspect.LiteralType) else []
 
 
-def _parse_span(span: str) -> tuple[time, time]:
-    match = _SPAN.match(span)
-    if not match:
-        raise ValueError(f"{span!r} is not HH:MM-HH:MM")
-    h1, m1, h2, m2 = (int(g) for g in match.groups())
-    if h1 > 23 or h2 > 24 or m1 > 59 or m2 > 59:
-        raise ValueError(f"{span!r} is not a valid time span")
-    start = time(h1, m1)
-    end = time(23, 59, 59) if (h2, m2) == (24, 0) else time(h2, m2)
-    if end <= start:
-        raise ValueError(f"{span!r} ends before it starts")
-    return start, end
-
-
 def _semantic_problems(config: CentreConfig) -> Iterator[str]:
     centre = config.centre
     yield from _check_languages(config)
@@ -388,7 +378,7 @@ def _semantic_problems(config: CentreConfig) -> Iterator[str]:
     for day in WEEKDAYS:
         for i, span in enumerate(getattr(config.hours, day)):
             try:
-                _parse_span(span)
+                parse_span(span)
             except ValueError as exc:
                 yield f"hours.{day}[{i}]: {exc}"
     yield from _check_services(config)

@@ -83,7 +83,7 @@ def save_state_at_last_close(config: CentreConfig, path: Path) -> int:
     closed.  Returns the seq saved at (0: none)."""
     event_log = EventLog(path, config.centre.id, config.store.durability)
     try:
-        return replay_log(Engine(config), event_log).saved_at
+        return replay_log(Engine(config.queue_setup()), event_log).saved_at
     finally:
         event_log.close()
 

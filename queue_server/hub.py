@@ -36,6 +36,7 @@ from typing import Any, Literal
 import msgspec
 from websockets.frames import Frame, Opcode
 
+from .config import Service
 from .engine import Engine, Event
 from .engine import events as ev
 from .engine.state import LineKey
@@ -131,12 +132,15 @@ class Hub:
     def __init__(
         self,
         engine: Engine,
+        services: Sequence[Service],
         max_buffer_bytes: int = 256 * 1024,
         call_history: int = 2000,
         seq: int = 0,
         commit_queued: Callable[[], bool] = lambda: False,
     ) -> None:
         self.engine = engine
+        self.services = {s.code: s for s in services}
+        """The centre's services as configured (names and descriptions), in order."""
         self._commit_queued = commit_queued
         """Whether a commit is next in the loop's queue (`Dispatcher.commit_queued`)."""
         self.max_buffer_bytes = max_buffer_bytes
@@ -222,20 +226,20 @@ class Hub:
             base["ticket"] = None if ticket is None else ticket_public(engine, ticket)
             return base
         if view.kind == "kiosk":
-            base["services"] = [service_view(engine, s.code) for s in engine.config.services]
+            base["services"] = [service_view(engine, s) for s in self.services.values()]
             return base
         if view.kind == "admin":
-            base.update(state_snapshot(engine, self.seq))
+            base.update(state_snapshot(engine, list(self.services.values()), self.seq))
             base["type"] = "snapshot"
             base["devices"] = list(self.devices.values())
         else:
             base["counters"] = counters
         if view.kind == "staff":
             lines: list[LineKey] = [*view.counters, *view.services]
-            base["services"] = [service_view(engine, s) for s in view.services]
+            base["services"] = [service_view(engine, self.services[s]) for s in view.services]
             base["waiting"] = [waiting_list(engine, line) for line in lines]
         elif view.kind == "hall":
-            base["services"] = [service_view(engine, s.code) for s in engine.config.services]
+            base["services"] = [service_view(engine, s) for s in self.services.values()]
         base["calls"] = [
             payload for _, counter, _, payload in self._calls if view.sees_calls_of(counter)
         ][-RECENT_CALLS:]
@@ -319,7 +323,7 @@ class Hub:
                     counters.add(event.to_counter)
         if everything:
             counters.update(engine.state.counters)
-            lines.update(s.code for s in engine.config.services)
+            lines.update(self.services)
             lines.update(engine.state.counters)
             touched_tickets.update(self._citizens)
         seq = last_seq
@@ -335,8 +339,9 @@ class Hub:
                     messages.append(((f"counter:{counter}", "counter:*"), text_frame(payload)))
         for line in lines:
             wanted = f"service:{line}" in topics or "service:*" in topics
-            if wanted and isinstance(line, str) and line in engine.config.service_codes:
-                payload = {"type": "service", "seq": seq, "service": service_view(engine, line)}
+            service = self.services.get(line) if wanted and isinstance(line, str) else None
+            if service is not None:
+                payload = {"type": "service", "seq": seq, "service": service_view(engine, service)}
                 messages.append(((f"service:{line}", "service:*"), text_frame(payload)))
             if f"waiting:{line}" in topics or "waiting:*" in topics:
                 payload = {"type": "waiting", "seq": seq, "waiting": waiting_list(engine, line)}
@@ -383,7 +388,7 @@ class Hub:
             "service": ticket.service,
             "priority": ticket.priority,
             "recall": event.recalls if isinstance(event, ev.TicketRecalled) else 0,
-            "at": iso_time(event.at, self.engine.config.zone),
+            "at": iso_time(event.at, self.engine.setup.zone),
         }
 
     # ------------------------------------------------------------------ devices

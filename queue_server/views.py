@@ -7,10 +7,12 @@ data: a ticket is its number, service, status and place in line.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from .config import Service
 from .engine import Engine
 from .engine.state import CounterState, LineKey, Ticket, TicketStatus
 
@@ -30,7 +32,7 @@ def _wait(seconds: float | None) -> int | None:
 
 def ticket_public(engine: Engine, ticket: Ticket) -> dict[str, Any]:
     """What anyone holding the ticket may see (the citizen status page)."""
-    zone = engine.config.zone
+    zone = engine.setup.zone
     at_counter = ticket.status in (TicketStatus.CALLED, TicketStatus.SERVING)
     ahead = engine.people_ahead(ticket)
     return {
@@ -65,7 +67,7 @@ def ticket_summary(engine: Engine, ticket: Ticket) -> dict[str, Any]:
         "service": ticket.service,
         "priority": ticket.priority,
         "status": ticket.status.value,
-        "waiting_since": iso_time(ticket.waiting_since, engine.config.zone),
+        "waiting_since": iso_time(ticket.waiting_since, engine.setup.zone),
         "recalls": ticket.recalls,
     }
 
@@ -89,8 +91,9 @@ def counter_view(engine: Engine, counter: CounterState) -> dict[str, Any]:
     }
 
 
-def service_view(engine: Engine, code: str) -> dict[str, Any]:
-    service = engine.service(code)
+def service_view(engine: Engine, service: Service) -> dict[str, Any]:
+    """A service with its names, its line and its estimated wait."""
+    code = service.code
     ahead, wait = engine.service_estimate(code)
     return {
         "code": code,
@@ -115,7 +118,7 @@ def waiting_list(engine: Engine, line: LineKey, limit: int = WAITING_LIST_LIMIT)
     }
 
 
-def state_snapshot(engine: Engine, seq: int) -> dict[str, Any]:
+def state_snapshot(engine: Engine, services: Sequence[Service], seq: int) -> dict[str, Any]:
     """The whole centre at one seq: counters, services and the head of every line."""
     st = engine.state
     return {
@@ -123,7 +126,7 @@ def state_snapshot(engine: Engine, seq: int) -> dict[str, Any]:
         "day": st.day,
         "day_closed": st.day_closed,
         "issued_today": st.issued_today,
-        "services": [service_view(engine, s.code) for s in engine.config.services],
+        "services": [service_view(engine, s) for s in services],
         "counters": [counter_view(engine, c) for c in st.counters.values()],
         "waiting": [waiting_list(engine, key) for key in lines_in_order(engine)],
     }
@@ -133,7 +136,7 @@ def lines_in_order(engine: Engine) -> list[LineKey]:
     """The lines where someone waits: services as the configuration lists them, then the
     counters' own lines by id.  The same order whatever the history (the engine keeps
     lines in the order of their first use, which a restart from a saved state changes)."""
-    services = {code: i for i, code in enumerate(engine.config.service_codes)}
+    services = {code: i for i, code in enumerate(engine.setup.service_codes)}
 
     def order(line: LineKey) -> tuple[int, int, str]:
         if isinstance(line, int):

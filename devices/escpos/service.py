@@ -81,7 +81,7 @@ def ticket_facts(
         lang=lang,
         centre=localized(config.centre.name, lang, default),
         number=ticket.number,
-        service=localized(engine.service(ticket.service).name, lang, default),
+        service=localized(config.service(ticket.service).name, lang, default),
         priority=priority,
         issued_at=datetime.fromtimestamp(ticket.issued_at, config.zone),
         people_ahead=engine.people_ahead(ticket),

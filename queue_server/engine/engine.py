@@ -16,12 +16,12 @@ from typing import Any
 
 import msgspec
 
-from ..config import CentreConfig, Service
 from . import commands as c
 from . import errors as err
 from . import events as ev
 from .events import SYSTEM, Actor, Event, untimed_finish
 from .numbering import format_number
+from .setup import QueueSetup, ServiceSetup
 from .state import (
     AT_COUNTER,
     FINAL,
@@ -45,23 +45,24 @@ _Pick = tuple[int, bool, LineKey]
 class Engine:
     """One centre's queue: decides commands, applies events, answers questions."""
 
-    def __init__(self, config: CentreConfig) -> None:
-        self.config = config
-        self._services: dict[str, Service] = {s.code: s for s in config.services}
-        self._classes = frozenset(p.code for p in config.priority_classes)
-        self._languages = frozenset(config.centre.languages)
-        self._zone = config.zone
-        rules = config.queue
+    def __init__(self, setup: QueueSetup) -> None:
+        self.setup = setup
+        self._services: dict[str, ServiceSetup] = {s.code: s for s in setup.services}
+        self._classes = frozenset(setup.priority_classes)
+        self._languages = frozenset(setup.languages)
+        self._zone = setup.zone
+        rules = setup.rules
+        self._rules = rules
         self._ratio_priority, self._ratio_normal = rules.priority_ratio
         self._max_wait_s = rules.max_wait_minutes * 60.0
         self._in_order = rules.service_choice == "in_order"
-        self._hours = [config.hours.spans(day) for day in range(7)]
+        self._hours = [setup.hours.spans(day) for day in range(7)]
         self._served_by: dict[str, list[int]] = {code: [] for code in self._services}
-        for counter in config.counters:
+        for counter in setup.counters:
             for code in counter.services:
                 self._served_by[code].append(counter.id)
         self.state = CentreState(
-            counters={k.id: CounterState(k.id, tuple(k.services)) for k in config.counters},
+            counters={k.id: CounterState(k.id, tuple(k.services)) for k in setup.counters},
             service_times=ServiceTimes(rules.service_time_window),
         )
         self._deciders: dict[type, Callable[[Any, float, Actor], list[Event]]] = {
@@ -171,7 +172,7 @@ class Engine:
             raise err.UnknownCounter(f"no counter {counter_id}")
         return counter
 
-    def service(self, code: str) -> Service:
+    def service(self, code: str) -> ServiceSetup:
         service = self._services.get(code)
         if service is None:
             known = ", ".join(self._services)
@@ -238,7 +239,7 @@ class Engine:
             raise err.UnknownPriorityClass(f"no priority class {cmd.priority!r} (known: {known})")
         if cmd.lang not in self._languages:
             raise err.UnknownLanguage(
-                f"language {cmd.lang!r} is not offered (offered: {', '.join(self.config.centre.languages)})"
+                f"language {cmd.lang!r} is not offered (offered: {', '.join(self.setup.languages)})"
             )
         self._check_open_hours(at)
         st = self.state
@@ -347,7 +348,7 @@ class Engine:
 
     def _no_show(self, cmd: c.MarkNoShow, at: float, actor: Actor) -> list[Event]:
         counter, ticket = self._current(cmd.counter, TicketStatus.CALLED)
-        policy = self.config.queue.no_show
+        policy = self._rules.no_show
         requeue_at = None
         if policy.action == "requeue" and ticket.requeues < policy.max_requeues:
             requeue_at = at + policy.grace_minutes * 60.0
@@ -383,7 +384,7 @@ class Engine:
                 )
             if not self._served_by.get(to_service):
                 raise err.ServiceNotServed(f"no counter serves {to_service!r}")
-        keeps_place = self.config.queue.transfer_keeps_place
+        keeps_place = self._rules.transfer_keeps_place
         return [
             ev.TicketTransferred(
                 at=at,
@@ -517,7 +518,7 @@ class Engine:
         return [ev.TicketFinished(at=at, actor=actor, ticket=counter.current, counter=counter.id)]
 
     def _check_open_hours(self, at: float) -> None:
-        if not self.config.hours.enforce:
+        if not self.setup.hours.enforce:
             return
         local = datetime.fromtimestamp(at, self._zone)
         now = local.time()

@@ -1,7 +1,9 @@
 """Why a command was refused.  A refused command changes nothing.
 
 Each error has a stable `code` (what clients and translations key on) and an
-English message that names the thing that is wrong.
+English message that names the thing that is wrong.  How a front end answers one
+(an HTTP status, a keypad's error number) is that front end's business: see
+web/errors.py and the keypad integration.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ class CommandRejected(Exception):
     """Base for every refusal; `code` is stable, `message` is for people."""
 
     code = "rejected"
-    status = 409
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -20,7 +21,6 @@ class CommandRejected(Exception):
 
 class NotFound(CommandRejected):
     code = "not_found"
-    status = 404
 
 
 class UnknownService(NotFound):
@@ -37,7 +37,6 @@ class UnknownTicket(NotFound):
 
 class UnknownPriorityClass(CommandRejected):
     code = "unknown_priority_class"
-    status = 422
 
 
 class CentreClosed(CommandRejected):
@@ -90,12 +89,10 @@ class ServiceNotServed(CommandRejected):
 
 class TransferToSelf(CommandRejected):
     code = "transfer_to_self"
-    status = 422
 
 
 class InvalidTransfer(CommandRejected):
     code = "invalid_transfer"
-    status = 422
 
 
 class NumberingExhausted(CommandRejected):
@@ -104,7 +101,6 @@ class NumberingExhausted(CommandRejected):
 
 class UnknownLanguage(CommandRejected):
     code = "unknown_language"
-    status = 422
 
 
 class DayAlreadyClosed(CommandRejected):

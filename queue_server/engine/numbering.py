@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from ..config import Service
 from .errors import NumberingExhausted
+from .setup import ServiceSetup
 
 
-def format_number(service: Service, serial: int) -> str:
+def format_number(service: ServiceSetup, serial: int) -> str:
     """The printed number of the day's `serial`-th ticket (1-based) of a service."""
     if service.band is not None:
         first, last = service.band

@@ -8,21 +8,20 @@ restores it and replays the events after it.  Captures are taken while the log i
 replayed (`dispatcher.replay_log`): at start, and on a thread after each close.
 
 A capture holds for the code and the configuration that made it: `FORMAT` and a
-fingerprint of the server's release and of the parts of the configuration the engine
-reads go with it, and a restore refuses anything else (the caller then replays the whole log, which is always
+fingerprint of the server's release and of what the engine reads (`setup.QueueSetup`)
+go with it, and a restore refuses anything else (the caller then replays the whole log, which is always
 right, and captures afresh).
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections import deque
 from importlib.metadata import PackageNotFoundError, version
 
 import msgspec
 
-from ..config import CentreConfig
 from .engine import Engine
+from .setup import QueueSetup
 from .state import CounterState, CounterStatus
 
 FORMAT = 1
@@ -60,20 +59,12 @@ _encoder = msgspec.msgpack.Encoder()
 _decoder = msgspec.msgpack.Decoder(DayEnd)
 
 
-def fingerprint(config: CentreConfig) -> str:
-    """A digest of what the engine reads from the configuration (not devices, accounts,
-    the server or the log's own path: changing those keeps captures usable), and of the
-    server's release, in case a change to how events apply went without a new `FORMAT`."""
-    engine_part = (
-        _RELEASE,
-        config.centre,
-        config.services,
-        config.counters,
-        config.priority_classes,
-        config.hours,
-        config.queue,
-    )
-    return hashlib.sha256(msgspec.json.encode(engine_part)).hexdigest()
+def fingerprint(setup: QueueSetup) -> str:
+    """A digest of what the engine reads from the configuration (`QueueSetup`: not names,
+    devices, accounts, the server or the log's own path, so changing those keeps captures
+    usable), and of the server's release, in case a change to how events apply went
+    without a new `FORMAT`."""
+    return setup.fingerprint(_RELEASE)
 
 
 def capture(engine: Engine, at: float) -> bytes | None:
@@ -87,7 +78,7 @@ def capture(engine: Engine, at: float) -> bytes | None:
     return _encoder.encode(
         DayEnd(
             format=FORMAT,
-            config=fingerprint(engine.config),
+            config=fingerprint(engine.setup),
             at=at,
             day=st.day,
             day_ends_at=st.day_ends_at,
@@ -112,7 +103,7 @@ def restore(engine: Engine, body: bytes) -> float | None:
         statuses = [CounterStatus(kept.status) for kept in saved.counters]
     except (msgspec.DecodeError, ValueError):  # checked whole before anything changes
         return None
-    if saved.format != FORMAT or saved.config != fingerprint(engine.config):
+    if saved.format != FORMAT or saved.config != fingerprint(engine.setup):
         return None
     st = engine.state
     if st.tickets or st.day is not None or st.next_ticket_id != 1:

@@ -118,7 +118,7 @@ async def list_services(request: web.Request) -> web.Response:
             "centre": {"id": config.centre.id, "name": config.centre.name},
             "languages": config.centre.languages,
             "priority_classes": [{"code": p.code, "name": p.name} for p in config.priority_classes],
-            "services": [service_view(engine, s.code) for s in config.services],
+            "services": [service_view(engine, s) for s in config.services],
         }
     )
 
@@ -329,7 +329,7 @@ counter_close = _simple(c.CloseCounter)
 async def get_state(request: web.Request) -> web.Response:
     centre = centre_of(request)
     await centre.dispatcher.settled()
-    return json_response(state_snapshot(centre.engine, centre.log.last_seq))
+    return json_response(state_snapshot(centre.engine, centre.config.services, centre.log.last_seq))
 
 
 @allow(MANAGERS)

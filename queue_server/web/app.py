@@ -26,7 +26,12 @@ def create_app(centre: Centre) -> web.Application:
     app = web.Application(
         client_max_size=MAX_BODY_BYTES, middlewares=[error_middleware, auth_middleware]
     )
-    hub = Hub(centre.engine, seq=centre.log.last_seq, commit_queued=centre.dispatcher.commit_queued)
+    hub = Hub(
+        centre.engine,
+        centre.config.services,
+        seq=centre.log.last_seq,
+        commit_queued=centre.dispatcher.commit_queued,
+    )
     metrics = Metrics(centre.engine, hub, centre.log)
     centre.dispatcher.listen(trace.traced_hub(hub) if trace.TRACE_FILE else hub)
     centre.dispatcher.listen(metrics.on_events)

@@ -15,6 +15,7 @@ import msgspec
 from aiohttp import web
 
 from ..engine import CommandRejected
+from ..engine import errors as refusals
 from ..store import StoreError
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,25 @@ def error_response(
     status: int, code: str, message: str, headers: dict[str, str] | None = None
 ) -> web.Response:
     return json_response({"error": {"code": code, "message": message}}, status, headers)
+
+
+_REFUSAL_STATUS: dict[type[CommandRejected], int] = {
+    refusals.NotFound: 404,
+    refusals.UnknownPriorityClass: 422,
+    refusals.UnknownLanguage: 422,
+    refusals.TransferToSelf: 422,
+    refusals.InvalidTransfer: 422,
+}
+"""The engine's refusals as HTTP statuses; any other refusal is a conflict with the queue's
+state (409).  A subclass answers as its nearest listed base (`UnknownTicket` is a `NotFound`)."""
+
+
+def refusal_status(refusal: CommandRejected) -> int:
+    for cls in type(refusal).__mro__:
+        status = _REFUSAL_STATUS.get(cls)
+        if status is not None:
+            return status
+    return 409
 
 
 _MACHINE_PATHS = ("/api/", "/ws", "/static/", "/metrics", "/healthz")
@@ -118,9 +138,10 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
             return page_error(exc.status, exc.message, exc.headers)
         return error_response(exc.status, exc.code, exc.message, exc.headers)
     except CommandRejected as exc:
+        status = refusal_status(exc)
         if _wants_page(request):
-            return page_error(exc.status, exc.message)
-        return error_response(exc.status, exc.code, exc.message)
+            return page_error(status, exc.message)
+        return error_response(status, exc.code, exc.message)
     except web.HTTPException as exc:
         if exc.status < 400:
             raise

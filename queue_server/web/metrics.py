@@ -85,11 +85,9 @@ class _StateCollector(Collector):
             "Tickets waiting, per service and lane",
             labels=["service", "lane"],
         )
-        for service in engine.config.services:
+        for code in engine.setup.service_codes:
             for lane, priority in (("priority", True), ("normal", False)):
-                waiting.add_metric(
-                    [service.code, lane], engine.waiting_count(service.code, priority)
-                )
+                waiting.add_metric([code, lane], engine.waiting_count(code, priority))
         yield waiting
         counters = GaugeMetricFamily("queue_counters", "Counters per status", labels=["status"])
         by_status: dict[str, int] = {"open": 0, "paused": 0, "closed": 0}

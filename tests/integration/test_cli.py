@@ -134,7 +134,7 @@ def test_run_refuses_the_log_of_another_centre(tmp_path: Path) -> None:
 def _a_served_and_rated_morning(db: Path) -> tuple[str, str]:
     """A log where one citizen was served and rated and one still waits; their numbers."""
     config = load_config(EXAMPLE_CONFIG)
-    engine, log = Engine(config), EventLog(db, config.centre.id)
+    engine, log = Engine(config.queue_setup()), EventLog(db, config.centre.id)
     service, counter = config.services[0].code, config.counters[0].id
     staff, kiosk = Actor("staff", "lan"), Actor("kiosk", "kiosk-door")
     nine = datetime(2026, 11, 27, 9, 0, tzinfo=config.zone).timestamp()

@@ -302,7 +302,7 @@ async def test_clock_stepping_back_never_reorders_events(tmp_path: Path) -> None
     times = iter([1_800_000_000.0, 1_799_999_000.0, 1_800_000_005.0])
     config = example_config(tmp_path / "log.sqlite3")
     log = EventLog(tmp_path / "log.sqlite3", CENTRE_ID)
-    dispatcher = Dispatcher(Engine(config), log, clock=lambda: next(times))
+    dispatcher = Dispatcher(Engine(config.queue_setup()), log, clock=lambda: next(times))
     for i in range(3):
         await dispatcher.execute(c.IssueTicket(service="HT", tracking_code=f"c{i}"), KIOSK)
     issued = [e.at for _, e in log.read() if isinstance(e, TicketIssued)]

@@ -37,7 +37,11 @@ def at(day: int, hour: int, minute: int = 0) -> float:
 def write_days(config: CentreConfig, days: list[int]) -> list[Event]:
     """Busy mornings on `days`, each left with people waiting and one being served, and
     an hour of the day after the last: the log of a centre whose server never stopped."""
-    engine, log, events = Engine(config), EventLog(config.store.path, config.centre.id), []
+    engine, log, events = (
+        Engine(config.queue_setup()),
+        EventLog(config.store.path, config.centre.id),
+        [],
+    )
 
     def run(command: c.Command, when: float, actor: Actor = STAFF) -> None:
         done = engine.handle(command, when, actor)
@@ -70,7 +74,7 @@ def last_close(path: Path) -> int:
 
 
 def full_replay(config: CentreConfig, events: list[Event]) -> dict[str, Any]:
-    engine = Engine(config)
+    engine = Engine(config.queue_setup())
     engine.apply_all(events)
     return engine.state.snapshot()
 
@@ -84,14 +88,16 @@ async def test_a_restart_replays_only_what_followed_the_last_close(tmp_path: Pat
     first = Centre(config)  # no saved state yet: the whole log, and the state is saved
     assert (first.dispatcher.resumed_from, first.replayed_events) == (0, len(events))
     assert first.engine.state.snapshot() == expected
-    shown = state_snapshot(first.engine, 0)
+    shown = state_snapshot(first.engine, config.services, 0)
     await first.stop()
 
     second = Centre(config)
     assert second.dispatcher.resumed_from == close
     assert second.replayed_events == len(events) - close
     assert second.engine.state.snapshot() == expected
-    assert state_snapshot(second.engine, 0) == shown  # what admins see, in the same order
+    assert (
+        state_snapshot(second.engine, config.services, 0) == shown
+    )  # what admins see, in the same order
     assert len(shown["waiting"]) > 1
     await second.start()  # and it goes on from there as the first would have
     try:
@@ -122,6 +128,25 @@ async def test_a_changed_configuration_replays_the_whole_log(tmp_path: Path) -> 
         fewer_samples, devices=msgspec.structs.replace(config.devices, printers=[])
     )
     same = Centre(moved_printer)
+    try:
+        assert same.dispatcher.resumed_from == last_close(tmp_path / "log.sqlite3")
+    finally:
+        await same.stop()
+
+
+async def test_new_names_and_a_new_ticket_footer_keep_the_saved_state(tmp_path: Path) -> None:
+    """Texts are not rules: renaming a service or editing the ticket's footer must not cost
+    a replay of the whole log (the saved state's fingerprint is the engine's setup only)."""
+    config = example_config(tmp_path / "log.sqlite3")
+    write_days(config, [23, 24])
+    await Centre(config).stop()  # saves the state at the last close
+    first, *rest = config.services
+    renamed = msgspec.structs.replace(
+        config,
+        centre=msgspec.structs.replace(config.centre, ticket_footer={"vi": "Cảm ơn quý khách"}),
+        services=[msgspec.structs.replace(first, name={"vi": "Hộ tịch (mới)"}), *rest],
+    )
+    same = Centre(renamed)
     try:
         assert same.dispatcher.resumed_from == last_close(tmp_path / "log.sqlite3")
     finally:

@@ -122,7 +122,7 @@ class Desk:
 
     def __init__(self, config: CentreConfig, now: float = MONDAY_9AM) -> None:
         self.config = config
-        self.engine = Engine(config)
+        self.engine = Engine(config.queue_setup())
         self.now = now
         self.log: list[Event] = []
         self._codes = 0
@@ -203,7 +203,7 @@ def only(events: list[Event], kind: type[V]) -> V:
 
 
 def replayed(config: CentreConfig, log: list[Event]) -> dict[str, Any]:
-    fresh = Engine(config)
+    fresh = Engine(config.queue_setup())
     fresh.apply_all(log)
     return fresh.state.snapshot()
 

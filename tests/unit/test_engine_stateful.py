@@ -160,7 +160,7 @@ class EngineMachine(RuleBasedStateMachine):
 
     def _start(self, config: CentreConfig, now: float) -> None:
         self.config = config
-        self.engine = Engine(config)
+        self.engine = Engine(config.queue_setup())
         self.now = now
         self.whole_minutes = False
         self.log: list[Event] = []
@@ -485,17 +485,17 @@ class EngineMachine(RuleBasedStateMachine):
 
     def _check_replay(self) -> None:
         live = self.engine.state.snapshot()
-        fresh = Engine(self.config)
+        fresh = Engine(self.config.queue_setup())
         fresh.apply_all(self.log)
         assert fresh.state.snapshot() == live
         closes = [i for i, e in enumerate(self.log) if isinstance(e, ev.DayClosed)]
         if closes:
             last = closes[-1]
-            closed = Engine(self.config)
+            closed = Engine(self.config.queue_setup())
             closed.apply_all(self.log[: last + 1])
             captured = resume.capture(closed, self.log[last].at)
             assert captured is not None, "a closed day leaves a state that can be saved"
-            resumed = Engine(self.config)
+            resumed = Engine(self.config.queue_setup())
             assert resume.restore(resumed, captured) == self.log[last].at
             resumed.apply_all(self.log[last + 1 :])
             assert resumed.state.snapshot() == live

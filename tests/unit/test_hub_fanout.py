@@ -57,8 +57,9 @@ class Centre:
     """An engine and a hub, events delivered as the dispatcher does (apply, project, deliver)."""
 
     def __init__(self, tmp_path: Path, commit_queued: bool = False) -> None:
-        self.engine = Engine(example_config(tmp_path / "log.sqlite3"))
-        self.hub = Hub(self.engine, commit_queued=lambda: commit_queued)
+        config = example_config(tmp_path / "log.sqlite3")
+        self.engine = Engine(config.queue_setup())
+        self.hub = Hub(self.engine, config.services, commit_queued=lambda: commit_queued)
         self.seq = 0
         self.at = 1_790_000_000.0
         self.run(*self.engine.housekeeping(self.at))
@@ -159,7 +160,7 @@ async def test_a_call_committed_right_after_a_due_fan_out_joins_it(tmp_path: Pat
     two (each write to 100 displays costs ~1 ms)."""
     centre = LiveCentre(example_config(tmp_path / "log.sqlite3"))
     dispatcher = centre.dispatcher
-    hub = Hub(centre.engine, commit_queued=dispatcher.commit_queued)
+    hub = Hub(centre.engine, centre.config.services, commit_queued=dispatcher.commit_queued)
     dispatcher.listen(hub)
     await centre.start()
     try:

@@ -6,17 +6,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from queue_server.config import Service
 from queue_server.engine.errors import NumberingExhausted
 from queue_server.engine.numbering import format_number
+from queue_server.engine.setup import ServiceSetup
 
 
-def prefixed(prefix: str = "A", digits: int = 3) -> Service:
-    return Service(code="HT", name={"vi": "Hộ tịch"}, prefix=prefix, digits=digits)
+def prefixed(prefix: str = "A", digits: int = 3) -> ServiceSetup:
+    return ServiceSetup(code="HT", prefix=prefix, digits=digits)
 
 
-def banded(first: int, last: int) -> Service:
-    return Service(code="TKQ", name={"vi": "Trả kết quả"}, band=(first, last))
+def banded(first: int, last: int) -> ServiceSetup:
+    return ServiceSetup(code="TKQ", band=(first, last))
 
 
 @pytest.mark.parametrize(

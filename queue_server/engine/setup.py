@@ -1,0 +1,117 @@
+"""What the engine reads of a centre's configuration, and nothing more.
+
+The configuration file holds much the queue's rules never look at (names in three
+languages, printers, the ticket's footer).  The engine takes this type instead of the
+whole configuration, so that it imports nothing outside `engine/`, and so that the
+state saved at a day's close (`resume.py`) holds exactly as long as these rules do:
+its fingerprint is the hash of this value, and renaming a service or moving a printer
+no longer forces a replay of the whole log.
+
+`QueueRules`, `NoShowPolicy` and `OpeningHours` are also the schema of the config
+file's `[queue]` and `[hours]` tables (config.py reads them straight into these).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import time
+from functools import cached_property
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+import msgspec
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_SPAN = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
+
+
+class _Rules(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
+    pass
+
+
+class NoShowPolicy(_Rules, frozen=True):
+    action: Literal["requeue", "out"] = "requeue"
+    grace_minutes: float = 5.0
+    max_requeues: int = 1
+
+
+class QueueRules(_Rules, frozen=True):
+    priority_ratio: tuple[int, int] = (2, 1)
+    max_wait_minutes: float = 45.0
+    transfer_keeps_place: bool = True
+    service_choice: Literal["in_order", "oldest"] = "in_order"
+    service_time_window: int = 20
+    no_show: NoShowPolicy = NoShowPolicy()
+
+
+class OpeningHours(_Rules, frozen=True):
+    """Opening hours per weekday as "HH:MM-HH:MM" spans; an absent day is closed."""
+
+    enforce: bool = True
+    mon: list[str] = []
+    tue: list[str] = []
+    wed: list[str] = []
+    thu: list[str] = []
+    fri: list[str] = []
+    sat: list[str] = []
+    sun: list[str] = []
+
+    def spans(self, weekday: int) -> list[tuple[time, time]]:
+        """Parsed spans for a weekday (0 = Monday)."""
+        return [parse_span(s) for s in getattr(self, WEEKDAYS[weekday])]
+
+
+def parse_span(span: str) -> tuple[time, time]:
+    """`"07:30-12:00"` as two times; ValueError saying what is wrong."""
+    match = _SPAN.match(span)
+    if not match:
+        raise ValueError(f"{span!r} is not HH:MM-HH:MM")
+    h1, m1, h2, m2 = (int(g) for g in match.groups())
+    if h1 > 23 or h2 > 24 or m1 > 59 or m2 > 59:
+        raise ValueError(f"{span!r} is not a valid time span")
+    start = time(h1, m1)
+    end = time(23, 59, 59) if (h2, m2) == (24, 0) else time(h2, m2)
+    if end <= start:
+        raise ValueError(f"{span!r} ends before it starts")
+    return start, end
+
+
+class ServiceSetup(_Rules, frozen=True):
+    """A service as the queue sees it: its code, how its tickets are numbered, and how
+    long a service takes before any has been timed."""
+
+    code: str
+    prefix: str | None = None
+    digits: int = 3
+    band: tuple[int, int] | None = None
+    expected_minutes: float = 10.0
+
+
+class CounterSetup(_Rules, frozen=True):
+    id: int
+    services: tuple[str, ...]
+
+
+class QueueSetup(_Rules, frozen=True, dict=True):
+    """Everything the engine's decisions depend on."""
+
+    services: tuple[ServiceSetup, ...]
+    counters: tuple[CounterSetup, ...]
+    priority_classes: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ("vi",)
+    timezone: str = "Asia/Ho_Chi_Minh"
+    rules: QueueRules = QueueRules()
+    hours: OpeningHours = OpeningHours(enforce=False)
+
+    @cached_property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @cached_property
+    def service_codes(self) -> tuple[str, ...]:
+        return tuple(s.code for s in self.services)
+
+    def fingerprint(self, release: str) -> str:
+        """A digest of these rules and of the server's release (`resume.py`)."""
+        return hashlib.sha256(msgspec.json.encode((release, self))).hexdigest()
