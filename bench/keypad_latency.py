@@ -35,9 +35,10 @@ from devices.keypad.adapter import KeypadLine
 from devices.keypad.protocol import Cmd, FrameDecoder, Press, byte_time
 from queue_server.accounts import Role
 from queue_server.app import Centre
-from queue_server.config import Devices, Keypad, SerialLine
+from queue_server.config import Devices
 from queue_server.engine import Actor
 from queue_server.engine import commands as c
+from queue_server.integrations.lines_config import Keypad, SerialLine
 from queue_server.web.app import create_app
 from queue_server.web.site import serve
 

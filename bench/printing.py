@@ -27,11 +27,12 @@ import msgspec
 from devices.escpos.emulator import PrinterEmulator
 from devices.escpos.protocol import DEFAULT_PROFILES, JobEncoder
 from devices.escpos.render import TicketFacts, TicketRenderer, shaping_problem, stack
-from devices.escpos.service import PrintService
 from queue_server.app import Centre
-from queue_server.config import CentreConfig, Kiosk, Printer
+from queue_server.config import CentreConfig
 from queue_server.engine import Actor
 from queue_server.engine.commands import IssueTicket
+from queue_server.integrations.escpos.config import Kiosk, Printer
+from queue_server.integrations.escpos.service import PrintService
 
 from .common import (
     BENCH_DIR,

@@ -26,10 +26,15 @@ from collections.abc import Callable
 import serial
 from serial_asyncio_fast import SerialTransport, create_serial_connection
 
-from queue_server import trace
-from queue_server.tasks import cancel_and_wait
+from .tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
+
+DataHandler = Callable[[bytes], None]
+arrival_hook: Callable[[DataHandler], DataHandler] | None = None
+"""Set once, before any port is made, to wrap every line's data handler (the server's
+opt-in trace stamps when a press's bytes arrived: queue_server/trace.py).  Injected by
+the composition root so that this library knows nothing of who measures it."""
 
 BACKOFF_FIRST_S = 0.05
 BACKOFF_MAX_S = 1.0
@@ -71,7 +76,7 @@ class SerialPort:
         self.port = port
         self.baudrate = baudrate
         self.name = name or port
-        self._on_data = trace.stamp_arrival(on_data) if trace.TRACE_FILE else on_data
+        self._on_data = arrival_hook(on_data) if arrival_hook is not None else on_data
         self._on_open = on_open
         self._on_close = on_close
         self._backoff = (backoff_first_s, backoff_max_s)

@@ -1,4 +1,11 @@
-"""The one place that knows every part: builds a centre from its config and wires it."""
+"""The composition root: the one place that builds a centre from its config and wires it.
+
+Everything else receives what it needs: the engine its `QueueSetup`, the web layer a
+`CentreContext` (web/context.py), each integration the dispatcher and its config.
+The dispatcher's listeners are registered here, in one ordered list (`_listeners`),
+because their order is what people see first: the hall displays hear a call before
+the counters' keypads and LED signs do.
+"""
 
 from __future__ import annotations
 
@@ -7,19 +14,28 @@ import logging
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
+from devices import serial_port
+from devices.tasks import cancel_and_wait
+
+from . import trace
 from .accounts import AccountStore
 from .config import CentreConfig
-from .dispatcher import Delivery, Dispatcher, save_state_at_last_close
+from .dispatcher import Delivery, Dispatcher, Listener, save_state_at_last_close
 from .engine import Engine, Event
 from .engine.events import DayClosed
+from .hub import Hub
+from .integrations.rf433.bindings import RfBindings
+from .issuing import TicketIssuer
 from .store import EventLog
-from .tasks import cancel_and_wait
+from .voice import Announcer
+from .web.metrics import Metrics
 
 if TYPE_CHECKING:
-    from devices.escpos.service import PrintService
-    from devices.lines import SerialDevices
+    from .integrations.escpos.service import PrintService
+    from .integrations.lines import SerialDevices
+    from .integrations.rf433.service import RfService
 
 log = logging.getLogger(__name__)
 
@@ -36,36 +52,50 @@ class Component(Protocol):
 
 
 class Centre:
-    """One centre's running parts: engine, event log, accounts and the dispatcher."""
+    """One centre's running parts, built and wired."""
 
     def __init__(self, config: CentreConfig, db_path: str | Path | None = None) -> None:
+        if trace.TRACE_FILE:  # the benchmarks' opt-in timestamps (trace.py)
+            serial_port.arrival_hook = trace.stamp_arrival
         self.config = config
         self.engine = Engine(config.queue_setup())
         log_path = db_path or config.store.path
         self.log = EventLog(log_path, config.centre.id, config.store.durability)
-        self.accounts = AccountStore(config.store.accounts_file(log_path))
+        accounts_file = config.store.accounts_file(log_path)
+        self.accounts = AccountStore(accounts_file)
+        self.radio_bindings = RfBindings(accounts_file)
         self.dispatcher = Dispatcher(self.engine, self.log)
         started = time.perf_counter()
         self.replayed_events = self.dispatcher.replay()
         self.replay_seconds = time.perf_counter() - started
+        self.hub = Hub(
+            self.engine,
+            config.services,
+            seq=self.log.last_seq,
+            commit_queued=self.dispatcher.commit_queued,
+        )
+        self.metrics = Metrics(self.engine, self.hub, self.log)
+        self.announcer = Announcer(config.voice, config.centre.languages, config.voice.cache_dir)
+        self.printing: PrintService | None = None
+        if config.devices.printers:
+            from .integrations.escpos.service import PrintService  # Pillow & co. when needed
+
+            self.printing = PrintService(config, self.engine, self.dispatcher)
+        self.serial: SerialDevices | None = None
+        if config.devices.serial_lines:
+            from .integrations.lines import SerialDevices  # keypads, radio buttons, LED signs
+
+            self.serial = SerialDevices(config, self.dispatcher, self.radio_bindings)
+        self.issuer = TicketIssuer(self.dispatcher, self.engine, self.printing)
+        self.components: list[Component] = [c for c in (self.printing, self.serial) if c]
+        """Started in this order after the dispatcher (the demo puts its emulators first)."""
+        for listener in self._listeners():
+            self.dispatcher.listen(listener)
+        self._report_device_states()
         self._housekeeping: asyncio.Task[None] | None = None
         self.saving_day_end: asyncio.Task[int] | None = None
         """Saving the state at the last close of a day, off the loop (`_day_closed`)."""
         self._stopping = False
-        self.dispatcher.listen(self._watch_day_close)
-        self.components: list[Component] = []
-        self.printing: PrintService | None = None
-        if config.devices.printers:
-            from devices.escpos.service import PrintService  # Pillow & co. only when needed
-
-            self.printing = PrintService(config, self.engine, self.dispatcher)
-            self.components.append(self.printing)
-        self.serial: SerialDevices | None = None
-        if config.devices.serial_lines:
-            from devices.lines import SerialDevices  # keypads, radio buttons, LED signs
-
-            self.serial = SerialDevices(config, self.dispatcher, self.accounts)
-            self.components.append(self.serial)
         log.info(
             "replayed %d events from %s in %.3f s, from seq %d (%s)",
             self.replayed_events,
@@ -76,6 +106,45 @@ class Centre:
             if self.dispatcher.resumed_from
             else "the start of the log",
         )
+
+    def _listeners(self) -> list[Listener]:
+        """Who hears each commit, in order: the hall and every `/ws` client first (a call
+        on the big screen is the product's heartbeat), the metrics, the day's close, then
+        the devices at the counters (keypads, LED signs), which follow the same state."""
+        hub: Listener = trace.traced_hub(self.hub) if trace.TRACE_FILE else self.hub
+        counter_devices = self.serial.watches() if self.serial is not None else []
+        return [hub, self.metrics.on_events, self._watch_day_close, *counter_devices]
+
+    def _report_device_states(self) -> None:
+        """Devices report their states to the hub (admin views) and to /metrics."""
+        hub = self.hub
+        if self.printing is not None:
+            for device in self.printing.device_views():
+                hub.device_changed(device)
+            self.printing.on_change(hub.device_changed)
+        if self.serial is not None:
+            for device in self.serial.device_states():
+                hub.device_changed(device)
+            self.serial.on_change(hub.device_changed)
+            self.metrics.watch_serial_lines(self.serial.device_states)
+
+    # ------------------------------------------------------------------ what the web sees
+
+    @property
+    def printers(self) -> PrintService | None:
+        return self.printing
+
+    @property
+    def radio(self) -> RfService | None:
+        return self.serial.rf if self.serial is not None else None
+
+    def device_states(self) -> list[dict[str, Any]]:
+        devices = self.printing.device_views() if self.printing is not None else []
+        if self.serial is not None:
+            devices += self.serial.device_states()
+        return devices
+
+    # ------------------------------------------------------------------ life
 
     async def start(self) -> None:
         self.dispatcher.start()
@@ -97,6 +166,7 @@ class Centre:
             await asyncio.wait([self.saving_day_end])  # its thread cannot be cancelled
         self.dispatcher.stop()
         self.log.close()
+        self.radio_bindings.close()
         self.accounts.close()
 
     def _watch_day_close(self, first_seq: int, events: Sequence[Event]) -> Delivery | None:

@@ -15,8 +15,9 @@ from typing import Any
 import msgspec
 from aiohttp import web
 
-from devices.escpos.cli import add_commands as add_printer_commands
-from devices.keypad.sim import add_commands as add_keypad_commands
+from devices.tasks import cancel_and_wait
+from queue_server.integrations.escpos.cli import add_commands as add_printer_commands
+from queue_server.integrations.keypad.sim import add_commands as add_keypad_commands
 
 from .accounts import AccountError
 from .app import Centre
@@ -25,7 +26,6 @@ from .cli_report import add_commands as add_report_commands
 from .config import ConfigError, load_config
 from .demo import create_demo_access, demo_guide
 from .store import StoreError
-from .tasks import cancel_and_wait
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEMO_CONFIG = REPO_ROOT / "examples" / "ward-center.toml"
@@ -123,10 +123,10 @@ def _demo(args: argparse.Namespace) -> int:
     for path in (db, accounts):
         for suffix in ("", "-wal", "-shm"):
             path.with_name(path.name + suffix).unlink(missing_ok=True)
-    from devices.escpos.demo import emulate_printers, emulators_guide
+    from queue_server.integrations.escpos.demo import emulate_printers, emulators_guide
 
     config, printers = emulate_printers(config, DEMO_TICKETS, args.printer_port)
-    from devices.keypad.sim import emulate_keypads
+    from queue_server.integrations.keypad.sim import emulate_keypads
 
     config, keypads = emulate_keypads(config, db.parent)
     centre = Centre(config, db)

@@ -25,6 +25,8 @@ from .engine.setup import (
     ServiceSetup,
     parse_span,
 )
+from .integrations.escpos.config import Kiosk, Printer, printer_problems
+from .integrations.lines_config import DisplayModel, SerialLine, serial_line_problems
 
 CONFIG_VERSION = 1
 _CODE = re.compile(r"^[A-Za-z0-9_-]{1,16}$")
@@ -117,85 +119,10 @@ class Server(_Strict, frozen=True):
     tickets; default: the address the kiosk used."""
 
 
-class Printer(_Strict, frozen=True):
-    name: str
-    url: str
-    """tcp://HOST[:9100], serial:///dev/ttyUSB0[?baudrate=19200], usb://VVVV:PPPP,
-    file:///dev/usb/lp0 or cups://QUEUE (devices/escpos/address.py)."""
-    paper_mm: Literal[58, 80] = 80
-    profile: str = ""
-    """python-escpos printer profile; default: POS-5890 for 58 mm, TM-T20II for 80 mm."""
-    timeout_s: float = 0.8
-    """How long to wait for the printer to answer or take data before trying the next one."""
-
-
-class Kiosk(_Strict, frozen=True):
-    """A ticket kiosk (named like its token) and its printers: the first, then backups."""
-
-    name: str
-    printers: list[str]
-
-
-class Keypad(_Strict, frozen=True):
-    """A call keypad (firmware_notes/keypad-protocol.md): its bus address and its counter."""
-
-    address: int
-    counter: int
-
-
-class LedDisplay(_Strict, frozen=True):
-    """A Modbus RTU LED display on a `modbus-display` line, showing one counter."""
-
-    unit: int
-    """Modbus slave id, 1-247."""
-    model: str
-    """A `[[devices.display_models]]` name: where this display keeps its characters."""
-    counter: int
-    format: str = "{number}"
-    """What it shows: `{number}` (the counter's current ticket), `{counter}`, `{waiting}`."""
-
-
-class SerialLine(_Strict, frozen=True):
-    """One serial port and what hangs on it (firmware_notes/wiring.md)."""
-
-    name: str
-    port: str
-    """A device path (best a stable /dev/serial/by-id/... link) or socket://HOST:PORT."""
-    protocol: Literal["keypad-rs485", "keypad-p2p", "rf433-sonoff", "rf433-fd", "modbus-display"]
-    baud: int = 115200
-    keypads: list[Keypad] = []
-    reply_timeout_ms: float = 0.0
-    """keypad-rs485: how long a poll waits for its reply; 0: from the baud rate."""
-    offline_after: int = 3
-    """keypad-rs485: missed polls before a keypad counts as offline."""
-    frame_length: Literal[5, 6] = 6
-    """rf433-fd: FD + 3 code bytes (+ 1 pulse-width byte when 6) + DF."""
-    repeat_window_s: float = 1.0
-    """rf433-*: the same code heard again within this long is the same press."""
-    displays: list[LedDisplay] = []
-
-
-class RegisterWrite(_Strict, frozen=True):
-    register: int
-    values: list[int]
-
-
-class DisplayModel(_Strict, frozen=True):
-    """Where a kind of Modbus LED display keeps its characters (firmware_notes/modbus-displays.md)."""
-
-    name: str
-    text_register: int
-    """First holding register of the text (the PDU address, 0-based)."""
-    text_length: int = 4
-    """Characters the display has."""
-    chars_per_register: Literal[1, 2] = 2
-    """2: two ASCII characters per register, the first in the high byte; 1: one, in the low byte."""
-    align: Literal["left", "right"] = "right"
-    init: list[RegisterWrite] = []
-    """Written once whenever the display is (re)reached: brightness, mode, ..."""
-
-
 class Devices(_Strict, frozen=True):
+    """`[devices]`: each kind's schema and checks are its integration's
+    (queue_server/integrations/)."""
+
     printers: list[Printer] = []
     kiosks: list[Kiosk] = []
     serial_lines: list[SerialLine] = []
@@ -522,84 +449,9 @@ def _check_devices(config: CentreConfig) -> Iterator[str]:
     public_url = config.server.public_url
     if public_url and not re.match(r"^https?://[^/\s?#]+(/[^\s?#]*)?$", public_url):
         yield f"server.public_url: {public_url!r} must be like http://192.168.1.10:8080"
-    yield from _check_printers(config.devices)
-    yield from _check_serial_lines(config.devices, counters)
-
-
-_BAUDS = (1200, 2400, 4800, 9600, 14400, 19200, 38400, 57600, 115200, 230400, 460800, 921600)
-
-
-def _check_serial_lines(devices: Devices, counters: set[int]) -> Iterator[str]:
-    models = [m.name for m in devices.display_models]
-    for i, model in enumerate(devices.display_models):
-        where = f"devices.display_models[{i}]"
-        if models.count(model.name) > 1:
-            yield f"{where}.name: {model.name!r} is used twice"
-        if not 0 <= model.text_register <= 65535:
-            yield f"{where}.text_register: must be 0-65535"
-        if not 1 <= model.text_length <= 64:
-            yield f"{where}.text_length: must be 1-64 characters"
-        for j, write in enumerate(model.init):
-            if not 0 <= write.register <= 65535 or not 1 <= len(write.values) <= 123:
-                yield f"{where}.init[{j}]: a register 0-65535 and 1-123 values"
-            elif any(not 0 <= v <= 0xFFFF for v in write.values):
-                yield f"{where}.init[{j}].values: each value is 0-65535"
-    names = [line.name for line in devices.serial_lines]
-    ports = [line.port for line in devices.serial_lines]
-    for i, line in enumerate(devices.serial_lines):
-        where = f"devices.serial_lines[{i}]"
-        if not re.match(r"^[A-Za-z0-9_-]{1,32}$", line.name):
-            yield f"{where}.name: {line.name!r} must be 1-32 letters, digits, '-' or '_'"
-        elif names.count(line.name) > 1:
-            yield f"{where}.name: {line.name!r} is used twice"
-        if not line.port.strip():
-            yield f"{where}.port: give the device path or socket://HOST:PORT"
-        elif ports.count(line.port) > 1:
-            yield f"{where}.port: {line.port!r} is used by another line"
-        if line.baud not in _BAUDS:
-            yield f"{where}.baud: {line.baud} is not a standard rate ({', '.join(map(str, _BAUDS))})"
-        keypad_line = line.protocol.startswith("keypad-")
-        if keypad_line and not line.keypads:
-            yield f"{where}.keypads: a {line.protocol} line needs at least one keypad"
-        if not keypad_line and line.keypads:
-            yield f"{where}.keypads: only keypad-rs485 and keypad-p2p lines have keypads"
-        if line.protocol == "keypad-p2p" and len(line.keypads) > 1:
-            yield f"{where}.keypads: a point-to-point line has exactly one keypad"
-        addresses = [k.address for k in line.keypads]
-        for j, keypad in enumerate(line.keypads):
-            if keypad.counter not in counters:
-                yield f"{where}.keypads[{j}].counter: no counter {keypad.counter}"
-            if not 1 <= keypad.address <= 247:
-                yield f"{where}.keypads[{j}].address: must be 1-247"
-            elif addresses.count(keypad.address) > 1:
-                yield f"{where}.keypads[{j}].address: address {keypad.address} is used twice on this line"
-        if line.reply_timeout_ms < 0:
-            yield f"{where}.reply_timeout_ms: must not be negative"
-        if line.offline_after < 1:
-            yield f"{where}.offline_after: must be at least 1"
-        if line.repeat_window_s <= 0:
-            yield f"{where}.repeat_window_s: must be positive"
-        if line.protocol == "modbus-display" and not line.displays:
-            yield f"{where}.displays: a modbus-display line needs at least one display"
-        if line.protocol != "modbus-display" and line.displays:
-            yield f"{where}.displays: only modbus-display lines have displays"
-        units = [d.unit for d in line.displays]
-        for j, display in enumerate(line.displays):
-            if not 1 <= display.unit <= 247:
-                yield f"{where}.displays[{j}].unit: must be 1-247"
-            elif units.count(display.unit) > 1:
-                yield f"{where}.displays[{j}].unit: unit {display.unit} is used twice on this line"
-            if display.model not in models:
-                known = ", ".join(models) or "none: add [[devices.display_models]]"
-                yield f"{where}.displays[{j}].model: unknown model {display.model!r} (known: {known})"
-            if display.counter not in counters:
-                yield f"{where}.displays[{j}].counter: no counter {display.counter}"
-            for name in _PLACEHOLDER.findall(display.format):
-                if name.split(":")[0] not in ("number", "counter", "waiting"):
-                    yield (
-                        f"{where}.displays[{j}].format: unknown placeholder {{{name}}} "
-                        "(use {number}, {counter}, {waiting})"
-                    )
+    devices = config.devices
+    yield from printer_problems(devices.printers, devices.kiosks)
+    yield from serial_line_problems(devices.serial_lines, devices.display_models, counters)
 
 
 def _check_voice(config: CentreConfig) -> Iterator[str]:
@@ -632,32 +484,3 @@ def _check_voice(config: CentreConfig) -> Iterator[str]:
         yield f"voice.speed: {voice.speed} must be between 80 and 450 words per minute"
     if not voice.cache_dir.strip():
         yield "voice.cache_dir: give a directory for the announcement cache"
-
-
-def _check_printers(devices: Devices) -> Iterator[str]:
-    names = [p.name for p in devices.printers]
-    if devices.printers:
-        from devices.escpos.address import printer_problems  # python-escpos's profiles
-
-        for i, printer in enumerate(devices.printers):
-            where = f"devices.printers[{i}]"
-            if not _CODE.match(printer.name):
-                yield f"{where}.name: {printer.name!r} must be 1-16 letters, digits, '-' or '_'"
-            if names.count(printer.name) > 1:
-                yield f"{where}.name: {printer.name!r} is used twice"
-            for field, problem in printer_problems(printer.url, printer.profile, printer.paper_mm):
-                yield f"{where}.{field}: {problem}"
-            if not 0 < printer.timeout_s <= 2:
-                yield f"{where}.timeout_s: must be more than 0 and at most 2 (seconds)"
-    kiosks = [k.name for k in devices.kiosks]
-    for i, kiosk in enumerate(devices.kiosks):
-        where = f"devices.kiosks[{i}]"
-        if kiosks.count(kiosk.name) > 1:
-            yield f"{where}.name: kiosk {kiosk.name!r} is listed twice"
-        if not kiosk.printers:
-            yield f"{where}.printers: list at least one printer (the first; others are backups)"
-        if len(set(kiosk.printers)) != len(kiosk.printers):
-            yield f"{where}.printers: a printer is listed twice"
-        for j, name in enumerate(kiosk.printers):
-            if name not in names:
-                yield f"{where}.printers[{j}]: unknown printer {name!r} (known: {', '.join(names)})"

@@ -23,9 +23,10 @@ from typing import Any
 
 import aiohttp
 
+from devices.tasks import cancel_and_wait
+
 from .config import CentreConfig
 from .engine.events import RATINGS
-from .tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +37,8 @@ KEYPAD_SETTLE_S = 0.4
 
 
 def press_on_demo_keypads(keypads: Any) -> KeyPress:
-    """Press keys on the demo's emulated keypads (`devices.keypad.sim.DemoKeypads`)."""
-    from devices.keypad.sim import KEYS
+    """Press keys on the demo's emulated keypads (`queue_server.integrations.keypad.sim.DemoKeypads`)."""
+    from queue_server.integrations.keypad.sim import KEYS
 
     def press(counter: int, action: str) -> bool:
         key = KEYS.get(action.replace("-", "_"))

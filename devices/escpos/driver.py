@@ -19,9 +19,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
-
-from queue_server.config import Printer
+from typing import Protocol, TypeVar
 
 from .adapters import Adapter, Link, PrinterUnavailable, adapter_for
 from .address import PrinterAddress, parse_printer_url
@@ -183,8 +181,23 @@ class _Step:
         )
 
 
-def driver_for(printer: Printer) -> PrinterDriver:
-    """The driver for a printer of the centre's config (already checked)."""
+class PrinterSettings(Protocol):
+    """What a driver needs to know of a printer (the server's `[[devices.printers]]`)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def url(self) -> str: ...
+    @property
+    def paper_mm(self) -> int: ...
+    @property
+    def profile(self) -> str: ...
+    @property
+    def timeout_s(self) -> float: ...
+
+
+def driver_for(printer: PrinterSettings) -> PrinterDriver:
+    """The driver for a configured printer (its settings already checked)."""
     address = parse_printer_url(printer.url)
     profile = profile_for(printer.profile, printer.paper_mm)
     return PrinterDriver(

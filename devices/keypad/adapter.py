@@ -30,9 +30,8 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Literal
 
-from queue_server.tasks import cancel_and_wait
-
 from ..serial_port import SerialPort
+from ..tasks import cancel_and_wait
 from .protocol import OVERHEAD_BYTES, Display, HostLink, Press, byte_time
 
 log = logging.getLogger(__name__)

@@ -15,10 +15,9 @@ import contextlib
 import logging
 from dataclasses import dataclass, field
 
-from queue_server.tasks import cancel_and_wait
-
 from ..keypad.protocol import byte_time
 from ..serial_port import SerialPort
+from ..tasks import cancel_and_wait
 from .protocol import AnswerDecoder, WriteAnswer, write_registers
 
 log = logging.getLogger(__name__)

@@ -40,9 +40,14 @@ import msgspec
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
-from devices.counters import Shown
-from devices.modbus.displays import LedDisplays
-from queue_server.config import DisplayModel, SerialLine
+from devices.modbus.displays import (
+    DisplayLine,
+    DisplayModel,
+    LedDisplays,
+    display_problems,
+    model_problems,
+)
+from devices.shown import Shown
 
 log = logging.getLogger("display.agent")
 
@@ -51,11 +56,17 @@ BACKOFF_MAX_S = 10.0
 PING_S = 15.0
 
 
+class AgentLine(DisplayLine, frozen=True):
+    """A line of LED displays, written as the server's `[[devices.serial_lines]]` are."""
+
+    protocol: Literal["modbus-display"] = "modbus-display"
+
+
 class AgentConfig(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     url: str = ""
     token: str = ""
     view: Literal["hall", "counter"] = "hall"
-    serial_lines: list[SerialLine] = []
+    serial_lines: list[AgentLine] = []
     display_models: list[DisplayModel] = []
 
 
@@ -64,13 +75,12 @@ def load_agent_config(path: Path) -> AgentConfig:
         config = msgspec.convert(tomllib.loads(path.read_text(encoding="utf-8")), AgentConfig)
     except (OSError, tomllib.TOMLDecodeError, msgspec.ValidationError) as exc:
         raise SystemExit(f"{path}: {exc}") from None
-    models = {m.name for m in config.display_models}
+    problems = list(model_problems(config.display_models, "display_models"))
     for i, line in enumerate(config.serial_lines):
-        if line.protocol != "modbus-display":
-            raise SystemExit(f"{path}: serial_lines[{i}].protocol: the agent drives modbus-display")
-        for j, display in enumerate(line.displays):
-            if display.model not in models:
-                raise SystemExit(f"{path}: serial_lines[{i}].displays[{j}].model: unknown")
+        where = f"serial_lines[{i}].displays"
+        problems += display_problems(line.displays, config.display_models, where)
+    if problems:
+        raise SystemExit(f"{path}: {'; '.join(problems)}")
     return config
 
 

@@ -59,6 +59,8 @@ CREATE TABLE sessions (
 );
 """
 _MIGRATIONS = {
+    # Version 2 made the radio buttons' table, which queue_server/integrations/rf433/
+    # bindings.py now owns (and makes itself in a file that lacks it).
     2: """
 CREATE TABLE rf_buttons (
     code       TEXT PRIMARY KEY,
@@ -90,15 +92,6 @@ class TokenInfo(msgspec.Struct, frozen=True):
     counters: list[int]
     created_at: float
     revoked: bool
-
-
-class RfButton(msgspec.Struct, frozen=True):
-    """A radio call button: its 24-bit code (hex) pressed means `key` at `counter`."""
-
-    code: str
-    counter: int
-    key: str
-    created_at: float
 
 
 def _digest(secret: str) -> str:
@@ -285,36 +278,6 @@ class AccountStore:
 
     def end_session(self, session_id: str) -> None:
         self._db.execute("DELETE FROM sessions WHERE session_hash=?", (_digest(session_id),))
-
-    # ------------------------------------------------------------------ radio call buttons
-
-    def bind_rf_button(self, code: str, counter: int, key: str) -> RfButton:
-        """Bind a 433 MHz button's code to a key at a counter (replacing an older binding)."""
-        code = code.upper()
-        now = time.time()
-        self._db.execute(
-            "INSERT INTO rf_buttons(code, counter, key, created_at) VALUES (?, ?, ?, ?)"
-            " ON CONFLICT(code) DO UPDATE SET counter=excluded.counter, key=excluded.key,"
-            " created_at=excluded.created_at",
-            (code, counter, key, now),
-        )
-        return RfButton(code, counter, key, now)
-
-    def unbind_rf_button(self, code: str) -> bool:
-        cursor = self._db.execute("DELETE FROM rf_buttons WHERE code=?", (code.upper(),))
-        return cursor.rowcount > 0
-
-    def rf_button(self, code: str) -> RfButton | None:
-        row = self._db.execute(
-            "SELECT code, counter, key, created_at FROM rf_buttons WHERE code=?", (code.upper(),)
-        ).fetchone()
-        return None if row is None else RfButton(*row)
-
-    def rf_buttons(self) -> list[RfButton]:
-        rows = self._db.execute(
-            "SELECT code, counter, key, created_at FROM rf_buttons ORDER BY counter, key, code"
-        ).fetchall()
-        return [RfButton(*row) for row in rows]
 
     # ------------------------------------------------------------------ cache
 

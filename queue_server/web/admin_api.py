@@ -14,9 +14,9 @@ from ..accounts.passwords import WeakPassword
 from ..accounts.principal import PERSON_ROLES, TOKEN_ROLES
 from ..accounts.store import TokenInfo, User
 from .auth import ACCOUNTS, ADMIN_ONLY, MANAGERS, allow
+from .context import CENTRE
 from .errors import ApiError, json_response, read_json
-from .keys import CENTRE, HUB
-from .voice_api import announcer_of
+from .keys import HUB
 
 
 class UserBody(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
@@ -127,14 +127,10 @@ async def revoke_token(request: web.Request) -> web.Response:
 async def server_status(request: web.Request) -> web.Response:
     """The server's parts for the admin page: the voice, who is connected live, and every
     device's state read now (serial lines' counters move without a device message)."""
-    announcer = announcer_of(request.app[CENTRE])
+    announcer = request.app[CENTRE].announcer
     await announcer.checked()
     centre = request.app[CENTRE]
-    devices: list[dict[str, Any]] = []
-    if centre.printing is not None:
-        devices += centre.printing.device_views()
-    if centre.serial is not None:
-        devices += centre.serial.device_states()
+    devices = centre.device_states()
     return json_response(
         {
             "seq": centre.log.last_seq,

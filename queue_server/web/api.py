@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
 import time
 from typing import Any
 
@@ -14,7 +13,6 @@ from aiohttp import web
 from ..accounts import Principal, Role
 from ..accounts.passwords import verify_password
 from ..accounts.principal import PERSON_ROLES
-from ..app import Centre
 from ..engine import Actor
 from ..engine import commands as c
 from ..engine.errors import NobodyWaiting, UnknownTicket
@@ -41,8 +39,9 @@ from .auth import (
     allow,
     principal_of,
 )
+from .context import CENTRE, CentreContext
 from .errors import ApiError, json_response, read_json
-from .keys import CENTRE, LIMITS, METRICS
+from .keys import LIMITS, METRICS
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +92,7 @@ def actor_of(principal: Principal) -> Actor:
     return Actor(principal.actor_kind, principal.name)  # type: ignore[arg-type]
 
 
-def centre_of(request: web.Request) -> Centre:
+def centre_of(request: web.Request) -> CentreContext:
     return request.app[CENTRE]
 
 
@@ -132,19 +131,18 @@ async def issue_ticket(request: web.Request) -> web.Response:
         wait = request.app[LIMITS].kiosk.check(principal.name)
         if wait is not None:
             raise _retry_later(wait, "tickets from this kiosk")
-    events = await centre.dispatcher.execute(
-        c.IssueTicket(
-            service=body.service,
-            priority=body.priority,
-            lang=body.lang or centre.config.centre.default_language,
-            tracking_code=secrets.token_urlsafe(12),
-        ),
-        actor_of(principal),
+    issued = await centre.issuer.issue(
+        service=body.service,
+        priority=body.priority,
+        lang=body.lang or centre.config.centre.default_language,
+        actor=actor_of(principal),
+        print_at=principal.name if principal.role is Role.KIOSK else None,
+        status_url=lambda code: status_url(request, code),
     )
-    ticket = centre.engine.ticket(events[-1].ticket)  # type: ignore[union-attr]
+    ticket = issued.ticket
     view = ticket_issued(centre.engine, ticket)
     view["status_url"] = status_url(request, ticket.tracking_code)
-    view["print"] = await _print(centre, principal, ticket, view["status_url"])
+    view["print"] = issued.printed
     location = f"/api/v1/tickets/{ticket.tracking_code}"
     return json_response(view, 201, {"Location": location})
 
@@ -153,20 +151,6 @@ def status_url(request: web.Request, tracking_code: str) -> str:
     """The citizen's status page for a ticket, as phones reach it (the ticket's QR code)."""
     base = centre_of(request).config.server.public_url.rstrip("/")
     return f"{base or f'{request.scheme}://{request.host}'}/s/{tracking_code}"
-
-
-async def _print(centre: Centre, principal: Principal, ticket: Ticket, url: str) -> dict[str, Any]:
-    """Print the committed ticket on the kiosk's printers (bounded to 2 s); on failure the
-    kiosk shows it on screen.  Whatever happens here, the ticket stands."""
-    printing = centre.printing
-    if printing is None or principal.role is not Role.KIOSK or not printing.handles(principal.name):
-        return {"status": "none", "printer": None, "error": None}
-    try:
-        result = await printing.print_ticket(principal.name, ticket, url, actor_of(principal))
-    except Exception:
-        log.exception("printing ticket %s failed unexpectedly", ticket.number)
-        return {"status": "failed", "printer": None, "error": "internal error while printing"}
-    return result.as_dict()
 
 
 @allow(PUBLIC)

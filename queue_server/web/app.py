@@ -1,4 +1,8 @@
-"""The aiohttp application of a centre: routes, middlewares, hub and metrics wired."""
+"""The aiohttp application of a centre: routes and middlewares over a running centre.
+
+The centre is built by the composition root (queue_server/app.py) and given here as a
+`CentreContext` (web/context.py); this module never imports app.py.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +10,11 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from .. import trace
-from ..app import Centre
-from ..hub import Hub
 from .auth import ACCOUNTS, auth_middleware
+from .context import CENTRE, CentreContext
 from .errors import error_middleware
 from .hub_socket import HubSockets
-from .keys import CENTRE, HUB, HUB_SOCKETS, LIMITS, METRICS, Limits
-from .metrics import Metrics
+from .keys import HUB, HUB_SOCKETS, LIMITS, METRICS, Limits
 from .openapi import build_openapi
 from .routes import ROUTES
 from .system import OPENAPI_DOC
@@ -21,34 +22,17 @@ from .system import OPENAPI_DOC
 MAX_BODY_BYTES = 16 * 1024
 
 
-def create_app(centre: Centre) -> web.Application:
-    """The application; serve it with `web.site.serve`, whose front door carries `/ws`."""
+def create_app(centre: CentreContext) -> web.Application:
+    """The application; serve it with `web.site.serve`, whose front door carries `/ws`.
+    It starts and stops the centre with itself."""
     app = web.Application(
         client_max_size=MAX_BODY_BYTES, middlewares=[error_middleware, auth_middleware]
     )
-    hub = Hub(
-        centre.engine,
-        centre.config.services,
-        seq=centre.log.last_seq,
-        commit_queued=centre.dispatcher.commit_queued,
-    )
-    metrics = Metrics(centre.engine, hub, centre.log)
-    centre.dispatcher.listen(trace.traced_hub(hub) if trace.TRACE_FILE else hub)
-    centre.dispatcher.listen(metrics.on_events)
-    if centre.printing is not None:
-        for device in centre.printing.device_views():
-            hub.device_changed(device)
-        centre.printing.on_change(hub.device_changed)
-    if centre.serial is not None:
-        for device in centre.serial.device_states():
-            hub.device_changed(device)
-        centre.serial.on_change(hub.device_changed)
-        metrics.watch_serial_lines(centre.serial.device_states)
     app[CENTRE] = centre
     app[ACCOUNTS] = centre.accounts
-    app[HUB] = hub
-    app[HUB_SOCKETS] = HubSockets(centre, hub)
-    app[METRICS] = metrics
+    app[HUB] = centre.hub
+    app[HUB_SOCKETS] = HubSockets(centre, centre.hub)
+    app[METRICS] = centre.metrics
     app[LIMITS] = Limits(centre.config.security)
     app[OPENAPI_DOC] = build_openapi(
         centre.config.centre.name[centre.config.centre.default_language]

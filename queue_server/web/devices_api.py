@@ -5,7 +5,8 @@
     POST   /api/v1/devices/rf/buttons        bind {code, counter, key}
     DELETE /api/v1/devices/rf/buttons/{code} unbind
 
-Bindings live in the accounts store (they are the centre's runtime data, like tokens).
+Bindings are the centre's runtime data, kept beside its tokens
+(queue_server/integrations/rf433/bindings.py).
 """
 
 from __future__ import annotations
@@ -16,10 +17,9 @@ from typing import Any, Literal
 import msgspec
 from aiohttp import web
 
-from ..accounts.store import RfButton
 from .auth import ADMIN_ONLY, allow
+from .context import CENTRE, RadioButton
 from .errors import ApiError, json_response, read_json
-from .keys import CENTRE
 
 MAX_LEARN_S = 120.0
 _CODE = re.compile(r"^[0-9A-Fa-f]{6}$")
@@ -38,14 +38,14 @@ class RfButtonBody(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     key: RfKey
 
 
-def button_view(button: RfButton) -> dict[str, Any]:
+def button_view(button: RadioButton) -> dict[str, Any]:
     return {"code": button.code, "counter": button.counter, "key": button.key}
 
 
 @allow(ADMIN_ONLY)
 async def rf_learn(request: web.Request) -> web.Response:
     centre = request.app[CENTRE]
-    rf = centre.serial.rf if centre.serial is not None else None
+    rf = centre.radio
     if request.body_exists:
         body = await read_json(request, LearnBody)
     else:
@@ -68,7 +68,7 @@ async def rf_learn(request: web.Request) -> web.Response:
 
 @allow(ADMIN_ONLY)
 async def list_rf_buttons(request: web.Request) -> web.Response:
-    buttons = request.app[CENTRE].accounts.rf_buttons()
+    buttons = request.app[CENTRE].radio_bindings.buttons()
     return json_response({"buttons": [button_view(b) for b in buttons]})
 
 
@@ -80,13 +80,13 @@ async def bind_rf_button(request: web.Request) -> web.Response:
         raise ApiError(422, "invalid_body", "code: 6 hex digits, as learned (e.g. A1B2C3)")
     if body.counter not in centre.engine.state.counters:
         raise ApiError(404, "unknown_counter", f"no counter {body.counter}")
-    button = centre.accounts.bind_rf_button(body.code, body.counter, body.key)
+    button = centre.radio_bindings.bind(body.code, body.counter, body.key)
     return json_response({"button": button_view(button)}, 201)
 
 
 @allow(ADMIN_ONLY)
 async def unbind_rf_button(request: web.Request) -> web.Response:
     code = request.match_info["code"]
-    if not request.app[CENTRE].accounts.unbind_rf_button(code):
+    if not request.app[CENTRE].radio_bindings.unbind(code):
         raise ApiError(404, "unknown_rf_button", f"no radio button {code!r} is bound")
     return web.Response(status=204)

@@ -38,8 +38,9 @@ from websockets.http11 import Request, Response
 from websockets.protocol import State
 from websockets.server import ServerProtocol
 
+from devices.tasks import cancel_and_wait
+
 from ..hub import Subscriber, text_frame
-from ..tasks import cancel_and_wait
 from .auth import PUBLIC, allow
 from .ws import (
     HELLO_TIMEOUT_S,
@@ -52,8 +53,8 @@ from .ws import (
 )
 
 if TYPE_CHECKING:
-    from ..app import Centre
     from ..hub import Hub
+    from .context import CentreContext
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +71,7 @@ PONG_FRAME = text_frame({"type": "pong"})
 class HubSockets:
     """Every `/ws` connection of one server, and the heartbeat that keeps them honest."""
 
-    def __init__(self, centre: Centre, hub: Hub) -> None:
+    def __init__(self, centre: CentreContext, hub: Hub) -> None:
         self.centre = centre
         self.hub = hub
         self.heartbeat_s = HEARTBEAT_S

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from ..app import Centre
 from ..config import Security
 from ..hub import Hub
+from .context import CENTRE
 from .hub_socket import HUB_SOCKETS
 from .metrics import Metrics
 from .ratelimit import RateLimiter
@@ -23,7 +23,6 @@ class Limits:
 
 __all__ = ["CENTRE", "HUB", "HUB_SOCKETS", "LIMITS", "METRICS", "Limits"]
 
-CENTRE = web.AppKey("centre", Centre)
 HUB = web.AppKey("hub", Hub)
 LIMITS = web.AppKey("limits", Limits)
 METRICS = web.AppKey("metrics", Metrics)

@@ -27,8 +27,8 @@ from aiohttp import web
 
 from .api import status_url
 from .auth import PUBLIC, RouteHandler, allow
+from .context import CENTRE
 from .errors import ApiError, json_response
-from .keys import CENTRE
 
 STATIC_ROOT = Path(__file__).resolve().parents[2] / "display" / "static"
 STATIC_KINDS = frozenset({"js", "css", "i18n", "sounds", "img"})

@@ -12,8 +12,8 @@ from __future__ import annotations
 from aiohttp import web
 
 from .auth import MANAGERS, allow
+from .context import CENTRE
 from .errors import ApiError, json_response
-from .keys import CENTRE
 
 NO_STORE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 
@@ -25,7 +25,7 @@ def image_url(record: int) -> str:
 @allow(MANAGERS)
 async def list_printed_tickets(request: web.Request) -> web.Response:
     centre = request.app[CENTRE]
-    printing = centre.printing
+    printing = centre.printers
     recent = printing.recent.newest_first() if printing is not None else []
     zone = centre.config.zone
     return json_response(
@@ -37,7 +37,7 @@ async def list_printed_tickets(request: web.Request) -> web.Response:
 @allow(MANAGERS)
 async def printed_ticket_image(request: web.Request) -> web.Response:
     record = int(request.match_info["id"])
-    printing = request.app[CENTRE].printing
+    printing = request.app[CENTRE].printers
     ticket = printing.recent.get(record) if printing is not None else None
     if ticket is None:
         raise ApiError(

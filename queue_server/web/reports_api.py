@@ -11,8 +11,8 @@ from aiohttp import web
 
 from ..reports import DayReport, UnknownDay, day_report
 from .auth import MANAGERS, allow
+from .context import CENTRE
 from .errors import ApiError, json_response
-from .keys import CENTRE
 
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _UNSAFE_IN_NAME = re.compile(r"[^A-Za-z0-9._-]")

@@ -5,8 +5,9 @@ from __future__ import annotations
 from aiohttp import web
 
 from .auth import MANAGERS, PUBLIC, allow
+from .context import CENTRE
 from .errors import json_response
-from .keys import CENTRE, METRICS
+from .keys import METRICS
 from .metrics import CONTENT_TYPE
 
 OPENAPI_DOC = web.AppKey("openapi", dict)

@@ -8,35 +8,22 @@ hall display would not say anyway, and the set of phrases stays bounded.
 from __future__ import annotations
 
 import re
-import weakref
 from pathlib import Path
 
 from aiohttp import web
 
-from ..app import Centre
 from ..engine.errors import UnknownCounter, UnknownTicket
-from ..voice import Announcer, VoiceUnavailable
+from ..voice import VoiceUnavailable
 from .auth import ISSUER_ROLES, VOICE_ROLES, allow
+from .context import CENTRE
 from .errors import ApiError, json_response
-from .keys import CENTRE
 
 _CALL = re.compile(r"^([A-Z]{0,3}\d{1,6})-(\d{1,4})$")
-_announcers: weakref.WeakKeyDictionary[Centre, Announcer] = weakref.WeakKeyDictionary()
-
-
-def announcer_of(centre: Centre) -> Announcer:
-    """The centre's announcer, made on first use (it checks espeak-ng lazily)."""
-    announcer = _announcers.get(centre)
-    if announcer is None:
-        config = centre.config
-        announcer = Announcer(config.voice, config.centre.languages, Path(config.voice.cache_dir))
-        _announcers[centre] = announcer
-    return announcer
 
 
 @allow(VOICE_ROLES)
 async def voice_status(request: web.Request) -> web.Response:
-    status = await announcer_of(request.app[CENTRE]).checked()
+    status = await request.app[CENTRE].announcer.checked()
     return json_response(status.as_dict())
 
 
@@ -44,7 +31,7 @@ async def voice_status(request: web.Request) -> web.Response:
 async def announcement(request: web.Request) -> web.StreamResponse:
     """`GET /api/v1/announcements/vi/A023-5`: the WAV of "Mời công dân ... A023 ... quầy số 5"."""
     centre = request.app[CENTRE]
-    announcer = announcer_of(centre)
+    announcer = centre.announcer
     lang = request.match_info["lang"]
     match = _CALL.match(request.match_info["call"])
     if match is None:
@@ -80,7 +67,7 @@ async def ticket_voice(request: web.Request) -> web.StreamResponse:
     if ticket is None:
         raise ApiError(404, "unknown_ticket", "no ticket with this tracking code today")
     try:
-        path = await announcer_of(centre).ticket_wav(ticket.lang, ticket.number)
+        path = await centre.announcer.ticket_wav(ticket.lang, ticket.number)
     except VoiceUnavailable as exc:
         raise ApiError(503, "voice_unavailable", str(exc)) from None
     return _wav(path)

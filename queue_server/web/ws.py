@@ -31,7 +31,7 @@ from ..hub import PROTOCOL_VERSION, View
 from .auth import SESSION_COOKIE
 
 if TYPE_CHECKING:
-    from ..app import Centre
+    from .context import CentreContext
 
 HELLO_TIMEOUT_S = 10.0
 MAX_CLIENT_MESSAGE = 4096
@@ -96,7 +96,7 @@ def _principal(accounts: AccountStore, hello: Hello, cookies: Mapping[str, str])
 
 
 def view_for(
-    centre: Centre, hello: Hello, cookies: Mapping[str, str]
+    centre: CentreContext, hello: Hello, cookies: Mapping[str, str]
 ) -> tuple[View, dict[str, Any], str]:
     """Check who the client is and what it may see; returns its view, welcome extras and name."""
     engine = centre.engine

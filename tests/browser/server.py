@@ -57,14 +57,14 @@ def main() -> int:
     config = msgspec.structs.replace(config, security=security)
     emulators: list[Any] = []
     try:
-        import devices.escpos.demo  # noqa: F401
+        import queue_server.integrations.escpos.demo  # noqa: F401
     except ImportError:  # printing not there: kiosks show tickets on screen
         pass
     else:
         external = dict(option.split("=", 1) for option in args.printer)
         config, emulators = _emulated(config, directory / "printed", external)
     if args.printer_poll_s:
-        from devices.escpos import service
+        from queue_server.integrations.escpos import service
 
         service.POLL_INTERVAL_S = args.printer_poll_s
     centre = Centre(config)
@@ -94,7 +94,7 @@ def _emulated(
     config: CentreConfig, save_dir: Path, external: dict[str, str]
 ) -> tuple[CentreConfig, list[Any]]:
     """Every network printer emulated here, except those the test runs itself (`external`)."""
-    from devices.escpos.demo import emulate_printers
+    from queue_server.integrations.escpos.demo import emulate_printers
 
     printers = config.devices.printers
     others = [p for p in printers if p.name not in external]

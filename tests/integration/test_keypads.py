@@ -30,10 +30,10 @@ from devices.keypad.protocol import (
     parse_show,
 )
 from queue_server.accounts import Role
-from queue_server.config import Keypad, SerialLine
 from queue_server.engine import Actor
 from queue_server.engine import commands as c
 from queue_server.engine.events import TicketCalled
+from queue_server.integrations.lines_config import Keypad, SerialLine
 from tests.support.devices import config_with_lines, serial_of, until
 from tests.support.server import Api, RunningCentre, Token, serve_centre
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
-from queue_server.config import DisplayModel, LedDisplay, RegisterWrite, SerialLine
+from devices.modbus.displays import DisplayModel, LedDisplay, RegisterWrite
 from queue_server.engine import Actor
 from queue_server.engine import commands as c
+from queue_server.integrations.lines_config import SerialLine
 from tests.support.devices import config_with_lines, serial_of, until
 from tests.support.modbus_display import SimDisplays
 from tests.support.server import serve_centre

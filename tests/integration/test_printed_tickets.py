@@ -13,12 +13,12 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from devices.escpos import recent as recent_module
 from devices.escpos.emulator import PrintedTicket, PrinterEmulator
 from devices.escpos.protocol import PrinterState
 from devices.escpos.render import TicketRenderer, stack
-from devices.escpos.service import ticket_facts
 from queue_server.accounts import Role
+from queue_server.integrations.escpos import recent as recent_module
+from queue_server.integrations.escpos.service import ticket_facts
 from tests.support.printing import Printers, printing_config, qr_codes, same_pixels
 from tests.support.server import Api, RunningCentre, Token, serve_centre
 

@@ -20,9 +20,9 @@ from PIL import Image
 from devices.escpos.emulator import PrintedTicket, PrinterEmulator
 from devices.escpos.protocol import PrinterState
 from devices.escpos.render import TicketRenderer, stack
-from devices.escpos.service import ticket_facts
 from queue_server.accounts import Role
 from queue_server.engine.events import Event, TicketPrinted, TicketPrintFailed
+from queue_server.integrations.escpos.service import ticket_facts
 from tests.support.printing import (
     REFERENCES,
     Printers,

@@ -13,8 +13,8 @@ from devices.escpos.driver import PrintFailed, driver_for
 from devices.escpos.emulator import EscPosDecoder, PaperRoll
 from devices.escpos.protocol import PrinterState
 from devices.escpos.render import TicketFacts, TicketRenderer, stack
-from devices.escpos.service import TicketJobs
-from queue_server.config import Printer
+from queue_server.integrations.escpos.config import Printer
+from queue_server.integrations.escpos.service import TicketJobs
 from tests.support.printing import qr_codes, same_pixels
 
 FACTS = TicketFacts(

@@ -13,10 +13,10 @@ import pytest
 from PIL import Image
 from websockets.asyncio.client import ClientConnection, connect
 
-from devices.escpos import service as service_module
 from devices.escpos.emulator import PrinterEmulator
 from devices.escpos.protocol import PrinterState
 from queue_server.accounts import Role
+from queue_server.integrations.escpos import service as service_module
 from tests.support.centre import EXAMPLE_CONFIG, REPO_ROOT
 from tests.support.printing import printing_config, qr_codes, same_pixels
 from tests.support.server import Api, RunningCentre, Token, serve_centre

@@ -10,10 +10,10 @@ import pytest
 
 from devices.rf433.emulator import RfReceiverEmulator
 from queue_server.accounts import Role
-from queue_server.config import SerialLine
 from queue_server.engine import Actor
 from queue_server.engine import commands as c
 from queue_server.engine.events import TicketCalled
+from queue_server.integrations.lines_config import SerialLine
 from tests.support.devices import config_with_lines, serial_of, until
 from tests.support.server import Api, Token, serve_centre
 

@@ -8,9 +8,11 @@ from pathlib import Path
 
 import msgspec
 
-from devices.lines import SerialDevices
+from devices.modbus.displays import DisplayModel
 from queue_server.app import Centre
-from queue_server.config import CentreConfig, Devices, DisplayModel, SerialLine
+from queue_server.config import CentreConfig, Devices
+from queue_server.integrations.lines import SerialDevices
+from queue_server.integrations.lines_config import SerialLine
 
 from .centre import example_config
 

@@ -12,7 +12,8 @@ import zxingcpp
 from PIL import Image, ImageChops
 
 from devices.escpos.emulator import PrinterEmulator
-from queue_server.config import CentreConfig, Kiosk, Printer
+from queue_server.config import CentreConfig
+from queue_server.integrations.escpos.config import Kiosk, Printer
 
 from .centre import example_config
 

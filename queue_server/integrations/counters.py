@@ -1,4 +1,4 @@
-"""What serial devices share about counters: the keys staff press, and what a counter shows.
+"""What counter devices share: the keys staff press, and what a counter shows.
 
 A key press (wired keypad or radio button) becomes one engine command at one counter.
 A counter's device display (keypad, LED sign) shows its current number, how many wait
@@ -10,15 +10,16 @@ web console, the day closing).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from typing import Literal, get_args
 
-from queue_server.dispatcher import Delivery, Dispatcher
-from queue_server.engine import Actor, CommandRejected, Engine, Event
-from queue_server.engine import commands as c
-from queue_server.engine import events as ev
-from queue_server.engine.state import LineKey
-from queue_server.store import StoreError
+from devices.shown import Shown
+
+from ..dispatcher import Delivery, Dispatcher
+from ..engine import Actor, CommandRejected, Engine, Event
+from ..engine import commands as c
+from ..engine import events as ev
+from ..engine.state import LineKey
+from ..store import StoreError
 
 Key = Literal["next", "recall", "start", "done", "no_show", "transfer", "pause", "resume"]
 KEYS: tuple[str, ...] = get_args(Key)
@@ -58,16 +59,6 @@ async def press(
     return None
 
 
-@dataclass(frozen=True, slots=True)
-class Shown:
-    """What a device at a counter shows."""
-
-    number: str
-    """The current ticket's number; empty when the counter has none."""
-    waiting: int
-    status: Literal["open", "paused", "closed"]
-
-
 class CounterWatch:
     """A dispatcher listener: which watched counters show something new after a commit.
 
@@ -91,7 +82,8 @@ class CounterWatch:
             for line in lines:
                 self._lines.setdefault(line, []).append(counter)
         self._last: dict[int, Shown] = {}
-        self.active = True
+        self.active = False
+        """Set by the device's component while it runs."""
 
     def shown(self, counter: int) -> Shown:
         engine = self.engine

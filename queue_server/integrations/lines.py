@@ -1,7 +1,7 @@
 """The centre's serial lines as one component: keypads, radio call buttons, LED signs.
 
-`Centre` builds this when `[[devices.serial_lines]]` are configured; each kind of line
-gets its own service, and only the kinds present are built.
+The composition root (app.py) builds this when `[[devices.serial_lines]]` are configured;
+each kind of line gets its own service, and only the kinds present are built.
 """
 
 from __future__ import annotations
@@ -10,13 +10,13 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
-from queue_server.accounts import AccountStore
-from queue_server.config import CentreConfig
-from queue_server.dispatcher import Dispatcher
-from queue_server.tasks import cancel_and_wait
+from devices.tasks import cancel_and_wait
 
+from ..config import CentreConfig
+from ..dispatcher import Dispatcher, Listener
 from .keypad.service import KEYPAD_PROTOCOLS, KeypadService
 from .modbus.service import LedDisplayService
+from .rf433.bindings import RfBindings
 from .rf433.service import RF_PROTOCOLS, RfService
 
 DeviceListener = Callable[[dict[str, Any]], None]
@@ -27,7 +27,7 @@ _WATCHED = ("up", "keypads_online", "displays_online")
 
 class SerialDevices:
     def __init__(
-        self, config: CentreConfig, dispatcher: Dispatcher, accounts: AccountStore
+        self, config: CentreConfig, dispatcher: Dispatcher, rf_bindings: RfBindings
     ) -> None:
         lines = config.devices.serial_lines
         self.keypads: KeypadService | None = None
@@ -36,7 +36,7 @@ class SerialDevices:
         if any(line.protocol in KEYPAD_PROTOCOLS for line in lines):
             self.keypads = KeypadService(dispatcher, lines)
         if any(line.protocol in RF_PROTOCOLS for line in lines):
-            self.rf = RfService(dispatcher, accounts, lines)
+            self.rf = RfService(dispatcher, rf_bindings, lines)
         if any(line.protocol == "modbus-display" for line in lines):
             self.displays = LedDisplayService(dispatcher, config.devices)
         self._listeners: list[DeviceListener] = []
@@ -46,6 +46,11 @@ class SerialDevices:
     @property
     def services(self) -> list[KeypadService | RfService | LedDisplayService]:
         return [s for s in (self.keypads, self.rf, self.displays) if s is not None]
+
+    def watches(self) -> list[Listener]:
+        """The dispatcher listeners that keep the counters' devices showing the queue's
+        state (keypads, LED signs); the composition root registers them."""
+        return [s.watch for s in (self.keypads, self.displays) if s is not None]
 
     async def start(self) -> None:
         for service in self.services:

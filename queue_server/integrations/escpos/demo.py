@@ -11,10 +11,10 @@ from pathlib import Path
 
 import msgspec
 
-from queue_server.config import CentreConfig
+from devices.escpos.address import parse_printer_url
+from devices.escpos.emulator import PrinterEmulator, bound_socket
 
-from .address import parse_printer_url
-from .emulator import PrinterEmulator, bound_socket
+from ...config import CentreConfig
 
 
 def emulate_printers(

@@ -12,13 +12,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from queue_server.config import SerialLine
-from queue_server.dispatcher import Dispatcher
-from queue_server.engine import Actor
+from devices.keypad.adapter import KeypadLine
+from devices.keypad.protocol import ERROR_FOR_REJECTION, Cmd, Display, ErrorCode, Led, Press
+from devices.shown import Shown
 
-from ..counters import CounterWatch, Shown, press
-from .adapter import KeypadLine
-from .protocol import ERROR_FOR_REJECTION, Cmd, Display, ErrorCode, Led, Press
+from ...dispatcher import Dispatcher
+from ...engine import Actor
+from ..counters import CounterWatch, press
+from ..lines_config import SerialLine
 
 log = logging.getLogger(__name__)
 
@@ -70,14 +71,9 @@ class KeypadService:
                 self._counter[(line.name, keypad.address)] = keypad.counter
                 self._at_counter.setdefault(keypad.counter, []).append((line, keypad.address))
         self.watch = CounterWatch(dispatcher.engine, self._at_counter, self._show)
-        self._listening = False
+        """Listens to the dispatcher once the composition root registers it (app.py)."""
 
     async def start(self) -> None:
-        # Listen from here (after the hub, which the web app adds before starting the
-        # centre), so a call reaches the hall displays before the keypads.
-        if not self._listening:
-            self.dispatcher.listen(self.watch)
-            self._listening = True
         self.watch.active = True
         self._show(self.watch.all_shown())
         for line in self.lines:

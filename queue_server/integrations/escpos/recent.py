@@ -23,9 +23,9 @@ from zoneinfo import ZoneInfo
 
 from PIL import Image
 
-from queue_server.views import iso_time
+from devices.escpos.render import Strip, stack
 
-from .render import Strip, stack
+from ...views import iso_time
 
 log = logging.getLogger(__name__)
 

@@ -20,11 +20,12 @@ from pathlib import Path
 
 import msgspec
 
-from queue_server.config import CentreConfig, Keypad, SerialLine
-from queue_server.tasks import cancel_and_wait
+from devices.keypad.emulator import PtyWire
+from devices.keypad.protocol import Cmd, KeypadDevice
+from devices.tasks import cancel_and_wait
 
-from .emulator import PtyWire
-from .protocol import Cmd, KeypadDevice
+from ...config import CentreConfig
+from ..lines_config import Keypad, SerialLine
 
 DEMO_BAUD = 19200
 SOCKET_NAME = "keypads.sock"

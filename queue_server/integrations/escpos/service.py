@@ -25,17 +25,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from queue_server.config import CentreConfig, LocalizedText
-from queue_server.dispatcher import Dispatcher
-from queue_server.engine import Actor, Engine
-from queue_server.engine.events import TicketPrinted, TicketPrintFailed
-from queue_server.engine.state import Ticket
-from queue_server.views import iso_time
+from devices.escpos.driver import PrinterDriver, PrintFailed, driver_for
+from devices.escpos.protocol import JobEncoder
+from devices.escpos.render import Strip, TicketFacts, TicketRenderer, shaping_problem
 
-from .driver import PrinterDriver, PrintFailed, driver_for
-from .protocol import JobEncoder
+from ...config import CentreConfig, LocalizedText
+from ...dispatcher import Dispatcher
+from ...engine import Actor, Engine
+from ...engine.events import TicketPrinted, TicketPrintFailed
+from ...engine.state import Ticket
+from ...views import iso_time
 from .recent import RecentTickets
-from .render import Strip, TicketFacts, TicketRenderer, shaping_problem
 
 log = logging.getLogger(__name__)
 

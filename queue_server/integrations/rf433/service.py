@@ -1,7 +1,7 @@
 """Radio call buttons: receivers on serial lines, button codes bound to counter keys.
 
-A code heard (once per press, see `RepeatFilter`) is looked up in the accounts store's
-`rf_buttons` table and becomes that key's command at that counter, by the actor
+A code heard (once per press, see `RepeatFilter`) is looked up in the bindings
+(bindings.py) and becomes that key's command at that counter, by the actor
 `keypad:<line>:<code>`.  Learn mode: an admin asks for "the next code heard" (the API's
 `POST /api/v1/devices/rf/learn`), presses the button, and binds the code it gets back.
 While someone is learning, a heard code is handed to them and presses nothing.
@@ -16,15 +16,14 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from queue_server.accounts import AccountStore
-from queue_server.accounts.store import RfButton
-from queue_server.config import SerialLine
-from queue_server.dispatcher import Dispatcher
-from queue_server.engine import Actor
+from devices.rf433.protocol import FdDecoder, RepeatFilter, SonoffDecoder, decoder_for
+from devices.serial_port import SerialPort
 
+from ...dispatcher import Dispatcher
+from ...engine import Actor
 from ..counters import press
-from ..serial_port import SerialPort
-from .protocol import FdDecoder, RepeatFilter, SonoffDecoder, decoder_for
+from ..lines_config import SerialLine
+from .bindings import RfBindings, RfButton
 
 log = logging.getLogger(__name__)
 
@@ -70,10 +69,10 @@ class RfLine:
 
 class RfService:
     def __init__(
-        self, dispatcher: Dispatcher, accounts: AccountStore, lines: list[SerialLine]
+        self, dispatcher: Dispatcher, bindings: RfBindings, lines: list[SerialLine]
     ) -> None:
         self.dispatcher = dispatcher
-        self.accounts = accounts
+        self.bindings = bindings
         self.lines = [RfLine(line, self._heard) for line in lines if line.protocol in RF_PROTOCOLS]
         self._learners: list[asyncio.Future[HeardCode]] = []
         self._tasks: set[asyncio.Task[None]] = set()
@@ -110,7 +109,7 @@ class RfService:
                 self._learners.remove(future)
 
     def _heard(self, line: RfLine, code: str) -> None:
-        button = self.accounts.rf_button(code)
+        button = self.bindings.button(code)
         learners = [f for f in self._learners if not f.done()]
         if learners:
             for learner in learners:

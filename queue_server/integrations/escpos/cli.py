@@ -24,10 +24,10 @@ def add_commands(sub: Any) -> None:
 
 
 def _print_test(args: argparse.Namespace) -> int:
-    from queue_server.config import ConfigError, load_config
+    from devices.escpos.driver import PrintFailed, driver_for
+    from devices.escpos.render import TicketFacts, shaping_problem
 
-    from .driver import PrintFailed, driver_for
-    from .render import TicketFacts, shaping_problem
+    from ...config import ConfigError, load_config
     from .service import TicketJobs, localized
 
     config = load_config(args.config)

@@ -4,28 +4,27 @@ from __future__ import annotations
 
 from typing import Any
 
-from queue_server.config import Devices
-from queue_server.dispatcher import Dispatcher
+from devices.modbus.displays import LedDisplays
+from devices.shown import Shown
 
-from ..counters import CounterWatch, Shown
-from .displays import LedDisplays
+from ...config import Devices
+from ...dispatcher import Dispatcher
+from ..counters import CounterWatch
+from ..lines_config import display_lines
 
 
 class LedDisplayService:
     def __init__(self, dispatcher: Dispatcher, devices: Devices) -> None:
         self.dispatcher = dispatcher
-        self.displays = LedDisplays(devices.serial_lines, devices.display_models)
+        self.displays = LedDisplays(display_lines(devices.serial_lines), devices.display_models)
         self.watch = CounterWatch(dispatcher.engine, self.displays.counters, self._show)
-        self._listening = False
+        """Listens to the dispatcher once the composition root registers it (app.py)."""
 
     def _show(self, changes: dict[int, Shown]) -> None:
         for counter, shown in changes.items():
             self.displays.show(counter, shown)
 
     async def start(self) -> None:
-        if not self._listening:
-            self.dispatcher.listen(self.watch)
-            self._listening = True
         self.watch.active = True
         self._show(self.watch.all_shown())
         await self.displays.start()

@@ -1,0 +1,1 @@
+"""LED signs wired to the server (devices/modbus), following their counters."""

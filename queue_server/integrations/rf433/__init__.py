@@ -1,0 +1,1 @@
+"""Radio call buttons (devices/rf433): receivers, code bindings, learn mode."""

@@ -1,0 +1,97 @@
+"""Issue a ticket and print it: the one way any front end gives a citizen a number.
+
+The kiosk's API call, and tomorrow a volunteer's tablet or the robot, all come here:
+the ticket is committed first (nothing is printed that the log does not hold), then
+printed on the kiosk's printers when the caller is a kiosk that has some.  Whatever
+printing does, the ticket stands: a failure is reported, and the kiosk shows the
+number and its QR code on screen instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from .dispatcher import Dispatcher
+from .engine import Actor, Engine
+from .engine import commands as c
+from .engine.events import TicketIssued
+from .engine.state import Ticket
+
+log = logging.getLogger(__name__)
+
+NOT_PRINTED: dict[str, Any] = {"status": "none", "printer": None, "error": None}
+"""What a ticket issued where there is no printer says about printing."""
+
+
+class PrintOutcome(Protocol):
+    def as_dict(self) -> dict[str, Any]: ...
+
+
+class TicketPrinter(Protocol):
+    """The centre's printers, as issuing needs them (integrations/escpos/service.py)."""
+
+    def handles(self, kiosk: str) -> bool: ...
+
+    async def print_ticket(
+        self, kiosk: str, ticket: Ticket, status_url: str, actor: Actor
+    ) -> PrintOutcome: ...
+
+
+class IssuedTicket:
+    """A committed ticket and what became of its printing."""
+
+    __slots__ = ("printed", "ticket")
+
+    def __init__(self, ticket: Ticket, printed: dict[str, Any]) -> None:
+        self.ticket, self.printed = ticket, printed
+
+
+class TicketIssuer:
+    def __init__(
+        self, dispatcher: Dispatcher, engine: Engine, printer: TicketPrinter | None
+    ) -> None:
+        self.dispatcher, self.engine, self.printer = dispatcher, engine, printer
+
+    async def issue(
+        self,
+        *,
+        service: str,
+        priority: str | None,
+        lang: str,
+        actor: Actor,
+        print_at: str | None,
+        status_url: Callable[[str], str],
+    ) -> IssuedTicket:
+        """Commit a new ticket; print it on the printers of kiosk `print_at` (None: no
+        printing).  `status_url(tracking_code)` is the citizen's page, for the QR code.
+        Raises CommandRejected when the queue refuses it."""
+        events = await self.dispatcher.execute(
+            c.IssueTicket(
+                service=service,
+                priority=priority,
+                lang=lang,
+                tracking_code=secrets.token_urlsafe(12),
+            ),
+            actor,
+        )
+        issued = events[-1]
+        assert isinstance(issued, TicketIssued)
+        ticket = self.engine.ticket(issued.ticket)
+        printed = await self._print(print_at, ticket, status_url(ticket.tracking_code), actor)
+        return IssuedTicket(ticket, printed)
+
+    async def _print(
+        self, kiosk: str | None, ticket: Ticket, url: str, actor: Actor
+    ) -> dict[str, Any]:
+        printer = self.printer
+        if kiosk is None or printer is None or not printer.handles(kiosk):
+            return NOT_PRINTED
+        try:
+            outcome = await printer.print_ticket(kiosk, ticket, url, actor)
+        except Exception:
+            log.exception("printing ticket %s failed unexpectedly", ticket.number)
+            return {"status": "failed", "printer": None, "error": "internal error while printing"}
+        return outcome.as_dict()
