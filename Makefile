@@ -8,7 +8,9 @@ STAMP  := $(VENV)/.installed-stamp
 
 # Debian packages the project needs at run time and in tests (each engineer adds theirs here).
 # Only the missing ones are installed, after one `apt-get update`; sudo only when not root.
-SYSTEM_PACKAGES := chromium espeak-ng fonts-dejavu-core libfribidi0 libusb-1.0-0
+# node-typescript: Debian's tsc 4.8 (with nodejs), for `make lint`'s check of the pages' JavaScript.
+SYSTEM_PACKAGES := chromium espeak-ng fonts-dejavu-core libfribidi0 libusb-1.0-0 nodejs node-typescript
+TSC := /usr/bin/tsc
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 $(STAMP): pyproject.toml
@@ -39,6 +41,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(TSC) -p display/tsconfig.json  # the pages' JavaScript, against its JSDoc types
 
 format: install
 	$(BIN)/ruff check --fix .

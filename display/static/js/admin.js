@@ -1,9 +1,10 @@
+// @ts-check
 // The admin page: live counters and queues, the server's parts (voice, connected
 // displays and devices, with a warning banner while one needs a hand), the last printed
 // tickets as the printers were sent them, the daily report (js/report.js), staff accounts
 // and machine tokens.
 
-import { Api, el, waitingAt, $ } from "./common.js";
+import { Api, el, waitingAt, $, $of } from "./common.js";
 import { Live } from "./live.js";
 import { renderReport, renderReportError } from "./report.js";
 import {
@@ -11,12 +12,49 @@ import {
   language,
 } from "./i18n.js";
 
+/** @typedef {import('./messages.js').Centre} Centre */
+/** @typedef {import('./messages.js').Counter} Counter */
+/** @typedef {import('./messages.js').DailyReport} DailyReport */
+/** @typedef {import('./messages.js').Device} Device */
+/** @typedef {import('./messages.js').NewToken} NewToken */
+/** @typedef {import('./messages.js').PrintedTicket} PrintedTicket */
+/** @typedef {import('./messages.js').ServerStatus} ServerStatus */
+/** @typedef {import('./messages.js').Service} Service */
+/** @typedef {import('./messages.js').Session} Session */
+/** @typedef {import('./messages.js').TokenInfo} TokenInfo */
+/** @typedef {import('./messages.js').User} User */
+/** The server's status, or why it could not be asked.
+ * @typedef {Partial<ServerStatus> & { error?: string }} StatusShown */
+/**
+ * What the page says about one device (describeDevice).
+ * @typedef {object} DeviceShown
+ * @property {number} order printers first, then serial lines, then the others
+ * @property {string} label
+ * @property {string} [name]
+ * @property {string} level ok, warn, bad or unknown
+ * @property {string} state
+ * @property {string} since
+ * @property {string[]} details
+ * @property {string} alert the banner's warning, empty when none
+ */
+
 const STATUS_EVERY_MS = 10000;
 const PRINTED_URL = "/api/v1/devices/printers/tickets";
 const REPORT_URL = "/api/v1/reports/daily";
+/** @type {Intl.DateTimeFormatOptions} */
 const CLOCK = { hour: "2-digit", minute: "2-digit" };
+/** @type {Intl.DateTimeFormatOptions} */
 const DAY = { day: "2-digit", month: "2-digit", year: "numeric" };
 const api = new Api();
+/**
+ * @type {{
+ *   centre: Centre | null, session: Session | null, counters: Map<number, Counter>,
+ *   services: Map<string, Service>, issued: number, status: StatusShown | null,
+ *   devices: Map<string, Device>, printed: PrintedTicket[], users: User[], tokens: TokenInfo[],
+ *   live: Live<"admin"> | null, lineTotals: Map<string, number>,
+ *   report: DailyReport | null, reportError: unknown
+ * }}
+ */
 const state = {
   centre: null, session: null, counters: new Map(), services: new Map(), issued: 0,
   status: null, devices: new Map(), printed: [], users: [], tokens: [], live: null,
@@ -26,16 +64,19 @@ const state = {
 // Only the last report asked for is shown (a quick change of day answers out of order).
 let reportAsked = 0;
 // When each device's last "device" message came: a status answer asked before it is older.
+/** @type {Map<string, number>} */
 const deviceToldAt = new Map();
 // The last printed tickets are fetched one request at a time; events meanwhile ask again.
 let printedLoading = false;
 let printedAgain = false;
 // The thumbnails' <img> by record id, kept across renders so a new ticket does not make
 // the page fetch every other image again (they are served with no-store).
+/** @type {Map<number, HTMLImageElement>} */
 const thumbnails = new Map();
 
 // A printer's state (devices/escpos/protocol.py PrinterState): its colour, its words, and
 // the warning the banner shows while it lasts.
+/** @type {Record<string, { level: string, label: string, alert?: string }>} */
 const PRINTER_STATES = {
   online: { level: "ok", label: "admin.printer.online" },
   paper_near_end: { level: "warn", label: "admin.printer.paper_near_end", alert: "admin.alert.paper_near_end" },
@@ -46,6 +87,11 @@ const PRINTER_STATES = {
   unknown: { level: "unknown", label: "admin.printer.unknown" },
 };
 // Serial lines (devices/lines.py): what they are called, what hangs on them, the warning.
+/**
+ * @type {Record<string, {
+ *   label: string, alert: string, units?: { text: string, online: string, total: string }
+ * }>}
+ */
 const LINE_KINDS = {
   "keypad-line": {
     label: "admin.kind.keypad_line", alert: "admin.alert.keypad_line_offline",
@@ -58,11 +104,20 @@ const LINE_KINDS = {
   },
 };
 
+const username = $of(HTMLInputElement, "#username");
+const password = $of(HTMLInputElement, "#password");
+const reportDay = $of(HTMLSelectElement, "#report-day");
+const ticketDialog = $of(HTMLDialogElement, "#ticket-dialog");
+const userForm = $of(HTMLFormElement, "#user-form");
+const tokenForm = $of(HTMLFormElement, "#token-form");
+
 await loadCatalogs("admin");
 languageButtons($("#languages"));
-state.centre = await api.get("/api/v1/centre");
+/** @type {Centre} */
+const centre = await api.get("/api/v1/centre");
+state.centre = centre;
 onLanguageChange(renderAll);
-$("#centre-name").textContent = localized(state.centre.name);
+$("#centre-name").textContent = localized(centre.name);
 
 try {
   begin(await api.get("/api/v1/session"));
@@ -75,11 +130,12 @@ $("#login-form").addEventListener("submit", async (event) => {
   const box = $("#login-error");
   box.hidden = true;
   try {
+    /** @type {Session} */
     const session = await api.post("/api/v1/login", {
-      username: $("#username").value.trim(),
-      password: $("#password").value,
+      username: username.value.trim(),
+      password: password.value,
     });
-    $("#password").value = "";
+    password.value = "";
     begin(session);
   } catch (error) {
     box.textContent = errorText(error);
@@ -87,15 +143,15 @@ $("#login-form").addEventListener("submit", async (event) => {
   }
 });
 
-$("#report-day").addEventListener("change", (event) => loadReport(event.target.value));
+reportDay.addEventListener("change", () => loadReport(reportDay.value));
 $("#report-refresh").addEventListener("click", () => {
   // The newest day is asked as "the latest", so a refresh after midnight shows the new day.
-  const day = $("#report-day").value;
+  const day = reportDay.value;
   loadReport(day && day !== state.report?.days[0] ? day : null);
 });
 
 // The enlarged ticket closes with its button, Escape, or a click anywhere on it.
-$("#ticket-dialog").addEventListener("click", () => $("#ticket-dialog").close());
+ticketDialog.addEventListener("click", () => ticketDialog.close());
 
 $("#logout").addEventListener("click", async () => {
   try {
@@ -105,29 +161,40 @@ $("#logout").addEventListener("click", async () => {
   }
 });
 
-$("#user-form").addEventListener("submit", async (event) => {
+/**
+ * A form's field as text ("" when the form has no such field).
+ * @param {FormData} form
+ * @param {string} name
+ */
+function field(form, name) {
+  return String(form.get(name) ?? "");
+}
+
+userForm.addEventListener("submit", async (event) => {
   event.preventDefault();
-  const form = new FormData(event.target);
+  const form = new FormData(userForm);
   await guarded(async () => {
     await api.post("/api/v1/users", {
-      username: form.get("username").trim(),
-      name: form.get("name").trim(),
-      password: form.get("password"),
-      role: form.get("role"),
+      username: field(form, "username").trim(),
+      name: field(form, "name").trim(),
+      password: field(form, "password"),
+      role: field(form, "role"),
     });
-    event.target.reset();
+    userForm.reset();
     await loadAccounts();
   });
 });
 
-$("#token-form").addEventListener("submit", async (event) => {
+tokenForm.addEventListener("submit", async (event) => {
   event.preventDefault();
-  const form = new FormData(event.target);
+  const form = new FormData(tokenForm);
   await guarded(async () => {
-    const body = { name: form.get("name").trim(), role: form.get("role") };
+    /** @type {{ name: string, role: string, counter?: number }} */
+    const body = { name: field(form, "name").trim(), role: field(form, "role") };
     if (form.get("counter")) body.counter = Number(form.get("counter"));
+    /** @type {NewToken} */
     const made = await api.post("/api/v1/tokens", body);
-    event.target.reset();
+    tokenForm.reset();
     showNewToken(made);
     await loadAccounts();
   });
@@ -136,9 +203,10 @@ $("#token-form").addEventListener("submit", async (event) => {
 function showLogin() {
   $("#dashboard").hidden = true;
   $("#login").hidden = false;
-  $("#username").focus();
+  username.focus();
 }
 
+/** @param {Session} session */
 function begin(session) {
   if (!["admin", "supervisor"].includes(session.role)) {
     showLogin();
@@ -156,8 +224,10 @@ function begin(session) {
   const isAdmin = session.role === "admin";
   $("#users-panel").hidden = !isAdmin;
   $("#tokens-panel").hidden = !isAdmin;
-  state.live = new Live(() => ({ role: session.role, view: "admin" }));
-  state.live.on("snapshot", (m) => {
+  /** @type {Live<"admin">} */
+  const live = new Live(() => ({ role: session.role, view: "admin" }));
+  state.live = live;
+  live.on("snapshot", (m) => {
     state.counters = new Map(m.counters.map((c) => [c.id, c]));
     state.services = new Map(m.services.map((s) => [s.code, s]));
     state.lineTotals = new Map((m.waiting ?? []).map((w) => [String(w.line), w.total]));
@@ -166,19 +236,19 @@ function begin(session) {
     renderAll();
     loadPrinted();  // at the start and after a reconnect: tickets may have printed meanwhile
   });
-  state.live.on("counter", (m) => {
+  live.on("counter", (m) => {
     state.counters.set(m.counter.id, m.counter);
     renderCounters();
   });
-  state.live.on("service", (m) => {
+  live.on("service", (m) => {
     state.services.set(m.service.code, m.service);
     renderServices();
   });
-  state.live.on("waiting", (m) => {
+  live.on("waiting", (m) => {
     state.lineTotals.set(String(m.waiting.line), m.waiting.total);
     renderCounters();
   });
-  state.live.on("events", (m) => {
+  live.on("events", (m) => {
     for (const event of m.events) {
       if (event.type === "TicketIssued") {
         state.issued += 1;
@@ -189,20 +259,24 @@ function begin(session) {
     $("#issued-today").textContent = String(state.issued);
   });
   // Device reports from the printers, keypads and display agents, whatever their kind.
-  state.live.on("device", (m) => {
-    const device = m.device ?? m;
+  live.on("device", (m) => {
+    const device = m.device;
     const key = `${device.kind ?? "device"}:${device.name ?? device.id ?? ""}`;
     state.devices.set(key, device);
     deviceToldAt.set(key, performance.now());
     renderDevices();
   });
-  state.live.start();
+  live.start();
   refreshStatus();
   setInterval(refreshStatus, STATUS_EVERY_MS);
   if (isAdmin) loadAccounts();
   loadReport(null);
 }
 
+/**
+ * Run an admin's change; show why it failed, if it did.
+ * @param {() => Promise<void>} action
+ */
 async function guarded(action) {
   const box = $("#admin-error");
   box.hidden = true;
@@ -217,8 +291,10 @@ async function guarded(action) {
 async function refreshStatus() {
   const asked = performance.now();
   try {
-    state.status = await api.get("/api/v1/status");
-    for (const device of state.status.devices ?? []) {
+    /** @type {ServerStatus} */
+    const status = await api.get("/api/v1/status");
+    state.status = status;
+    for (const device of status.devices ?? []) {
       const key = `${device.kind ?? "device"}:${device.name ?? ""}`;
       if ((deviceToldAt.get(key) ?? -1) < asked) state.devices.set(key, device);
     }
@@ -250,6 +326,7 @@ async function loadPrinted() {
   }
 }
 
+/** @param {string | null} day YYYY-MM-DD; null: the latest */
 async function loadReport(day) {
   const asked = ++reportAsked;
   let report = null;
@@ -273,7 +350,7 @@ async function loadAccounts() {
 }
 
 function renderAll() {
-  $("#centre-name").textContent = localized(state.centre.name);
+  $("#centre-name").textContent = localized(centre.name);
   renderCounters();
   renderServices();
   renderStatus();
@@ -284,12 +361,13 @@ function renderAll() {
 }
 
 function renderReportPanel() {
-  if (state.report) renderReport($("#report"), state.report, state.centre);
+  if (state.report) renderReport($("#report"), state.report, centre);
   else if (state.reportError) renderReportError($("#report"), state.reportError);
 }
 
+/** @param {string} code */
 function serviceName(code) {
-  const service = state.centre.services.find((s) => s.code === code);
+  const service = centre.services.find((s) => s.code === code);
   return service ? localized(service.name) : code;
 }
 
@@ -332,11 +410,11 @@ function renderStatus() {
     box.textContent = "";
   } else if (status.error) {
     box.textContent = status.error;
-  } else if (voice.available) {
+  } else if (voice?.available) {
     box.textContent = t("admin.voice_ok", { languages: voice.languages.join(", "), engine: voice.engine ?? "" });
     box.dataset.available = "true";
   } else {
-    box.textContent = t("admin.voice_off", { reason: voice.reason ?? "" });
+    box.textContent = t("admin.voice_off", { reason: voice?.reason ?? "" });
     box.dataset.available = "false";
   }
   const connections = Object.entries(status?.connections ?? {});
@@ -347,7 +425,10 @@ function renderStatus() {
   );
 }
 
-/** A name or code inside a sentence, kept in its own direction (Latin names in Arabic). */
+/**
+ * A name or code inside a sentence, kept in its own direction (Latin names in Arabic).
+ * @param {string} text
+ */
 function isolate(text) {
   return `\u2068${text}\u2069`;
 }
@@ -359,8 +440,11 @@ function locale() {
 /**
  * A moment as the centre's clocks (and its printed tickets) show it: in the offset the
  * server wrote (2026-11-28T08:15:02+07:00 is 08:15 wherever the page is opened).
+ * @param {string | null | undefined} iso
+ * @param {Intl.DateTimeFormatOptions} options
+ * @param {Date} [date] the moment, when not `iso` itself
  */
-function centreTime(iso, options, date = new Date(iso)) {
+function centreTime(iso, options, date = new Date(/** @type {string} */ (iso))) {
   const offset = /([+-]\d\d:\d\d)$/.exec(iso ?? "")?.[1];
   try {
     return new Intl.DateTimeFormat(locale(), { ...options, hour12: false, timeZone: offset }).format(date);
@@ -369,14 +453,17 @@ function centreTime(iso, options, date = new Date(iso)) {
   }
 }
 
-/** "08:15 (25 minutes ago)", with the date when it was not today. */
+/**
+ * "08:15 (25 minutes ago)", with the date when it was not today.
+ * @param {string | null | undefined} iso
+ */
 function sinceText(iso) {
   const date = iso ? new Date(iso) : null;
   if (!date || Number.isNaN(date.getTime())) return "";
   const now = new Date();
   const today = centreTime(iso, DAY, date) === centreTime(iso, DAY, now);
   const time = centreTime(iso, today ? CLOCK : { day: "2-digit", month: "2-digit", ...CLOCK }, date);
-  const seconds = Math.max(0, (now - date) / 1000);
+  const seconds = Math.max(0, (now.getTime() - date.getTime()) / 1000);
   const relative = new Intl.RelativeTimeFormat(locale(), { numeric: "auto" });
   const ago =
     seconds < 60
@@ -389,10 +476,14 @@ function sinceText(iso) {
   return t("admin.since_time", { time, ago });
 }
 
-/** What the page says about one device: its colour, state, details and any warning. */
+/**
+ * What the page says about one device: its colour, state, details and any warning.
+ * @param {Device} device
+ * @returns {DeviceShown}
+ */
 function describeDevice(device) {
   if (device.kind === "printer") {
-    const known = PRINTER_STATES[device.state] ?? PRINTER_STATES.unknown;
+    const known = PRINTER_STATES[device.state ?? ""] ?? PRINTER_STATES.unknown;
     return {
       order: 0,
       label: t("admin.kind.printer"),
@@ -466,6 +557,7 @@ function renderDevices() {
   banner.hidden = alerts.length === 0;
 }
 
+/** @param {PrintedTicket} ticket */
 function thumbnail(ticket) {
   let image = thumbnails.get(ticket.id);
   if (!image) {
@@ -475,17 +567,21 @@ function thumbnail(ticket) {
   return image;
 }
 
-/** When, and on which printer (or that none could print it). */
+/**
+ * When, and on which printer (or that none could print it).
+ * @param {PrintedTicket} ticket
+ */
 function printedFacts(ticket) {
   return [centreTime(ticket.at, CLOCK), ticket.status === "printed" ? ticket.printer : t("admin.not_printed")];
 }
 
+/** @param {PrintedTicket} ticket */
 function enlarge(ticket) {
-  const image = $("#ticket-dialog-image");
-  image.src = ticket.image_url;
+  const image = $of(HTMLImageElement, "#ticket-dialog-image");
+  image.src = ticket.image_url ?? "";
   image.alt = t("admin.ticket_image", { number: ticket.number });
   $("#ticket-dialog-caption").textContent = [ticket.number, ...printedFacts(ticket)].join(" · ");
-  $("#ticket-dialog").showModal();
+  ticketDialog.showModal();
 }
 
 function renderPrinted() {
@@ -552,19 +648,22 @@ function renderAccounts() {
   );
 }
 
+/** @param {NewToken} made */
 function showNewToken(made) {
   $("#new-token").hidden = false;
   $("#new-token-value").textContent = made.token;
   const base = location.origin;
   const bound = made.info.counter; // a display bound to a counter: its display and its rating tablet
-  const pages = {
+  /** @type {Record<string, string[]>} */
+  const byRole = {
     kiosk: ["/kiosk"],
     display: bound
       ? [`/counter/${bound}`, `/rate/${bound}`]
-      : ["/hall", ...state.centre.counters.map((c) => `/counter/${c.id}`)],
+      : ["/hall", ...centre.counters.map((c) => `/counter/${c.id}`)],
     device: [],
     admin: [],
-  }[made.info.role] ?? [];
+  };
+  const pages = byRole[made.info.role] ?? [];
   $("#new-token-links").replaceChildren(
     ...pages.map((path) => el("li", { class: "mono" }, `${base}${path}#token=${made.token}`)),
   );

@@ -1,8 +1,17 @@
+// @ts-check
 // What several pages share: their credentials, calling the API, small DOM helpers.
 
 import { t } from "./i18n.js";
 
-/** A machine token from the address's fragment (#token=...), remembered per page. */
+/** @typedef {import('./messages.js').Centre} Centre */
+/** @typedef {import('./messages.js').Counter} Counter */
+/** @typedef {import('./messages.js').ErrorBody} ErrorBody */
+
+/**
+ * A machine token from the address's fragment (#token=...), remembered per page.
+ * @param {string} pageName
+ * @returns {string | null}
+ */
 export function pageToken(pageName) {
   const hash = new URLSearchParams(location.hash.slice(1));
   const key = `qs.token.${pageName}`;
@@ -14,13 +23,21 @@ export function pageToken(pageName) {
   return localStorage.getItem(key);
 }
 
-/** A page option from ?name= or #name=. */
+/**
+ * A page option from ?name= or #name=.
+ * @param {string} name
+ * @returns {string | null}
+ */
 export function option(name) {
   const hash = new URLSearchParams(location.hash.slice(1));
   return new URLSearchParams(location.search).get(name) ?? hash.get(name);
 }
 
 export class ApiError extends Error {
+  /**
+   * @param {number} status the HTTP status; 0 when the server could not be reached
+   * @param {Partial<ErrorBody> | undefined} error the body's `error`
+   */
   constructor(status, error) {
     super(error?.message || `HTTP ${status}`);
     this.status = status;
@@ -30,12 +47,19 @@ export class ApiError extends Error {
 
 /** Calls the JSON API with a bearer token or the session cookie (and its CSRF token). */
 export class Api {
+  /** @param {{ token?: string | null }} options */
   constructor({ token = null } = {}) {
     this.token = token;
+    /** @type {string | null} */
     this.csrf = null;
   }
 
+  /**
+   * @param {string} method
+   * @param {boolean} json
+   */
   headers(method, json) {
+    /** @type {Record<string, string>} */
     const headers = {};
     if (this.token) headers.Authorization = `Bearer ${this.token}`;
     if (this.csrf && method !== "GET") headers["X-CSRF-Token"] = this.csrf;
@@ -43,6 +67,14 @@ export class Api {
     return headers;
   }
 
+  /**
+   * The answer's JSON (typed by the caller: the API's shapes are in messages.js), a Blob
+   * for other content, null for 204.  Throws ApiError.
+   * @param {string} method
+   * @param {string} path
+   * @param {unknown} [body]
+   * @returns {Promise<any>}
+   */
   async request(method, path, body) {
     let response;
     try {
@@ -62,10 +94,19 @@ export class Api {
     return payload;
   }
 
+  /**
+   * @param {string} path
+   * @returns {Promise<any>}
+   */
   get(path) {
     return this.request("GET", path);
   }
 
+  /**
+   * @param {string} path
+   * @param {unknown} [body]
+   * @returns {Promise<any>}
+   */
   post(path, body) {
     return this.request("POST", path, body ?? {});
   }
@@ -74,6 +115,7 @@ export class Api {
 /**
  * The centre as the pages show it (public).  Asked without the page's token: a revoked
  * token must not leave a blank screen, but one that says why it cannot go live.
+ * @returns {Promise<Centre>}
  */
 export function centreInfo() {
   return new Api().get("/api/v1/centre");
@@ -83,6 +125,9 @@ export function centreInfo() {
  * How many wait for a counter: the totals of its own line and its services' lines, from
  * the live "waiting" messages.  (A counter's own view is re-sent when the counter acts,
  * not each time a kiosk issues a ticket, so its `waiting` lags; the lines do not.)
+ * @param {Counter | null | undefined} counter
+ * @param {Map<string, number>} lineTotals the total of each line, by its key as a string
+ * @returns {number}
  */
 export function waitingAt(counter, lineTotals) {
   if (!counter) return 0;
@@ -92,6 +137,15 @@ export function waitingAt(counter, lineTotals) {
   );
 }
 
+/**
+ * A new element: attributes (`class`, `dataset`, `on<event>` listeners; null, undefined
+ * and false leave one out, true sets it empty) and children.
+ * @template {keyof HTMLElementTagNameMap} K
+ * @param {K} tag
+ * @param {Record<string, any>} [attributes]
+ * @param {...(Node | string | null | undefined | false)} children
+ * @returns {HTMLElementTagNameMap[K]}
+ */
 export function el(tag, attributes = {}, ...children) {
   const node = document.createElement(tag);
   for (const [name, value] of Object.entries(attributes)) {
@@ -101,15 +155,45 @@ export function el(tag, attributes = {}, ...children) {
     else if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
     else node.setAttribute(name, value === true ? "" : value);
   }
-  node.append(...children.filter((c) => c !== null && c !== undefined && c !== false));
+  node.append(
+    .../** @type {(Node | string)[]} */ (children.filter((c) => c !== null && c !== undefined && c !== false)),
+  );
   return node;
 }
 
+/**
+ * The element a selector names in the page's own markup: it must be there (a page whose
+ * markup lacks it is broken, and says which element, rather than a null's TypeError).
+ * @param {string} selector
+ * @param {ParentNode} [root]
+ * @returns {HTMLElement}
+ */
 export function $(selector, root = document) {
-  return root.querySelector(selector);
+  const node = root.querySelector(selector);
+  if (!node) throw new Error(`no element ${selector} on this page`);
+  return /** @type {HTMLElement} */ (node);
 }
 
-/** Keep a live clock in an element, updated on the minute. */
+/**
+ * `$`, for an element of a given kind (an input, a dialog...), checked.
+ * @template {Element} T
+ * @param {{ new (): T, prototype: T }} kind e.g. HTMLInputElement
+ * @param {string} selector
+ * @param {ParentNode} [root]
+ * @returns {T}
+ */
+export function $of(kind, selector, root = document) {
+  const node = root.querySelector(selector);
+  if (!(node instanceof kind)) throw new Error(`no ${kind.name} ${selector} on this page`);
+  return node;
+}
+
+/**
+ * Keep a live clock in an element, updated on the minute.
+ * @param {HTMLElement} timeNode
+ * @param {HTMLElement | null} dateNode
+ * @param {{ time: (date: Date) => string, date: (date: Date) => string }} format
+ */
 export function runClock(timeNode, dateNode, format) {
   const tick = () => {
     const now = new Date();

@@ -1,12 +1,17 @@
+// @ts-check
 // The counter display above a desk: the counter's number and its current ticket, huge.
 
 import { Api, centreInfo, pageToken, $ } from "./common.js";
 import { Live } from "./live.js";
 import { loadCatalogs, languageButtons, onLanguageChange, t, localized } from "./i18n.js";
 
+/** @typedef {import('./messages.js').Centre} Centre */
+/** @typedef {import('./messages.js').Counter} Counter */
+
 const counterId = Number(location.pathname.split("/").filter(Boolean).pop());
 const api = new Api({ token: pageToken("counter") });
-const state = { centre: null, counter: null, flashTimer: null };
+/** @type {{ centre: Centre | null, counter: Counter | null, flashTimer: ReturnType<typeof setTimeout> | undefined }} */
+const state = { centre: null, counter: null, flashTimer: undefined };
 
 await loadCatalogs("counter");
 languageButtons($("#languages"));
@@ -14,6 +19,7 @@ state.centre = await centreInfo();
 onLanguageChange(render);
 render();
 
+/** @type {Live<"counter">} */
 const live = new Live(() => ({ role: "display", token: api.token, view: "counter", counter: counterId }));
 live.on("snapshot", (m) => {
   state.counter = m.counters.find((c) => c.id === counterId) ?? null;

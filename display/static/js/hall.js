@@ -1,13 +1,22 @@
+// @ts-check
 // The hall display: a 1920x1080 TV left running for days.  Latest calls, large, the
 // newest flashing; or one column per counter (?layout=counters).  Each call chimes and
 // is then announced in every configured language; announcements queue, never cut off.
 
-import { Api, centreInfo, el, option, pageToken, runClock, $ } from "./common.js";
+import { Api, ApiError, centreInfo, el, option, pageToken, runClock, $ } from "./common.js";
 import { Live } from "./live.js";
 import {
   loadCatalogs, languageButtons, onLanguageChange, t, localized, formatTime, formatDate,
   setTimeZone,
 } from "./i18n.js";
+
+/** @typedef {import('./messages.js').CallMessage} CallMessage */
+/** @typedef {import('./messages.js').Centre} Centre */
+/** @typedef {import('./messages.js').Counter} Counter */
+/** @typedef {import('./messages.js').Hello} Hello */
+/** @typedef {import('./messages.js').VoiceStatus} VoiceStatus */
+/** The server's voice, or the lack of one when it could not be asked (unreachable).
+ * @typedef {Pick<VoiceStatus, "available" | "reason" | "languages"> & { unreachable?: boolean }} Voice */
 
 const MAX_CALLS = 8;
 const FLASH_MS = 12000;
@@ -16,6 +25,7 @@ const CHIME = "/static/sounds/chime.wav";
 /** Plays announcements one after another: chime, then each language; none is cut short. */
 class AnnouncementQueue {
   constructor() {
+    /** @type {{ call: CallMessage, phrases: Promise<Promise<string | null>[]> }[]} */
     this.queue = [];
     this.playing = false;
     this.blocked = false;
@@ -23,6 +33,7 @@ class AnnouncementQueue {
     this.audio.preload = "auto";
   }
 
+  /** @param {CallMessage} call */
   push(call) {
     // Fetch every language's phrase at once, so it is ready when its turn comes.
     if (state.voice?.unreachable) voiceReady = loadVoice(); // the server was down at boot
@@ -35,8 +46,8 @@ class AnnouncementQueue {
 
   async drain() {
     this.playing = true;
-    while (this.queue.length) {
-      const { call, phrases } = this.queue.shift();
+    for (let next; (next = this.queue.shift()); ) {
+      const { call, phrases } = next;
       document.body.dataset.announcing = call.number;
       await this.play(CHIME);
       for (const phrase of await phrases) {
@@ -52,6 +63,12 @@ class AnnouncementQueue {
     this.playing = false;
   }
 
+  /**
+   * A phrase's audio as an object URL; null when the server could not say it.
+   * @param {string} lang
+   * @param {CallMessage} call
+   * @returns {Promise<string | null>}
+   */
   async fetchPhrase(lang, call) {
     try {
       const blob = await api.get(`/api/v1/announcements/${lang}/${encodeURIComponent(`${call.number}-${call.counter}`)}`);
@@ -59,11 +76,15 @@ class AnnouncementQueue {
     } catch (error) {
       // One phrase that failed (a timeout) must not silence the hall for days: ask the
       // server whether the voice as a whole still works, and follow its answer.
-      if (error.status === 503) voiceReady = loadVoice();
+      if (error instanceof ApiError && error.status === 503) voiceReady = loadVoice();
       return null;
     }
   }
 
+  /**
+   * @param {string} src
+   * @returns {Promise<void>}
+   */
   play(src) {
     return new Promise((resolve) => {
       const audio = this.audio;
@@ -99,12 +120,18 @@ class AnnouncementQueue {
 const api = new Api({ token: pageToken("hall") });
 const layout = option("layout") === "counters" ? "counters" : "list";
 const shown = (option("counters") || "").split(",").map(Number).filter(Boolean);
-const state = { centre: null, calls: [], counters: new Map(), voice: null, flashTimer: null };
+/**
+ * @type {{
+ *   centre: Centre | null, calls: CallMessage[], counters: Map<number, Counter>,
+ *   voice: Voice | null, flashTimer: ReturnType<typeof setTimeout> | undefined
+ * }}
+ */
+const state = { centre: null, calls: [], counters: new Map(), voice: null, flashTimer: undefined };
 
 await loadCatalogs("hall");
 languageButtons($("#languages"));
-state.centre = await centreInfo();
-setTimeZone(state.centre.timezone);
+const centre = (state.centre = await centreInfo());
+setTimeZone(centre.timezone);
 document.body.dataset.layout = layout;
 renderStatic();
 runClock($("#clock"), $("#date"), { time: formatTime, date: formatDate });
@@ -118,7 +145,9 @@ onLanguageChange(() => {
 const announcer = new AnnouncementQueue();
 let voiceReady = loadVoice();
 
+/** @type {Live<"hall">} */
 const live = new Live(() => {
+  /** @type {Hello} */
   const hello = { role: "display", token: api.token, view: "hall" };
   if (shown.length) hello.counters = shown;
   return hello;
@@ -158,12 +187,13 @@ function renderStatic() {
   const notice = localized(state.centre?.notice);
   const ticker = $("#notice");
   ticker.textContent = notice;
-  ticker.parentElement.hidden = !notice;
+  if (ticker.parentElement) ticker.parentElement.hidden = !notice;
   // Scroll at a steady speed whatever the length: about 120 px per second.
   const seconds = Math.max(20, Math.round((notice.length * 28 + 1920) / 120));
   ticker.style.animationDuration = `${seconds}s`;
 }
 
+/** @param {boolean} [flash] the newest call just came: make it flash */
 function renderCalls(flash = false) {
   const [latest] = state.calls;
   $("#latest-number").textContent = latest ? latest.number : "—";
@@ -189,6 +219,7 @@ function renderCalls(flash = false) {
   );
 }
 
+/** @param {CallMessage | null} [newCall] */
 function renderColumns(newCall = null) {
   const box = $("#columns");
   box.hidden = layout !== "counters";
@@ -216,7 +247,8 @@ async function loadVoice() {
   try {
     state.voice = await api.get("/api/v1/voice");
   } catch (error) {
-    state.voice = { available: false, reason: error.message, languages: [], unreachable: true };
+    const reason = error instanceof Error ? error.message : String(error);
+    state.voice = { available: false, reason, languages: [], unreachable: true };
   }
   renderVoiceNote();
 }

@@ -1,15 +1,20 @@
+// @ts-check
 // Catalogs and the page's language.  Every visible string comes from i18n/<lang>.json;
 // markup carries only keys (data-i18n, data-i18n-placeholder, data-i18n-aria-label,
 // data-i18n-title).  Switching the language also switches <html lang> and dir.
 
 export const LANGUAGES = ["vi", "en", "ar"];
 const RTL = new Set(["ar"]);
+/** @type {Record<string, Record<string, string> | undefined>} */
 const catalogs = {};
+/** @type {((lang: string) => void)[]} */
 const listeners = [];
 let current = "vi";
 let storageKey = "qs.lang";
+/** @type {string | undefined} */
 let timeZone; // the centre's (setTimeZone); undefined: the device's own
 
+/** @param {string} pageName */
 export async function loadCatalogs(pageName) {
   storageKey = `qs.lang.${pageName}`;
   await Promise.all(
@@ -21,32 +26,49 @@ export async function loadCatalogs(pageName) {
   const params = new URLSearchParams(location.search);
   const hash = new URLSearchParams(location.hash.slice(1));
   const wanted = params.get("lang") || hash.get("lang") || localStorage.getItem(storageKey);
-  setLanguage(LANGUAGES.includes(wanted) ? wanted : "vi", { remember: false });
+  setLanguage(wanted && LANGUAGES.includes(wanted) ? wanted : "vi", { remember: false });
 }
 
 export function language() {
   return current;
 }
 
+/** @param {string} [lang] */
 export function isRtl(lang = current) {
   return RTL.has(lang);
 }
 
+/**
+ * The catalog's text for a key in the page's language, {name} filled from `params`.
+ * @param {string} key
+ * @param {Record<string, unknown>} [params]
+ * @returns {string}
+ */
 export function t(key, params = {}) {
   const text = catalogs[current]?.[key] ?? catalogs.vi?.[key] ?? key;
   return text.replace(/\{(\w+)\}/g, (_, name) => (name in params ? String(params[name]) : `{${name}}`));
 }
 
-/** A text the centre configured per language (service names...), with fallbacks. */
+/**
+ * A text the centre configured per language (service names...), with fallbacks.
+ * @param {Record<string, string> | null | undefined} texts
+ * @param {string} [fallbackLang]
+ * @returns {string}
+ */
 export function localized(texts, fallbackLang = "vi") {
   if (!texts) return "";
   return texts[current] || texts[fallbackLang] || Object.values(texts)[0] || "";
 }
 
+/** @param {(lang: string) => void} listener */
 export function onLanguageChange(listener) {
   listeners.push(listener);
 }
 
+/**
+ * @param {string} lang
+ * @param {{ remember?: boolean }} options
+ */
 export function setLanguage(lang, { remember = true } = {}) {
   current = LANGUAGES.includes(lang) ? lang : "vi";
   if (remember) localStorage.setItem(storageKey, current);
@@ -57,18 +79,32 @@ export function setLanguage(lang, { remember = true } = {}) {
   for (const listener of listeners) listener(current);
 }
 
+/** @param {ParentNode} root */
 export function applyTranslations(root) {
-  for (const el of root.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
+  for (const el of root.querySelectorAll("[data-i18n]")) el.textContent = t(data(el).i18n ?? "");
   for (const el of root.querySelectorAll("[data-i18n-placeholder]"))
-    el.placeholder = t(el.dataset.i18nPlaceholder);
+    /** @type {HTMLInputElement} */ (el).placeholder = t(data(el).i18nPlaceholder ?? "");
   for (const el of root.querySelectorAll("[data-i18n-aria-label]"))
-    el.setAttribute("aria-label", t(el.dataset.i18nAriaLabel));
-  for (const el of root.querySelectorAll("[data-i18n-title]")) el.title = t(el.dataset.i18nTitle);
+    el.setAttribute("aria-label", t(data(el).i18nAriaLabel ?? ""));
+  for (const el of root.querySelectorAll("[data-i18n-title]"))
+    /** @type {HTMLElement} */ (el).title = t(data(el).i18nTitle ?? "");
   const title = document.querySelector("title[data-i18n]");
-  if (title) document.title = t(title.dataset.i18n);
+  if (title) document.title = t(data(title).i18n ?? "");
 }
 
-/** Fill a container with one button per language, each named in its own language. */
+/**
+ * An element's data-* attributes (HTML and SVG elements both have them).
+ * @param {Element} el
+ * @returns {DOMStringMap}
+ */
+function data(el) {
+  return /** @type {HTMLElement} */ (el).dataset;
+}
+
+/**
+ * Fill a container with one button per language, each named in its own language.
+ * @param {HTMLElement} container
+ */
 export function languageButtons(container) {
   container.replaceChildren();
   for (const lang of LANGUAGES) {
@@ -90,7 +126,10 @@ export function languageButtons(container) {
   mark();
 }
 
-/** "ho tich" finds "Hộ tịch": lower case, no diacritics, đ as d. */
+/**
+ * "ho tich" finds "Hộ tịch": lower case, no diacritics, đ as d.
+ * @param {string | null | undefined} text
+ */
 export function fold(text) {
   return (text || "")
     .normalize("NFD")
@@ -101,6 +140,7 @@ export function fold(text) {
     .trim();
 }
 
+/** @param {number | null | undefined} seconds */
 export function formatWait(seconds) {
   if (seconds === null || seconds === undefined) return t("wait.unknown");
   const minutes = Math.max(1, Math.round(seconds / 60));
@@ -110,6 +150,7 @@ export function formatWait(seconds) {
 /**
  * Show clocks and times in the centre's zone: a kiosk PC or hall TV left on UTC (or on
  * its vendor's zone) must still say what the centre's wall clock says.
+ * @param {string | undefined} zone
  */
 export function setTimeZone(zone) {
   try {
@@ -120,6 +161,7 @@ export function setTimeZone(zone) {
   }
 }
 
+/** @param {Date} date */
 export function formatTime(date) {
   return new Intl.DateTimeFormat(current === "ar" ? "ar-u-nu-latn" : current, {
     hour: "2-digit",
@@ -129,6 +171,7 @@ export function formatTime(date) {
   }).format(date);
 }
 
+/** @param {Date} date */
 export function formatDate(date) {
   return new Intl.DateTimeFormat(current === "ar" ? "ar-u-nu-latn" : current, {
     weekday: "long",
@@ -139,11 +182,16 @@ export function formatDate(date) {
   }).format(date);
 }
 
-/** An API error in words: the catalog's text for its code, else the server's message. */
+/**
+ * An API error in words: the catalog's text for its code, else the server's message.
+ * @param {unknown} error an ApiError, or whatever else was thrown
+ * @returns {string}
+ */
 export function errorText(error) {
-  const code = error?.code;
+  const failure = /** @type {{ code?: string, message?: string } | null | undefined} */ (error);
+  const code = failure?.code;
   const key = `error.${code}`;
   const text = t(key);
   if (text !== key) return text;
-  return error?.message || t("error.unknown");
+  return failure?.message || t("error.unknown");
 }

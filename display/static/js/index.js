@@ -1,3 +1,4 @@
+// @ts-check
 // The list of pages.
 
 import { Api, $ } from "./common.js";
@@ -5,6 +6,7 @@ import { loadCatalogs, languageButtons, onLanguageChange, localized } from "./i1
 
 await loadCatalogs("index");
 languageButtons($("#languages"));
+/** @type {import('./messages.js').Centre} */
 const centre = await new Api().get("/api/v1/centre");
 const render = () => ($("#centre-name").textContent = localized(centre.name));
 onLanguageChange(render);

@@ -1,20 +1,33 @@
+// @ts-check
 // The kiosk at the door: pick a service (search ignores diacritics), an optional
 // priority, take a ticket; the ticket prints, and the screen shows it, then resets,
 // back to the centre's language too: the next citizen must not meet the last one's.
 
-import { Api, centreInfo, el, option, pageToken, $ } from "./common.js";
+import { Api, centreInfo, el, option, pageToken, $, $of } from "./common.js";
 import { Live } from "./live.js";
 import {
   loadCatalogs, languageButtons, onLanguageChange, t, localized, fold, formatWait, formatTime,
   errorText, language, setLanguage, setTimeZone,
 } from "./i18n.js";
 
+/** @typedef {import('./messages.js').Centre} Centre */
+/** @typedef {import('./messages.js').IssuedTicket} IssuedTicket */
+/** @typedef {import('./messages.js').Service} Service */
+/** @typedef {import('./messages.js').Services} Services */
+
 const SHOW_TICKET_S = 12;
 const SHOW_UNPRINTED_S = 40;
 const IDLE_RESET_S = Number(option("idle")) || 60;
 
+/**
+ * @type {{
+ *   centre: Centre | null, services: Map<string, Service>, priority: string | null,
+ *   query: string, countdown: ReturnType<typeof setInterval> | undefined,
+ *   idle: ReturnType<typeof setTimeout> | undefined, spoken: string | null
+ * }}
+ */
 const state = {
-  centre: null, services: new Map(), priority: null, query: "", countdown: null, idle: null,
+  centre: null, services: new Map(), priority: null, query: "", countdown: undefined, idle: undefined,
   spoken: null,
 };
 const voice = new Audio();
@@ -22,8 +35,8 @@ const api = new Api({ token: pageToken("kiosk") });
 
 await loadCatalogs("kiosk");
 languageButtons($("#languages"));
-state.centre = await centreInfo();
-setTimeZone(state.centre.timezone);
+const centre = (state.centre = await centreInfo());
+setTimeZone(centre.timezone);
 setLanguage(homeLanguage(), { remember: false });
 renderCentre();
 onLanguageChange(() => {
@@ -33,6 +46,7 @@ onLanguageChange(() => {
 });
 renderPriorities();
 
+/** @type {Live<"kiosk">} */
 const live = new Live(() => ({ role: "kiosk", token: api.token, view: "kiosk" }));
 live.on("snapshot", (m) => {
   state.services = new Map(m.services.map((s) => [s.code, s]));
@@ -45,15 +59,16 @@ live.on("service", (m) => {
 if (api.token) live.start();
 else showError(t("kiosk.no_token"));
 // Without the live feed (no token yet) the tiles still show, from the public list.
-new Api().get("/api/v1/services").then((body) => {
+new Api().get("/api/v1/services").then((/** @type {Services} */ body) => {
   if (state.services.size === 0) {
     state.services = new Map(body.services.map((s) => [s.code, s]));
     renderServices();
   }
 });
 
-$("#search").addEventListener("input", (event) => {
-  state.query = fold(event.target.value);
+const search = $of(HTMLInputElement, "#search");
+search.addEventListener("input", () => {
+  state.query = fold(search.value);
   renderServices();
 });
 $("#ticket-done").addEventListener("click", reset);
@@ -83,9 +98,11 @@ function renderCentre() {
 
 function renderPriorities() {
   const box = $("#priorities");
-  const choices = [{ code: null, label: t("kiosk.priority_none") }].concat(
-    (state.centre?.priority_classes ?? []).map((p) => ({ code: p.code, label: localized(p.name) })),
-  );
+  /** @type {{ code: string | null, label: string }[]} */
+  const choices = [
+    { code: null, label: t("kiosk.priority_none") },
+    ...(state.centre?.priority_classes ?? []).map((p) => ({ code: p.code, label: localized(p.name) })),
+  ];
   box.replaceChildren(
     ...choices.map((choice) =>
       el(
@@ -106,6 +123,11 @@ function renderPriorities() {
   );
 }
 
+/**
+ * Whether a service's tile answers the search (its code, names, description).
+ * @param {Service} service
+ * @param {Centre["services"][number] | undefined} config
+ */
 function matches(service, config) {
   if (!state.query) return true;
   const texts = [service.code, ...Object.values(service.name ?? {}), ...Object.values(config?.description ?? {})];
@@ -146,18 +168,22 @@ function renderServices() {
   $("#no-match").hidden = tiles.length > 0 || state.services.size === 0;
 }
 
+/** @param {string} text */
 function showError(text) {
   const box = $("#kiosk-error");
   box.textContent = text;
   box.hidden = !text;
 }
 
+/** @param {string} code the service's */
 async function take(code) {
   showError("");
   $("#issuing").hidden = false;
   try {
+    /** @type {{ service: string, lang: string, priority?: string }} */
     const body = { service: code, lang: language() };
     if (state.priority) body.priority = state.priority;
+    /** @type {IssuedTicket} */
     const ticket = await api.post("/api/v1/tickets", body);
     showTicket(ticket);
   } catch (error) {
@@ -167,15 +193,14 @@ async function take(code) {
   }
 }
 
+/** @param {IssuedTicket} ticket */
 function printed(ticket) {
   // The ticket API says how printing went; no printer, or none that could print,
   // means the citizen photographs the screen instead.
-  const result = ticket.print;
-  if (!result) return false;
-  if (typeof result === "boolean") return result;
-  return result.printed === true || result.ok === true || result.status === "printed";
+  return ticket.print?.status === "printed";
 }
 
+/** @param {IssuedTicket} ticket */
 function showTicket(ticket) {
   const service = state.services.get(ticket.service);
   const priority = state.centre?.priority_classes.find((p) => p.code === ticket.priority);
@@ -188,7 +213,7 @@ function showTicket(ticket) {
   $("#ticket-wait").textContent = formatWait(ticket.estimated_wait_s);
   $("#ticket-time").textContent = ticket.issued_at ? formatTime(new Date(ticket.issued_at)) : "";
   $("#ticket-footer").textContent = localized(state.centre?.ticket_footer);
-  $("#ticket-qr").src = `/s/${encodeURIComponent(ticket.tracking_code)}/qr.svg`;
+  $of(HTMLImageElement, "#ticket-qr").src = `/s/${encodeURIComponent(ticket.tracking_code)}/qr.svg`;
   const ok = printed(ticket);
   $("#print-ok").hidden = !ok;
   $("#print-failed").hidden = ok;
@@ -201,7 +226,9 @@ function showTicket(ticket) {
 }
 
 /** Say the number aloud, in the citizen's language: for those who read with difficulty.
- * The tap that took the ticket lets the browser play sound. */
+ * The tap that took the ticket lets the browser play sound.
+ * @param {IssuedTicket} ticket
+ */
 async function speak(ticket) {
   $("#ticket-listen").hidden = true;
   if (state.spoken) URL.revokeObjectURL(state.spoken);
@@ -217,12 +244,14 @@ async function speak(ticket) {
   }
 }
 
+/** @param {string | null} url */
 function say(url) {
   if (!url) return;
   voice.src = url;
   voice.play().catch(() => {});
 }
 
+/** @param {number} seconds */
 function countdown(seconds) {
   clearInterval(state.countdown);
   let left = seconds;
@@ -245,7 +274,7 @@ function reset() {
   $("#start").hidden = false;
   state.priority = null;
   state.query = "";
-  $("#search").value = "";
+  search.value = "";
   renderPriorities();
   renderServices();
 }

@@ -1,3 +1,4 @@
+// @ts-check
 // The one client of /ws for every page: hello (with the last seq seen, so a reconnect
 // resumes), client heartbeats, reconnect with backoff, and a visible "reconnecting" state.
 //
@@ -9,33 +10,72 @@
 
 import { t, onLanguageChange } from "./i18n.js";
 
+/** @typedef {import('./messages.js').Hello} Hello */
+/** @typedef {import('./messages.js').LiveState} LiveState */
+/** @typedef {import('./messages.js').ServerMessage} ServerMessage */
+/** @typedef {import('./messages.js').ViewName} ViewName */
+
 const PING_EVERY_MS = 15000;
 const PONG_WITHIN_MS = 10000;
 const BACKOFF_MS = [250, 500, 1000, 2000, 3000, 5000];
 const REFUSED = new Set([4400, 4401, 4403, 4404]);
 
+/**
+ * A live feed for one view: V names the view, and so the snapshot its handlers get; the
+ * page says which where it makes one, with a `@type {Live<"hall">}` comment.
+ * @template {ViewName} V
+ */
 export class Live {
+  /**
+   * @param {() => Hello} hello the hello to send, less `type` and `protocol`
+   * @param {{ banner?: boolean }} options
+   */
   constructor(hello, { banner = true } = {}) {
     this.hello = hello;
+    /** @type {Map<string, ((message: any) => void)[]>} */
     this.handlers = new Map();
+    /** @type {number | null} */
     this.lastSeq = null;
     this.lastCallSeq = 0;
     this.snapshotSeq = 0;
     this.attempt = 0;
+    /** @type {LiveState} */
     this.state = "connecting";
+    /** @type {string} */
+    this.reason = "";
+    /** @type {number | null} */
+    this.code = null;
+    /** @type {WebSocket | null} */
     this.socket = null;
     this.timers = [];
     this.stopped = false;
     this.banner = banner ? ensureBanner() : null;
+    /** @type {ReturnType<typeof setTimeout> | undefined} */
+    this.pingTimer = undefined;
+    /** @type {ReturnType<typeof setTimeout> | undefined} */
+    this.pongTimer = undefined;
+    /** @type {ReturnType<typeof setTimeout> | undefined} */
+    this.retryTimer = undefined;
     onLanguageChange(() => this.showState());
   }
 
+  /**
+   * @template {keyof import('./messages.js').LiveEvents<V>} K
+   * @param {K} type
+   * @param {(message: import('./messages.js').LiveEvents<V>[K]) => void} handler
+   * @returns {this}
+   */
   on(type, handler) {
-    if (!this.handlers.has(type)) this.handlers.set(type, []);
-    this.handlers.get(type).push(handler);
+    let handlers = this.handlers.get(type);
+    if (!handlers) this.handlers.set(type, (handlers = []));
+    handlers.push(handler);
     return this;
   }
 
+  /**
+   * @param {string} type
+   * @param {unknown} payload
+   */
   emit(type, payload) {
     for (const handler of this.handlers.get(type) ?? []) {
       try {
@@ -65,6 +105,7 @@ export class Live {
     this.socket = socket;
     this.setState(this.lastSeq === null && this.attempt === 0 ? "connecting" : "reconnecting");
     socket.addEventListener("open", () => {
+      /** @type {Hello & { type: "hello", protocol: number }} */
       const hello = { type: "hello", protocol: 1, ...this.hello() };
       if (this.lastSeq !== null) hello.last_seq = this.lastSeq;
       socket.send(JSON.stringify(hello));
@@ -74,7 +115,9 @@ export class Live {
     socket.addEventListener("error", () => {});
   }
 
+  /** @param {string} data a text frame */
   receive(data) {
+    /** @type {ServerMessage} */
     let message;
     try {
       message = JSON.parse(data);
@@ -82,33 +125,33 @@ export class Live {
       return;
     }
     this.alive();
-    const { type, seq } = message;
-    if (type === "welcome") {
+    if (message.type === "welcome") {
       this.attempt = 0;
       this.emit("welcome", message);
       return;
     }
-    if (type === "pong") return;
-    if (type === "snapshot") {
-      this.snapshotSeq = seq;
-      this.lastSeq = Math.max(this.lastSeq ?? 0, seq);
+    if (message.type === "pong") return;
+    if (message.type === "snapshot") {
+      this.snapshotSeq = message.seq;
+      this.lastSeq = Math.max(this.lastSeq ?? 0, message.seq);
       this.setState("live");
       this.emit("snapshot", message);
       return;
     }
-    if (type === "call") {
-      if (seq <= this.lastCallSeq) return;
-      this.lastCallSeq = seq;
-      this.lastSeq = Math.max(this.lastSeq ?? 0, seq);
+    if (message.type === "call") {
+      if (message.seq <= this.lastCallSeq) return;
+      this.lastCallSeq = message.seq;
+      this.lastSeq = Math.max(this.lastSeq ?? 0, message.seq);
       this.emit("call", message);
       return;
     }
-    if (typeof seq === "number" && type !== "device") {
+    const seq = message.seq;
+    if (typeof seq === "number" && message.type !== "device") {
       // Device reports are not events: they carry the current seq, and always count.
       if (seq <= this.snapshotSeq) return;
       this.lastSeq = Math.max(this.lastSeq ?? 0, seq);
     }
-    this.emit(type, message);
+    this.emit(message.type, message);
   }
 
   alive() {
@@ -123,6 +166,10 @@ export class Live {
     this.pongTimer = setTimeout(() => this.socket?.close(4000, "no pong"), PONG_WITHIN_MS);
   }
 
+  /**
+   * @param {WebSocket} socket
+   * @param {CloseEvent} event
+   */
   closed(socket, event) {
     if (socket !== this.socket) return;
     this.clearTimers();
@@ -152,6 +199,11 @@ export class Live {
     clearTimeout(this.retryTimer);
   }
 
+  /**
+   * @param {LiveState} state
+   * @param {string} [reason]
+   * @param {number | null} [code]
+   */
   setState(state, reason = "", code = null) {
     this.state = state;
     this.reason = reason;

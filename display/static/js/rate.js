@@ -1,19 +1,32 @@
+// @ts-check
 // A counter's rating tablet (/rate/5#token=...), facing the citizen.  When the counter
 // finishes a ticket, it asks that citizen how satisfied they were, for a minute (?ask=);
 // a tap is sent once, thanked for, and the tablet goes back to its welcome.  Only a
 // finish seen live is asked about: a tablet switched on (or reconnected) later never
 // asks a stranger; and it stops asking once the next citizen's service begins.
 
-import { Api, centreInfo, option, pageToken, $ } from "./common.js";
+import { Api, ApiError, centreInfo, option, pageToken, $ } from "./common.js";
 import { Live } from "./live.js";
 import { loadCatalogs, languageButtons, onLanguageChange, setLanguage, t, localized, errorText } from "./i18n.js";
 import { ratingButtons, setRatingBusy } from "./rating.js";
+
+/** @typedef {import('./messages.js').Centre} Centre */
+/** @typedef {import('./messages.js').Counter} Counter */
+/** @typedef {import('./messages.js').Rating} Rating */
+/** @typedef {NonNullable<Counter["last_served"]>} Served */
+/** @typedef {"idle" | "ask" | "thanks"} Mode */
 
 const counterId = Number(location.pathname.split("/").filter(Boolean).pop());
 const ASK_S = Number(option("ask")) || 60;
 const THANKS_S = 6;
 const api = new Api({ token: pageToken("rate") });
-const state = { centre: null, seen: undefined, asking: null, timer: null, mode: "idle", error: null };
+/**
+ * @type {{
+ *   centre: Centre | null, seen: number | null | undefined, asking: Served | null,
+ *   timer: ReturnType<typeof setTimeout> | undefined, mode: Mode, error: string | null
+ * }}
+ */
+const state = { centre: null, seen: undefined, asking: null, timer: undefined, mode: "idle", error: null };
 
 await loadCatalogs("rate");
 languageButtons($("#languages"));
@@ -23,6 +36,7 @@ onLanguageChange(render);
 ratingButtons($("#rating-choices"), rate);
 render();
 
+/** @type {Live<"counter">} */
 const live = new Live(() => ({ role: "display", token: api.token, view: "counter", counter: counterId }));
 live.on("snapshot", (m) => follow(m.counters.find((c) => c.id === counterId), true));
 live.on("counter", (m) => {
@@ -37,7 +51,10 @@ function homeLanguage() {
 }
 
 /** A new ticket finished here, unrated: ask its citizen.  A snapshot (the first view, or
- * after a reconnect: who knows what happened meanwhile) only sets the mark. */
+ * after a reconnect: who knows what happened meanwhile) only sets the mark.
+ * @param {Counter | undefined} counter
+ * @param {boolean} [snapshot]
+ */
 function follow(counter, snapshot = false) {
   const served = counter?.last_served ?? null;
   const changed = served?.id !== state.seen;
@@ -54,6 +71,7 @@ function follow(counter, snapshot = false) {
   show("ask", ASK_S);
 }
 
+/** @param {Rating} rating */
 async function rate(rating) {
   const asked = state.asking;
   if (!asked) return;
@@ -62,8 +80,9 @@ async function rate(rating) {
     await api.post(`/api/v1/counters/${counterId}/rating`, { ticket: asked.id, rating });
     show("thanks", THANKS_S);
   } catch (error) {
-    if (error.code === "already_rated") show("thanks", THANKS_S);
-    else if (error.code === "rating_closed" || error.code === "not_served_here") toIdle();
+    const code = error instanceof ApiError ? error.code : null;
+    if (code === "already_rated") show("thanks", THANKS_S);
+    else if (code === "rating_closed" || code === "not_served_here") toIdle();
     else {
       state.error = errorText(error);
       render();
@@ -73,6 +92,10 @@ async function rate(rating) {
   }
 }
 
+/**
+ * @param {Mode} mode
+ * @param {number} seconds how long before the tablet goes back to its welcome
+ */
 function show(mode, seconds) {
   state.mode = mode;
   clearTimeout(state.timer);
@@ -88,6 +111,7 @@ function toIdle() {
   render();
 }
 
+/** @param {string} text */
 function problem(text) {
   $("#problem").textContent = text;
   $("#problem").hidden = false;

@@ -1,11 +1,16 @@
+// @ts-check
 // The four satisfaction buttons, shared by the citizen's phone and the counter's tablet:
 // large, each a drawn face (fonts on old phones and kiosks may lack emoji) and its name.
 
 import { t } from "./i18n.js";
 
+/** @typedef {import('./messages.js').Rating} Rating */
+
+/** @type {Rating[]} */
 export const RATINGS = ["very_satisfied", "satisfied", "neutral", "dissatisfied"];
 
 const SVG = "http://www.w3.org/2000/svg";
+/** @type {Record<Rating, Record<string, string>>} */
 const MOUTHS = {
   very_satisfied: { d: "M7 13.5 Q12 20 17 13.5 Z", fill: "currentColor" },
   satisfied: { d: "M7.5 14.5 Q12 18.5 16.5 14.5" },
@@ -13,12 +18,17 @@ const MOUTHS = {
   dissatisfied: { d: "M7.5 17.5 Q12 13 16.5 17.5" },
 };
 
+/**
+ * @param {string} tag
+ * @param {Record<string, string>} attributes
+ */
 function svg(tag, attributes) {
   const node = document.createElementNS(SVG, tag);
   for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
   return node;
 }
 
+/** @param {Rating} rating */
 function face(rating) {
   const stroke = { stroke: "currentColor", "stroke-width": "1.6", "stroke-linecap": "round" };
   const root = svg("svg", { class: "rating-face", viewBox: "0 0 24 24", "aria-hidden": "true" });
@@ -31,7 +41,11 @@ function face(rating) {
   return root;
 }
 
-/** Fill `container` with the four buttons; `choose(rating)` runs on a tap. */
+/**
+ * Fill `container` with the four buttons; `choose(rating)` runs on a tap.
+ * @param {HTMLElement} container
+ * @param {(rating: Rating) => void} choose
+ */
 export function ratingButtons(container, choose) {
   container.replaceChildren();
   for (const rating of RATINGS) {
@@ -48,7 +62,12 @@ export function ratingButtons(container, choose) {
   }
 }
 
-/** Disable or enable the buttons while a rating is on its way. */
+/**
+ * Disable or enable the buttons while a rating is on its way.
+ * @param {HTMLElement} container
+ * @param {boolean} busy
+ */
 export function setRatingBusy(container, busy) {
-  for (const button of container.querySelectorAll(".rating-choice")) button.disabled = busy;
+  const buttons = /** @type {NodeListOf<HTMLButtonElement>} */ (container.querySelectorAll(".rating-choice"));
+  for (const button of buttons) button.disabled = busy;
 }

@@ -1,22 +1,34 @@
+// @ts-check
 // The daily report on the admin page: what the centre's head reads at a glance, drawn
 // from GET /api/v1/reports/daily alone (no fetching here, so admin.js owns the wiring).
 // Figures the server could not compute (null) show as "—"; numbers follow the page's
 // language and sit in left-to-right islands, so "08:00–09:00" reads the same in Arabic.
 
-import { el, $ } from "./common.js";
+import { el, $, $of } from "./common.js";
 import { t, localized, language, errorText } from "./i18n.js";
+
+/** @typedef {import('./messages.js').Centre} Centre */
+/** @typedef {import('./messages.js').DailyReport} DailyReport */
+/** @typedef {import('./messages.js').Rating} Rating */
+/** @typedef {import('./messages.js').Satisfaction} Satisfaction */
+/** @typedef {number | null | undefined} Figure a figure the server could not compute is null */
 
 const NONE = "—";
 const CSV_URL = "/api/v1/reports/daily.csv";
 const LEVELS = ["rating.very_satisfied", "rating.satisfied", "rating.neutral", "rating.dissatisfied"];
 
-/** Fill the report section `root` (admin.html #report) from one day's report. */
+/**
+ * Fill the report section `root` (admin.html #report) from one day's report.
+ * @param {HTMLElement} root
+ * @param {DailyReport} report
+ * @param {Centre} centre
+ */
 export function renderReport(root, report, centre) {
-  const select = $("#report-day", root);
+  const select = $of(HTMLSelectElement, "#report-day", root);
   select.replaceChildren(...report.days.map((day) => el("option", { value: day }, dayName(day))));
   select.value = report.day;
   select.disabled = false;
-  const csv = $("#report-csv", root);
+  const csv = $of(HTMLAnchorElement, "#report-csv", root);
   csv.href = `${CSV_URL}?day=${encodeURIComponent(report.day)}`;
   csv.hidden = false;
   showNote(root, report.complete ? "" : t("report.partial"));
@@ -34,17 +46,25 @@ export function renderReport(root, report, centre) {
   );
 }
 
-/** No report to show: no day in the log yet (404 with no days), or the request failed. */
+/**
+ * No report to show: no day in the log yet (404 with no days), or the request failed.
+ * @param {HTMLElement} root
+ * @param {unknown} error an ApiError, or whatever else was thrown
+ */
 export function renderReportError(root, error) {
-  const none = error?.code === "unknown_day";
-  $("#report-day", root).replaceChildren();
-  $("#report-day", root).disabled = true;
+  const none = /** @type {{ code?: string } | null | undefined} */ (error)?.code === "unknown_day";
+  $of(HTMLSelectElement, "#report-day", root).replaceChildren();
+  $of(HTMLSelectElement, "#report-day", root).disabled = true;
   $("#report-csv", root).hidden = true;
   $("#report-csv", root).removeAttribute("href");
   showNote(root, none ? t("report.no_day") : errorText(error));
   $("#report-body", root).replaceChildren();
 }
 
+/**
+ * @param {HTMLElement} root
+ * @param {string} text
+ */
 function showNote(root, text) {
   const note = $("#report-note", root);
   note.textContent = text;
@@ -57,35 +77,50 @@ function locale() {
   return language() === "ar" ? "ar-u-nu-latn" : language(); // the page's clocks use these digits
 }
 
+/** @param {Figure} n */
 function count(n) {
   return n === null || n === undefined ? NONE : new Intl.NumberFormat(locale()).format(n);
 }
 
+/** @param {Figure} m */
 function minutes(m) {
   if (m === null || m === undefined) return NONE;
   return new Intl.NumberFormat(locale(), { minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(m);
 }
 
+/** @param {Figure} s */
 function share(s) {
   if (s === null || s === undefined) return NONE;
   return new Intl.NumberFormat(locale(), { style: "percent", maximumFractionDigits: 0 }).format(s);
 }
 
-/** A number in a cell, kept left to right inside right-to-left text. */
+/**
+ * A number in a cell, kept left to right inside right-to-left text.
+ * @param {string} text
+ */
 function num(text) {
   return el("span", { dir: "ltr", class: "num" }, text);
 }
 
+/** @param {string} day YYYY-MM-DD */
 function dayName(day) {
   const [y, m, d] = day.split("-").map(Number);
+  /** @type {Intl.DateTimeFormatOptions} */
   const format = { weekday: "long", day: "numeric", month: "long", year: "numeric", timeZone: "UTC" };
   return new Intl.DateTimeFormat(locale(), format).format(new Date(Date.UTC(y, m - 1, d)));
 }
 
 // ---- parts ----
 
+/** @param {DailyReport} report */
 function headline(report) {
   const { tickets, wait_minutes: wait, satisfaction } = report;
+  /**
+   * @param {string} name
+   * @param {string} label
+   * @param {string} value
+   * @param {string} [note]
+   */
   const figure = (name, label, value, note = "") =>
     el(
       "div",
@@ -94,7 +129,7 @@ function headline(report) {
       el("strong", { class: "figure-value" }, num(value)),
       note ? el("span", { class: "figure-note" }, note) : null,
     );
-  const inMinutes = (m) => (m === null || m === undefined ? "" : t("report.minutes"));
+  const inMinutes = (/** @type {Figure} */ m) => (m === null || m === undefined ? "" : t("report.minutes"));
   return el(
     "div",
     { class: "report-headline" },
@@ -125,11 +160,21 @@ function headline(report) {
   );
 }
 
+/**
+ * @param {string} title
+ * @param {HTMLElement} content
+ * @param {string} [wide]
+ */
 function block(title, content, wide = "") {
   return el("section", { class: `report-block ${wide}` }, el("h3", {}, t(title)), content);
 }
 
-/** A table whose first column is words and the others numbers. */
+/**
+ * A table whose first column is words and the others numbers.
+ * @param {string} className
+ * @param {string[]} headers catalog keys
+ * @param {HTMLElement[]} rows
+ */
 function table(className, headers, rows) {
   return el(
     "table",
@@ -139,10 +184,19 @@ function table(className, headers, rows) {
   );
 }
 
+/**
+ * @param {Record<string, string>} dataset
+ * @param {string} name
+ * @param {...string} figures
+ */
 function row(dataset, name, ...figures) {
   return el("tr", { dataset }, el("td", {}, name), ...figures.map((f) => el("td", { class: "n" }, num(f))));
 }
 
+/**
+ * @param {DailyReport["services"]} services
+ * @param {Centre} centre
+ */
 function servicesTable(services, centre) {
   const names = new Map(centre.services.map((s) => [s.code, localized(s.name)]));
   return table(
@@ -168,6 +222,10 @@ function servicesTable(services, centre) {
   );
 }
 
+/**
+ * @param {DailyReport["counters"]} counters
+ * @param {Centre} centre
+ */
 function countersTable(counters, centre) {
   const named = new Map(centre.counters.map((c) => [c.id, localized(c.name)]));
   return table(
@@ -191,17 +249,20 @@ function countersTable(counters, centre) {
 }
 
 /** A bar whose length is `part` of its track (0..1), drawn through CSSOM: the page's
- * Content-Security-Policy forbids style attributes, not style properties set by script. */
+ * Content-Security-Policy forbids style attributes, not style properties set by script.
+ * @param {number} part
+ */
 function bar(part) {
   const fill = el("span", { class: "bar" });
   fill.style.setProperty("--part", String(Math.max(0, Math.min(1, part || 0))));
   return el("span", { class: "bar-track", "aria-hidden": "true" }, fill);
 }
 
+/** @param {Satisfaction} satisfaction */
 function satisfactionBars(satisfaction) {
   const rated = satisfaction.rated;
   const items = LEVELS.map((key) => {
-    const level = key.slice("rating.".length);
+    const level = /** @type {Rating} */ (key.slice("rating.".length));
     const n = satisfaction[level] ?? 0;
     return el(
       "li",
@@ -219,7 +280,12 @@ function satisfactionBars(satisfaction) {
   );
 }
 
+/** @param {DailyReport["priority"]} priority */
 function priorityTable(priority) {
+  /**
+   * @param {"priority" | "normal"} name
+   * @param {string} label
+   */
   const group = (name, label) => {
     const g = priority[name];
     return row({ group: name }, t(label), count(g.issued), count(g.served), minutes(g.wait_minutes.median));
@@ -232,8 +298,10 @@ function priorityTable(priority) {
 }
 
 /** Every hour from the first arrival to the last, the quiet ones (lunch) included. */
+/** @param {DailyReport["hours"]} hours */
 function hoursTable(hours) {
   const given = new Map(hours.map((h) => [h.hour, h]));
+  /** @type {{ hour: number, issued: number, wait_minutes: { median: number | null } }[]} */
   const all = [];
   if (hours.length) {
     for (let hour = hours[0].hour; hour <= hours[hours.length - 1].hour; hour += 1) {
@@ -241,7 +309,7 @@ function hoursTable(hours) {
     }
   }
   const most = Math.max(1, ...all.map((h) => h.issued));
-  const clock = (hour) => `${String(hour).padStart(2, "0")}:00`;
+  const clock = (/** @type {number} */ hour) => `${String(hour).padStart(2, "0")}:00`;
   return table(
     "report-hours",
     ["report.col_hour", "report.col_issued", "report.col_wait_median"],

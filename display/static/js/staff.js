@@ -1,12 +1,28 @@
+// @ts-check
 // The staff console: log in at a counter, then NEXT, RECALL, START, DONE, NO-SHOW,
 // TRANSFER, PAUSE/RESUME and calling a chosen ticket; every action has a key.
 
-import { Api, el, waitingAt, $ } from "./common.js";
+import { Api, ApiError, el, waitingAt, $, $of } from "./common.js";
 import { Live } from "./live.js";
 import { loadCatalogs, languageButtons, onLanguageChange, t, localized, errorText } from "./i18n.js";
 
+/** @typedef {import('./messages.js').Centre} Centre */
+/** @typedef {import('./messages.js').Counter} Counter */
+/** @typedef {import('./messages.js').CounterAction} CounterAction */
+/** @typedef {import('./messages.js').Service} Service */
+/** @typedef {import('./messages.js').Session} Session */
+/** @typedef {import('./messages.js').WaitingLine} WaitingLine */
+
+/** @type {Record<string, string>} */
 const SHORTCUTS = { n: "next", r: "recall", s: "start", d: "done", x: "no-show", t: "transfer", p: "pause" };
 const api = new Api();
+/**
+ * @type {{
+ *   centre: Centre | null, session: Session | null, counterId: number | null,
+ *   counter: Counter | null, services: Map<string, Service>, lines: Map<string, WaitingLine>,
+ *   live: Live<"staff"> | null, chain: Promise<unknown>
+ * }}
+ */
 const state = {
   centre: null,
   session: null,
@@ -17,6 +33,14 @@ const state = {
   live: null,
   chain: Promise.resolve(),
 };
+
+const username = $of(HTMLInputElement, "#username");
+const password = $of(HTMLInputElement, "#password");
+const counterSelect = $of(HTMLSelectElement, "#counter-select");
+const transferDialog = $of(HTMLDialogElement, "#transfer-dialog");
+const transferForm = $of(HTMLFormElement, "#transfer-form");
+const transferService = $of(HTMLSelectElement, "#transfer-service");
+const transferCounter = $of(HTMLSelectElement, "#transfer-counter");
 
 await loadCatalogs("staff");
 languageButtons($("#languages"));
@@ -30,6 +54,7 @@ onLanguageChange(() => {
 renderHeader();
 
 try {
+  /** @type {Session} */
   const session = await api.get("/api/v1/session");
   const counter = session.counter ?? Number(localStorage.getItem("qs.staff.counter")) ?? null;
   if (counter) begin(session, counter);
@@ -40,22 +65,23 @@ try {
 
 $("#login-form").addEventListener("submit", async (event) => {
   event.preventDefault();
-  const counter = Number($("#counter-select").value);
+  const counter = Number(counterSelect.value);
   const box = $("#login-error");
   box.hidden = true;
   try {
+    /** @type {Session} */
     const session = await api.post("/api/v1/login", {
-      username: $("#username").value.trim(),
-      password: $("#password").value,
+      username: username.value.trim(),
+      password: password.value,
       counter,
     });
-    $("#password").value = "";
+    password.value = "";
     localStorage.setItem("qs.staff.counter", String(counter));
     begin(session, counter);
   } catch (error) {
     box.textContent = errorText(error);
     box.hidden = false;
-    $("#password").focus();
+    password.focus();
   }
 });
 
@@ -71,38 +97,39 @@ $("#logout").addEventListener("click", async () => {
   showLogin();
 });
 
-for (const button of document.querySelectorAll("[data-action]")) {
-  button.addEventListener("click", () => act(button.dataset.action));
+for (const button of /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll("[data-action]"))) {
+  button.addEventListener("click", () => act(button.dataset.action ?? ""));
 }
 
 document.addEventListener("keydown", (event) => {
   if (!state.session || event.ctrlKey || event.altKey || event.metaKey) return;
-  if ($("#transfer-dialog").open) return;
+  if (transferDialog.open) return;
   const target = event.target;
-  if (target.closest?.("input, select, textarea")) return;
+  if (target instanceof Element && target.closest("input, select, textarea")) return;
   const action = SHORTCUTS[event.key.toLowerCase()];
   if (!action) return;
   event.preventDefault();
   act(action);
 });
 
-$("#transfer-cancel").addEventListener("click", () => $("#transfer-dialog").close("cancel"));
-$("#transfer-form").addEventListener("keydown", (event) => {
+$("#transfer-cancel").addEventListener("click", () => transferDialog.close("cancel"));
+transferForm.addEventListener("keydown", (event) => {
   // Enter on a list confirms, as on a text field (Chromium keeps it for the list).
-  if (event.key === "Enter" && event.target.tagName === "SELECT") {
+  if (event.key === "Enter" && event.target instanceof HTMLSelectElement) {
     event.preventDefault();
-    $("#transfer-form").requestSubmit();
+    transferForm.requestSubmit();
   }
 });
-$("#transfer-form").addEventListener("submit", async (event) => {
+transferForm.addEventListener("submit", async (event) => {
   event.preventDefault();
-  const service = $("#transfer-service").value;
-  const counter = $("#transfer-counter").value;
+  const service = transferService.value;
+  const counter = transferCounter.value;
   if (!service && !counter) {
-    $("#transfer-service").focus();
+    transferService.focus();
     return;
   }
-  $("#transfer-dialog").close("ok");
+  transferDialog.close("ok");
+  /** @type {{ service?: string, counter?: number }} */
   const body = {};
   if (service) body.service = service;
   if (counter) body.counter = Number(counter);
@@ -114,12 +141,13 @@ function renderHeader() {
   $("#centre-name").textContent = localized(state.centre?.name);
 }
 
+/** @param {Centre["counters"][number]} counter */
 function counterLabel(counter) {
   return localized(counter.name) || t("common.counter_n", { counter: counter.id });
 }
 
 function fillCounterSelect() {
-  const select = $("#counter-select");
+  const select = counterSelect;
   const chosen = select.value || localStorage.getItem("qs.staff.counter");
   select.replaceChildren(
     ...(state.centre?.counters ?? []).map((c) => el("option", { value: String(c.id) }, counterLabel(c))),
@@ -130,9 +158,13 @@ function fillCounterSelect() {
 function showLogin() {
   $("#console").hidden = true;
   $("#login").hidden = false;
-  $("#username").focus();
+  username.focus();
 }
 
+/**
+ * @param {Session} session
+ * @param {number} counterId the counter this console works at
+ */
 function begin(session, counterId) {
   api.csrf = session.csrf_token;
   state.session = session;
@@ -142,34 +174,37 @@ function begin(session, counterId) {
   $("#who").textContent = session.name || session.user;
   $("#counter-id").textContent = String(counterId);
   state.live?.stop();
-  state.live = new Live(() => ({ role: session.role, view: "staff", counter: counterId }));
-  state.live.on("snapshot", (m) => {
+  /** @type {Live<"staff">} */
+  const live = new Live(() => ({ role: session.role, view: "staff", counter: counterId }));
+  state.live = live;
+  live.on("snapshot", (m) => {
     state.counter = m.counters.find((c) => c.id === counterId) ?? null;
     state.services = new Map(m.services.map((s) => [s.code, s]));
     state.lines = new Map(m.waiting.map((w) => [String(w.line), w]));
     render();
   });
-  state.live.on("counter", (m) => {
+  live.on("counter", (m) => {
     if (m.counter.id !== counterId) return;
     state.counter = m.counter;
     render();
   });
-  state.live.on("service", (m) => {
+  live.on("service", (m) => {
     state.services.set(m.service.code, m.service);
     renderWaiting();
   });
-  state.live.on("waiting", (m) => {
+  live.on("waiting", (m) => {
     state.lines.set(String(m.waiting.line), m.waiting);
     renderWaiting();
   });
-  state.live.on("call", (m) => {
+  live.on("call", (m) => {
     if (m.counter === counterId) info(t(m.recall ? "staff.recalled" : "staff.called", { number: m.number }));
   });
-  state.live.on("refused", () => showLogin());
-  state.live.start();
+  live.on("refused", () => showLogin());
+  live.start();
   $("[data-action=next]").focus();
 }
 
+/** @param {string} code */
 function serviceName(code) {
   const service = state.centre?.services.find((s) => s.code === code);
   return service ? localized(service.name) : code;
@@ -189,8 +224,8 @@ function render() {
   pill.className = `pill ${status}`;
   $("#pause-label").textContent = t(status === "open" ? "staff.pause" : status === "paused" ? "staff.resume" : "staff.open");
   const has = Boolean(current);
-  for (const action of ["recall", "done", "no-show", "transfer"]) $(`[data-action=${action}]`).disabled = !has;
-  $("[data-action=start]").disabled = !has || current.status !== "called";
+  for (const action of ["recall", "done", "no-show", "transfer"]) actionButton(action).disabled = !has;
+  actionButton("start").disabled = !current || current.status !== "called";
   renderWaiting();
 }
 
@@ -245,10 +280,20 @@ function renderWaiting() {
   );
 }
 
+/**
+ * @param {string} action
+ * @returns {HTMLButtonElement}
+ */
+function actionButton(action) {
+  return $of(HTMLButtonElement, `[data-action=${action}]`);
+}
+
+/** @param {string} text */
 function info(text) {
   $("#console-info").textContent = text;
 }
 
+/** @param {string} text */
 function showError(text) {
   const box = $("#console-error");
   box.textContent = text;
@@ -256,6 +301,7 @@ function showError(text) {
 }
 
 /** Key presses and clicks run one after another, each seeing the state the last one left. */
+/** @param {string} action */
 function act(action) {
   if (action === "transfer") return openTransfer();
   // NEXT names the ticket on screen when it was pressed: the server refuses a second press
@@ -263,16 +309,21 @@ function act(action) {
   const body = action === "next" ? { current: state.counter?.current?.id ?? null } : undefined;
   state.chain = state.chain.then(async () => {
     if (action === "pause") return send(state.counter?.status === "open" ? "pause" : "resume");
-    const button = $(`[data-action=${action}]`);
-    if (button?.disabled) return;
+    const button = actionButton(action);
+    if (button.disabled) return;
     return send(action, body);
   });
   return state.chain;
 }
 
+/**
+ * @param {string} action
+ * @param {object} [body]
+ */
 async function send(action, body) {
   showError("");
   try {
+    /** @type {CounterAction | null} */
     const result = await api.post(`/api/v1/counters/${state.counterId}/${action}`, body);
     if (result === null && action === "next") info(t("staff.nobody_waiting"));
     if (result?.counter) {
@@ -281,25 +332,25 @@ async function send(action, body) {
     }
     if (action === "done") info(t("staff.finished"));
   } catch (error) {
-    if (error.code === "current_changed") return info(t("staff.already_called"));
+    if (error instanceof ApiError && error.code === "current_changed") return info(t("staff.already_called"));
     showError(errorText(error));
-    if (error.status === 401) showLogin();
+    if (error instanceof ApiError && error.status === 401) showLogin();
   }
 }
 
 function openTransfer() {
   if (!state.counter?.current) return;
   const none = () => el("option", { value: "" }, "—");
-  $("#transfer-service").replaceChildren(
+  transferService.replaceChildren(
     none(),
     ...(state.centre?.services ?? []).map((s) => el("option", { value: s.code }, localized(s.name))),
   );
-  $("#transfer-counter").replaceChildren(
+  transferCounter.replaceChildren(
     none(),
     ...(state.centre?.counters ?? [])
       .filter((c) => c.id !== state.counterId)
       .map((c) => el("option", { value: String(c.id) }, counterLabel(c))),
   );
-  $("#transfer-dialog").showModal();
-  $("#transfer-service").focus();
+  transferDialog.showModal();
+  transferService.focus();
 }

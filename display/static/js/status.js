@@ -1,8 +1,9 @@
+// @ts-check
 // The citizen's status page, opened from the ticket's QR code: number, position, wait,
 // live; when called, a clear "go to counter 5" with a chime and a vibration; once served,
 // four big buttons to say how satisfied they were (holding the ticket is the right to).
 
-import { Api, $, option } from "./common.js";
+import { Api, ApiError, $, option } from "./common.js";
 import { Live } from "./live.js";
 import { ratingButtons, setRatingBusy } from "./rating.js";
 import {
@@ -15,8 +16,23 @@ import {
   formatWait,
 } from "./i18n.js";
 
-const code = decodeURIComponent(location.pathname.split("/").filter(Boolean).pop());
+/** @typedef {import('./messages.js').Centre} Centre */
+/** @typedef {import('./messages.js').PublicTicket} PublicTicket */
+/** @typedef {import('./messages.js').Rating} Rating */
+/**
+ * The ticket as this page knows it: whole, or only a status (expired from the day, or
+ * "unknown": no such ticket today).
+ * @typedef {Partial<Omit<PublicTicket, "status">> & { status: PublicTicket["status"] | "unknown" }} ShownTicket
+ */
+
+const code = decodeURIComponent(location.pathname.split("/").filter(Boolean).pop() ?? "");
 const api = new Api();
+/**
+ * @type {{
+ *   centre: Centre | null, ticket: ShownTicket | null, alerted: string | null, rated: boolean,
+ *   ratingError: string | null
+ * }}
+ */
 const state = { centre: null, ticket: null, alerted: null, rated: false, ratingError: null };
 const chime = new Audio("/static/sounds/chime.wav");
 
@@ -39,12 +55,14 @@ $("#sound").addEventListener("click", () => {
 
 ratingButtons($("#rating-choices"), rate);
 
+/** @type {Live<"citizen">} */
 const live = new Live(() => ({ role: "citizen", tracking_code: code }));
 live.on("snapshot", (m) => update(m.ticket));
 live.on("ticket", (m) => update(m.ticket));
 live.on("refused", () => update({ status: "unknown" }));
 live.start();
 
+/** @param {ShownTicket | null} ticket */
 function update(ticket) {
   const before = state.ticket;
   if (!before && ticket?.lang && !option("lang") && !localStorage.getItem("qs.lang.status")) {
@@ -59,6 +77,7 @@ function update(ticket) {
   }
 }
 
+/** @param {Rating} rating */
 async function rate(rating) {
   state.ratingError = null;
   setRatingBusy($("#rating-choices"), true);
@@ -66,7 +85,7 @@ async function rate(rating) {
     state.ticket = await api.post(`/api/v1/tickets/${encodeURIComponent(code)}/rating`, { rating });
     state.rated = true;
   } catch (error) {
-    if (error.code === "already_rated") state.rated = true;
+    if (error instanceof ApiError && error.code === "already_rated") state.rated = true;
     else state.ratingError = t("status.rate_failed");
   } finally {
     setRatingBusy($("#rating-choices"), false);
@@ -91,10 +110,10 @@ function render() {
   $("#service").textContent = service ? localized(service.name) : "";
   const called = status === "called" || status === "serving";
   $("#called").hidden = !called;
-  $("#called-counter").textContent = called ? t("status.go_to_counter", { counter: ticket.counter }) : "";
+  $("#called-counter").textContent = called ? t("status.go_to_counter", { counter: ticket?.counter }) : "";
   $("#facts").hidden = status !== "waiting";
-  $("#position").textContent = ticket?.position ?? "";
-  $("#wait").textContent = status === "waiting" ? formatWait(ticket.estimated_wait_s) : "";
+  $("#position").textContent = String(ticket?.position ?? "");
+  $("#wait").textContent = status === "waiting" ? formatWait(ticket?.estimated_wait_s) : "";
   $("#status-text").textContent = status === "loading" ? t("status.loading") : t(`ticket.status.${status}`);
   if (["done", "cancelled", "expired"].includes(status)) $("#sound").hidden = true; // no call to come
   const rated = state.rated || Boolean(ticket?.rating);

@@ -1,0 +1,334 @@
+// @ts-check
+// The shapes of what the pages read, for `make lint`'s type check (tsc --checkJs): the
+// /ws messages (firmware_notes/websocket-protocol.md; built in queue_server/hub.py and
+// queue_server/views.py) and the HTTP API's JSON (queue_server/web/openapi.py).  Types
+// only: nothing here runs.  Import them where used:
+//
+//   /** @typedef {import('./messages.js').CallMessage} CallMessage */
+
+// ---------------------------------------------------------------- shared pieces
+
+/** Text per language, e.g. {"vi": "Hộ tịch", "en": "Civil status"}.
+ * @typedef {Record<string, string>} Texts */
+
+/** @typedef {"waiting" | "called" | "serving" | "done" | "no_show" | "cancelled" | "expired"} TicketStatus */
+/** @typedef {"open" | "paused" | "closed"} CounterStatus */
+/** @typedef {"very_satisfied" | "satisfied" | "neutral" | "dissatisfied"} Rating */
+/** @typedef {"hall" | "counter" | "staff" | "kiosk" | "citizen" | "admin"} ViewName */
+/** @typedef {"display" | "kiosk" | "device" | "staff" | "supervisor" | "admin" | "citizen"} Role */
+
+/**
+ * A ticket as staff see it in lists (views.ticket_summary).
+ * @typedef {object} TicketSummary
+ * @property {number} id
+ * @property {string} number
+ * @property {string} service
+ * @property {string | null} priority
+ * @property {TicketStatus} status
+ * @property {string | null} waiting_since
+ * @property {number} recalls
+ */
+
+/**
+ * What anyone holding the ticket may see (views.ticket_public; a ticket gone from the
+ * day is only {"status": "expired"} in a `ticket` message).
+ * @typedef {object} PublicTicket
+ * @property {string} number
+ * @property {string} service
+ * @property {string | null} priority
+ * @property {TicketStatus} status
+ * @property {number | null} position people to be called before this ticket
+ * @property {number | null} estimated_wait_s null when no counter serving it is open
+ * @property {number | null} counter the counter it is called to
+ * @property {string | null} called_at
+ * @property {number} recalls
+ * @property {string | null} issued_at
+ * @property {Rating | null} rating
+ * @property {string} lang the language chosen at the kiosk
+ */
+
+/** @typedef {{ status: "expired" }} GoneTicket */
+
+/**
+ * How printing went (POST /api/v1/tickets `print`).
+ * @typedef {object} PrintResult
+ * @property {"printed" | "failed" | "none"} status
+ * @property {string | null} printer
+ * @property {string | null} error
+ */
+
+/**
+ * The kiosk's answer to POST /api/v1/tickets (views.ticket_issued).
+ * @typedef {PublicTicket & {
+ *   id: number, tracking_code: string, status_url: string, print: PrintResult
+ * }} IssuedTicket
+ */
+
+/**
+ * A counter (views.counter_view).
+ * @typedef {object} Counter
+ * @property {number} id
+ * @property {CounterStatus} status
+ * @property {string[]} services
+ * @property {TicketSummary | null} current
+ * @property {number} waiting
+ * @property {{ id: number, number: string, rated: boolean } | null} last_served
+ */
+
+/**
+ * A service and how long its line is (views.service_view).
+ * @typedef {object} Service
+ * @property {string} code
+ * @property {Texts} name
+ * @property {Texts} description
+ * @property {number} waiting
+ * @property {number} waiting_priority
+ * @property {number | null} estimated_wait_s
+ * @property {number} open_counters
+ */
+
+/**
+ * The head of one line: a service code, or a counter id for tickets sent to one counter
+ * (views.waiting_list).
+ * @typedef {object} WaitingLine
+ * @property {string | number} line
+ * @property {number} total
+ * @property {TicketSummary[]} tickets
+ */
+
+/** @typedef {"unknown" | "online" | "paper_near_end" | "paper_out" | "cover_open" | "offline" | "not_answering"} PrinterState */
+
+/**
+ * A device's latest state: a printer (devices/escpos/service.py device_view) or a serial
+ * line (keypad-line, rf-receiver, led-display-line), which carries more counters.
+ * @typedef {{
+ *   name: string,
+ *   kind: string,
+ *   up: boolean,
+ *   state?: PrinterState,
+ *   detail?: string,
+ *   since?: string | null,
+ *   connection?: string,
+ *   paper_mm?: number,
+ *   line?: string,
+ *   online?: boolean,
+ *   codes?: number,
+ *   corrupt_frames?: number,
+ *   [counter: string]: unknown,
+ * }} Device
+ */
+
+/**
+ * One event as the log holds it (queue_server/engine/events.py), tagged by `type`.
+ * @typedef {{ type: string, seq?: number, at?: number, ticket?: number, counter?: number, [field: string]: unknown }} QueueEvent
+ */
+
+// ---------------------------------------------------------------- /ws: server messages
+
+/**
+ * @typedef {object} WelcomeMessage
+ * @property {"welcome"} type
+ * @property {number} protocol
+ * @property {number} seq
+ * @property {Role} role
+ * @property {ViewName} view
+ * @property {string} name
+ */
+
+/**
+ * A ticket called (or called again) to a counter.
+ * @typedef {object} CallMessage
+ * @property {"call"} type
+ * @property {number} seq
+ * @property {number} counter
+ * @property {string} number the ticket's number, e.g. "A023"
+ * @property {string} service
+ * @property {string | null} priority
+ * @property {number} recall 0 for the first call, then 1, 2…
+ * @property {string | null} at
+ */
+
+/** @typedef {{ type: "counter", seq: number, counter: Counter }} CounterMessage */
+/** @typedef {{ type: "service", seq: number, service: Service }} ServiceMessage */
+/** @typedef {{ type: "waiting", seq: number, waiting: WaitingLine }} WaitingMessage */
+/** @typedef {{ type: "ticket", seq: number, ticket: PublicTicket | GoneTicket }} TicketMessage */
+/** @typedef {{ type: "events", seq: number, first_seq: number, events: QueueEvent[] }} EventsMessage */
+/** @typedef {{ type: "device", seq: number, device: Device }} DeviceMessage */
+/** @typedef {{ type: "pong", seq?: number }} PongMessage */
+
+/** @typedef {{ type: "snapshot", seq: number, resumed: boolean }} SnapshotBase */
+/** @typedef {SnapshotBase & { counters: Counter[], services: Service[], calls: CallMessage[] }} HallSnapshot */
+/** @typedef {SnapshotBase & { counters: Counter[], calls: CallMessage[] }} CounterSnapshot */
+/** @typedef {SnapshotBase & { counters: Counter[], services: Service[], waiting: WaitingLine[], calls: CallMessage[] }} StaffSnapshot */
+/** @typedef {SnapshotBase & { services: Service[] }} KioskSnapshot */
+/** @typedef {SnapshotBase & { ticket: PublicTicket | null }} CitizenSnapshot */
+/**
+ * The whole centre (views.state_snapshot), its devices and the recent calls.
+ * @typedef {SnapshotBase & {
+ *   day: string | null, day_closed: boolean, issued_today: number, services: Service[],
+ *   counters: Counter[], waiting: WaitingLine[], devices: Device[], calls: CallMessage[]
+ * }} AdminSnapshot
+ */
+/**
+ * @typedef {{
+ *   hall: HallSnapshot, counter: CounterSnapshot, staff: StaffSnapshot,
+ *   kiosk: KioskSnapshot, citizen: CitizenSnapshot, admin: AdminSnapshot
+ * }} SnapshotByView
+ */
+/** @typedef {SnapshotByView[ViewName]} SnapshotMessage */
+
+/**
+ * Every message the server sends on /ws, told apart by `type`.
+ * @typedef {WelcomeMessage | SnapshotMessage | CallMessage | CounterMessage | ServiceMessage
+ *   | WaitingMessage | TicketMessage | EventsMessage | DeviceMessage | PongMessage} ServerMessage
+ */
+
+// ---------------------------------------------------------------- /ws: the client side
+
+/**
+ * The client's first message, less `type` and `protocol` (live.js adds them).
+ * @typedef {object} Hello
+ * @property {Role} role
+ * @property {string | null} [token]
+ * @property {string} [tracking_code]
+ * @property {ViewName} [view]
+ * @property {number} [counter]
+ * @property {number[]} [counters]
+ * @property {number} [last_seq]
+ */
+
+/** @typedef {"connecting" | "reconnecting" | "live" | "refused"} LiveState */
+/** @typedef {{ code: number, reason: string }} Refusal */
+
+/**
+ * What a Live client of view V passes to its handlers, by name: the server's messages,
+ * plus `refused` and `state` from the connection itself.
+ * @template {ViewName} V
+ * @typedef {{
+ *   welcome: WelcomeMessage, snapshot: SnapshotByView[V], call: CallMessage,
+ *   counter: CounterMessage, service: ServiceMessage, waiting: WaitingMessage,
+ *   ticket: TicketMessage, events: EventsMessage, device: DeviceMessage,
+ *   refused: Refusal, state: { state: LiveState, reason: string }
+ * }} LiveEvents
+ */
+
+// ---------------------------------------------------------------- the HTTP API
+
+/**
+ * GET /api/v1/centre: the centre as the pages show it.
+ * @typedef {object} Centre
+ * @property {string} id
+ * @property {Texts} name
+ * @property {string[]} languages
+ * @property {string} timezone IANA zone of the centre's clocks
+ * @property {Texts} notice
+ * @property {Texts} ticket_footer
+ * @property {{ code: string, name: Texts, description: Texts }[]} services
+ * @property {{ id: number, name: Texts, services: string[] }[]} counters
+ * @property {{ code: string, name: Texts }[]} priority_classes
+ */
+
+/**
+ * GET /api/v1/services.
+ * @typedef {object} Services
+ * @property {{ id: string, name: Texts }} centre
+ * @property {string[]} languages
+ * @property {{ code: string, name: Texts }[]} priority_classes
+ * @property {Service[]} services
+ */
+
+/**
+ * GET /api/v1/session and POST /api/v1/login (only login says `name`).
+ * @typedef {object} Session
+ * @property {string} user
+ * @property {string} [name]
+ * @property {Role} role
+ * @property {number | null} counter
+ * @property {string | null} csrf_token
+ */
+
+/** POST /api/v1/counters/{counter}/{action}.
+ * @typedef {{ counter: Counter, ticket: TicketSummary | null }} CounterAction */
+
+/**
+ * GET /api/v1/voice.
+ * @typedef {object} VoiceStatus
+ * @property {boolean} enabled
+ * @property {boolean} available
+ * @property {string | null} reason why announcements cannot be spoken
+ * @property {string | null} [engine]
+ * @property {string[]} languages announced, in this order
+ */
+
+/**
+ * GET /api/v1/status.
+ * @typedef {object} ServerStatus
+ * @property {number} seq
+ * @property {VoiceStatus} voice
+ * @property {Record<string, number>} connections live websocket clients per view
+ * @property {Device[]} [devices]
+ */
+
+/**
+ * One of GET /api/v1/devices/printers/tickets's `tickets`, newest first.
+ * @typedef {object} PrintedTicket
+ * @property {number} id this record's id, for its image
+ * @property {number} ticket
+ * @property {string} number
+ * @property {string} service
+ * @property {string} lang
+ * @property {string} kiosk
+ * @property {"printed" | "failed"} status
+ * @property {string | null} printer
+ * @property {string[]} printers_tried
+ * @property {string} reason
+ * @property {string | null} at
+ * @property {number | null} paper_mm
+ * @property {string | null} image_url
+ */
+/** @typedef {{ tickets: PrintedTicket[] }} PrintedTickets */
+
+/** @typedef {{ username: string, name: string, role: Role, disabled: boolean }} User */
+/** @typedef {{ users: User[] }} Users */
+/**
+ * @typedef {object} TokenInfo
+ * @property {string} name
+ * @property {Role} role
+ * @property {number | null} counter
+ * @property {number[]} counters
+ * @property {number} [created_at]
+ * @property {boolean} revoked
+ */
+/** @typedef {{ tokens: TokenInfo[] }} Tokens */
+/** POST /api/v1/tokens: the secret, shown this once.
+ * @typedef {{ token: string, info: TokenInfo }} NewToken */
+
+/** @typedef {{ count: number, mean: number | null, median: number | null, p90: number | null, max: number | null }} Minutes */
+/**
+ * @typedef {{
+ *   rated: number, very_satisfied: number, satisfied: number, neutral: number,
+ *   dissatisfied: number, satisfied_share: number | null
+ * }} Satisfaction
+ */
+/** @typedef {{ issued: number, served: number, no_show: number, cancelled: number, expired: number, open: number }} Outcomes */
+/** @typedef {Outcomes & { wait_minutes: Minutes, service_minutes: Minutes, satisfaction: Satisfaction }} ReportGroup */
+/**
+ * GET /api/v1/reports/daily (queue_server/reports/daily.py).
+ * @typedef {object} DailyReport
+ * @property {string} day
+ * @property {boolean} complete the day is closed: its figures are final
+ * @property {string[]} days days the log holds, newest first
+ * @property {Outcomes} tickets
+ * @property {Minutes} wait_minutes
+ * @property {Minutes} service_minutes
+ * @property {Satisfaction} satisfaction
+ * @property {(ReportGroup & { code: string })[]} services
+ * @property {{ id: number, called: number, served: number, service_minutes: Minutes, satisfaction: Satisfaction }[]} counters
+ * @property {{ priority: ReportGroup, normal: ReportGroup }} priority
+ * @property {{ hour: number, issued: number, wait_minutes: Minutes }[]} hours
+ */
+
+/** The body of an API error: {"error": {"code", "message"}}.
+ * @typedef {{ code: string, message: string }} ErrorBody */
+
+export {};
