@@ -41,6 +41,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-logo  # dependencies point inward: pyproject.toml [tool.importlinter]
 	$(TSC) -p display/tsconfig.json  # the pages' JavaScript, against its JSDoc types
 
 format: install

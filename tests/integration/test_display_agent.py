@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 import secrets
 from pathlib import Path
 
@@ -66,3 +68,24 @@ async def test_agent_shows_calls_and_resumes_after_a_drop(tmp_path: Path) -> Non
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
             await displays.stop()
+
+
+def test_the_agent_runs_on_the_device_libraries_alone(tmp_path: Path) -> None:
+    """A display agent sits on a small box far from the server: it must start with the
+    device libraries and a websocket client, none of the server (28 of its modules were
+    imported once, for a three-field value)."""
+    script = (
+        "import runpy, sys\n"
+        "sys.argv = ['display.agent', '--help']\n"
+        "try:\n"
+        "    runpy.run_module('display.agent', run_name='__main__')\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(' '.join(sorted({m.split('.')[0] for m in sys.modules})))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
+    )
+    imported = set(result.stdout.split())
+    assert {"display", "devices", "websockets", "serial"} <= imported, imported
+    assert not imported & {"queue_server", "aiohttp", "PIL", "escpos", "prometheus_client"}
