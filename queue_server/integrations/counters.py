@@ -10,7 +10,7 @@ web console, the day closing).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 from devices.shown import Shown
 
@@ -121,23 +121,63 @@ class CounterWatch:
         return lambda: on_change(changes)
 
     def _touched(self, events: Sequence[Event]) -> set[int]:
-        tickets = self.engine.state.tickets
-        watched = self._lines
         touched: set[int] = set()
         for event in events:
             kind = type(event)
             if kind is ev.DayOpened or kind is ev.DayClosed:
                 return set(self.counters)
-            counter = getattr(event, "counter", None)
-            if isinstance(counter, int) and counter in watched:
-                touched.add(counter)
-            if kind is ev.TicketTransferred:
-                assert isinstance(event, ev.TicketTransferred)
-                if event.to_counter is not None and event.to_counter in watched:
-                    touched.add(event.to_counter)
-            ticket_id = getattr(event, "ticket", None)
-            if isinstance(ticket_id, int):
-                ticket = tickets.get(ticket_id)
-                if ticket is not None:
-                    touched.update(watched.get(ticket.line, ()))
+            fold = _TOUCHES.get(kind)
+            if fold is not None:
+                fold(self, event, touched)
         return touched
+
+    def touch_counter(self, counter: int | None, touched: set[int]) -> None:
+        if counter is not None and counter in self._lines:
+            touched.add(counter)
+
+    def touch_line_of(self, ticket_id: int, touched: set[int]) -> None:
+        """The watched counters that serve the ticket's line (a service's, or a counter's)."""
+        ticket = self.engine.state.tickets.get(ticket_id)
+        if ticket is not None:
+            touched.update(self._lines.get(ticket.line, ()))
+
+
+def _counter(watch: CounterWatch, event: Any, touched: set[int]) -> None:
+    watch.touch_counter(event.counter, touched)
+
+
+def _ticket(watch: CounterWatch, event: Any, touched: set[int]) -> None:
+    watch.touch_line_of(event.ticket, touched)
+
+
+def _ticket_at_counter(watch: CounterWatch, event: Any, touched: set[int]) -> None:
+    watch.touch_counter(event.counter, touched)
+    watch.touch_line_of(event.ticket, touched)
+
+
+def _transfer(watch: CounterWatch, event: ev.TicketTransferred, touched: set[int]) -> None:
+    watch.touch_counter(event.counter, touched)
+    watch.touch_counter(event.to_counter, touched)
+    watch.touch_line_of(event.ticket, touched)
+
+
+_TOUCHES: dict[type[Event], Callable[[CounterWatch, Any, set[int]], None]] = {
+    ev.TicketIssued: _ticket,
+    ev.TicketCalled: _ticket_at_counter,
+    ev.TicketRecalled: _ticket_at_counter,
+    ev.ServiceStarted: _ticket_at_counter,
+    ev.TicketFinished: _ticket_at_counter,
+    ev.TicketNoShow: _ticket_at_counter,
+    ev.TicketRequeued: _ticket,
+    ev.TicketReactivated: _ticket,
+    ev.TicketTransferred: _transfer,
+    ev.TicketCancelled: _ticket,
+    ev.TicketExpired: _ticket,
+    ev.CounterOpened: _counter,
+    ev.CounterPaused: _counter,
+    ev.CounterResumed: _counter,
+    ev.CounterClosed: _counter,
+}
+"""Which counters an event may change the display of, by event type: the engine's way of
+folding events (one table, no probing of attributes).  A day opening or closing touches
+every counter; ratings and printing change nothing a counter's device shows."""

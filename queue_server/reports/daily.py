@@ -12,6 +12,7 @@ import csv
 import io
 import math
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -125,58 +126,34 @@ class DayReport:
     def add(self, event: Event) -> None:
         if self.ended:
             return
-        match event:
-            case ev.DayOpened():
-                if event.day != self.day:
-                    self.ended = True  # the next day's events are the next report's
-            case ev.DayClosed():
-                self.closed = True
-            case ev.TicketIssued():
-                self.closed = False  # a ticket issued after a close reopens the day
-                self.tickets[event.ticket] = TicketRecord(
-                    id=event.ticket,
-                    number=event.number,
-                    service=event.service,
-                    priority=event.priority,
-                    issued_at=event.at,
-                    lang=event.lang,
-                )
-            case _:
-                record = self.tickets.get(getattr(event, "ticket", -1))
-                if record is not None:
-                    self._follow(record, event)
+        kind = type(event)
+        day_fold = _DAY_FOLDS.get(kind)
+        if day_fold is not None:
+            day_fold(self, event)
+            return
+        follow = _TICKET_FOLDS.get(kind)
+        if follow is not None:
+            record = self.tickets.get(event.ticket)  # type: ignore[union-attr]
+            if record is not None:
+                follow(record, event)
 
-    @staticmethod
-    def _follow(record: TicketRecord, event: Event) -> None:
-        match event:
-            case ev.TicketCalled():
-                if record.first_called_at is None:
-                    record.first_called_at = event.at
-                record.called_at.add(event.counter)
-                record.outcome, record.counter, record.began_at = (
-                    "at_counter",
-                    event.counter,
-                    event.at,
-                )
-            case ev.ServiceStarted():
-                record.began_at = event.at
-            case ev.TicketFinished():
-                record.outcome, record.counter, record.finished_at = "done", event.counter, event.at
-                record.finished_by_close = ev.untimed_finish(event)
-            case ev.TicketNoShow():
-                record.outcome = "no_show"
-            case ev.TicketRequeued() | ev.TicketReactivated():
-                record.outcome = "waiting"
-            case ev.TicketTransferred():
-                record.outcome = "waiting"  # counted in the service the citizen chose
-                record.transfers += 1
-            case ev.TicketCancelled():
-                record.outcome = "cancelled"
-            case ev.TicketExpired():
-                # A no-show still in its grace period when the day closed did not come.
-                record.outcome = "no_show" if record.outcome == "no_show" else "expired"
-            case ev.ServiceRated():
-                record.rating = event.rating
+    def _day_opened(self, event: ev.DayOpened) -> None:
+        if event.day != self.day:
+            self.ended = True  # the next day's events are the next report's
+
+    def _day_closed(self, event: ev.DayClosed) -> None:
+        self.closed = True
+
+    def _issued(self, event: ev.TicketIssued) -> None:
+        self.closed = False  # a ticket issued after a close reopens the day
+        self.tickets[event.ticket] = TicketRecord(
+            id=event.ticket,
+            number=event.number,
+            service=event.service,
+            priority=event.priority,
+            issued_at=event.at,
+            lang=event.lang,
+        )
 
     def result(self) -> dict[str, Any]:
         tickets = list(self.tickets.values())
@@ -299,3 +276,68 @@ def _group(tickets: list[TicketRecord]) -> dict[str, Any]:
         "service_minutes": _service_times(tickets),
         "satisfaction": _ratings(tickets),
     }
+
+
+# ---------------------------------------------------------------------- folding events
+# As the engine folds them: one table per kind of fold, keyed by event type.
+
+
+def _called(record: TicketRecord, event: ev.TicketCalled) -> None:
+    if record.first_called_at is None:
+        record.first_called_at = event.at
+    record.called_at.add(event.counter)
+    record.outcome, record.counter, record.began_at = "at_counter", event.counter, event.at
+
+
+def _started(record: TicketRecord, event: ev.ServiceStarted) -> None:
+    record.began_at = event.at
+
+
+def _finished(record: TicketRecord, event: ev.TicketFinished) -> None:
+    record.outcome, record.counter, record.finished_at = "done", event.counter, event.at
+    record.finished_by_close = ev.untimed_finish(event)
+
+
+def _no_show(record: TicketRecord, event: ev.TicketNoShow) -> None:
+    record.outcome = "no_show"
+
+
+def _back_in_line(record: TicketRecord, event: Event) -> None:
+    record.outcome = "waiting"
+
+
+def _transferred(record: TicketRecord, event: ev.TicketTransferred) -> None:
+    record.outcome = "waiting"  # counted in the service the citizen chose
+    record.transfers += 1
+
+
+def _cancelled(record: TicketRecord, event: ev.TicketCancelled) -> None:
+    record.outcome = "cancelled"
+
+
+def _expired(record: TicketRecord, event: ev.TicketExpired) -> None:
+    # A no-show still in its grace period when the day closed did not come.
+    record.outcome = "no_show" if record.outcome == "no_show" else "expired"
+
+
+def _rated(record: TicketRecord, event: ev.ServiceRated) -> None:
+    record.rating = event.rating
+
+
+_DAY_FOLDS: dict[type[Event], Callable[[DayReport, Any], None]] = {
+    ev.DayOpened: DayReport._day_opened,
+    ev.DayClosed: DayReport._day_closed,
+    ev.TicketIssued: DayReport._issued,
+}
+_TICKET_FOLDS: dict[type[Event], Callable[[TicketRecord, Any], None]] = {
+    ev.TicketCalled: _called,
+    ev.ServiceStarted: _started,
+    ev.TicketFinished: _finished,
+    ev.TicketNoShow: _no_show,
+    ev.TicketRequeued: _back_in_line,
+    ev.TicketReactivated: _back_in_line,
+    ev.TicketTransferred: _transferred,
+    ev.TicketCancelled: _cancelled,
+    ev.TicketExpired: _expired,
+    ev.ServiceRated: _rated,
+}

@@ -4,9 +4,9 @@
 from __future__ import annotations
 
 import asyncio
+import secrets
 import subprocess
 import sys
-import secrets
 from pathlib import Path
 
 from devices.modbus.displays import LedDisplays
