@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 from typing import Any
 
@@ -96,12 +97,15 @@ def centre_of(request: web.Request) -> CentreContext:
     return request.app[CENTRE]
 
 
-def _retry_later(seconds: float, what: str) -> ApiError:
+def retry_later(seconds: float, what: str) -> ApiError:
+    """429 with the wait rounded up to whole seconds, at least 1: told "0 s", a kiosk
+    retries at once and is refused again."""
+    wait = max(1, math.ceil(seconds))
     return ApiError(
         429,
         "too_many_requests",
-        f"too many {what}; try again in {seconds:.0f} s",
-        {"Retry-After": str(max(1, round(seconds)))},
+        f"too many {what}; try again in {wait} s",
+        {"Retry-After": str(wait)},
     )
 
 
@@ -130,7 +134,7 @@ async def issue_ticket(request: web.Request) -> web.Response:
     if principal.role is Role.KIOSK:
         wait = request.app[LIMITS].kiosk.check(principal.name)
         if wait is not None:
-            raise _retry_later(wait, "tickets from this kiosk")
+            raise retry_later(wait, "tickets from this kiosk")
     issued = await centre.issuer.issue(
         service=body.service,
         priority=body.priority,
@@ -194,7 +198,7 @@ async def _tracked_ticket(request: web.Request) -> Ticket:
     address, so codes cannot be guessed by trying."""
     wait = request.app[LIMITS].status.check(request.remote or "unknown")
     if wait is not None:
-        raise _retry_later(wait, "status requests")
+        raise retry_later(wait, "status requests")
     centre = centre_of(request)
     await centre.dispatcher.settled()
     ticket = centre.engine.ticket_by_tracking_code(request.match_info["code"])
@@ -331,7 +335,7 @@ async def close_day(request: web.Request) -> web.Response:
 async def login(request: web.Request) -> web.Response:
     wait = request.app[LIMITS].login.check(request.remote or "unknown")
     if wait is not None:
-        raise _retry_later(wait, "login attempts")
+        raise retry_later(wait, "login attempts")
     body = await read_json(request, LoginBody)
     centre = centre_of(request)
     accounts = request.app[ACCOUNTS]

@@ -274,6 +274,30 @@ async def test_kiosk_issuance_is_rate_limited_per_token(tmp_path: Path) -> None:
         assert (await b.post("/api/v1/tickets", {"service": "HT"}))[0] == 201
 
 
+@pytest.mark.parametrize(("per_minute", "told"), [(600.0, 1), (50.0, 2)])
+async def test_a_refused_kiosk_is_told_a_wait_rounded_up(
+    tmp_path: Path, per_minute: float, told: int
+) -> None:
+    """A token comes back every 0.1 s (600 a minute) or 1.2 s (50): the kiosk is told to
+    wait 1 s or 2 s, never "0 s" (it would retry at once and be refused again)."""
+    tokens = {"kiosk-a": Token(Role.KIOSK)}
+    security = {"kiosk_tickets_per_minute": per_minute, "kiosk_ticket_burst": 1}
+    async with (
+        serve_centre(tmp_path, tokens=tokens, security=security) as server,
+        Api(server.base, server.tokens["kiosk-a"]) as kiosk,
+    ):
+        assert (await kiosk.post("/api/v1/tickets", {"service": "HT"}))[0] == 201
+        async with kiosk.session.post(
+            server.base + "/api/v1/tickets",
+            json={"service": "HT"},
+            headers={"Authorization": f"Bearer {kiosk.token}"},
+        ) as response:
+            body = await response.json()
+            assert response.status == 429
+            assert response.headers["Retry-After"] == str(told)
+            assert body["error"]["message"].endswith(f"try again in {told} s")
+
+
 async def test_public_status_is_rate_limited_per_address(tmp_path: Path) -> None:
     security = {"status_requests_per_minute": 1.0, "status_burst": 5}
     async with serve_centre(tmp_path, security=security) as server, Api(server.base) as phone:

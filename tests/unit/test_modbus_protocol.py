@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import re
+import tomllib
 from pathlib import Path
 
+import msgspec
 import pytest
 
+from devices.modbus.displays import DisplayModel, LedDisplay, display_text
 from devices.modbus.protocol import AnswerDecoder, WriteAnswer, text_registers, write_registers
+from devices.shown import Shown
 
 NOTES = Path(__file__).resolve().parents[2] / "firmware_notes" / "modbus-displays.md"
 
@@ -22,10 +26,42 @@ def _frames() -> dict[str, bytes]:
 NOTED = list(_frames().values())
 
 
+def _example() -> tuple[dict[str, DisplayModel], dict[int, LedDisplay]]:
+    """The config example of the notes: its display models, and its displays by unit."""
+    text = NOTES.read_text(encoding="utf-8")
+    block = re.search(r"```toml\n(.*?)```", text, re.DOTALL)
+    assert block is not None
+    example = tomllib.loads(block.group(1))
+    models = msgspec.convert(example["devices"]["display_models"], list[DisplayModel])
+    (line,) = example["devices"]["serial_lines"]
+    displays = msgspec.convert(line["displays"], list[LedDisplay])
+    return {m.name: m for m in models}, {d.unit: d for d in displays}
+
+
+def _frame_of_example(unit: int, number: str) -> bytes:
+    """What the example's display `unit` is sent when its counter calls `number`."""
+    models, displays = _example()
+    display = displays[unit]
+    model = models[display.model]
+    shown = Shown(number=number, waiting=0, status="open")
+    registers = text_registers(
+        display_text(display, display.counter, shown),
+        model.text_length,
+        model.chars_per_register,
+        model.align,
+    )
+    return write_registers(unit, model.text_register, registers)
+
+
 def test_requests_match_the_notes() -> None:
     assert write_registers(1, 0, text_registers("A023", 4, 2, "right")) == NOTED[0]
     assert write_registers(1, 0, text_registers("A023", 4, 1, "right")) == NOTED[2]
-    assert write_registers(2, 16, text_registers("9001 5", 8, 2, "right")) == NOTED[4]
+
+
+def test_the_noted_frames_are_what_the_noted_config_sends() -> None:
+    """The notes' example config and their frames tell the same story."""
+    assert _frame_of_example(1, "A023") == NOTED[0]
+    assert _frame_of_example(9, "9001") == NOTED[4]
 
 
 def test_answers_match_the_notes() -> None:
