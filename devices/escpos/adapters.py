@@ -8,17 +8,26 @@ through python-escpos's `Usb` and file and CUPS writes block, so they run on one
 worker thread per printer: the thread keeps their calls in order even when an
 awaiting coroutine has given up on one.
 
-Links take no timeouts: the driver bounds each step and maps a step that
-overran to a printer state.  Failures raise `PrinterUnavailable` with the state
-they reveal.
+Links take no timeouts but one: sending a job waits until the printer has taken every
+byte (for a network printer, until TCP has seen it acknowledged), and gives up only
+when the printer has taken nothing for `idle_s`: a slow printer that keeps taking data
+is printing, and must not be given up on while it prints.  A job given up on is cut
+off for certain (`abort`: the queued bytes are discarded, a TCP connection is reset),
+so it can never come out of this printer after it was sent to another.  The driver
+bounds every other step and maps a step that overran to a printer state.  Failures
+raise `PrinterUnavailable` with the state they reveal.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import os
+import socket
+import struct
 import subprocess
+import termios
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol, TypeVar
@@ -41,14 +50,27 @@ class PrinterUnavailable(Exception):
         self.status = PrinterStatus(state, detail)
 
 
+PROGRESS_CHECK_S = 0.02
+"""How often a job being sent looks at how much the printer has taken."""
+
+
 class Link(Protocol):
     async def query(self, n: int) -> int:
         """Send DLE EOT n; the status byte answered."""
         ...
 
-    async def write(self, data: bytes) -> None: ...
+    async def write(self, data: bytes, idle_s: float) -> None:
+        """Send and wait until the printer has taken it all; PrinterUnavailable when it
+        takes nothing for `idle_s`."""
+        ...
 
-    async def close(self) -> None: ...
+    async def close(self) -> None:
+        """The job is done: close politely."""
+        ...
+
+    async def abort(self) -> None:
+        """The job is given up: cut the connection, discarding whatever is not yet taken."""
+        ...
 
 
 class Adapter(Protocol):
@@ -98,14 +120,49 @@ class StreamLink:
             self._arrived.clear()
             await self._arrived.wait()
 
-    async def write(self, data: bytes) -> None:
+    async def write(self, data: bytes, idle_s: float = float("inf")) -> None:
         if self._ended is not None:
             raise offline(self._ended)
         try:
             self._writer.write(data)
-            await self._writer.drain()
+            await self._wait_taken(idle_s)
         except (OSError, serial.SerialException) as exc:
             raise offline(f"connection lost while sending: {exc or type(exc).__name__}") from exc
+
+    async def _wait_taken(self, idle_s: float) -> None:
+        """Until nothing is left unsent or unacknowledged; the clock restarts whenever
+        the printer takes more."""
+        loop = asyncio.get_running_loop()
+        left = self.unsent()
+        progress_at = loop.time()
+        while left:
+            await asyncio.sleep(PROGRESS_CHECK_S)
+            if self._ended is not None:
+                raise offline(self._ended)
+            now, still = loop.time(), self.unsent()
+            if still < left:
+                left, progress_at = still, now
+            elif now - progress_at >= idle_s:
+                raise PrinterUnavailable(
+                    PrinterState.NOT_ANSWERING, f"stopped taking data for {idle_s:g} s"
+                )
+
+    def unsent(self) -> int:
+        """Bytes not yet taken by the printer: in our buffer, and in the kernel's queue
+        (for TCP: sent but not acknowledged; for a serial port: not yet on the wire)."""
+        transport = self._writer.transport
+        left = transport.get_write_buffer_size()
+        port = transport.get_extra_info("serial")
+        if port is not None:
+            with contextlib.suppress(OSError, serial.SerialException):
+                left += int(port.out_waiting)
+            return left
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                queued = fcntl.ioctl(sock.fileno(), termios.TIOCOUTQ, b"\0\0\0\0")
+                left += struct.unpack("i", queued)[0]
+        return left
 
     async def close(self) -> None:
         self._pump.cancel()
@@ -113,6 +170,19 @@ class StreamLink:
         with contextlib.suppress(Exception):
             async with asyncio.timeout(0.5):
                 await self._writer.wait_closed()
+
+    async def abort(self) -> None:
+        self._pump.cancel()
+        transport = self._writer.transport
+        sock = transport.get_extra_info("socket")
+        if sock is not None:  # reset, not FIN: the kernel drops what it still queues
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        port = transport.get_extra_info("serial")
+        if port is not None:
+            with contextlib.suppress(OSError, serial.SerialException):
+                port.reset_output_buffer()
+        transport.abort()
 
 
 class TcpAdapter:
@@ -206,8 +276,8 @@ class _UsbLink:
         except Exception as exc:  # usb.core.USBTimeoutError, USBError
             raise PrinterUnavailable(PrinterState.NOT_ANSWERING, f"USB: {exc}") from exc
 
-    async def write(self, data: bytes) -> None:
-        await self._adapter._run(self._send, data)
+    async def write(self, data: bytes, idle_s: float = float("inf")) -> None:
+        await self._adapter._run(self._send, data)  # bounded by the USB timeout
 
     def _send(self, data: bytes) -> None:
         try:
@@ -218,6 +288,9 @@ class _UsbLink:
     async def close(self) -> None:
         with contextlib.suppress(Exception):
             await self._adapter._run(self._device.close)
+
+    async def abort(self) -> None:
+        await self.close()  # a USB write returned only once the printer took it all
 
 
 class FileAdapter(_Threaded):
@@ -270,11 +343,14 @@ class _WriteOnlyLink:
     async def query(self, n: int) -> int:
         raise PrinterUnavailable(PrinterState.UNKNOWN, "this connection gives no status")
 
-    async def write(self, data: bytes) -> None:
+    async def write(self, data: bytes, idle_s: float = float("inf")) -> None:
         await self._owner._run(self._send, data)
 
     async def close(self) -> None:
         return None
+
+    async def abort(self) -> None:
+        return None  # a file or spooler took the whole job, or none of it
 
 
 def adapter_for(address: PrinterAddress, profile: str, timeout_s: float) -> Adapter:

@@ -7,10 +7,14 @@ ran out or the connection died on the way (a real-time DLE EOT is answered when
 it arrives, so this cannot prove the ink is on the paper; it catches what can be
 caught without model-specific commands).
 
-Every step runs against the job's deadline; a step that overruns says what
-state the printer is in: no answer to connecting is "offline", no answer to a
-status query or no more data taken is "not answering".  An idle printer is
-asked every few seconds (`poll`); a job never waits behind a poll.
+Every step up to sending runs against the job's deadline; a step that overran says
+what state the printer is in: no answer to connecting is "offline", no answer to a
+status query or no more data taken is "not answering".  Once the job's first byte is
+sent, the job is finished on this printer or cut off there for certain, never both:
+a slow printer that keeps taking data is given up on only after taking nothing for
+`timeout_s` (or after JOB_LIMIT_S in all), and then its connection is reset, so no
+ticket comes out of it after the job went to a backup.  An idle printer is asked
+every few seconds (`poll`); a job never waits behind a poll.
 """
 
 from __future__ import annotations
@@ -36,6 +40,10 @@ from .protocol import (
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+
+JOB_LIMIT_S = 20.0
+"""The longest a printer may take to take a whole ticket while it keeps taking data (a
+cheap printer with a small buffer takes ~5 KB/s: an 80 mm ticket in ~10 s)."""
 
 StatusListener = Callable[["PrinterDriver", PrinterStatus, PrinterStatus], None]
 """Called with (driver, old, new) when a printer's state changes."""
@@ -125,38 +133,59 @@ class PrinterDriver:
     # ------------------------------------------------------------------ jobs
 
     async def print_job(self, job: Awaitable[bytes], seconds: float) -> PrinterStatus:
-        """Check, send, check again, all within `seconds`; raises PrintFailed.
+        """Check, send, check again; raises PrintFailed.
 
-        `job` is awaited only once the printer said it is ready, so rendering can run
-        while the printer is being asked.
+        Connecting and the first status check are bounded by `seconds`; then the job is
+        sent, and bounded by the printer's progress (see the module's docstring).  `job`
+        is awaited only once the printer said it is ready, so rendering can run while the
+        printer is being asked.
         """
         if self._poll is not None:
             self._poll.cancel()
-        step = _Step("waiting for the previous job")
         try:
             async with asyncio.timeout(seconds):
-                async with self._lock:
-                    link = await step.run("connect", self.adapter.open())
-                    try:
-                        before = self._record(await self._ask(link, step))
-                        if not before.printable:
-                            raise PrintFailed(before.describe(), before)
-                        data = await step.run("render", job)
-                        await step.run("send", link.write(data))
-                        after = self._record(await self._ask(link, step))
-                        if not after.printable:
-                            raise PrintFailed(f"{after.describe()} during the job", after)
-                        return after
-                    finally:
-                        await link.close()
+                await self._lock.acquire()
+        except TimeoutError:
+            raise PrintFailed("timed out waiting for the previous job") from None
+        try:
+            return await self._print_locked(job, seconds)
+        finally:
+            self._lock.release()
+
+    async def _print_locked(self, job: Awaitable[bytes], seconds: float) -> PrinterStatus:
+        step = _Step()
+        link: Link | None = None
+        taken = False
+        try:
+            async with asyncio.timeout(seconds):
+                link = await step.run("connect", self.adapter.open())
+                before = self._record(await self._ask(link, step))
+                if not before.printable:
+                    raise PrintFailed(before.describe(), before)
+                data = await step.run("render", job)
+            async with asyncio.timeout(JOB_LIMIT_S):
+                await step.run("send", link.write(data, self.timeout_s))
+            taken = True
+            async with asyncio.timeout(self.timeout_s):
+                after = self._record(await self._ask(link, step))
+            if not after.printable:
+                raise PrintFailed(f"{after.describe()} during the job", after)
+            return after
         except PrinterUnavailable as exc:
             status = self._record(exc.status)
             raise PrintFailed(status.describe(), status) from exc
         except TimeoutError:
-            if step.current in ("render", "waiting for the previous job"):
-                raise PrintFailed(f"timed out {step.current}") from None
-            status = self._record(step.timed_out(seconds))
+            if step.current == "render":
+                raise PrintFailed("timed out render") from None
+            after_job = self.timeout_s if taken else seconds
+            limit = JOB_LIMIT_S if step.current == "send" else after_job
+            status = self._record(step.timed_out(limit))
             raise PrintFailed(status.describe(), status) from None
+        finally:
+            if link is not None:
+                # All taken: nothing can follow.  Else cut it off, so that nothing of this
+                # job is printed here once it goes to another printer.
+                await (link.close() if taken else link.abort())
 
 
 class _Step:
@@ -174,7 +203,7 @@ class _Step:
             return PrinterStatus(PrinterState.OFFLINE, f"no answer to connect within {seconds:g} s")
         if self.current == "send":
             return PrinterStatus(
-                PrinterState.NOT_ANSWERING, f"stopped taking data for {seconds:g} s"
+                PrinterState.NOT_ANSWERING, f"still taking the job after {seconds:g} s: cut off"
             )
         return PrinterStatus(
             PrinterState.NOT_ANSWERING, f"status not answered within {seconds:g} s"

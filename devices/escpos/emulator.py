@@ -352,8 +352,20 @@ class PrinterEmulator:
         sock: socket.socket | None = None,
         keep: int = 50,
         keep_files: int = 500,
+        read_bytes_per_s: float | None = None,
+        receive_window: int | None = None,
     ) -> None:
         self.host, self.port = host, port
+        self.read_bytes_per_s = read_bytes_per_s
+        """A slow printer takes data at this rate (cheap printers: ~5 KB/s)."""
+        self.receive_window = receive_window
+        """A small buffer (bytes): a slow printer's sender then waits for it, as on a real
+        line, instead of handing everything to this emulator's memory at once."""
+        self.stall_after: int | None = None
+        """Stop taking data once a connection has received this many bytes (`resume`)."""
+        self._resumed = asyncio.Event()
+        self.received = 0
+        """Bytes taken from every connection, jobs and status queries alike."""
         self.save_dir = save_dir
         self.keep_files = keep_files
         """PNGs kept on disk: a demo left running all day does not fill it."""
@@ -380,11 +392,19 @@ class PrinterEmulator:
         """Power on: listen (on the same port as before after a power off)."""
         if self._server is not None:
             return
-        if self._sock is not None:
-            sock, self._sock = self._sock, None
-            self._server = await asyncio.start_server(self._serve, sock=sock)
+        sock, self._sock = self._sock, None
+        if sock is None and self.receive_window is not None:
+            sock = bound_socket(self.host, self.port)
+        if sock is not None and self.receive_window is not None:
+            # Set on the listening socket, so accepted ones start with the small window.
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, self.receive_window)
+        limit = self.receive_window or 65536
+        if sock is not None:
+            self._server = await asyncio.start_server(self._serve, sock=sock, limit=limit)
         else:
-            self._server = await asyncio.start_server(self._serve, self.host, self.port)
+            self._server = await asyncio.start_server(
+                self._serve, self.host, self.port, limit=limit
+            )
         self.port = self._server.sockets[0].getsockname()[1]
         if self.save_dir is not None:
             self.save_dir.mkdir(parents=True, exist_ok=True)
@@ -398,6 +418,16 @@ class PrinterEmulator:
         for writer in list(self._writers):
             writer.transport.abort()
         await server.wait_closed()
+
+    def resume(self) -> None:
+        """A stalled printer (`stall_after`) takes data again."""
+        self.stall_after = None
+        self._resumed.set()
+
+    async def wait_idle(self) -> None:
+        """Until no connection is open: whatever it was sent, it has had."""
+        async with self._changed:
+            await self._changed.wait_for(lambda: not self._writers)
 
     def drop_next_job(self) -> None:
         """Cut the connection as soon as the next job's first image block has arrived."""
@@ -414,11 +444,20 @@ class PrinterEmulator:
         self._writers.add(writer)
         self.most_connections = max(self.most_connections, len(self._writers))
         decoder, roll = EscPosDecoder(), PaperRoll()
+        chunk = 65536 if self.read_bytes_per_s is None else 512
+        taken = 0
         try:
-            while data := await reader.read(65536):
+            while data := await reader.read(chunk):
+                taken += len(data)
+                self.received += len(data)
                 for command in decoder.feed(data):
                     if not await self._handle(command, roll, writer):
                         return
+                if self.read_bytes_per_s is not None:
+                    await asyncio.sleep(len(data) / self.read_bytes_per_s)
+                if self.stall_after is not None and taken >= self.stall_after:
+                    self._resumed.clear()
+                    await self._resumed.wait()
         except ConnectionError:
             pass
         finally:
@@ -426,6 +465,8 @@ class PrinterEmulator:
             if not writer.transport.is_closing():
                 await self._printed(roll.finish())
                 writer.close()
+            async with self._changed:
+                self._changed.notify_all()
 
     async def _handle(
         self, command: Command, roll: PaperRoll, writer: asyncio.StreamWriter
