@@ -212,7 +212,6 @@ function showTicket(ticket) {
   $("#ticket-ahead").textContent = String(ticket.position ?? 0);
   $("#ticket-wait").textContent = formatWait(ticket.estimated_wait_s);
   $("#ticket-time").textContent = ticket.issued_at ? formatTime(new Date(ticket.issued_at)) : "";
-  $("#ticket-footer").textContent = localized(state.centre?.ticket_footer);
   $of(HTMLImageElement, "#ticket-qr").src = `/s/${encodeURIComponent(ticket.tracking_code)}/qr.svg`;
   const ok = printed(ticket);
   $("#print-ok").hidden = !ok;
