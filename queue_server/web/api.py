@@ -21,6 +21,11 @@ from ..engine.errors import NobodyWaiting, UnknownTicket
 from ..engine.events import Rating
 from ..engine.state import Ticket
 from ..views import (
+    CounterAction,
+    CounterRated,
+    Counters,
+    PrintOutcome,
+    TicketResult,
     counter_view,
     service_view,
     state_snapshot,
@@ -142,9 +147,9 @@ async def issue_ticket(request: web.Request) -> web.Response:
         actor_of(principal),
     )
     ticket = centre.engine.ticket(events[-1].ticket)  # type: ignore[union-attr]
-    view = ticket_issued(centre.engine, ticket)
-    view["status_url"] = status_url(request, ticket.tracking_code)
-    view["print"] = await _print(centre, principal, ticket, view["status_url"])
+    url = status_url(request, ticket.tracking_code)
+    printed = await _print(centre, principal, ticket, url)
+    view = ticket_issued(centre.engine, ticket, url, printed)
     location = f"/api/v1/tickets/{ticket.tracking_code}"
     return json_response(view, 201, {"Location": location})
 
@@ -155,18 +160,18 @@ def status_url(request: web.Request, tracking_code: str) -> str:
     return f"{base or f'{request.scheme}://{request.host}'}/s/{tracking_code}"
 
 
-async def _print(centre: Centre, principal: Principal, ticket: Ticket, url: str) -> dict[str, Any]:
+async def _print(centre: Centre, principal: Principal, ticket: Ticket, url: str) -> PrintOutcome:
     """Print the committed ticket on the kiosk's printers (bounded to 2 s); on failure the
     kiosk shows it on screen.  Whatever happens here, the ticket stands."""
     printing = centre.printing
     if printing is None or principal.role is not Role.KIOSK or not printing.handles(principal.name):
-        return {"status": "none", "printer": None, "error": None}
+        return PrintOutcome("none", None, None)
     try:
         result = await printing.print_ticket(principal.name, ticket, url, actor_of(principal))
     except Exception:
         log.exception("printing ticket %s failed unexpectedly", ticket.number)
-        return {"status": "failed", "printer": None, "error": "internal error while printing"}
-    return result.as_dict()
+        return PrintOutcome("failed", None, "internal error while printing")
+    return PrintOutcome(result.status, result.printer, result.error)
 
 
 @allow(PUBLIC)
@@ -202,7 +207,7 @@ async def rate_at_counter(request: web.Request) -> web.Response:
     centre = centre_of(request)
     command = c.RateService(ticket=body.ticket, rating=body.rating, counter=counter)
     await centre.dispatcher.execute(command, actor_of(principal))
-    return json_response({"counter": counter_view(centre.engine, centre.engine.counter(counter))})
+    return json_response(CounterRated(counter_view(centre.engine, centre.engine.counter(counter))))
 
 
 async def _tracked_ticket(request: web.Request) -> Ticket:
@@ -235,7 +240,9 @@ async def _ticket_command(
     centre = centre_of(request)
     ticket_id = int(request.match_info["ticket"])
     await centre.dispatcher.execute(command(ticket=ticket_id), actor_of(principal_of(request)))
-    return json_response({"ticket": ticket_summary(centre.engine, centre.engine.ticket(ticket_id))})
+    return json_response(
+        TicketResult(ticket_summary(centre.engine, centre.engine.ticket(ticket_id)))
+    )
 
 
 # ---------------------------------------------------------------------- counters
@@ -247,17 +254,17 @@ async def list_counters(request: web.Request) -> web.Response:
     await centre.dispatcher.settled()
     engine = centre.engine
     return json_response(
-        {"counters": [counter_view(engine, k) for k in engine.state.counters.values()]}
+        Counters([counter_view(engine, k) for k in engine.state.counters.values()])
     )
 
 
-async def _counter_command(request: web.Request, command: c.Command) -> dict[str, Any]:
+async def _counter_command(request: web.Request, command: c.Command) -> CounterAction:
     """Run a counter command; answers with the counter and its current ticket."""
     centre = centre_of(request)
     await centre.dispatcher.execute(command, actor_of(principal_of(request)))
     counter = centre.engine.counter(int(request.match_info["counter"]))
     view = counter_view(centre.engine, counter)
-    return {"counter": view, "ticket": view["current"]}
+    return CounterAction(counter=view, ticket=view.current)
 
 
 def _counter_id(request: web.Request) -> int:

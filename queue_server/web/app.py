@@ -8,10 +8,12 @@ from aiohttp import web
 
 from .. import trace
 from ..app import Centre
-from ..hub import Hub
+from ..live.directory import Lookups
+from ..live.fanout import Hub
+from ..live.projection import Projection
 from .auth import ACCOUNTS, auth_middleware
 from .errors import error_middleware
-from .hub_socket import HubSockets
+from .hub_socket import HubSockets, text_frame
 from .keys import CENTRE, HUB, HUB_SOCKETS, LIMITS, METRICS, Limits
 from .metrics import Metrics
 from .openapi import build_openapi
@@ -27,8 +29,8 @@ def create_app(centre: Centre) -> web.Application:
         client_max_size=MAX_BODY_BYTES, middlewares=[error_middleware, auth_middleware]
     )
     hub = Hub(
-        centre.engine,
-        centre.config.services,
+        Projection(centre.engine, centre.config.services),
+        text_frame,
         seq=centre.log.last_seq,
         commit_queued=centre.dispatcher.commit_queued,
     )
@@ -47,7 +49,9 @@ def create_app(centre: Centre) -> web.Application:
     app[CENTRE] = centre
     app[ACCOUNTS] = centre.accounts
     app[HUB] = hub
-    app[HUB_SOCKETS] = HubSockets(centre, hub)
+    app[HUB_SOCKETS] = HubSockets(
+        hub, Lookups(centre.accounts, centre.engine), centre.dispatcher.settled
+    )
     app[METRICS] = metrics
     app[LIMITS] = Limits(centre.config.security)
     app[OPENAPI_DOC] = build_openapi(

@@ -6,7 +6,7 @@ from aiohttp import web
 
 from ..app import Centre
 from ..config import Security
-from ..hub import Hub
+from ..live.fanout import Hub
 from .hub_socket import HUB_SOCKETS
 from .metrics import Metrics
 from .ratelimit import RateLimiter
