@@ -75,6 +75,11 @@ def text_frame(message: msgspec.Struct) -> bytes:
 PONG_FRAME = text_frame(PONG)
 
 
+def reply_frame(reply: Reply) -> bytes:
+    """The frame that carries the conversation's reply (a pong, framed once for all)."""
+    return PONG_FRAME if reply.message is PONG else text_frame(reply.message)
+
+
 class HubSockets:
     """Every `/ws` connection of one server, and the heartbeat that keeps them honest."""
 
@@ -192,9 +197,7 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
                 subscriber = joining
                 conversation.joined()
             elif isinstance(decision, Reply) and subscriber is not None:
-                subscriber.offer(
-                    PONG_FRAME if decision.message is PONG else text_frame(decision.message)
-                )
+                subscriber.offer(reply_frame(decision))
             elif isinstance(decision, Close):
                 if subscriber is not None:  # nothing more from the hub after the close frame
                     sockets.hub.leave(subscriber)
@@ -366,8 +369,7 @@ class HubSocket(asyncio.Protocol):
             self._sockets.join_soon(self, subscriber, decision)
         elif isinstance(decision, Reply):
             if self.subscriber is not None:
-                message = decision.message
-                self.subscriber.offer(PONG_FRAME if message is PONG else text_frame(message))
+                self.subscriber.offer(reply_frame(decision))
         elif isinstance(decision, Close):
             self.close(decision.code, decision.reason)
 
