@@ -25,11 +25,13 @@ from .config import CentreConfig
 from .dispatcher import Delivery, Dispatcher, Listener, save_state_at_last_close
 from .engine import Engine, Event
 from .engine.events import DayClosed
-from .hub import Hub
 from .integrations.rf433.bindings import RfBindings
 from .issuing import TicketIssuer
+from .live.fanout import Hub
+from .live.projection import Projection
 from .store import EventLog
 from .voice import Announcer
+from .web.hub_socket import text_frame
 from .web.metrics import Metrics
 
 if TYPE_CHECKING:
@@ -69,8 +71,8 @@ class Centre:
         self.replayed_events = self.dispatcher.replay()
         self.replay_seconds = time.perf_counter() - started
         self.hub = Hub(
-            self.engine,
-            config.services,
+            Projection(self.engine, config.services),
+            text_frame,
             seq=self.log.last_seq,
             commit_queued=self.dispatcher.commit_queued,
         )

@@ -12,22 +12,28 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Literal, Protocol
 
 from .dispatcher import Dispatcher
 from .engine import Actor, Engine
 from .engine import commands as c
 from .engine.events import TicketIssued
 from .engine.state import Ticket
+from .views import PrintOutcome
 
 log = logging.getLogger(__name__)
 
-NOT_PRINTED: dict[str, Any] = {"status": "none", "printer": None, "error": None}
+NOT_PRINTED = PrintOutcome("none", None, None)
 """What a ticket issued where there is no printer says about printing."""
 
 
-class PrintOutcome(Protocol):
-    def as_dict(self) -> dict[str, Any]: ...
+class PrintResult(Protocol):
+    @property
+    def status(self) -> Literal["printed", "failed", "none"]: ...
+    @property
+    def printer(self) -> str | None: ...
+    @property
+    def error(self) -> str | None: ...
 
 
 class TicketPrinter(Protocol):
@@ -37,7 +43,7 @@ class TicketPrinter(Protocol):
 
     async def print_ticket(
         self, kiosk: str, ticket: Ticket, status_url: str, actor: Actor
-    ) -> PrintOutcome: ...
+    ) -> PrintResult: ...
 
 
 class IssuedTicket:
@@ -45,7 +51,7 @@ class IssuedTicket:
 
     __slots__ = ("printed", "ticket")
 
-    def __init__(self, ticket: Ticket, printed: dict[str, Any]) -> None:
+    def __init__(self, ticket: Ticket, printed: PrintOutcome) -> None:
         self.ticket, self.printed = ticket, printed
 
 
@@ -85,7 +91,7 @@ class TicketIssuer:
 
     async def _print(
         self, kiosk: str | None, ticket: Ticket, url: str, actor: Actor
-    ) -> dict[str, Any]:
+    ) -> PrintOutcome:
         printer = self.printer
         if kiosk is None or printer is None or not printer.handles(kiosk):
             return NOT_PRINTED
@@ -93,5 +99,5 @@ class TicketIssuer:
             outcome = await printer.print_ticket(kiosk, ticket, url, actor)
         except Exception:
             log.exception("printing ticket %s failed unexpectedly", ticket.number)
-            return {"status": "failed", "printer": None, "error": "internal error while printing"}
-        return outcome.as_dict()
+            return PrintOutcome("failed", None, "internal error while printing")
+        return PrintOutcome(outcome.status, outcome.printer, outcome.error)

@@ -42,7 +42,7 @@ from .engine import events as ev
 
 if TYPE_CHECKING:
     from .dispatcher import Listener
-    from .hub import Hub
+    from .live.fanout import Frames, Hub
 
 TRACE_FILE = os.environ.get("QUEUE_SERVER_TRACE") or None
 TRACEMALLOC_PREFIX = os.environ.get("QUEUE_SERVER_TRACEMALLOC") or None
@@ -70,7 +70,7 @@ def traced_hub(hub: Hub) -> Listener:
     pending: list[dict[str, Any]] = []
     send = hub._send
 
-    def traced_send(messages: list[tuple[tuple[str, ...], bytes]]) -> None:
+    def traced_send(messages: list[Frames]) -> None:
         frames = hub.delivered_frames
         send(messages)
         if pending:

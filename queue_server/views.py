@@ -1,22 +1,158 @@
-"""How the queue looks from outside: plain dicts for the HTTP API and the live hub alike.
+"""How the queue looks from outside: typed views for the HTTP API and the live hub alike.
 
 One function per thing shown, so the API's answer and the hub's message about
-the same ticket or counter never disagree.  Public views carry no personal
-data: a ticket is its number, service, status and place in line.
+the same ticket or counter never disagree.  Each view is a msgspec Struct: its
+fields are declared once, here, and the API's JSON and its OpenAPI schema both
+come from them (web/openapi.py).  Public views carry no personal data: a ticket
+is its number, service, status and place in line.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any, Literal, cast
 from zoneinfo import ZoneInfo
 
-from .config import Service
+import msgspec
+
+from .config import Service as ServiceConfig
 from .engine import Engine
-from .engine.state import CounterState, LineKey, Ticket, TicketStatus
+from .engine.events import Rating
+from .engine.state import CounterState, CounterStatus, LineKey, Ticket, TicketStatus
 
 WAITING_LIST_LIMIT = 50
+
+LocalizedText = Annotated[dict[str, str], msgspec.Meta(description="text per language")]
+
+
+class PublicTicket(msgspec.Struct):
+    """What anyone holding the ticket may see (the citizen status page)."""
+
+    number: str
+    service: str
+    priority: str | None
+    status: TicketStatus
+    position: Annotated[int | None, msgspec.Meta(description="people to be called before it")]
+    estimated_wait_s: Annotated[
+        int | None, msgspec.Meta(description="null when no counter serving it is open")
+    ]
+    counter: int | None
+    called_at: str | None
+    recalls: int
+    issued_at: str | None
+    rating: Annotated[
+        Rating | None,
+        msgspec.Meta(description="how the citizen rated the finished service (null: not rated)"),
+    ]
+    lang: Annotated[str, msgspec.Meta(description="the language chosen at the kiosk")]
+
+
+class PrintOutcome(msgspec.Struct):
+    """What became of the kiosk's print: failed means the kiosk shows the number and the QR
+    code of status_url on screen; none means this kiosk has no printer."""
+
+    status: Literal["printed", "failed", "none"]
+    printer: str | None
+    error: str | None
+
+
+class IssuedTicket(PublicTicket):
+    """The kiosk's answer: the public view plus what to print (id and tracking code)."""
+
+    id: int
+    tracking_code: str
+    status_url: Annotated[
+        str, msgspec.Meta(description="the citizen's status page; the ticket's QR code")
+    ]
+    print: PrintOutcome
+
+
+class ExpiredTicket(msgspec.Struct):
+    """A followed ticket the day no longer holds (live `ticket` messages only)."""
+
+    status: Literal["expired"] = "expired"
+
+
+class TicketSummary(msgspec.Struct):
+    """A ticket as staff see it in lists."""
+
+    id: int
+    number: str
+    service: str
+    priority: str | None
+    status: TicketStatus
+    waiting_since: str | None
+    recalls: int
+
+
+class TicketResult(msgspec.Struct):
+    ticket: TicketSummary
+
+
+class LastServed(msgspec.Struct):
+    """The ticket finished last at a counter today.  Whether it was rated, never how: the
+    counter's own staff see this, and a citizen must be free to rate them badly."""
+
+    id: int
+    number: str
+    rated: bool
+
+
+class Counter(msgspec.Struct):
+    id: int
+    status: CounterStatus
+    services: list[str]
+    current: TicketSummary | None
+    waiting: int
+    last_served: LastServed | None
+
+
+class Counters(msgspec.Struct):
+    counters: list[Counter]
+
+
+class CounterRated(msgspec.Struct):
+    counter: Counter
+
+
+class CounterAction(msgspec.Struct):
+    """A counter command's answer: the counter and its current ticket."""
+
+    counter: Counter
+    ticket: TicketSummary | None
+
+
+class Service(msgspec.Struct):
+    """A service with its names, its line and its estimated wait."""
+
+    code: str
+    name: LocalizedText
+    description: LocalizedText
+    waiting: int
+    waiting_priority: int
+    estimated_wait_s: int | None
+    open_counters: int
+
+
+class WaitingList(msgspec.Struct):
+    """The first tickets of a line in calling order (priority lane first), and the total."""
+
+    line: str | int
+    total: int
+    tickets: list[TicketSummary]
+
+
+class State(msgspec.Struct):
+    """The whole centre at one seq: counters, services and the head of every line."""
+
+    seq: int
+    day: str | None
+    day_closed: bool
+    issued_today: int
+    services: list[Service]
+    counters: list[Counter]
+    waiting: list[WaitingList]
 
 
 def iso_time(at: float | None, zone: ZoneInfo) -> str | None:
@@ -30,8 +166,7 @@ def _wait(seconds: float | None) -> int | None:
     return None if seconds is None else round(seconds)
 
 
-def ticket_public(engine: Engine, ticket: Ticket) -> dict[str, Any]:
-    """What anyone holding the ticket may see (the citizen status page)."""
+def _public_fields(engine: Engine, ticket: Ticket) -> dict[str, Any]:
     zone = engine.setup.zone
     at_counter = ticket.status in (TicketStatus.CALLED, TicketStatus.SERVING)
     ahead = engine.people_ahead(ticket)
@@ -39,97 +174,105 @@ def ticket_public(engine: Engine, ticket: Ticket) -> dict[str, Any]:
         "number": ticket.number,
         "service": ticket.service,
         "priority": ticket.priority,
-        "status": ticket.status.value,
+        "status": ticket.status,
         "position": ahead,
         "estimated_wait_s": _wait(engine.ticket_estimated_wait_s(ticket, ahead)),
         "counter": ticket.counter if at_counter else None,
         "called_at": iso_time(ticket.called_at, zone) if at_counter else None,
         "recalls": ticket.recalls,
         "issued_at": iso_time(ticket.issued_at, zone),
-        "rating": ticket.rating,
+        "rating": cast("Rating | None", ticket.rating),
         "lang": ticket.lang,
     }
 
 
-def ticket_issued(engine: Engine, ticket: Ticket) -> dict[str, Any]:
+def ticket_public(engine: Engine, ticket: Ticket) -> PublicTicket:
+    """What anyone holding the ticket may see (the citizen status page)."""
+    return PublicTicket(**_public_fields(engine, ticket))
+
+
+def ticket_issued(
+    engine: Engine, ticket: Ticket, status_url: str, printed: PrintOutcome
+) -> IssuedTicket:
     """The kiosk's answer: the public view plus what to print (id and tracking code)."""
-    view = ticket_public(engine, ticket)
-    view["id"] = ticket.id
-    view["tracking_code"] = ticket.tracking_code
-    return view
+    return IssuedTicket(
+        **_public_fields(engine, ticket),
+        id=ticket.id,
+        tracking_code=ticket.tracking_code,
+        status_url=status_url,
+        print=printed,
+    )
 
 
-def ticket_summary(engine: Engine, ticket: Ticket) -> dict[str, Any]:
+def ticket_summary(engine: Engine, ticket: Ticket) -> TicketSummary:
     """A ticket as staff see it in lists."""
-    return {
-        "id": ticket.id,
-        "number": ticket.number,
-        "service": ticket.service,
-        "priority": ticket.priority,
-        "status": ticket.status.value,
-        "waiting_since": iso_time(ticket.waiting_since, engine.setup.zone),
-        "recalls": ticket.recalls,
-    }
+    return TicketSummary(
+        id=ticket.id,
+        number=ticket.number,
+        service=ticket.service,
+        priority=ticket.priority,
+        status=ticket.status,
+        waiting_since=iso_time(ticket.waiting_since, engine.setup.zone),
+        recalls=ticket.recalls,
+    )
 
 
-def counter_view(engine: Engine, counter: CounterState) -> dict[str, Any]:
+def counter_view(engine: Engine, counter: CounterState) -> Counter:
     tickets = engine.state.tickets
     current = tickets.get(counter.current) if counter.current is not None else None
     served = tickets.get(counter.last_served) if counter.last_served is not None else None
     lines: tuple[LineKey, ...] = (counter.id, *counter.services)
-    return {
-        "id": counter.id,
-        "status": counter.status.value,
-        "services": list(counter.services),
-        "current": None if current is None else ticket_summary(engine, current),
-        "waiting": sum(engine.waiting_count(line) for line in lines),
-        # Whether it was rated, never how: the counter's own staff see this view, and a
-        # citizen must be free to rate them badly.
-        "last_served": None
+    return Counter(
+        id=counter.id,
+        status=counter.status,
+        services=list(counter.services),
+        current=None if current is None else ticket_summary(engine, current),
+        waiting=sum(engine.waiting_count(line) for line in lines),
+        last_served=None
         if served is None
-        else {"id": served.id, "number": served.number, "rated": served.rating is not None},
-    }
+        else LastServed(id=served.id, number=served.number, rated=served.rating is not None),
+    )
 
 
-def service_view(engine: Engine, service: Service) -> dict[str, Any]:
+def service_view(engine: Engine, service: ServiceConfig) -> Service:
     """A service with its names, its line and its estimated wait."""
     code = service.code
     ahead, wait = engine.service_estimate(code)
-    return {
-        "code": code,
-        "name": service.name,
-        "description": service.description,
-        "waiting": ahead,
-        "waiting_priority": engine.waiting_count(code, True),
-        "estimated_wait_s": _wait(wait),
-        "open_counters": engine.open_counters(code),
-    }
+    return Service(
+        code=code,
+        name=service.name,
+        description=service.description,
+        waiting=ahead,
+        waiting_priority=engine.waiting_count(code, True),
+        estimated_wait_s=_wait(wait),
+        open_counters=engine.open_counters(code),
+    )
 
 
-def waiting_list(engine: Engine, line: LineKey, limit: int = WAITING_LIST_LIMIT) -> dict[str, Any]:
+def waiting_list(engine: Engine, line: LineKey, limit: int = WAITING_LIST_LIMIT) -> WaitingList:
     """The first tickets of a line in calling order (priority lane first), and the total."""
     lines, tickets = engine.state.lines, engine.state.tickets
     orders = lines.first(line, True, limit)
     orders += lines.first(line, False, limit - len(orders))
-    return {
-        "line": line,
-        "total": lines.count(line),
-        "tickets": [ticket_summary(engine, tickets[lines.ticket_at[o]]) for o in orders],
-    }
+    return WaitingList(
+        line=line,
+        total=lines.count(line),
+        tickets=[ticket_summary(engine, tickets[lines.ticket_at[o]]) for o in orders],
+    )
 
 
-def state_snapshot(engine: Engine, services: Sequence[Service], seq: int) -> dict[str, Any]:
+def state_snapshot(engine: Engine, services: Sequence[ServiceConfig], seq: int) -> State:
     """The whole centre at one seq: counters, services and the head of every line."""
     st = engine.state
-    return {
-        "seq": seq,
-        "day": st.day,
-        "day_closed": st.day_closed,
-        "issued_today": st.issued_today,
-        "services": [service_view(engine, s) for s in services],
-        "counters": [counter_view(engine, c) for c in st.counters.values()],
-        "waiting": [waiting_list(engine, key) for key in lines_in_order(engine)],
-    }
+    return State(
+        seq=seq,
+        day=st.day,
+        day_closed=st.day_closed,
+        issued_today=st.issued_today,
+        services=[service_view(engine, s) for s in services],
+        counters=[counter_view(engine, c) for c in st.counters.values()],
+        waiting=[waiting_list(engine, key) for key in lines_in_order(engine)],
+    )
 
 
 def lines_in_order(engine: Engine) -> list[LineKey]:

@@ -20,6 +20,10 @@ from ..engine.errors import NobodyWaiting, UnknownTicket
 from ..engine.events import Rating
 from ..engine.state import Ticket
 from ..views import (
+    CounterAction,
+    CounterRated,
+    Counters,
+    TicketResult,
     counter_view,
     service_view,
     state_snapshot,
@@ -144,9 +148,8 @@ async def issue_ticket(request: web.Request) -> web.Response:
         status_url=lambda code: status_url(request, code),
     )
     ticket = issued.ticket
-    view = ticket_issued(centre.engine, ticket)
-    view["status_url"] = status_url(request, ticket.tracking_code)
-    view["print"] = issued.printed
+    url = status_url(request, ticket.tracking_code)
+    view = ticket_issued(centre.engine, ticket, url, issued.printed)
     location = f"/api/v1/tickets/{ticket.tracking_code}"
     return json_response(view, 201, {"Location": location})
 
@@ -190,7 +193,7 @@ async def rate_at_counter(request: web.Request) -> web.Response:
     centre = centre_of(request)
     command = c.RateService(ticket=body.ticket, rating=body.rating, counter=counter)
     await centre.dispatcher.execute(command, actor_of(principal))
-    return json_response({"counter": counter_view(centre.engine, centre.engine.counter(counter))})
+    return json_response(CounterRated(counter_view(centre.engine, centre.engine.counter(counter))))
 
 
 async def _tracked_ticket(request: web.Request) -> Ticket:
@@ -223,7 +226,9 @@ async def _ticket_command(
     centre = centre_of(request)
     ticket_id = int(request.match_info["ticket"])
     await centre.dispatcher.execute(command(ticket=ticket_id), actor_of(principal_of(request)))
-    return json_response({"ticket": ticket_summary(centre.engine, centre.engine.ticket(ticket_id))})
+    return json_response(
+        TicketResult(ticket_summary(centre.engine, centre.engine.ticket(ticket_id)))
+    )
 
 
 # ---------------------------------------------------------------------- counters
@@ -235,17 +240,17 @@ async def list_counters(request: web.Request) -> web.Response:
     await centre.dispatcher.settled()
     engine = centre.engine
     return json_response(
-        {"counters": [counter_view(engine, k) for k in engine.state.counters.values()]}
+        Counters([counter_view(engine, k) for k in engine.state.counters.values()])
     )
 
 
-async def _counter_command(request: web.Request, command: c.Command) -> dict[str, Any]:
+async def _counter_command(request: web.Request, command: c.Command) -> CounterAction:
     """Run a counter command; answers with the counter and its current ticket."""
     centre = centre_of(request)
     await centre.dispatcher.execute(command, actor_of(principal_of(request)))
     counter = centre.engine.counter(int(request.match_info["counter"]))
     view = counter_view(centre.engine, counter)
-    return {"counter": view, "ticket": view["current"]}
+    return CounterAction(counter=view, ticket=view.current)
 
 
 def _counter_id(request: web.Request) -> int:

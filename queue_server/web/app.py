@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+from ..live.directory import Lookups
 from .auth import ACCOUNTS, auth_middleware
 from .context import CENTRE, CentreContext
 from .errors import error_middleware
@@ -31,7 +32,9 @@ def create_app(centre: CentreContext) -> web.Application:
     app[CENTRE] = centre
     app[ACCOUNTS] = centre.accounts
     app[HUB] = centre.hub
-    app[HUB_SOCKETS] = HubSockets(centre, centre.hub)
+    app[HUB_SOCKETS] = HubSockets(
+        centre.hub, Lookups(centre.accounts, centre.engine), centre.dispatcher.settled
+    )
     app[METRICS] = centre.metrics
     app[LIMITS] = Limits(centre.config.security)
     app[OPENAPI_DOC] = build_openapi(

@@ -19,8 +19,8 @@ from ..accounts import AccountStore
 from ..config import CentreConfig
 from ..dispatcher import Dispatcher
 from ..engine import Engine
-from ..hub import Hub
 from ..issuing import TicketIssuer
+from ..live.fanout import Hub
 from ..voice import Announcer
 from .metrics import Metrics
 

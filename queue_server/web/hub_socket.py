@@ -15,8 +15,10 @@ websocket on a new connection; `/ws` asked on a connection already used for HTTP
 reverse proxy's pooled upstream connection, say) is served through aiohttp by
 `websocket` below: the same conversation, at aiohttp's cost in memory.
 
-The conversation itself (hello, views, close codes) is web/ws.py's; heartbeats are one
-task for all clients: every HEARTBEAT_S a ping frame, and a client that sent nothing
+The conversation itself (hello, views, close codes) is live/conversation.py's, the same
+object for both carriers: they feed it what the client said and the time, and do what
+it decides.  This module is the transport: it also makes the hub's frames
+(`text_frame`, the encoder the hub is given).  Heartbeats are one task for all clients: every HEARTBEAT_S a ping frame, and a client that sent nothing
 since the last one is cut (it resumes from its last seq when it comes back).
 """
 
@@ -25,9 +27,8 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from http.cookies import CookieError, SimpleCookie
-from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import msgspec
@@ -40,21 +41,19 @@ from websockets.server import ServerProtocol
 
 from devices.tasks import cancel_and_wait
 
-from ..hub import Subscriber, text_frame
-from .auth import PUBLIC, allow
-from .ws import (
+from ..live.conversation import (
     HELLO_TIMEOUT_S,
     MAX_CLIENT_MESSAGE,
-    Hello,
-    Refused,
-    parse_hello,
-    parse_message,
-    view_for,
+    Close,
+    Conversation,
+    Decision,
+    Directory,
+    Join,
+    Reply,
 )
-
-if TYPE_CHECKING:
-    from ..hub import Hub
-    from .context import CentreContext
+from ..live.fanout import Hub, Subscriber
+from ..live.messages import PONG
+from .auth import PUBLIC, SESSION_COOKIE, allow
 
 log = logging.getLogger(__name__)
 
@@ -65,15 +64,34 @@ FIRST_BYTES_S = 30.0
 """A connection that says nothing for this long after it opens is closed."""
 WS_REQUEST_LINES = (b"GET /ws ", b"GET /ws?")
 PING_FRAME = Frame(Opcode.PING, b"").serialize(mask=False, extensions=[])
-PONG_FRAME = text_frame({"type": "pong"})
+
+_encode = msgspec.json.Encoder().encode
+
+
+def text_frame(message: msgspec.Struct) -> bytes:
+    """A whole websocket text frame, ready to write to any client's transport."""
+    return Frame(Opcode.TEXT, _encode(message)).serialize(mask=False, extensions=[])
+
+
+PONG_FRAME = text_frame(PONG)
+
+
+def reply_frame(reply: Reply) -> bytes:
+    """The frame that carries the conversation's reply (a pong, framed once for all)."""
+    return PONG_FRAME if reply.message is PONG else text_frame(reply.message)
 
 
 class HubSockets:
     """Every `/ws` connection of one server, and the heartbeat that keeps them honest."""
 
-    def __init__(self, centre: CentreContext, hub: Hub) -> None:
-        self.centre = centre
+    def __init__(
+        self, hub: Hub, directory: Directory, settled: Callable[[], Awaitable[None]]
+    ) -> None:
         self.hub = hub
+        self.directory = directory
+        """Who a client is and what it may see (the conversation asks)."""
+        self.settled = settled
+        """Returns once everything applied is committed (`Dispatcher.settled`)."""
         self.heartbeat_s = HEARTBEAT_S
         self.hello_timeout_s = HELLO_TIMEOUT_S
         self._sockets: set[HubSocket] = set()
@@ -96,22 +114,23 @@ class HubSockets:
     def closed(self, socket: HubSocket) -> None:
         self._sockets.discard(socket)
 
-    def join_soon(
-        self, socket: HubSocket, subscriber: Subscriber, hello: Hello, welcome: Any
-    ) -> None:
+    def conversation(self, session: str | None = None) -> Conversation:
+        """A new client's conversation, its hello due from now."""
+        now = asyncio.get_running_loop().time()
+        return Conversation(self.directory, now, self.hello_timeout_s, session)
+
+    def join_soon(self, socket: HubSocket, subscriber: Subscriber, join: Join) -> None:
         """Join once everything applied is committed: the snapshot must not show more."""
-        task = asyncio.create_task(self._join(socket, subscriber, hello.last_seq, welcome))
+        task = asyncio.create_task(self._join(socket, subscriber, join))
         self._joining.add(task)
         task.add_done_callback(self._joining.discard)
 
-    async def _join(
-        self, socket: HubSocket, subscriber: Subscriber, last_seq: int | None, welcome: Any
-    ) -> None:
-        await self.centre.dispatcher.settled()
+    async def _join(self, socket: HubSocket, subscriber: Subscriber, join: Join) -> None:
+        await self.settled()
         if subscriber.transport.is_closing() or not socket.is_open():
             return  # gone, or refused meanwhile (the server is stopping)
-        if self.hub.join(subscriber, last_seq, welcome):
-            socket.subscriber = subscriber
+        if self.hub.join(subscriber, join.last_seq, join.welcome):
+            socket.joined(subscriber)
 
     def start(self) -> None:
         self._heartbeat = asyncio.create_task(self._beat_forever(), name="websocket heartbeat")
@@ -147,34 +166,47 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
         heartbeat=sockets.heartbeat_s, compress=False, max_msg_size=MAX_CLIENT_MESSAGE
     )
     await ws.prepare(request)
+    loop = asyncio.get_running_loop()
+    conversation = sockets.conversation(request.cookies.get(SESSION_COOKIE))
     subscriber: Subscriber | None = None
     try:
-        try:
-            message = await asyncio.wait_for(ws.receive(), sockets.hello_timeout_s)
-        except TimeoutError:
-            raise Refused(4408, f"say hello within {sockets.hello_timeout_s:g} s") from None
-        if message.type is not WSMsgType.TEXT:
-            raise Refused(4400, "the first message must be a JSON hello")
-        hello = parse_hello(message.data)
-        view, welcome, name = view_for(sockets.centre, hello, request.cookies)
-        if request.transport is None:
-            return ws
-        subscriber = Subscriber(request.transport, view, name, sockets.hub.max_buffer_bytes)
-        await sockets.centre.dispatcher.settled()
-        if not sockets.hub.join(subscriber, hello.last_seq, welcome):
-            return ws
-        async for message in ws:
-            if message.type is WSMsgType.TEXT:
-                parse_message(message.data)
-                subscriber.offer(PONG_FRAME)
-            elif message.type is WSMsgType.BINARY:
-                raise Refused(4400, "this endpoint speaks JSON text frames")
-    except Refused as refused:
-        if subscriber is not None:  # nothing more from the hub after the close frame
-            sockets.hub.leave(subscriber)
-            subscriber = None
-        await ws.close(code=refused.code, message=refused.reason.encode()[:120])
+        while True:
+            deadline = conversation.deadline
+            try:
+                message = await asyncio.wait_for(
+                    ws.receive(), None if deadline is None else max(0.0, deadline - loop.time())
+                )
+            except TimeoutError:
+                decision: Decision = conversation.tick(loop.time())
+            else:
+                if message.type is WSMsgType.TEXT:
+                    decision = conversation.text(message.data)
+                elif message.type is WSMsgType.BINARY:
+                    decision = conversation.binary()
+                else:
+                    break  # closed by the client, or broken
+            if isinstance(decision, Join):
+                if request.transport is None:
+                    break
+                hub = sockets.hub
+                joining = Subscriber(
+                    request.transport, decision.view, decision.name, hub.max_buffer_bytes
+                )
+                await sockets.settled()
+                if not hub.join(joining, decision.last_seq, decision.welcome):
+                    break
+                subscriber = joining
+                conversation.joined()
+            elif isinstance(decision, Reply) and subscriber is not None:
+                subscriber.offer(reply_frame(decision))
+            elif isinstance(decision, Close):
+                if subscriber is not None:  # nothing more from the hub after the close frame
+                    sockets.hub.leave(subscriber)
+                    subscriber = None
+                await ws.close(code=decision.code, message=decision.reason.encode()[:120])
+                break
     finally:
+        conversation.closed()
         if subscriber is not None:
             sockets.hub.leave(subscriber)
     return ws
@@ -234,7 +266,7 @@ class HubSocket(asyncio.Protocol):
 
     __slots__ = (
         "_closing_seen",
-        "_cookies",
+        "_conversation",
         "_protocol",
         "_sockets",
         "_timer",
@@ -248,8 +280,7 @@ class HubSocket(asyncio.Protocol):
         self._protocol = ServerProtocol(max_size=MAX_CLIENT_MESSAGE)
         self._transport: asyncio.Transport | None = None
         self._timer: asyncio.TimerHandle | None = None
-        self._cookies: dict[str, str] | None = {}
-        """The handshake's cookies until the hello is read (a staff console's session)."""
+        self._conversation: Conversation | None = None
         self.subscriber: Subscriber | None = None
         self.heard = True
         """Anything received since the last heartbeat."""
@@ -261,8 +292,8 @@ class HubSocket(asyncio.Protocol):
         assert isinstance(transport, asyncio.Transport)
         self._transport = transport
         self._sockets.opened(self)
-        timeout = self._sockets.hello_timeout_s
-        self._timer = asyncio.get_running_loop().call_later(timeout, self._no_hello)
+        self._conversation = self._sockets.conversation()
+        self._await_hello()
 
     def data_received(self, data: bytes) -> None:
         protocol = self._protocol
@@ -308,45 +339,60 @@ class HubSocket(asyncio.Protocol):
         else:
             response = protocol.accept(request)
         if response.status_code == 101:
-            self._cookies = _cookies(request.headers.get_all("Cookie"))
+            cookies = _cookies(request.headers.get_all("Cookie"))
+            if self._conversation is not None:
+                self._conversation.session = cookies.get(SESSION_COOKIE)
         else:
             response = _json_error(response)
         protocol.send_response(response)
 
     def _on_frame(self, frame: Frame) -> None:
-        if frame.opcode is Opcode.BINARY:
-            self.close(4400, "this endpoint speaks JSON text frames")
-        elif frame.opcode is not Opcode.TEXT:
-            return  # ping, pong and close are the protocol's own business
-        elif self._cookies is not None:
-            self._hello(frame.data)
-        elif self.subscriber is not None:
-            try:
-                parse_message(frame.data)
-            except Refused as refused:
-                self.close(refused.code, refused.reason)
-                return
-            self.subscriber.offer(PONG_FRAME)
-        # else: the hello is being handled; a client that does not wait is ignored
-
-    def _hello(self, data: bytes | bytearray | memoryview) -> None:
-        cookies, self._cookies = self._cookies or {}, None
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-        try:
-            hello = parse_hello(data)
-            view, welcome, name = view_for(self._sockets.centre, hello, cookies)
-        except Refused as refused:
-            self.close(refused.code, refused.reason)
+        conversation = self._conversation
+        if conversation is None:
             return
-        assert self._transport is not None
-        subscriber = Subscriber(self._transport, view, name, self._sockets.hub.max_buffer_bytes)
-        self._sockets.join_soon(self, subscriber, hello, welcome)
+        if frame.opcode is Opcode.BINARY:
+            self._do(conversation.binary())
+        elif frame.opcode is Opcode.TEXT:
+            self._do(conversation.text(frame.data))
+        # ping, pong and close are the protocol's own business
+
+    def _do(self, decision: Decision) -> None:
+        """What the conversation decided, done on this connection."""
+        if isinstance(decision, Join):
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+            assert self._transport is not None
+            hub = self._sockets.hub
+            subscriber = Subscriber(
+                self._transport, decision.view, decision.name, hub.max_buffer_bytes
+            )
+            self._sockets.join_soon(self, subscriber, decision)
+        elif isinstance(decision, Reply):
+            if self.subscriber is not None:
+                self.subscriber.offer(reply_frame(decision))
+        elif isinstance(decision, Close):
+            self.close(decision.code, decision.reason)
+
+    def joined(self, subscriber: Subscriber) -> None:
+        """The hub took this client: it gets the hub's frames, and its pings are answered."""
+        self.subscriber = subscriber
+        if self._conversation is not None:
+            self._conversation.joined()
+
+    def _await_hello(self) -> None:
+        deadline = self._conversation.deadline if self._conversation is not None else None
+        if deadline is not None:
+            loop = asyncio.get_running_loop()
+            self._timer = loop.call_at(deadline, self._no_hello)
 
     def _no_hello(self) -> None:
         self._timer = None
-        self.close(4408, f"say hello within {self._sockets.hello_timeout_s:g} s")
+        if self._conversation is not None:
+            decision = self._conversation.tick(asyncio.get_running_loop().time())
+            if decision is None:
+                self._await_hello()  # woken a hair early: the hello is due at the deadline
+            self._do(decision)
 
     def heartbeat(self) -> None:
         transport = self._transport
@@ -368,6 +414,11 @@ class HubSocket(asyncio.Protocol):
     def close(self, code: int, reason: str) -> None:
         """Send a close frame; the client answers and the connection ends (or is cut).
         Nothing is sent after the close frame: the hub forgets this client first."""
+        if self._conversation is not None:
+            self._conversation.closed()
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
         if self.subscriber is not None:
             self._sockets.hub.leave(self.subscriber)
             self.subscriber = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from ..config import Security
-from ..hub import Hub
+from ..live.fanout import Hub
 from .context import CENTRE
 from .hub_socket import HUB_SOCKETS
 from .metrics import Metrics

@@ -17,7 +17,7 @@ from prometheus_client.registry import Collector
 
 from ..engine import Engine, Event
 from ..engine.events import TicketIssued, TicketPrinted, TicketPrintFailed
-from ..hub import Hub
+from ..live.fanout import Hub
 from ..store import EventLog
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"

@@ -1,4 +1,8 @@
-"""The OpenAPI 3.1 document, built from the route table and the request models."""
+"""The OpenAPI 3.1 document, built from the route table, the request models and the views.
+
+The queue's views (queue_server/views.py) and the request bodies are msgspec Structs:
+their schemas are derived from them, so each of their fields is declared once.  The
+schemas below are of answers that are not views yet (sessions, reports, devices...)."""
 
 from __future__ import annotations
 
@@ -6,8 +10,23 @@ from typing import Any
 
 import msgspec
 
+from .. import views
 from ..engine.events import RATINGS
 from .routes import PAGES_TAG, ROUTES, Route
+
+VIEWS: tuple[type[msgspec.Struct], ...] = (
+    views.PublicTicket,
+    views.IssuedTicket,
+    views.TicketSummary,
+    views.TicketResult,
+    views.Counter,
+    views.CounterRated,
+    views.Counters,
+    views.CounterAction,
+    views.Service,
+    views.State,
+)
+"""The answers of the API that are views, by schema name (their class names)."""
 
 _STR = {"type": "string"}
 _INT = {"type": "integer"}
@@ -28,56 +47,6 @@ def _ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
-_TICKET_PUBLIC_PROPS = {
-    "number": _STR,
-    "service": _STR,
-    "priority": _NULLABLE_STR,
-    "status": {"enum": ["waiting", "called", "serving", "done", "no_show", "cancelled", "expired"]},
-    "position": {**_NULLABLE_INT, "description": "people to be called before this ticket"},
-    "estimated_wait_s": {**_NULLABLE_INT, "description": "null when no counter serving it is open"},
-    "counter": _NULLABLE_INT,
-    "called_at": _NULLABLE_STR,
-    "recalls": _INT,
-    "issued_at": _STR,
-    "rating": {
-        "enum": [*RATINGS, None],
-        "description": "how the citizen rated the finished service (null: not rated)",
-    },
-    "lang": {**_STR, "description": "the language chosen at the kiosk"},
-}
-_TICKET_SUMMARY = _obj(
-    ["id", "number", "service", "status"],
-    id=_INT,
-    number=_STR,
-    service=_STR,
-    priority=_NULLABLE_STR,
-    status=_STR,
-    waiting_since=_STR,
-    recalls=_INT,
-)
-_COUNTER = _obj(
-    ["id", "status", "services", "current", "waiting"],
-    id=_INT,
-    status={"enum": ["open", "paused", "closed"]},
-    services={"type": "array", "items": _STR},
-    current={"oneOf": [_ref("TicketSummary"), {"type": "null"}]},
-    waiting=_INT,
-    last_served={
-        "type": ["object", "null"],
-        "description": "the ticket finished last here today: {id, number, rated}",
-    },
-)
-_SERVICE = _obj(
-    ["code", "name", "waiting", "estimated_wait_s", "open_counters"],
-    code=_STR,
-    name=_TEXT,
-    description=_TEXT,
-    waiting=_INT,
-    waiting_priority=_INT,
-    estimated_wait_s=_NULLABLE_INT,
-    open_counters=_INT,
-)
-
 SCHEMAS: dict[str, Any] = {
     "Error": _obj(
         ["error"],
@@ -92,71 +61,12 @@ SCHEMAS: dict[str, Any] = {
         replayed_events=_INT,
         error=_STR,
     ),
-    "PublicTicket": _obj(list(_TICKET_PUBLIC_PROPS), **_TICKET_PUBLIC_PROPS),
-    "IssuedTicket": _obj(
-        [
-            "id",
-            "number",
-            "service",
-            "priority",
-            "status",
-            "position",
-            "estimated_wait_s",
-            "tracking_code",
-            "issued_at",
-            "status_url",
-            "print",
-        ],
-        **_TICKET_PUBLIC_PROPS,
-        id=_INT,
-        tracking_code=_STR,
-        status_url={**_STR, "description": "the citizen's status page; the ticket's QR code"},
-        print={
-            **_obj(
-                ["status", "printer", "error"],
-                status={"enum": ["printed", "failed", "none"]},
-                printer=_NULLABLE_STR,
-                error=_NULLABLE_STR,
-            ),
-            "description": "failed: no printer could print it; the kiosk shows the number and "
-            "the QR code of status_url on screen.  none: this kiosk has no printer",
-        },
-    ),
-    "TicketSummary": _TICKET_SUMMARY,
-    "TicketResult": _obj(["ticket"], ticket=_ref("TicketSummary")),
-    "Counter": _COUNTER,
-    "CounterRated": _obj(["counter"], counter=_ref("Counter")),
-    "Counters": _obj(["counters"], counters={"type": "array", "items": _ref("Counter")}),
-    "CounterAction": _obj(
-        ["counter", "ticket"],
-        counter=_ref("Counter"),
-        ticket={"oneOf": [_ref("TicketSummary"), {"type": "null"}]},
-    ),
-    "Service": _SERVICE,
     "Services": _obj(
         ["centre", "languages", "priority_classes", "services"],
         centre=_obj(["id", "name"], id=_STR, name=_TEXT),
         languages={"type": "array", "items": _STR},
         priority_classes={"type": "array", "items": _obj(["code", "name"], code=_STR, name=_TEXT)},
         services={"type": "array", "items": _ref("Service")},
-    ),
-    "State": _obj(
-        ["seq", "day", "services", "counters", "waiting"],
-        seq=_INT,
-        day=_NULLABLE_STR,
-        day_closed={"type": "boolean"},
-        issued_today=_INT,
-        services={"type": "array", "items": _ref("Service")},
-        counters={"type": "array", "items": _ref("Counter")},
-        waiting={
-            "type": "array",
-            "items": _obj(
-                ["line", "total", "tickets"],
-                line={"type": ["string", "integer"]},
-                total=_INT,
-                tickets={"type": "array", "items": _ref("TicketSummary")},
-            ),
-        },
     ),
     "DailyReport": _obj(
         ["day", "complete", "days", "tickets", "wait_minutes", "service_minutes", "satisfaction"],
@@ -357,8 +267,8 @@ _ERRORS = {
 
 def build_openapi(title: str, routes: list[Route] = ROUTES) -> dict[str, Any]:
     bodies = sorted({r.body for r in routes if r.body is not None}, key=lambda t: t.__name__)
-    (_, body_schemas) = msgspec.json.schema_components(
-        bodies, ref_template="#/components/schemas/{name}"
+    (_, derived) = msgspec.json.schema_components(
+        [*bodies, *VIEWS], ref_template="#/components/schemas/{name}"
     )
     paths: dict[str, dict[str, Any]] = {}
     for route in routes:
@@ -411,7 +321,7 @@ def build_openapi(title: str, routes: list[Route] = ROUTES) -> dict[str, Any]:
         "security": [{"bearer": []}, {"session": []}, {}],
         "paths": paths,
         "components": {
-            "schemas": {**SCHEMAS, **body_schemas},
+            "schemas": {**SCHEMAS, **derived},
             "securitySchemes": {
                 "bearer": {
                     "type": "http",

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
+import jsonschema  # type: ignore[import-untyped]  # comes with openapi-spec-validator
 from openapi_spec_validator import validate
 
 from queue_server.accounts import Role
 from queue_server.web.routes import PAGES_TAG, ROUTES
-from tests.support.server import Api, serve_centre
+from tests.support.server import Api, Token, serve_centre
 
 CONCRETE = {
     "counter": "1",
@@ -56,3 +58,50 @@ async def test_document_validates_and_matches_the_router(tmp_path: Path) -> None
             assert not route_missing, f"{method} {path} is documented but not served ({got})"
             documented_statuses = doc["paths"][path][method.lower()]["responses"]
             assert str(got) in documented_statuses, f"{method} {url} answered {got}, not documented"
+            conforms(doc, documented_statuses[str(got)], body)
+
+
+def conforms(doc: dict[str, Any], response: dict[str, Any], body: Any) -> None:
+    """The body matches the schema the document gives for its status (if it gives one)."""
+    schema = response.get("content", {}).get("application/json", {}).get("schema")
+    if schema is not None and body is not None:
+        jsonschema.validate(body, {**schema, "components": doc["components"]})
+
+
+async def test_the_views_answer_as_their_derived_schemas_say(tmp_path: Path) -> None:
+    """The schemas of tickets, counters and the state come from the view structs: the
+    answers of a ticket's day (issued, called, followed, listed) conform to them."""
+    async with (
+        serve_centre(
+            tmp_path, people={"admin": Role.ADMIN}, tokens={"kiosk": Token(Role.KIOSK)}
+        ) as server,
+        Api(server.base, server.tokens["kiosk"]) as kiosk,
+        Api(server.base) as admin,
+    ):
+        await admin.login("admin")
+        status, doc = await admin.get("/api/v1/openapi.json")
+        assert status == 200
+        paths = doc["paths"]
+
+        async def answer(api: Api, method: str, url: str, path: str, body: Any = None) -> Any:
+            got, answer = await api.request(method, url, body)
+            conforms(doc, paths[path][method.lower()]["responses"][str(got)], answer)
+            assert got in (200, 201), (url, got, answer)
+            return answer
+
+        issued = await answer(
+            kiosk, "POST", "/api/v1/tickets", "/api/v1/tickets", {"service": "HT"}
+        )
+        assert issued["print"]["status"] == "none" and issued["status"] == "waiting"
+        await answer(admin, "POST", "/api/v1/counters/1/open", "/api/v1/counters/{counter}/open")
+        called = await answer(
+            admin, "POST", "/api/v1/counters/1/next", "/api/v1/counters/{counter}/next"
+        )
+        assert called["ticket"]["number"] == issued["number"]
+        code = issued["tracking_code"]
+        followed = await answer(admin, "GET", f"/api/v1/tickets/{code}", "/api/v1/tickets/{code}")
+        assert followed["status"] == "called" and followed["counter"] == 1
+        state = await answer(admin, "GET", "/api/v1/state", "/api/v1/state")
+        assert state["counters"][0]["current"]["number"] == issued["number"]
+        await answer(admin, "GET", "/api/v1/counters", "/api/v1/counters")
+        await answer(admin, "GET", "/api/v1/services", "/api/v1/services")

@@ -98,7 +98,7 @@ async def test_a_restart_replays_only_what_followed_the_last_close(tmp_path: Pat
     assert (
         state_snapshot(second.engine, config.services, 0) == shown
     )  # what admins see, in the same order
-    assert len(shown["waiting"]) > 1
+    assert len(shown.waiting) > 1
     await second.start()  # and it goes on from there as the first would have
     try:
         issue = c.IssueTicket(service="HT", tracking_code="after")

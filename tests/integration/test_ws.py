@@ -23,7 +23,7 @@ from yarl import URL
 from queue_server.accounts import Role
 from queue_server.engine import Actor
 from queue_server.engine import commands as c
-from queue_server.hub import Subscriber
+from queue_server.live.fanout import Subscriber
 from queue_server.web.keys import HUB, HUB_SOCKETS
 from tests.support.devices import until
 from tests.support.server import Api, RunningCentre, Token, serve_centre

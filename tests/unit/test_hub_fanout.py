@@ -1,56 +1,64 @@
 """The hub's fan-out: one write per client per batch, frames in order, bursts joined.
 
 Clients here are fake transports that record each write, so the number of writes (one
-system call each on a real socket) is what is checked, not only what arrives.
+system call each on a real socket) is what is checked, not only what arrives.  The hub
+is given a test encoder: each message becomes a short token naming it, so a write is
+read back as the message structs it carries, with no frame parsing.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
-import struct
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+
+import msgspec
 
 from queue_server.app import Centre as LiveCentre
 from queue_server.engine import Actor, Engine, Event
 from queue_server.engine import commands as c
-from queue_server.hub import Hub, Subscriber, View
+from queue_server.live.fanout import Hub, Subscriber
+from queue_server.live.messages import Call, DeviceUpdate, EventsFeed, Message, Welcome
+from queue_server.live.projection import Projection
+from queue_server.live.topics import View
 from tests.support.centre import example_config
 
 STAFF = Actor("staff", "test")
 KIOSK = Actor("kiosk", "test")
 
 
-class Transport:
+class Encoder:
+    """Encodes a message as `<n>;` and keeps it, so writes read back as structs."""
+
     def __init__(self) -> None:
+        self.encoded: list[msgspec.Struct] = []
+
+    def __call__(self, message: msgspec.Struct) -> bytes:
+        self.encoded.append(message)
+        return f"{len(self.encoded) - 1};".encode()
+
+    def messages(self, data: bytes) -> list[Message]:
+        """The messages of one write, in order."""
+        return [self.encoded[int(n)] for n in data.decode().split(";")[:-1]]  # type: ignore[misc]
+
+
+class Transport:
+    def __init__(self, buffered: int = 0) -> None:
         self.writes: list[bytes] = []
+        self.buffered = buffered
+        self.aborted = False
 
     def is_closing(self) -> bool:
-        return False
+        return self.aborted
 
     def get_write_buffer_size(self) -> int:
-        return 0
+        return self.buffered
 
     def write(self, data: bytes) -> None:
         self.writes.append(data)
 
     def abort(self) -> None:
-        raise AssertionError("nobody is slow here")
-
-
-def messages(data: bytes) -> list[dict[str, Any]]:
-    """The JSON of every (unmasked, server) websocket frame in `data`."""
-    found = []
-    while data:
-        length, start = data[1] & 0x7F, 2
-        if length == 126:
-            length, start = struct.unpack_from("!H", data, 2)[0], 4
-        elif length == 127:
-            length, start = struct.unpack_from("!Q", data, 2)[0], 10
-        found.append(json.loads(data[start : start + length]))
-        data = data[start + length :]
-    return found
+        self.aborted = True
 
 
 class Centre:
@@ -59,7 +67,12 @@ class Centre:
     def __init__(self, tmp_path: Path, commit_queued: bool = False) -> None:
         config = example_config(tmp_path / "log.sqlite3")
         self.engine = Engine(config.queue_setup())
-        self.hub = Hub(self.engine, config.services, commit_queued=lambda: commit_queued)
+        self.encoder = Encoder()
+        self.hub = Hub(
+            Projection(self.engine, config.services),
+            self.encoder,
+            commit_queued=lambda: commit_queued,
+        )
         self.seq = 0
         self.at = 1_790_000_000.0
         self.run(*self.engine.housekeeping(self.at))
@@ -78,8 +91,19 @@ class Centre:
     def call_next(self, counter: int) -> None:
         self.run(*self.engine.decide(c.CallNext(counter=counter), self.at, STAFF))
 
-    def client(self, view: View) -> Transport:
-        return subscribe(self.hub, view)
+    def client(
+        self, view: View, last_seq: int | None = None, buffered: int = 0, keep_join: bool = False
+    ) -> Transport:
+        transport = Transport(buffered)
+        subscriber = Subscriber(transport, view, view.kind, 1 << 20)  # type: ignore[arg-type]
+        assert self.hub.join(subscriber, last_seq, Welcome(role="display", view=view.kind))
+        if not keep_join:
+            transport.writes.clear()  # the welcome, missed calls and the snapshot
+        return transport
+
+    def read(self, transport: Transport) -> list[list[Message]]:
+        """Each write of the transport, as its messages."""
+        return [self.encoder.messages(write) for write in transport.writes]
 
 
 async def next_turn() -> None:
@@ -87,11 +111,12 @@ async def next_turn() -> None:
     await asyncio.sleep(0)
 
 
-def subscribe(hub: Hub, view: View) -> Transport:
-    transport = Transport()
-    assert hub.join(Subscriber(transport, view, view.kind, 1 << 20), None, {})  # type: ignore[arg-type]
-    transport.writes.clear()  # the welcome and the snapshot
-    return transport
+def types(messages: Sequence[msgspec.Struct]) -> list[str]:
+    return [type(m).__name__ for m in messages]
+
+
+def calls(messages: list[Message]) -> list[int]:
+    return [m.counter for m in messages if isinstance(m, Call)]
 
 
 async def test_a_call_reaches_each_display_as_one_write_in_order(tmp_path: Path) -> None:
@@ -104,17 +129,29 @@ async def test_a_call_reaches_each_display_as_one_write_in_order(tmp_path: Path)
     centre.call_next(1)
     await next_turn()
     for hall in halls:
-        [write] = hall.writes
-        assert [m["type"] for m in messages(write)] == ["call", "counter"]
-        assert messages(write)[0]["counter"] == 1
+        [write] = centre.read(hall)
+        assert types(write) == ["Call", "CounterUpdate"]
+        assert calls(write) == [1]
     assert halls[0].writes[0] is halls[1].writes[0]  # joined once, shared
     assert only_2.writes == []
-    [write] = staff.writes
-    kinds = [m["type"] for m in messages(write)]
-    assert kinds[:2] == ["call", "counter"]
-    assert "waiting" in kinds
-    [write] = admin.writes
-    assert [m["type"] for m in messages(write)][-1] == "events"
+    [write] = centre.read(staff)
+    assert types(write)[:2] == ["Call", "CounterUpdate"]
+    assert "WaitingUpdate" in types(write)
+    [write] = centre.read(admin)
+    assert types(write)[-1] == "EventsFeed"
+
+
+async def test_each_message_is_encoded_once_whoever_gets_it(tmp_path: Path) -> None:
+    centre = Centre(tmp_path)
+    await next_turn()
+    for _ in range(50):
+        centre.client(View("hall"))
+    centre.client(View("admin"))
+    before = len(centre.encoder.encoded)
+    centre.call_next(1)
+    await next_turn()
+    made = centre.encoder.encoded[before:]
+    assert types(made) == ["Call", "CounterUpdate", "ServiceUpdate", "WaitingUpdate", "EventsFeed"]
 
 
 async def test_the_deliveries_of_a_loop_turn_go_out_joined_at_its_end(tmp_path: Path) -> None:
@@ -130,9 +167,9 @@ async def test_the_deliveries_of_a_loop_turn_go_out_joined_at_its_end(tmp_path: 
     centre.call_next(1)
     await next_turn()
     assert len(hall.writes) == 2  # a later turn: a write of its own
-    calls = [m["counter"] for w in hall.writes for m in messages(w) if m["type"] == "call"]
-    assert calls == [1, 2, 3, 1]
-    seqs = [m["seq"] for w in hall.writes for m in messages(w)]
+    writes = centre.read(hall)
+    assert [counter for write in writes for counter in calls(write)] == [1, 2, 3, 1]
+    seqs = [m.seq for write in writes for m in write if isinstance(m, Call)]
     assert seqs == sorted(seqs)
 
 
@@ -144,14 +181,48 @@ async def test_a_client_joining_mid_turn_never_gets_what_its_snapshot_shows(
     early = centre.client(View("hall"))
     centre.call_next(1)
     centre.call_next(2)  # both wait for the turn's end
-    late = Transport()
-    assert centre.hub.join(Subscriber(late, View("hall"), "late", 1 << 20), None, {})  # type: ignore[arg-type]
+    late = centre.client(View("hall"), keep_join=True)
     await next_turn()
-    [write] = early.writes  # flushed before the join, in one write
-    assert [m["counter"] for m in messages(write) if m["type"] == "call"] == [1, 2]
-    snapshot = messages(late.writes[-1])[-1]
-    assert snapshot["type"] == "snapshot"
-    assert [m["type"] for w in late.writes for m in messages(w)] == ["welcome", "snapshot"]
+    [write] = centre.read(early)  # flushed before the join, in one write
+    assert calls(write) == [1, 2]
+    assert [types(w) for w in centre.read(late)] == [["Welcome"], ["HallSnapshot"]]
+
+
+async def test_a_display_that_comes_back_gets_the_calls_it_missed_then_a_snapshot(
+    tmp_path: Path,
+) -> None:
+    centre = Centre(tmp_path)
+    centre.call_next(1)
+    seen = centre.seq
+    centre.call_next(2)
+    centre.call_next(3)
+    await next_turn()
+    back = centre.client(View("hall", counters=(3,)), last_seq=seen, keep_join=True)
+    joined = [m for write in centre.read(back) for m in write]
+    assert types(joined) == ["Welcome", "Call", "HallSnapshot"]
+    welcome, missed, snapshot = joined
+    assert isinstance(welcome, Welcome) and welcome.seq == centre.seq
+    assert isinstance(missed, Call) and missed.counter == 3
+    assert snapshot.resumed  # type: ignore[union-attr]
+    fresh = centre.client(View("hall"), keep_join=True)  # no last_seq: a snapshot only
+    assert [types(w) for w in centre.read(fresh)] == [["Welcome"], ["HallSnapshot"]]
+
+
+async def test_a_client_too_far_behind_is_dropped_and_hears_no_more(tmp_path: Path) -> None:
+    centre = Centre(tmp_path)
+    await next_turn()
+    slow = centre.client(View("hall"))
+    keeping_up = centre.client(View("hall"))
+    slow.buffered = 2 << 20  # over the bound: it does not read what it is sent
+    centre.call_next(1)
+    await next_turn()
+    assert slow.aborted and slow.writes == []
+    assert centre.hub.dropped_slow == 1
+    assert centre.hub.clients() == {"hall": 1}
+    centre.call_next(2)
+    await next_turn()
+    assert [calls(w) for w in centre.read(keeping_up)] == [[1], [2]]
+    assert slow.writes == []
 
 
 async def test_a_call_committed_right_after_a_due_fan_out_joins_it(tmp_path: Path) -> None:
@@ -160,7 +231,12 @@ async def test_a_call_committed_right_after_a_due_fan_out_joins_it(tmp_path: Pat
     two (each write to 100 displays costs ~1 ms)."""
     centre = LiveCentre(example_config(tmp_path / "log.sqlite3"))
     dispatcher = centre.dispatcher
-    hub = Hub(centre.engine, centre.config.services, commit_queued=dispatcher.commit_queued)
+    encoder = Encoder()
+    hub = Hub(
+        Projection(centre.engine, centre.config.services),
+        encoder,
+        commit_queued=dispatcher.commit_queued,
+    )
     dispatcher.listen(hub)
     await centre.start()
     try:
@@ -169,19 +245,20 @@ async def test_a_call_committed_right_after_a_due_fan_out_joins_it(tmp_path: Pat
         for n in range(2):
             await dispatcher.execute(c.IssueTicket(service="HT", tracking_code=f"t{n}"), KIOSK)
         await next_turn()
-        hall = subscribe(hub, View("hall"))
+        hall = Transport()
+        welcome = Welcome(role="display", view="hall")
+        assert hub.join(Subscriber(hall, View("hall"), "hall", 1 << 20), None, welcome)  # type: ignore[arg-type]
+        hall.writes.clear()
         first = asyncio.create_task(dispatcher.execute(c.CallNext(counter=1), STAFF))
         await asyncio.sleep(0)  # the first is applied, its commit queued
         second = asyncio.create_task(dispatcher.execute(c.CallNext(counter=2), STAFF))
         await asyncio.wait_for(asyncio.gather(first, second), 2.0)
         for _ in range(10):  # the fan-out is at most a few turns behind the commits
-            if any(
-                m["type"] == "call" and m["counter"] == 2 for w in hall.writes for m in messages(w)
-            ):
+            if any(2 in calls(encoder.messages(w)) for w in hall.writes):
                 break
             await asyncio.sleep(0)
         [write] = hall.writes
-        assert [m["counter"] for m in messages(write) if m["type"] == "call"] == [1, 2]
+        assert calls(encoder.messages(write)) == [1, 2]
     finally:
         await centre.stop()
 
@@ -194,8 +271,23 @@ async def test_a_fan_out_waits_for_a_queued_commit_once_only(tmp_path: Path) -> 
     centre.call_next(1)
     await next_turn()
     await next_turn()
-    [write] = hall.writes
-    assert [m["counter"] for m in messages(write) if m["type"] == "call"] == [1]
+    [write] = centre.read(hall)
+    assert calls(write) == [1]
+
+
+async def test_devices_reach_admins_only_and_their_snapshots(tmp_path: Path) -> None:
+    centre = Centre(tmp_path)
+    await next_turn()
+    admin = centre.client(View("admin"))
+    hall = centre.client(View("hall"))
+    printer = {"name": "kiosk-1-printer", "kind": "printer", "up": False}
+    centre.hub.device_changed(printer)
+    [[update]] = centre.read(admin)
+    assert update == DeviceUpdate(seq=centre.seq, device=printer)
+    assert hall.writes == []
+    later = centre.client(View("admin"), keep_join=True)
+    snapshot = centre.read(later)[-1][-1]
+    assert snapshot.devices == [printer]  # type: ignore[union-attr]
 
 
 async def test_the_audit_feed_never_carries_a_citizens_tracking_code(tmp_path: Path) -> None:
@@ -209,8 +301,8 @@ async def test_the_audit_feed_never_carries_a_citizens_tracking_code(tmp_path: P
         )
     )
     await next_turn()
-    [write] = admin.writes
-    [feed] = [m for m in messages(write) if m["type"] == "events"]
-    [issued] = feed["events"]
+    [write] = centre.read(admin)
+    [feed] = [m for m in write if isinstance(m, EventsFeed)]
+    [issued] = feed.events
     assert issued["type"] == "TicketIssued" and issued["service"] == "CT"
-    assert "tracking_code" not in issued and b"secret-1" not in write
+    assert "tracking_code" not in issued and "secret-1" not in str(feed)

@@ -46,7 +46,7 @@ def test_the_project_keeps_every_contract() -> None:
         ("queue_server/engine/_breach.py", "import aiohttp", "engine"),
         ("queue_server/store/_breach.py", "from queue_server.engine import state", "event log"),
         ("devices/_breach.py", "from queue_server.engine import events", "Device libraries"),
-        ("display/agent/_breach.py", "import queue_server.hub", "display agent"),
+        ("display/agent/_breach.py", "import queue_server.live.fanout", "display agent"),
         ("queue_server/web/_breach.py", "from queue_server import app", "web layer"),
     ],
 )
