@@ -55,9 +55,6 @@ class PrintResult:
     facts: TicketFacts | None = None
     """What was (or would have been) printed; kept for tests and previews."""
 
-    def as_dict(self) -> dict[str, Any]:
-        return {"status": self.status, "printer": self.printer, "error": self.error}
-
 
 NO_PRINTER = PrintResult("none")
 
