@@ -24,7 +24,6 @@ import asyncio
 import contextlib
 import fcntl
 import os
-import socket
 import struct
 import subprocess
 import termios
@@ -35,6 +34,7 @@ from typing import Any, Protocol, TypeVar
 import serial
 import serial_asyncio_fast
 
+from ..sockets import reset
 from ._escpos import Usb
 from .address import PrinterAddress
 from .protocol import PrinterState, PrinterStatus, is_status_byte, query
@@ -174,15 +174,11 @@ class StreamLink:
     async def abort(self) -> None:
         self._pump.cancel()
         transport = self._writer.transport
-        sock = transport.get_extra_info("socket")
-        if sock is not None:  # reset, not FIN: the kernel drops what it still queues
-            with contextlib.suppress(OSError):
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         port = transport.get_extra_info("serial")
         if port is not None:
             with contextlib.suppress(OSError, serial.SerialException):
                 port.reset_output_buffer()
-        transport.abort()
+        reset(transport)  # TCP: a reset, not a FIN: the kernel drops what it still queues
 
 
 class TcpAdapter:

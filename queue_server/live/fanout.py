@@ -37,6 +37,8 @@ from typing import Any
 
 import msgspec
 
+from devices.sockets import reset
+
 from ..engine import Event
 from ..engine import events as ev
 from .messages import Call, DeviceUpdate, Welcome
@@ -287,4 +289,6 @@ class Hub:
         if not subscriber.transport.is_closing():
             self.dropped_slow += 1
             log.warning("dropping slow websocket client %s", subscriber.name)
-        subscriber.transport.abort()
+        # A reset, not a FIN behind the backlog: a display that reads slowly learns at
+        # its next read that it was dropped, and comes back for what it missed.
+        reset(subscriber.transport)

@@ -60,6 +60,9 @@ class Transport:
     def abort(self) -> None:
         self.aborted = True
 
+    def get_extra_info(self, name: str, default: object = None) -> object:
+        return default  # no socket: nothing to reset
+
 
 class Centre:
     """An engine and a hub, events delivered as the dispatcher does (apply, project, deliver)."""
