@@ -41,7 +41,7 @@ from devices.sockets import reset
 
 from ..engine import Event
 from ..engine import events as ev
-from .messages import Call, DeviceUpdate, Welcome
+from .messages import Call, DayChange, DeviceUpdate, Welcome
 from .projection import Projection
 from .topics import DEVICES, View
 
@@ -51,8 +51,9 @@ Encoder = Callable[[msgspec.Struct], bytes]
 """A message -> the whole frame that carries it, ready for any client's transport."""
 Frames = tuple[tuple[str, ...], bytes]
 """An encoded message and the topics it goes to."""
-_CALL_EVENTS = (ev.TicketCalled, ev.TicketRecalled)
-"""Kept in the call history even when nobody listens, for displays that reconnect."""
+_KEPT_EVENTS = (ev.TicketCalled, ev.TicketRecalled, ev.DayOpened, ev.DayClosed)
+"""Projected even when nobody listens: calls are kept for displays that reconnect, and a
+new day clears them."""
 
 
 class Subscriber:
@@ -173,11 +174,12 @@ class Hub:
     def __call__(self, first_seq: int, events: Sequence[Event]) -> Callable[[], None]:
         """Project a just-applied batch now; return the delivery to run once it is durable."""
         last_seq = first_seq + len(events) - 1
-        if not self._topics and not any(type(e) in _CALL_EVENTS for e in events):
+        if not self._topics and not any(type(e) in _KEPT_EVENTS for e in events):
             return functools.partial(setattr, self, "seq", last_seq)  # nobody to tell
         encode = self.encode
         messages: list[Frames] = []
         calls: list[tuple[Call, bytes]] = []
+        new_day = False
         for topics, message in self.projection.batch(
             first_seq, events, self._topics, self._citizens
         ):
@@ -185,9 +187,16 @@ class Hub:
             messages.append((topics, frame))
             if type(message) is Call:
                 calls.append((message, frame))
+            elif type(message) is DayChange:
+                new_day = True
 
         def deliver() -> None:
             self.seq = last_seq
+            if new_day:
+                # Yesterday's calls are not replayed to a display that comes back, nor
+                # put in a snapshot: a new day numbers from A001 again.
+                self._calls.clear()
+                self._history_floor = last_seq
             for call in calls:
                 if len(self._calls) == self._calls.maxlen:
                     self._history_floor = self._calls[0][0].seq

@@ -75,6 +75,16 @@ class EventsFeed(_Message, tag="events", kw_only=True):
     events: list[dict[str, Any]]
 
 
+class DayChange(_Message, tag="day", kw_only=True):
+    """The day closed or a new one opened: displays clear the calls they show (a new day
+    numbers from A001 again: yesterday's A001 must not stand beside today's)."""
+
+    seq: int
+    day: str | None
+    """The centre's day now (YYYY-MM-DD, its local date)."""
+    closed: bool
+
+
 class DeviceUpdate(_Message, tag="device", kw_only=True):
     """A device's new state (devices report it; it is not an event)."""
 
@@ -103,17 +113,21 @@ class KioskSnapshot(_Snapshot, tag="snapshot", kw_only=True):
 
 
 class CounterSnapshot(_Snapshot, tag="snapshot", kw_only=True):
+    day: str | None
+    """The centre's day: calls a display kept from another day are not shown."""
     counters: list[Counter]
     calls: list[Call]
 
 
 class HallSnapshot(_Snapshot, tag="snapshot", kw_only=True):
+    day: str | None
     counters: list[Counter]
     services: list[Service]
     calls: list[Call]
 
 
 class StaffSnapshot(_Snapshot, tag="snapshot", kw_only=True):
+    day: str | None
     counters: list[Counter]
     services: list[Service]
     waiting: list[WaitingList]
@@ -142,6 +156,7 @@ Message = (
     | WaitingUpdate
     | TicketUpdate
     | EventsFeed
+    | DayChange
     | DeviceUpdate
     | Pong
     | Snapshot

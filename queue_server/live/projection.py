@@ -37,6 +37,7 @@ from .messages import (
     CitizenSnapshot,
     CounterSnapshot,
     CounterUpdate,
+    DayChange,
     EventsFeed,
     HallSnapshot,
     KioskSnapshot,
@@ -47,7 +48,7 @@ from .messages import (
     TicketUpdate,
     WaitingUpdate,
 )
-from .topics import EVENTS, View
+from .topics import DAY, EVENTS, View
 
 RECENT_CALLS = 12
 """Calls a snapshot carries, for displays that list the last few."""
@@ -126,12 +127,14 @@ class Projection:
                 if call is not None:
                     messages.append(((f"calls:{call.counter}", "calls:*"), call))
         engine = self.engine
+        seq = first_seq + len(events) - 1
         if touched.everything:
+            st = engine.state
+            messages.append(((DAY,), DayChange(seq=seq, day=st.day, closed=st.day_closed)))
             touched.counters.update(engine.state.counters)
             touched.lines.update(dict.fromkeys(self.services))
             touched.lines.update(dict.fromkeys(engine.state.counters))
             touched.tickets.update(followed)
-        seq = first_seq + len(events) - 1
         for counter in sorted(touched.counters):
             if f"counter:{counter}" in listened or "counter:*" in listened:
                 state = engine.state.counters.get(counter)
@@ -273,6 +276,7 @@ class Projection:
             return StaffSnapshot(
                 seq=seq,
                 resumed=resumed,
+                day=engine.state.day,
                 counters=counters,
                 services=[service_view(engine, self.services[s]) for s in view.services],
                 waiting=[waiting_list(engine, line) for line in lines],
@@ -280,9 +284,16 @@ class Projection:
             )
         if view.kind == "hall":
             return HallSnapshot(
-                seq=seq, resumed=resumed, counters=counters, services=self._services(), calls=seen
+                seq=seq,
+                resumed=resumed,
+                day=engine.state.day,
+                counters=counters,
+                services=self._services(),
+                calls=seen,
             )
-        return CounterSnapshot(seq=seq, resumed=resumed, counters=counters, calls=seen)
+        return CounterSnapshot(
+            seq=seq, resumed=resumed, day=engine.state.day, counters=counters, calls=seen
+        )
 
     def _services(self) -> list[Service]:
         return [service_view(self.engine, s) for s in self.services.values()]

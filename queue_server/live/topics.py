@@ -14,6 +14,8 @@ import msgspec
 ViewKind = Literal["hall", "counter", "staff", "kiosk", "citizen", "admin"]
 DEVICES = "devices"
 EVENTS = "events"
+DAY = "day"
+"""A day closing or opening: every view that shows calls hears it."""
 
 
 class View(msgspec.Struct, frozen=True):
@@ -28,11 +30,12 @@ class View(msgspec.Struct, frozen=True):
     def topics(self) -> list[str]:
         counters = [str(c) for c in self.counters] or ["*"]
         if self.kind in ("hall", "counter"):
-            return [f"calls:{c}" for c in counters] + [f"counter:{c}" for c in counters]
+            return [DAY] + [f"calls:{c}" for c in counters] + [f"counter:{c}" for c in counters]
         if self.kind == "staff":
             lines = [*counters, *self.services]
             return (
-                [f"calls:{c}" for c in counters]
+                [DAY]
+                + [f"calls:{c}" for c in counters]
                 + [f"counter:{c}" for c in counters]
                 + [f"service:{s}" for s in self.services]
                 + [f"waiting:{line}" for line in lines]
@@ -41,7 +44,7 @@ class View(msgspec.Struct, frozen=True):
             return ["service:*"]
         if self.kind == "citizen":
             return [f"ticket:{self.ticket}"]
-        return ["calls:*", "counter:*", "service:*", "waiting:*", EVENTS, DEVICES]
+        return [DAY, "calls:*", "counter:*", "service:*", "waiting:*", EVENTS, DEVICES]
 
     def sees_calls_of(self, counter: int) -> bool:
         if self.kind not in ("hall", "counter", "staff", "admin"):

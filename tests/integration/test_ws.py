@@ -550,3 +550,46 @@ async def test_a_dropped_display_learns_it_at_once_and_resumes_missing_no_call(
     seen_calls.update({m["seq"]: m["number"] for m in messages if m["type"] == "call"})
     missed = {seq: n for seq, n in made_calls.items() if seq > last_seq and seq not in seen_calls}
     assert not missed
+
+
+async def test_a_new_day_clears_the_calls_of_every_display(server: RunningCentre) -> None:
+    """Calls at 23:59, then midnight: numbering starts again at A001, so a display must
+    not show yesterday's A001 beside today's.  The dispatcher's clock is moved across
+    midnight, as time would: connected displays are told, returning ones start afresh."""
+    centre = server.centre
+    dispatcher = centre.dispatcher
+    midnight = centre.engine.state.day_ends_at
+    now = [midnight - 60.0]
+    dispatcher._clock = lambda: now[0]
+    await dispatcher.execute(c.OpenCounter(counter=1), STAFF)
+    async with connect(server.ws_url) as hall:
+        await hello(hall, role="display", token=server.tokens["hall"])
+        for _ in range(3):
+            await issue(server, "HT")
+            await call(server, 1)
+        yesterday = [(await next_of(hall, "call"))["number"] for _ in range(3)]
+        assert yesterday == ["A001", "A002", "A003"]
+        before_midnight, old_day = centre.log.last_seq, centre.engine.state.day
+
+        now[0] = midnight + 30.0
+        await dispatcher.housekeep()
+        day = await next_of(hall, "day")
+        assert (day["day"], day["closed"]) == (centre.engine.state.day, False)
+        assert day["day"] != old_day
+        await dispatcher.execute(c.OpenCounter(counter=1), STAFF)
+        await issue(server, "HT")
+        await call(server, 1)
+        assert (await next_of(hall, "call"))["number"] == "A001"
+
+    async with connect(server.ws_url) as fresh:
+        snapshot = (await hello(fresh, role="display", token=server.tokens["hall"]))[-1]
+    assert snapshot["day"] == centre.engine.state.day
+    assert [c["number"] for c in snapshot["calls"]] == ["A001"]
+
+    async with connect(server.ws_url) as returning:
+        messages = await hello(
+            returning, role="display", token=server.tokens["hall"], last_seq=before_midnight
+        )
+    assert [m["type"] for m in messages] == ["welcome", "snapshot"]  # no replay of yesterday
+    assert messages[-1]["resumed"] is False
+    assert [c["number"] for c in messages[-1]["calls"]] == ["A001"]

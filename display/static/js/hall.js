@@ -44,6 +44,11 @@ class AnnouncementQueue {
     if (!this.playing) this.drain();
   }
 
+  /** A new day: calls not yet announced are yesterday's; none is said now. */
+  clear() {
+    this.queue = [];
+  }
+
   async drain() {
     this.playing = true;
     for (let next; (next = this.queue.shift()); ) {
@@ -154,6 +159,9 @@ const live = new Live(() => {
 });
 live.on("snapshot", (m) => {
   for (const counter of m.counters) state.counters.set(counter.id, counter);
+  // Calls of another day (kept across midnight, or from before a long absence) go:
+  // numbering starts again every day, and yesterday's A001 must not stand beside today's.
+  state.calls = state.calls.filter((call) => !m.day || !call.at || call.at.slice(0, 10) === m.day);
   if (!m.resumed || state.calls.length === 0) {
     // A fresh start (or too much missed): show the recent calls without announcing them.
     const known = new Set(state.calls.map((c) => c.seq));
@@ -167,6 +175,12 @@ live.on("snapshot", (m) => {
 });
 live.on("counter", (m) => {
   state.counters.set(m.counter.id, m.counter);
+  renderColumns();
+});
+live.on("day", () => {
+  state.calls = [];
+  announcer.clear();
+  renderCalls();
   renderColumns();
 });
 live.on("call", (call) => {

@@ -154,12 +154,14 @@
 /** @typedef {{ type: "ticket", seq: number, ticket: PublicTicket | GoneTicket }} TicketMessage */
 /** @typedef {{ type: "events", seq: number, first_seq: number, events: QueueEvent[] }} EventsMessage */
 /** @typedef {{ type: "device", seq: number, device: Device }} DeviceMessage */
+/** A day closed or opened: displays clear their calls (numbering starts again at A001).
+ * @typedef {{ type: "day", seq: number, day: string | null, closed: boolean }} DayMessage */
 /** @typedef {{ type: "pong", seq?: number }} PongMessage */
 
 /** @typedef {{ type: "snapshot", seq: number, resumed: boolean }} SnapshotBase */
-/** @typedef {SnapshotBase & { counters: Counter[], services: Service[], calls: CallMessage[] }} HallSnapshot */
-/** @typedef {SnapshotBase & { counters: Counter[], calls: CallMessage[] }} CounterSnapshot */
-/** @typedef {SnapshotBase & { counters: Counter[], services: Service[], waiting: WaitingLine[], calls: CallMessage[] }} StaffSnapshot */
+/** @typedef {SnapshotBase & { day: string | null, counters: Counter[], services: Service[], calls: CallMessage[] }} HallSnapshot */
+/** @typedef {SnapshotBase & { day: string | null, counters: Counter[], calls: CallMessage[] }} CounterSnapshot */
+/** @typedef {SnapshotBase & { day: string | null, counters: Counter[], services: Service[], waiting: WaitingLine[], calls: CallMessage[] }} StaffSnapshot */
 /** @typedef {SnapshotBase & { services: Service[] }} KioskSnapshot */
 /** @typedef {SnapshotBase & { ticket: PublicTicket | null }} CitizenSnapshot */
 /**
@@ -180,7 +182,8 @@
 /**
  * Every message the server sends on /ws, told apart by `type`.
  * @typedef {WelcomeMessage | SnapshotMessage | CallMessage | CounterMessage | ServiceMessage
- *   | WaitingMessage | TicketMessage | EventsMessage | DeviceMessage | PongMessage} ServerMessage
+ *   | WaitingMessage | TicketMessage | EventsMessage | DayMessage | DeviceMessage
+ *   | PongMessage} ServerMessage
  */
 
 // ---------------------------------------------------------------- /ws: the client side
@@ -207,7 +210,7 @@
  * @typedef {{
  *   welcome: WelcomeMessage, snapshot: SnapshotByView[V], call: CallMessage,
  *   counter: CounterMessage, service: ServiceMessage, waiting: WaitingMessage,
- *   ticket: TicketMessage, events: EventsMessage, device: DeviceMessage,
+ *   ticket: TicketMessage, events: EventsMessage, day: DayMessage, device: DeviceMessage,
  *   refused: Refusal, state: { state: LiveState, reason: string }
  * }} LiveEvents
  */
