@@ -429,6 +429,8 @@ def _check_queue_rules(rules: QueueRules) -> Iterator[str]:
         yield "queue.no_show.grace_minutes: must not be negative"
     if rules.no_show.max_requeues < 0:
         yield "queue.no_show.max_requeues: must not be negative"
+    if not 0 <= rules.after_close_hours <= 7 * 24:
+        yield "queue.after_close_hours: between 0 and 168 (a week)"
 
 
 def _check_security(security: Security) -> Iterator[str]:

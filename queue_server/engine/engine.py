@@ -166,6 +166,20 @@ class Engine:
         ticket_id = self.state.by_tracking_code.get(code)
         return None if ticket_id is None else self.state.tickets[ticket_id]
 
+    def recent_ticket(self, code: str, at: float) -> Ticket | None:
+        """Today's ticket with this tracking code, or one of the last closed day's while
+        its citizen may still look it up (`after_close_hours`)."""
+        ticket = self.ticket_by_tracking_code(code)
+        if ticket is not None:
+            return ticket
+        ticket_id = self.state.closed_by_code.get(code)
+        if ticket_id is None or not self._after_close_open(at):
+            return None
+        return self.state.closed_tickets[ticket_id]
+
+    def _after_close_open(self, at: float) -> bool:
+        return at < self.state.closed_at + self._rules.after_close_hours * 3600.0
+
     def counter(self, counter_id: int) -> CounterState:
         counter = self.state.counters.get(counter_id)
         if counter is None:
@@ -399,7 +413,13 @@ class Engine:
         ]
 
     def _rate(self, cmd: c.RateService, at: float, actor: Actor) -> list[Event]:
-        ticket = self.ticket(cmd.ticket)
+        ticket = self.state.tickets.get(cmd.ticket)
+        if ticket is None and cmd.ticket in self.state.closed_tickets:
+            if cmd.counter is not None or not self._after_close_open(at):
+                raise err.RatingClosed(f"ratings of the day of ticket {cmd.ticket} are closed")
+            ticket = self.state.closed_tickets[cmd.ticket]
+        if ticket is None:
+            ticket = self.ticket(cmd.ticket)
         if cmd.counter is not None:
             self._check_tablet(self.counter(cmd.counter), ticket, at)
         if ticket.status is not TicketStatus.DONE:
@@ -606,7 +626,9 @@ class Engine:
             self.state.service_times.add(ticket.service, e.at - began)
 
     def _on_rated(self, e: ev.ServiceRated) -> None:
-        self.state.tickets[e.ticket].rating = e.rating
+        st = self.state
+        ticket = st.tickets.get(e.ticket) or st.closed_tickets[e.ticket]
+        ticket.rating = e.rating
 
     def _on_no_show(self, e: ev.TicketNoShow) -> None:
         ticket = self.state.tickets[e.ticket]
@@ -663,13 +685,16 @@ class Engine:
         """Recorded for the audit trail; the queue is the same whether a ticket was printed."""
 
     def _on_day_closed(self, e: ev.DayClosed) -> None:
-        """Every ticket is final by now; the day's tickets live on in the log only."""
+        """Every ticket is final by now; the day's tickets leave the queue.  They are kept
+        aside until the next close, for their citizens' pages and ratings
+        (`recent_ticket`), and live on in the log."""
         st = self.state
         st.day_closed = True
         for counter in st.counters.values():
             counter.last_served = None
-        st.tickets.clear()
-        st.by_tracking_code.clear()
+        st.closed_tickets, st.tickets = st.tickets, {}
+        st.closed_by_code, st.by_tracking_code = st.by_tracking_code, {}
+        st.closed_at = e.at
         st.by_number.clear()
         self.state.parked.clear()
 

@@ -22,10 +22,11 @@ import msgspec
 
 from .engine import Engine
 from .setup import QueueSetup
-from .state import CounterState, CounterStatus
+from .state import CounterState, CounterStatus, Ticket
 
-FORMAT = 1
-"""Bump when the engine's state changes shape or meaning: older captures are ignored."""
+FORMAT = 2
+"""Bump when the engine's state changes shape or meaning: older captures are ignored.
+2: the closed day's tickets are kept (their citizens' pages, late ratings)."""
 
 
 class CounterAtDayEnd(msgspec.Struct, frozen=True, array_like=True):
@@ -49,6 +50,8 @@ class DayEnd(msgspec.Struct, frozen=True):
     next_ticket_id: int
     next_order: int
     issued_today: int
+    closed_at: float
+    closed_tickets: list[Ticket]
 
 
 try:
@@ -91,6 +94,8 @@ def capture(engine: Engine, at: float) -> bytes | None:
             next_ticket_id=st.next_ticket_id,
             next_order=st.next_order,
             issued_today=st.issued_today,
+            closed_at=st.closed_at,
+            closed_tickets=list(st.closed_tickets.values()),
         )
     )
 
@@ -121,4 +126,7 @@ def restore(engine: Engine, body: bytes) -> float | None:
     st.day, st.day_ends_at, st.day_closed = saved.day, saved.day_ends_at, True
     st.next_ticket_id, st.next_order = saved.next_ticket_id, saved.next_order
     st.issued_today = saved.issued_today
+    st.closed_at = saved.closed_at
+    st.closed_tickets = {t.id: t for t in saved.closed_tickets}
+    st.closed_by_code = {t.tracking_code: t.id for t in saved.closed_tickets}
     return saved.at

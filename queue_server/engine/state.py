@@ -192,6 +192,11 @@ class CentreState:
     next_ticket_id: int = 1
     next_order: int = 1
     issued_today: int = 0
+    closed_tickets: dict[int, Ticket] = field(default_factory=dict)
+    """The last closed day's tickets, all final: their citizens' pages still find them, and
+    a finished service may still be rated, for `after_close_hours` after `closed_at`."""
+    closed_by_code: dict[str, int] = field(default_factory=dict)
+    closed_at: float = 0.0
 
     def snapshot(self) -> dict[str, Any]:
         """Everything that defines the state, as plain data (for equality checks)."""
@@ -207,6 +212,10 @@ class CentreState:
             "service_times": {k: list(v) for k, v in self.service_times.samples.items()},
             "day": (self.day, self.day_ends_at, self.day_closed),
             "next": (self.next_ticket_id, self.next_order, self.issued_today),
+            "closed": (
+                self.closed_at,
+                {tid: _ticket_dict(t) for tid, t in self.closed_tickets.items()},
+            ),
         }
 
 

@@ -3,7 +3,8 @@ who a token or a session is, which ticket a tracking code opens, which counters 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 
 from ..accounts import AccountStore, Principal
 from ..engine import Engine
@@ -12,9 +13,12 @@ from ..engine import Engine
 class Lookups:
     """Accounts and the engine, asked only what the conversation needs."""
 
-    def __init__(self, accounts: AccountStore, engine: Engine) -> None:
+    def __init__(
+        self, accounts: AccountStore, engine: Engine, clock: Callable[[], float] = time.time
+    ) -> None:
         self._accounts = accounts
         self._engine = engine
+        self._clock = clock
 
     def principal_for_token(self, token: str) -> Principal | None:
         return self._accounts.principal_for_token(token)
@@ -23,7 +27,8 @@ class Lookups:
         return self._accounts.principal_for_session(session)
 
     def ticket_for_tracking_code(self, code: str) -> int | None:
-        ticket = self._engine.ticket_by_tracking_code(code)
+        """Today's ticket, or one of the closed day's while it may still be looked up."""
+        ticket = self._engine.recent_ticket(code, self._clock())
         return None if ticket is None else ticket.id
 
     def counter_services(self) -> Mapping[int, tuple[str, ...]]:

@@ -20,7 +20,7 @@ import msgspec
 from ..config import Service as ServiceConfig
 from ..engine import Engine, Event
 from ..engine import events as ev
-from ..engine.state import LineKey
+from ..engine.state import LineKey, Ticket
 from ..views import (
     ExpiredTicket,
     Service,
@@ -180,7 +180,7 @@ class Projection:
         engine = self.engine
         messages: list[Addressed] = []
         for ticket_id in followed:
-            ticket = engine.state.tickets.get(ticket_id)
+            ticket = self._held(ticket_id)
             if ticket_id not in touched.tickets and (
                 ticket is None or ticket.line not in touched.lines
             ):
@@ -188,6 +188,11 @@ class Projection:
             view = ExpiredTicket() if ticket is None else ticket_public(engine, ticket)
             messages.append(((f"ticket:{ticket_id}",), TicketUpdate(seq=seq, ticket=view)))
         return messages
+
+    def _held(self, ticket_id: int) -> Ticket | None:
+        """Today's ticket, or the closed day's (its citizen still follows it for a while)."""
+        state = self.engine.state
+        return state.tickets.get(ticket_id) or state.closed_tickets.get(ticket_id)
 
     # ------------------------------------------------------------------ folds
 
@@ -246,7 +251,7 @@ class Projection:
         oldest first, `devices` the latest state of each device (admins see them)."""
         engine = self.engine
         if view.kind == "citizen":
-            ticket = engine.state.tickets.get(view.ticket) if view.ticket is not None else None
+            ticket = self._held(view.ticket) if view.ticket is not None else None
             shown = None if ticket is None else ticket_public(engine, ticket)
             return CitizenSnapshot(seq=seq, resumed=resumed, ticket=shown)
         if view.kind == "kiosk":

@@ -30,6 +30,10 @@ def day_report(log_path: str | Path, config: CentreConfig, day: str | None = Non
         report = DayReport(config, day)
         for event in reader.events_of(day):
             report.add(event)
+        later = days.index(day) - 1  # newest first: the day after, if the log holds it
+        if later >= 0:  # its ratings of this day's tickets (queue.after_close_hours)
+            for event in reader.events_of(days[later]):
+                report.add(event)
         report.days = days
         return report
     finally:

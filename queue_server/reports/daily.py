@@ -124,9 +124,11 @@ class DayReport:
     """Every day the log holds, newest first (for moving between reports)."""
 
     def add(self, event: Event) -> None:
-        if self.ended:
-            return
         kind = type(event)
+        if self.ended:
+            if isinstance(event, ev.ServiceRated):  # rated after the close: the next day's log
+                self._late_rating(event)
+            return
         day_fold = _DAY_FOLDS.get(kind)
         if day_fold is not None:
             day_fold(self, event)
@@ -136,6 +138,11 @@ class DayReport:
             record = self.tickets.get(event.ticket)  # type: ignore[union-attr]
             if record is not None:
                 follow(record, event)
+
+    def _late_rating(self, event: ev.ServiceRated) -> None:
+        record = self.tickets.get(event.ticket)
+        if record is not None:
+            _rated(record, event)
 
     def _day_opened(self, event: ev.DayOpened) -> None:
         if event.day != self.day:

@@ -204,7 +204,8 @@ async def _tracked_ticket(request: web.Request) -> Ticket:
         raise retry_later(wait, "status requests")
     centre = centre_of(request)
     await centre.dispatcher.settled()
-    ticket = centre.engine.ticket_by_tracking_code(request.match_info["code"])
+    code, now = request.match_info["code"], centre.dispatcher.now()
+    ticket = centre.engine.recent_ticket(code, now)
     if ticket is None:
         raise ApiError(404, "unknown_ticket", "no ticket with this tracking code today")
     return ticket

@@ -33,7 +33,9 @@ def create_app(centre: CentreContext) -> web.Application:
     app[ACCOUNTS] = centre.accounts
     app[HUB] = centre.hub
     app[HUB_SOCKETS] = HubSockets(
-        centre.hub, Lookups(centre.accounts, centre.engine), centre.dispatcher.settled
+        centre.hub,
+        Lookups(centre.accounts, centre.engine, centre.dispatcher.now),
+        centre.dispatcher.settled,
     )
     app[METRICS] = centre.metrics
     app[LIMITS] = Limits(centre.config.security)

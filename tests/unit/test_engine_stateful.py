@@ -165,6 +165,9 @@ class EngineMachine(RuleBasedStateMachine):
         self.whole_minutes = False
         self.log: list[Event] = []
         self.tickets: dict[int, Model] = {}
+        self.closed: dict[int, Model] = {}
+        """The last closed day's tickets: rated until `after_close_hours` after `closed_at`."""
+        self.closed_at = 0.0
         self.desks = {k: Desk() for k in COUNTERS}
         self.numbers: dict[tuple[str, str], list[str]] = {}
         self.cycles: dict[int, str] = dict.fromkeys(COUNTERS, "")
@@ -377,6 +380,10 @@ class EngineMachine(RuleBasedStateMachine):
     def engine_agrees_with_the_model(self) -> None:
         state = self.engine.state
         assert set(state.tickets) == set(self.tickets)
+        assert set(state.closed_tickets) == set(self.closed)
+        for ticket_id, model in self.closed.items():
+            closed = state.closed_tickets[ticket_id]
+            assert (closed.status.value, closed.rating is not None) == (model.state, model.rated)
         lines: dict[str, dict[str, list[int]]] = {}
         for ticket_id, model in self.tickets.items():
             ticket = state.tickets[ticket_id]
@@ -522,6 +529,14 @@ class EngineMachine(RuleBasedStateMachine):
             assert self.day is not None
             used = self.numbers.get((command.service, self.day), [])
             assert len(used) == BAND[1] - BAND[0] + 1
+        elif (
+            isinstance(refusal, err.RatingClosed)
+            and isinstance(command, c.RateService)
+            and command.ticket in self.closed
+        ):
+            # A ticket of the closed day: never from a tablet, else only for a while.
+            grace = self.config.queue.after_close_hours * 3600
+            assert desk is not None or self.now >= self.closed_at + grace
         elif isinstance(refusal, err.RatingClosed):
             assert isinstance(command, c.RateService) and desk is not None
             rated = self.tickets[command.ticket]
@@ -533,9 +548,9 @@ class EngineMachine(RuleBasedStateMachine):
             assert desk.last_served != command.ticket
         elif isinstance(refusal, err.AlreadyRated):
             assert isinstance(command, c.RateService)
-            assert self.tickets[command.ticket].rated
+            assert self._rated_ticket(command.ticket).rated
         elif isinstance(refusal, err.WrongTicketState) and isinstance(command, c.RateService):
-            assert self.tickets[command.ticket].state != "done"
+            assert self._rated_ticket(command.ticket).state != "done"
         elif isinstance(refusal, err.DayAlreadyClosed):
             assert all(m.state in FINAL or m.state == "no_show" for m in self.tickets.values())
 
@@ -642,7 +657,7 @@ class EngineMachine(RuleBasedStateMachine):
             case ev.TicketTransferred():
                 self._follow_transfer(event)
             case ev.ServiceRated():
-                model = self.tickets[event.ticket]
+                model = self._rated_ticket(event.ticket)
                 assert model.state == "done" and not model.rated, model
                 model.rated = True
             case ev.TicketCancelled():
@@ -681,9 +696,13 @@ class EngineMachine(RuleBasedStateMachine):
                     assert model.state in FINAL or model.state == "no_show", model
                     assert model.requeue_at is None, model
                 assert all(d.state == "closed" for d in self.desks.values())
-                self.tickets.clear()
+                self.closed, self.tickets, self.closed_at = self.tickets, {}, event.at
                 for desk in self.desks.values():
                     desk.last_served = None
+
+    def _rated_ticket(self, ticket: int) -> Model:
+        """A ticket a rating names: today's, or the closed day's."""
+        return self.tickets.get(ticket) or self.closed[ticket]
 
     def _follow_issued(self, event: ev.TicketIssued) -> None:
         # 1. Numbers count 1, 2, 3... per service and day, in the service's format.
