@@ -20,6 +20,7 @@ from . import commands as c
 from . import errors as err
 from . import events as ev
 from .events import SYSTEM, Actor, Event, untimed_finish
+from .hours import OpeningTimes
 from .numbering import format_number
 from .setup import QueueSetup, ServiceSetup
 from .state import (
@@ -56,7 +57,7 @@ class Engine:
         self._ratio_priority, self._ratio_normal = rules.priority_ratio
         self._max_wait_s = rules.max_wait_minutes * 60.0
         self._in_order = rules.service_choice == "in_order"
-        self._hours = [setup.hours.spans(day) for day in range(7)]
+        self._hours = OpeningTimes(setup.hours, setup.zone)
         self._served_by: dict[str, list[int]] = {code: [] for code in self._services}
         for counter in setup.counters:
             for code in counter.services:
@@ -243,6 +244,15 @@ class Engine:
         lines = self.state.lines
         ahead = lines.count(service, True) + (0 if priority else lines.count(service, False))
         return ahead, self.estimated_wait_s(service, ahead)
+
+    def is_open(self, at: float) -> bool:
+        """Whether tickets may be issued at `at`: always, unless the hours are enforced."""
+        return not self.setup.hours.enforce or self._hours.within(at)
+
+    def next_opening(self, at: float) -> float | None:
+        """When the next span of the hours starts after `at` (today or a later day, in the
+        centre's zone); None when no day has any.  What a closed kiosk tells the citizen."""
+        return self._hours.next_opening(at)
 
     # ------------------------------------------------------------------ deciding
 
@@ -538,15 +548,10 @@ class Engine:
         return [ev.TicketFinished(at=at, actor=actor, ticket=counter.current, counter=counter.id)]
 
     def _check_open_hours(self, at: float) -> None:
-        if not self.setup.hours.enforce:
+        if self.is_open(at):
             return
-        local = datetime.fromtimestamp(at, self._zone)
-        now = local.time()
-        if any(start <= now < end for start, end in self._hours[local.weekday()]):
-            return
-        raise err.CentreClosed(
-            f"the centre is closed now ({local:%A %H:%M}); see the opening hours"
-        )
+        opens_at = self.next_opening(at)
+        raise err.CentreClosed(self._hours.closed_message(opens_at), opens_at=opens_at)
 
     def _local_day(self, at: float) -> tuple[str, float]:
         day = datetime.fromtimestamp(at, self._zone).date()

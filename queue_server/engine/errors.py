@@ -40,7 +40,14 @@ class UnknownPriorityClass(CommandRejected):
 
 
 class CentreClosed(CommandRejected):
+    """Outside the opening hours; `opens_at` (epoch seconds, None if never) says when to
+    come back, so a kiosk can say it in the citizen's language."""
+
     code = "centre_closed"
+
+    def __init__(self, message: str, opens_at: float | None = None) -> None:
+        super().__init__(message)
+        self.opens_at = opens_at
 
 
 class CounterClosed(CommandRejected):

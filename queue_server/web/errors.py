@@ -1,5 +1,8 @@
 """Every error is JSON: `{"error": {"code": ..., "message": ...}}` with the right status.
 
+A refusal may carry what a client needs to act on it, beside its code: a closed
+centre's `opens_at` (when to come back, local time with its offset, null if never).
+
 Except for a person who typed a page's address into a browser (`/counter/99`, a status
 address mistyped from a paper ticket): they get a short page in the three languages.
 """
@@ -10,6 +13,7 @@ import html
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 import msgspec
 from aiohttp import web
@@ -17,6 +21,8 @@ from aiohttp import web
 from ..engine import CommandRejected
 from ..engine import errors as refusals
 from ..store import StoreError
+from ..views import iso_time
+from .context import CENTRE
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -46,6 +52,15 @@ def error_response(
     status: int, code: str, message: str, headers: dict[str, str] | None = None
 ) -> web.Response:
     return json_response({"error": {"code": code, "message": message}}, status, headers)
+
+
+def refusal_body(refusal: CommandRejected, zone: ZoneInfo) -> dict[str, Any]:
+    """A refusal's `error`: its code and message, and a closed centre's `opens_at`, so a
+    kiosk can say in the citizen's language when to come back."""
+    body: dict[str, Any] = {"code": refusal.code, "message": refusal.message}
+    if isinstance(refusal, refusals.CentreClosed):
+        body["opens_at"] = iso_time(refusal.opens_at, zone)
+    return body
 
 
 _REFUSAL_STATUS: dict[type[CommandRejected], int] = {
@@ -141,7 +156,9 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         status = refusal_status(exc)
         if _wants_page(request):
             return page_error(status, exc.message)
-        return error_response(status, exc.code, exc.message)
+        centre = request.app.get(CENTRE)
+        zone = centre.engine.setup.zone if centre is not None else ZoneInfo("UTC")
+        return json_response({"error": refusal_body(exc, zone)}, status)
     except web.HTTPException as exc:
         if exc.status < 400:
             raise

@@ -50,7 +50,16 @@ def _ref(name: str) -> dict[str, str]:
 SCHEMAS: dict[str, Any] = {
     "Error": _obj(
         ["error"],
-        error=_obj(["code", "message"], code=_STR, message=_STR),
+        error=_obj(
+            ["code", "message"],
+            code={**_STR, "description": "stable, for programs and translations"},
+            message={**_STR, "description": "in English, for people"},
+            opens_at={
+                **_NULLABLE_STR,
+                "description": "centre_closed only: when the centre next opens, local time "
+                "with its offset (2026-11-30T07:30:00+07:00); null if it has no opening hours",
+            },
+        ),
     ),
     "Health": _obj(
         ["status", "centre", "seq"],
@@ -121,6 +130,15 @@ SCHEMAS: dict[str, Any] = {
             ),
         },
         priority_classes={"type": "array", "items": _obj(["code", "name"], code=_STR, name=_TEXT)},
+        open_now={
+            "type": "boolean",
+            "description": "tickets may be issued now (always, when the hours are not enforced)",
+        },
+        opens_at={
+            **_NULLABLE_STR,
+            "description": "while closed: when the centre next opens, local time with its "
+            "offset; null while open or if it has no opening hours",
+        },
     ),
     "VoiceStatus": _obj(
         ["enabled", "available", "reason", "languages"],

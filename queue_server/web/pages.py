@@ -25,6 +25,7 @@ import qrcode
 import qrcode.image.svg
 from aiohttp import web
 
+from ..views import iso_time
 from .api import status_url
 from .auth import PUBLIC, RouteHandler, allow
 from .context import CENTRE
@@ -161,8 +162,13 @@ async def static_file(request: web.Request) -> web.Response:
 
 @allow(PUBLIC)
 async def centre_info(request: web.Request) -> web.Response:
-    """What every page shows about the centre, from its config: names, notice, counters."""
-    config = request.app[CENTRE].config
+    """What every page shows about the centre, from its config: names, notice, counters;
+    and whether it is open now, so a kiosk shows a closed centre before anyone is refused."""
+    centre = request.app[CENTRE]
+    config = centre.config
+    now = centre.dispatcher.now()
+    open_now = centre.engine.is_open(now)
+    opens_at = None if open_now else centre.engine.next_opening(now)
     return json_response(
         {
             "id": config.centre.id,
@@ -179,5 +185,7 @@ async def centre_info(request: web.Request) -> web.Response:
                 {"id": c.id, "name": c.name, "services": c.services} for c in config.counters
             ],
             "priority_classes": [{"code": p.code, "name": p.name} for p in config.priority_classes],
+            "open_now": open_now,
+            "opens_at": iso_time(opens_at, centre.engine.setup.zone),
         }
     )

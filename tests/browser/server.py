@@ -13,6 +13,9 @@ import argparse
 import asyncio
 import json
 import sys
+import time
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +47,15 @@ def main() -> int:
     parser.add_argument(
         "--printer-poll-s", type=float, default=0.0, help="ask idle printers this often"
     )
+    parser.add_argument(
+        "--clock-from",
+        type=datetime.fromisoformat,
+        metavar="ISO",
+        help="the server's clock starts at this moment (in the future) and runs on from it",
+    )
+    parser.add_argument(
+        "--enforce-hours", action="store_true", help="refuse tickets outside the opening hours"
+    )
     args = parser.parse_args()
     directory: Path = args.dir
     config_file = write_example_config(
@@ -55,6 +67,10 @@ def main() -> int:
     config = load_config(config_file)
     security = msgspec.structs.replace(config.security, login_burst=1000)
     config = msgspec.structs.replace(config, security=security)
+    if args.enforce_hours:
+        config = msgspec.structs.replace(
+            config, hours=msgspec.structs.replace(config.hours, enforce=True)
+        )
     emulators: list[Any] = []
     try:
         import queue_server.integrations.escpos.demo  # noqa: F401
@@ -69,6 +85,8 @@ def main() -> int:
         service.POLL_INTERVAL_S = args.printer_poll_s
     centre = Centre(config)
     centre.components[:0] = emulators
+    if args.clock_from is not None:
+        centre.dispatcher._clock = _clock_from(args.clock_from.timestamp())
     if args.setup:
         for username, role in PEOPLE.items():
             centre.accounts.add_user(username, PASSWORD, role, username.title())
@@ -88,6 +106,12 @@ def main() -> int:
         )
     )
     return 0
+
+
+def _clock_from(start: float) -> Callable[[], float]:
+    """A clock that reads `start` now and runs at the real pace (a closed centre opening)."""
+    began = time.time()
+    return lambda: start + (time.time() - began)
 
 
 def _emulated(

@@ -42,6 +42,8 @@ export class ApiError extends Error {
     super(error?.message || `HTTP ${status}`);
     this.status = status;
     this.code = error?.code || `http_${status}`;
+    /** centre_closed: when the centre next opens (ISO, with offset); null otherwise. */
+    this.opensAt = error?.opens_at ?? null;
   }
 }
 

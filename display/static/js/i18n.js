@@ -171,6 +171,15 @@ export function formatTime(date) {
   }).format(date);
 }
 
+/** "Monday", "Thứ Hai", "الاثنين": the day of the week in the centre's zone.
+ * @param {Date} date */
+export function formatWeekday(date) {
+  return new Intl.DateTimeFormat(current === "ar" ? "ar-u-nu-latn" : current, {
+    weekday: "long",
+    timeZone,
+  }).format(date);
+}
+
 /** @param {Date} date */
 export function formatDate(date) {
   return new Intl.DateTimeFormat(current === "ar" ? "ar-u-nu-latn" : current, {

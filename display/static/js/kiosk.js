@@ -2,12 +2,14 @@
 // The kiosk at the door: pick a service (search ignores diacritics), an optional
 // priority, take a ticket; the ticket prints, and the screen shows it, then resets,
 // back to the centre's language too: the next citizen must not meet the last one's.
+// Outside the opening hours it shows a closed centre instead, and when it opens (asked
+// at load and every minute, and told by a refused ticket), in the citizen's language.
 
-import { Api, centreInfo, el, option, pageToken, $, $of } from "./common.js";
+import { Api, ApiError, centreInfo, el, option, pageToken, $, $of } from "./common.js";
 import { Live } from "./live.js";
 import {
   loadCatalogs, languageButtons, onLanguageChange, t, localized, fold, formatWait, formatTime,
-  errorText, language, setLanguage, setTimeZone,
+  formatWeekday, errorText, language, setLanguage, setTimeZone,
 } from "./i18n.js";
 
 /** @typedef {import('./messages.js').Centre} Centre */
@@ -18,17 +20,20 @@ import {
 const SHOW_TICKET_S = 12;
 const SHOW_UNPRINTED_S = 40;
 const IDLE_RESET_S = Number(option("idle")) || 60;
+/** How often to ask whether the centre is open (?recheck= seconds, for tests). */
+const RECHECK_S = Number(option("recheck")) || 60;
 
 /**
  * @type {{
  *   centre: Centre | null, services: Map<string, Service>, priority: string | null,
  *   query: string, countdown: ReturnType<typeof setInterval> | undefined,
- *   idle: ReturnType<typeof setTimeout> | undefined, spoken: string | null
+ *   idle: ReturnType<typeof setTimeout> | undefined, spoken: string | null,
+ *   closed: boolean, opensAt: string | null
  * }}
  */
 const state = {
   centre: null, services: new Map(), priority: null, query: "", countdown: undefined, idle: undefined,
-  spoken: null,
+  spoken: null, closed: false, opensAt: null,
 };
 const voice = new Audio();
 const api = new Api({ token: pageToken("kiosk") });
@@ -43,8 +48,11 @@ onLanguageChange(() => {
   renderCentre();
   renderPriorities();
   renderServices();
+  renderClosed();
 });
 renderPriorities();
+showHours(centre.open_now, centre.opens_at);
+setInterval(recheckHours, RECHECK_S * 1000);
 
 /** @type {Live<"kiosk">} */
 const live = new Live(() => ({ role: "kiosk", token: api.token, view: "kiosk" }));
@@ -88,7 +96,7 @@ function restartIdleTimer() {
   clearTimeout(state.idle);
   state.idle = setTimeout(() => {
     const touched = state.query || state.priority !== null || language() !== homeLanguage();
-    if (!$("#start").hidden && touched) reset();
+    if ($("#ticket").hidden && touched) reset();
   }, IDLE_RESET_S * 1000);
 }
 
@@ -168,6 +176,41 @@ function renderServices() {
   $("#no-match").hidden = tiles.length > 0 || state.services.size === 0;
 }
 
+/**
+ * Whether the centre takes tickets now; when not, the closed screen says when it opens.
+ * A ticket on screen stays until its countdown ends.
+ * @param {boolean} open
+ * @param {string | null} opensAt when it next opens (ISO, with offset)
+ */
+function showHours(open, opensAt) {
+  state.closed = open === false;
+  state.opensAt = state.closed ? opensAt : null;
+  renderClosed();
+  if ($("#ticket").hidden) showHome();
+}
+
+async function recheckHours() {
+  try {
+    const info = await centreInfo();
+    showHours(info.open_now, info.opens_at);
+  } catch {
+    // The server is out of reach: the live banner says so; keep what is shown.
+  }
+}
+
+/** The tiles, or the closed screen in their place. */
+function showHome() {
+  $("#start").hidden = state.closed;
+  $("#closed").hidden = !state.closed;
+}
+
+function renderClosed() {
+  const line = $("#closed-opens");
+  const opens = state.opensAt ? new Date(state.opensAt) : null;
+  line.textContent = opens ? t("kiosk.closed_opens", { day: formatWeekday(opens), time: formatTime(opens) }) : "";
+  line.hidden = !opens;
+}
+
 /** @param {string} text */
 function showError(text) {
   const box = $("#kiosk-error");
@@ -187,7 +230,8 @@ async function take(code) {
     const ticket = await api.post("/api/v1/tickets", body);
     showTicket(ticket);
   } catch (error) {
-    showError(errorText(error));
+    if (error instanceof ApiError && error.code === "centre_closed") showHours(false, error.opensAt);
+    else showError(errorText(error));
   } finally {
     $("#issuing").hidden = true;
   }
@@ -220,6 +264,7 @@ function showTicket(ticket) {
   view.dataset.printed = String(ok);
   view.hidden = false;
   $("#start").hidden = true;
+  $("#closed").hidden = true;
   countdown(ok ? SHOW_TICKET_S : SHOW_UNPRINTED_S);
   speak(ticket);
 }
@@ -270,7 +315,7 @@ function reset() {
   clearTimeout(state.idle);
   if (language() !== homeLanguage()) setLanguage(homeLanguage(), { remember: false });
   $("#ticket").hidden = true;
-  $("#start").hidden = false;
+  showHome();
   state.priority = null;
   state.query = "";
   search.value = "";

@@ -229,6 +229,8 @@
  * @property {{ code: string, name: Texts, description: Texts }[]} services
  * @property {{ id: number, name: Texts, services: string[] }[]} counters
  * @property {{ code: string, name: Texts }[]} priority_classes
+ * @property {boolean} open_now tickets may be issued now
+ * @property {string | null} opens_at while closed: when it next opens (ISO, with offset)
  */
 
 /**
@@ -331,7 +333,8 @@
  * @property {{ hour: number, issued: number, wait_minutes: Minutes }[]} hours
  */
 
-/** The body of an API error: {"error": {"code", "message"}}.
- * @typedef {{ code: string, message: string }} ErrorBody */
+/** The body of an API error: {"error": {"code", "message"}}; centre_closed adds
+ * `opens_at`, when the centre next opens (ISO, with offset; null if never).
+ * @typedef {{ code: string, message: string, opens_at?: string | null }} ErrorBody */
 
 export {};
