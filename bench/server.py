@@ -119,13 +119,14 @@ def _value(value: object) -> str:
 def write_config(
     work: Path, durability: Durability = "process", edit: Callable[[Raw], None] | None = None
 ) -> tuple[Path, Path]:
-    """The example centre, open at any hour, kiosk limits out of reach, no devices, no voice,
-    then whatever `edit` changes in the decoded TOML; returns (toml, db)."""
+    """The example centre, open at any hour, kiosk limits out of reach, no guard against a
+    double NEXT, no devices, no voice, then whatever `edit` changes in the decoded TOML; returns (toml, db)."""
     db = work / "centre.sqlite3"
     raw: Raw = tomllib.loads(EXAMPLE.read_text(encoding="utf-8"))
     raw["hours"]["enforce"] = False
     raw["store"] = {"path": str(db), "durability": durability}
     raw["security"] = {"kiosk_tickets_per_minute": 1e9, "kiosk_ticket_burst": 10**9}
+    raw["queue"]["next_guard_seconds"] = 0  # NEXT as fast as the bus allows: no double-press guard
     raw.pop("devices", None)  # no printers or serial lines: this measures the queue
     if "voice" in raw:
         raw["voice"]["enabled"] = False

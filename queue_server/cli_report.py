@@ -47,8 +47,9 @@ def summary(config: CentreConfig, day: dict[str, Any]) -> str:
     state = "closed" if day["complete"] else "open: figures until now"
     lines = [
         f"{config.centre.name.get(lang, config.centre.id)}: {day['day']} ({state})",
-        f"Tickets    issued {t['issued']}, served {t['served']}, no-show {t['no_show']}, "
-        f"cancelled {t['cancelled']}, expired {t['expired']}, still open {t['open']}",
+        f"Tickets    issued {t['issued']}, served {t['served']}, ended unstarted "
+        f"{t['ended_unstarted']}, no-show {t['no_show']}, cancelled {t['cancelled']}, "
+        f"expired {t['expired']}, still open {t['open']}",
         f"Wait       {_spread(day['wait_minutes'], 'called')}",
         f"Service    {_spread(day['service_minutes'], 'timed')}",
         f"Satisfied  {_satisfied(day['satisfaction'])}",

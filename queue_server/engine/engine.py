@@ -292,6 +292,7 @@ class Engine:
             raise err.CurrentChanged(
                 f"counter {cmd.counter} has called another ticket since NEXT was pressed"
             )
+        self._guard_next(counter, at)
         order, contested, reason = self._pick(counter, at)
         ticket_id = self.state.lines.ticket_at[order]
         events = self._release(counter, at, actor)
@@ -306,6 +307,23 @@ class Engine:
             )
         )
         return events
+
+    def _guard_next(self, counter: CounterState, at: float) -> None:
+        """A NEXT moments after the last one is a double press, not a decision: the citizen
+        just called has had no time to come up."""
+        if counter.current is None:
+            return
+        ticket = self.state.tickets[counter.current]
+        if ticket.status is not TicketStatus.CALLED or ticket.called_at is None:
+            return
+        since = at - ticket.called_at
+        guard = self._rules.next_guard_seconds
+        if since < guard:
+            raise err.JustCalled(
+                f"ticket {ticket.number} was called {since:.1f} s ago at counter {counter.id} "
+                f"and has not started: press START when the citizen comes, NO-SHOW if they "
+                f"do not; NEXT ends it only after {guard:g} s"
+            )
 
     def _pick(self, counter: CounterState, at: float) -> tuple[int, bool, ev.CallReason]:
         """Choose the next ticket for a counter: overdue first, then the priority ratio."""
@@ -542,10 +560,20 @@ class Engine:
         return counter, ticket
 
     def _release(self, counter: CounterState, at: float, actor: Actor) -> list[Event]:
-        """Finish the counter's current ticket, if any, before it takes another."""
+        """End the counter's current ticket, if any, before it takes another: finished if
+        its service started, else ended without being known served."""
         if counter.current is None:
             return []
-        return [ev.TicketFinished(at=at, actor=actor, ticket=counter.current, counter=counter.id)]
+        never_started = self.state.tickets[counter.current].status is TicketStatus.CALLED
+        return [
+            ev.TicketFinished(
+                at=at,
+                actor=actor,
+                ticket=counter.current,
+                counter=counter.id,
+                never_started=never_started,
+            )
+        ]
 
     def _check_open_hours(self, at: float) -> None:
         if self.is_open(at):
@@ -622,9 +650,9 @@ class Engine:
         ticket = self.state.tickets[e.ticket]
         began = ticket.started_at if ticket.started_at is not None else ticket.called_at
         self._leave(ticket)
-        ticket.status = TicketStatus.DONE
+        ticket.status = TicketStatus.ENDED if e.never_started else TicketStatus.DONE
         ticket.finished_at = e.at
-        if untimed_finish(e):
+        if untimed_finish(e) or e.never_started:
             return
         self._counter(e.counter).last_served = ticket.id
         if began is not None and e.at > began:

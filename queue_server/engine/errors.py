@@ -62,6 +62,10 @@ class CurrentChanged(CommandRejected):
     code = "current_changed"
 
 
+class JustCalled(CommandRejected):
+    code = "just_called"
+
+
 class NobodyWaiting(CommandRejected):
     code = "nobody_waiting"
 

@@ -74,6 +74,8 @@ class TicketFinished(_Event, tag=True, frozen=True):
     counter: int
     by_close: bool = False
     """Finished because the day closed while it was served: nobody timed that service."""
+    never_started: bool = False
+    """Ended by the counter's NEXT while only called: not known to be served (`ENDED`)."""
 
 
 class TicketNoShow(_Event, tag=True, frozen=True):

@@ -43,6 +43,9 @@ class QueueRules(_Rules, frozen=True):
     service_choice: Literal["in_order", "oldest"] = "in_order"
     service_time_window: int = 20
     no_show: NoShowPolicy = NoShowPolicy()
+    next_guard_seconds: float = 5.0
+    """A NEXT that would end a ticket called less than this ago, and not started, is refused:
+    a double press (a second click, a key held) must not pass a citizen over."""
     after_close_hours: float = 12.0
     """How long after the day's close its tickets are still found by their tracking code
     (the citizen's page says how the ticket ended) and a finished service may be rated."""

@@ -23,13 +23,18 @@ class TicketStatus(StrEnum):
     CALLED = "called"
     SERVING = "serving"
     DONE = "done"
+    ENDED = "ended"
+    """Called, never started, and ended by the counter's next NEXT: nobody knows it was
+    served, so it counts as neither served nor rated."""
     NO_SHOW = "no_show"
     CANCELLED = "cancelled"
     EXPIRED = "expired"
 
 
 AT_COUNTER = frozenset({TicketStatus.CALLED, TicketStatus.SERVING})
-FINAL = frozenset({TicketStatus.DONE, TicketStatus.CANCELLED, TicketStatus.EXPIRED})
+FINAL = frozenset(
+    {TicketStatus.DONE, TicketStatus.ENDED, TicketStatus.CANCELLED, TicketStatus.EXPIRED}
+)
 
 
 class CounterStatus(StrEnum):

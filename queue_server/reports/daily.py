@@ -40,7 +40,8 @@ ROW_COLUMNS = (
 """The columns of `DayReport.rows()`, the same on a day without tickets."""
 
 Outcome = str
-"""done, no_show, cancelled, expired, or waiting / at_counter while the day is open."""
+"""done, ended (called, never started, ended by NEXT), no_show, cancelled, expired, or
+waiting / at_counter while the day is open."""
 
 
 @dataclass(slots=True)
@@ -257,6 +258,7 @@ def _outcomes(tickets: list[TicketRecord]) -> dict[str, int]:
     return {
         "issued": len(tickets),
         "served": counts["done"],
+        "ended_unstarted": counts["ended"],
         "no_show": counts["no_show"],
         "cancelled": counts["cancelled"],
         "expired": counts["expired"],
@@ -301,7 +303,9 @@ def _started(record: TicketRecord, event: ev.ServiceStarted) -> None:
 
 
 def _finished(record: TicketRecord, event: ev.TicketFinished) -> None:
-    record.outcome, record.counter, record.finished_at = "done", event.counter, event.at
+    # Ended by NEXT while only called: not known to be served, so not counted as served.
+    outcome = "ended" if event.never_started else "done"
+    record.outcome, record.counter, record.finished_at = outcome, event.counter, event.at
     record.finished_by_close = ev.untimed_finish(event)
 
 

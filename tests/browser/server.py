@@ -56,10 +56,17 @@ def main() -> int:
     parser.add_argument(
         "--enforce-hours", action="store_true", help="refuse tickets outside the opening hours"
     )
+    parser.add_argument(
+        "--next-guard",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="refuse a NEXT this soon after a call nobody started (queue.next_guard_seconds)",
+    )
     args = parser.parse_args()
     directory: Path = args.dir
     config_file = write_example_config(
-        directory / "centre.toml", directory / "centre.sqlite3", "process"
+        directory / "centre.toml", directory / "centre.sqlite3", "process", args.next_guard
     )
     text = config_file.read_text(encoding="utf-8")
     text = text.replace('cache_dir = "var/voice"', f'cache_dir = "{directory / "voice"}"')

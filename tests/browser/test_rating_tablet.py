@@ -70,6 +70,7 @@ def test_the_tablet_stops_asking_once_the_citizen_has_gone(
     second = server.issue("HT")
     third = server.issue("HT")
     server.counter(1, "next")
+    server.counter(1, "start")
     server.counter(1, "next")  # the first finished, the second called: the first is asked
     expect(mode).to_have_attribute("data-mode", "ask")
     expect(tablet.locator("#ask-number")).to_contain_text(first["number"])

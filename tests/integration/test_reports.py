@@ -117,6 +117,7 @@ async def test_a_counter_tablet_rates_the_citizen_it_just_served(server: Running
         _, second = await kiosk.post("/api/v1/tickets", {"service": "HT"})
         await staff.post("/api/v1/counters/1/open")
         await staff.post("/api/v1/counters/1/next")
+        await staff.post("/api/v1/counters/1/start")
         _, answer = await staff.post("/api/v1/counters/1/next")  # the first is done
         assert answer["counter"]["last_served"] == {
             "id": first["id"],

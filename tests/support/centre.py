@@ -17,16 +17,23 @@ def example_config(db_path: Path | str, durability: Durability = "process") -> C
     return msgspec.structs.replace(
         config,
         hours=msgspec.structs.replace(config.hours, enforce=False),
+        # Tests press NEXT in quick succession on purpose; the guard against a double press
+        # has tests of its own (tests/unit/test_next_guard.py, the staff console's).
+        queue=msgspec.structs.replace(config.queue, next_guard_seconds=0.0),
         store=msgspec.structs.replace(config.store, path=str(db_path), durability=durability),
     )
 
 
-def write_example_config(path: Path, db_path: Path, durability: Durability = "process") -> Path:
-    """The example centre as a file a real server process can load: any hour, no rate limits."""
+def write_example_config(
+    path: Path, db_path: Path, durability: Durability = "process", next_guard_seconds: float = 0
+) -> Path:
+    """The example centre as a file a real server process can load: any hour, no rate limits,
+    no guard against a double NEXT unless asked (tests press NEXT in quick succession)."""
     text = EXAMPLE_CONFIG.read_text(encoding="utf-8")
     text = text.replace("enforce = true", "enforce = false")
     text = text.replace('path = "var/ward-center.sqlite3"', f'path = "{db_path}"')
     text = text.replace('durability = "process"', f'durability = "{durability}"')
+    text = text.replace("next_guard_seconds = 5", f"next_guard_seconds = {next_guard_seconds:g}")
     text += (
         "\n[security]\nkiosk_tickets_per_minute = 1e9\nkiosk_ticket_burst = 1000000\n"
         "status_requests_per_minute = 1e9\nstatus_burst = 1000000\n"

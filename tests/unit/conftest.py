@@ -10,7 +10,7 @@ The centre (times are local to Asia/Ho_Chi_Minh, UTC+7, no daylight saving):
     classes   elderly, disabled
     rules     ratio 2:1, overdue after 30 min, transfers keep their place,
               services in listed order, 3 service times per mean,
-              no-shows back in line after 5 min, once
+              no-shows back in line after 5 min, once, no guard on NEXT
 """
 
 from __future__ import annotations
@@ -71,6 +71,9 @@ BASE_CONFIG: dict[str, Any] = {
         "service_choice": "in_order",
         "service_time_window": 3,
         "no_show": {"action": "requeue", "grace_minutes": 5, "max_requeues": 1},
+        # The rules' tests press NEXT in a row at one instant; the guard against a double
+        # press has tests of its own (test_next_guard.py).
+        "next_guard_seconds": 0,
     },
     "priority_classes": [
         {"code": "elderly", "name": {"vi": "Người cao tuổi"}},

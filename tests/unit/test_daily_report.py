@@ -72,6 +72,7 @@ def test_a_morning_in_figures(desk: Desk) -> None:
     assert day["tickets"] == {
         "issued": 4,
         "served": 2,
+        "ended_unstarted": 0,
         "no_show": 1,
         "cancelled": 1,
         "expired": 0,
@@ -241,3 +242,18 @@ def test_a_day_without_tickets_still_has_every_column(desk: Desk) -> None:
         built.add(event)
     header = built.csv().splitlines()
     assert header == [",".join(ROW_COLUMNS)]
+
+
+def test_a_ticket_next_ended_before_it_started_is_not_served(desk: Desk) -> None:
+    """NEXT, then NEXT again once the guard has passed, and nobody pressed START: the
+    first citizen is not known to be served, so neither served nor timed nor rated."""
+    desk.open(1)
+    first = desk.issue("HT")
+    desk.issue("HT")
+    assert desk.call(1).ticket == first.ticket
+    desk.advance(desk.engine.setup.rules.next_guard_seconds)
+    desk.call(1)
+    day = report(desk)
+    assert (day["tickets"]["served"], day["tickets"]["ended_unstarted"]) == (0, 1)
+    assert day["service_minutes"]["count"] == 0
+    assert desk.engine.ticket(first.ticket).status.value == "ended"

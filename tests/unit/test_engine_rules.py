@@ -313,6 +313,7 @@ def test_next_with_a_current_ticket_finishes_it_first(desk: Desk) -> None:
     desk.open(1)
     a, b = desk.issue("HT"), desk.issue("HT")
     desk.call(1)
+    desk.do(c.StartService(counter=1))
     desk.advance(2 * MINUTE)
     events = desk.do(c.CallNext(counter=1))
     assert events == [
@@ -324,6 +325,24 @@ def test_next_with_a_current_ticket_finishes_it_first(desk: Desk) -> None:
     assert desk.ticket(a.ticket).status is TicketStatus.DONE
     assert desk.ticket(a.ticket).finished_at == desk.now
     assert desk.engine.counter(1).current == b.ticket
+
+
+def test_next_ends_a_ticket_only_called_as_not_served(desk: Desk) -> None:
+    """Nobody pressed START: NEXT ends the ticket, but nobody knows it was served, so it is
+    neither served, nor timed, nor rated, nor asked about on the counter's tablet."""
+    desk.open(1)
+    a = desk.issue("HT")
+    desk.issue("HT")
+    desk.call(1)
+    desk.advance(2 * MINUTE)
+    finished, _ = desk.do(c.CallNext(counter=1))
+    assert finished == ev.TicketFinished(
+        at=desk.now, actor=STAFF, ticket=a.ticket, counter=1, never_started=True
+    )
+    assert desk.ticket(a.ticket).status is TicketStatus.ENDED
+    assert desk.engine.state.service_times.samples == {}
+    assert desk.engine.counter(1).last_served is None
+    desk.reject(c.RateService(ticket=a.ticket, rating="satisfied"), err.WrongTicketState)
 
 
 # ---------------------------------------------------------------------- at the counter
@@ -590,6 +609,7 @@ def test_a_counter_tablet_stops_asking_once_the_citizen_has_left(desk: Desk) -> 
     desk.open(1)
     a, b, d = desk.issue("HT"), desk.issue("HT"), desk.issue("HT")
     desk.call(1)
+    desk.do(c.StartService(counter=1))
     desk.call(1)  # a is finished and b called in one press: a is still at the desk
     desk.do(c.StartService(counter=1))  # b sits down: a has gone
     desk.reject(c.RateService(ticket=a.ticket, rating="neutral", counter=1), err.RatingClosed)
@@ -650,13 +670,13 @@ def test_open_pause_resume_and_close_a_counter(desk: Desk) -> None:
     only(desk.do(c.ResumeCounter(counter=1)), ev.CounterResumed)
     assert desk.engine.counter(1).status is CounterStatus.OPEN
     events = desk.do(c.CloseCounter(counter=1))
-    assert events == [
-        ev.TicketFinished(at=desk.now, actor=STAFF, ticket=a.ticket, counter=1),
+    assert events == [  # only called, never started: ended, not known to be served
+        ev.TicketFinished(at=desk.now, actor=STAFF, ticket=a.ticket, counter=1, never_started=True),
         ev.CounterClosed(at=desk.now, actor=STAFF, counter=1),
     ]
     assert desk.engine.counter(1).status is CounterStatus.CLOSED
     assert desk.engine.counter(1).current is None
-    assert desk.ticket(a.ticket).status is TicketStatus.DONE
+    assert desk.ticket(a.ticket).status is TicketStatus.ENDED
 
 
 def test_resume_opens_a_closed_counter(desk: Desk) -> None:

@@ -74,8 +74,10 @@ CounterCommand = (
     | c.MarkNoShow
 )
 
-TicketState = Literal["waiting", "called", "serving", "done", "no_show", "cancelled", "expired"]
-FINAL: frozenset[TicketState] = frozenset({"done", "cancelled", "expired"})
+TicketState = Literal[
+    "waiting", "called", "serving", "done", "ended", "no_show", "cancelled", "expired"
+]
+FINAL: frozenset[TicketState] = frozenset({"done", "ended", "cancelled", "expired"})
 CounterState = Literal["open", "paused", "closed"]
 
 
@@ -144,6 +146,7 @@ class Model:
     requeues: int = 0
     rated: bool = False
     finished_at: float | None = None
+    called_at: float | None = None
 
 
 @dataclass
@@ -515,7 +518,13 @@ class EngineMachine(RuleBasedStateMachine):
         assert refusal.message
         counter = getattr(command, "counter", None)
         desk = self.desks.get(counter) if isinstance(counter, int) else None
-        if isinstance(refusal, err.NobodyWaiting):
+        if isinstance(refusal, err.JustCalled):
+            assert isinstance(command, c.CallNext) and desk is not None
+            assert desk.current is not None
+            current = self.tickets[desk.current]
+            assert current.state == "called" and current.called_at is not None
+            assert self.now - current.called_at < self.config.queue.next_guard_seconds
+        elif isinstance(refusal, err.NobodyWaiting):
             assert isinstance(command, c.CallNext)
             assert self._waiting_for(command.counter) == []
         elif isinstance(refusal, err.CounterClosed | err.CounterPaused):
@@ -564,6 +573,11 @@ class EngineMachine(RuleBasedStateMachine):
         finished = [(e.ticket, e.counter) for e in events[:-1] if isinstance(e, ev.TicketFinished)]
         assert len(finished) == len(events) - 1
         assert finished == ([] if current is None else [(current, counter)])
+        if current is not None and self.tickets[current].state == "called":
+            # A NEXT ends a ticket only called after the guard: never a double press.
+            called_at = self.tickets[current].called_at
+            assert called_at is not None
+            assert self.now - called_at >= self.config.queue.next_guard_seconds
         waiting = self._waiting_for(counter)
         ids = [t for t, _ in waiting]
         assert call.ticket in ids, "a next call takes a ticket waiting in the counter's lines"
@@ -618,6 +632,7 @@ class EngineMachine(RuleBasedStateMachine):
                 desk = self.desks[event.counter]
                 assert (desk.state, desk.current) == ("open", None)
                 model.state, model.counter, desk.current = "called", event.counter, event.ticket
+                model.called_at = event.at
                 if event.reason == "next":
                     self._follow_cycle(event.counter, event.contested, model.priority)
             case ev.TicketRecalled():
@@ -629,9 +644,13 @@ class EngineMachine(RuleBasedStateMachine):
                 model.state = "serving"
             case ev.TicketFinished():
                 model = self._at_counter(event.ticket, event.counter)
+                # Only NEXT ends a ticket that was only called; DONE and the close finish it.
+                if event.never_started:
+                    assert model.state == "called", model
                 self._leave_counter(model)
-                model.state, model.finished_at = "done", event.at
-                if not ev.untimed_finish(event):
+                model.state = "ended" if event.never_started else "done"
+                model.finished_at = event.at
+                if not ev.untimed_finish(event) and not event.never_started:
                     self.desks[event.counter].last_served = event.ticket
             case ev.TicketNoShow():
                 model = self._at_counter(event.ticket, event.counter)

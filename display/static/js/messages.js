@@ -11,7 +11,7 @@
 /** Text per language, e.g. {"vi": "Hộ tịch", "en": "Civil status"}.
  * @typedef {Record<string, string>} Texts */
 
-/** @typedef {"waiting" | "called" | "serving" | "done" | "no_show" | "cancelled" | "expired"} TicketStatus */
+/** @typedef {"waiting" | "called" | "serving" | "done" | "ended" | "no_show" | "cancelled" | "expired"} TicketStatus */
 /** @typedef {"open" | "paused" | "closed"} CounterStatus */
 /** @typedef {"very_satisfied" | "satisfied" | "neutral" | "dissatisfied"} Rating */
 /** @typedef {"hall" | "counter" | "staff" | "kiosk" | "citizen" | "admin"} ViewName */
@@ -315,7 +315,7 @@
  *   dissatisfied: number, satisfied_share: number | null
  * }} Satisfaction
  */
-/** @typedef {{ issued: number, served: number, no_show: number, cancelled: number, expired: number, open: number }} Outcomes */
+/** @typedef {{ issued: number, served: number, ended_unstarted: number, no_show: number, cancelled: number, expired: number, open: number }} Outcomes */
 /** @typedef {Outcomes & { wait_minutes: Minutes, service_minutes: Minutes, satisfaction: Satisfaction }} ReportGroup */
 /**
  * GET /api/v1/reports/daily (queue_server/reports/daily.py).

@@ -154,6 +154,7 @@ function headline(report) {
       t("report.others", {
         cancelled: count(tickets.cancelled),
         expired: count(tickets.expired),
+        ended: count(tickets.ended_unstarted),
         open: count(tickets.open),
       }),
     ),
