@@ -33,7 +33,8 @@ from typing import Literal
 from queue_server.tasks import cancel_and_wait
 
 from ..serial_port import SerialPort
-from .protocol import OVERHEAD_BYTES, Display, HostLink, Press, byte_time
+from .frames import OVERHEAD_BYTES, Display, byte_time
+from .host import HostLink, Press
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,8 @@ from queue_server.engine import Actor
 
 from ..counters import CounterWatch, Shown, press
 from .adapter import KeypadLine
-from .protocol import ERROR_FOR_REJECTION, Cmd, Display, ErrorCode, Led, Press
+from .frames import ERROR_FOR_REJECTION, Cmd, Display, ErrorCode, Led
+from .host import Press
 
 log = logging.getLogger(__name__)
 

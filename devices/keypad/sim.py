@@ -24,7 +24,8 @@ from queue_server.config import CentreConfig, Keypad, SerialLine
 from queue_server.tasks import cancel_and_wait
 
 from .emulator import PtyWire
-from .protocol import Cmd, KeypadDevice
+from .frames import Cmd
+from .keypad import KeypadDevice
 
 DEMO_BAUD = 19200
 SOCKET_NAME = "keypads.sock"

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from queue_server.tasks import cancel_and_wait
 
-from ..keypad.protocol import byte_time
+from ..keypad.frames import byte_time
 from ..serial_port import SerialPort
 from .protocol import AnswerDecoder, WriteAnswer, write_registers
 

@@ -20,15 +20,8 @@ from websockets.asyncio.client import ClientConnection, connect
 
 from devices.keypad.adapter import WAITING_REFRESH_S, KeypadLine
 from devices.keypad.emulator import PtyWire, Watcher, link_to
-from devices.keypad.protocol import (
-    Cmd,
-    ErrorCode,
-    FrameDecoder,
-    KeypadDevice,
-    Led,
-    encode_frame,
-    parse_show,
-)
+from devices.keypad.frames import Cmd, ErrorCode, FrameDecoder, Led, encode_frame, parse_show
+from devices.keypad.keypad import KeypadDevice
 from queue_server.accounts import Role
 from queue_server.config import Keypad, SerialLine
 from queue_server.engine import Actor
