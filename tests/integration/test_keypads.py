@@ -18,9 +18,10 @@ from typing import Any
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
-from devices.keypad.adapter import WAITING_REFRESH_S, KeypadLine
+from devices.keypad.adapter import KeypadLine
 from devices.keypad.emulator import PtyWire, Watcher, link_to
 from devices.keypad.frames import Cmd, ErrorCode, FrameDecoder, Led, encode_frame, parse_show
+from devices.keypad.host import WAITING_REFRESH_S
 from devices.keypad.keypad import KeypadDevice
 from queue_server.accounts import Role
 from queue_server.config import Keypad, SerialLine
