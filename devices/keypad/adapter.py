@@ -55,7 +55,7 @@ class KeypadLine:
         )
         self._on_press = on_press
         self._tasks: set[asyncio.Task[None]] = set()
-        self._timer: asyncio.Handle | None = None
+        self._timer: asyncio.TimerHandle | None = None
         self._timer_at: float | None = None
         self.press_errors = 0
 
@@ -155,19 +155,16 @@ class KeypadLine:
         self._disarm()
         if due is not None:
             self._timer_at = due
-            self._timer = asyncio.get_running_loop().call_at(due, self._deadline)
+            self._timer = asyncio.get_running_loop().call_at(due, self._woken)
 
     def _disarm(self) -> None:
         if self._timer is not None:
             self._timer.cancel()
         self._timer = self._timer_at = None
 
-    def _deadline(self) -> None:
-        # One more loop turn first: bytes read in this turn reach the link before it
-        # gives up on a reply.
-        self._timer = asyncio.get_running_loop().call_soon(self._woken)
-
     def _woken(self) -> None:
+        # asyncio runs the callbacks of the bytes read in a loop turn before its timers,
+        # so a reply read in this turn is in the link before it may give up on it.
         self._timer = self._timer_at = None
         self._run_link()
 
