@@ -143,7 +143,11 @@ class KeypadLine:
                 task = asyncio.create_task(self._press(event), name=f"press {self.name}")
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
-        data = link.data_to_send(now)
+        self._write(now)
+
+    def _write(self, now: float) -> None:
+        """Write what the link wants sent, and sleep until its next deadline."""
+        data = self.link.data_to_send(now)
         if data:
             self.port.write(data)
         self._arm()
@@ -182,4 +186,5 @@ class KeypadLine:
             self.link.press_failed(press.address, press.seq)
         else:
             self.link.answer(press.address, press.seq, error)
-        self._run_link()
+        # Only written: a deadline is for the timer, which runs after this turn's reads.
+        self._write(self._time())
