@@ -32,7 +32,8 @@ from aiohttp import web
 
 from bench.common import BENCH_DIR, bench_config, machine_line, out, summarize, table
 from devices.keypad.adapter import KeypadLine
-from devices.keypad.protocol import Cmd, FrameDecoder, Press, byte_time
+from devices.keypad.frames import Cmd, FrameDecoder, byte_time
+from devices.keypad.host import Press
 from queue_server.accounts import Role
 from queue_server.app import Centre
 from queue_server.config import Devices
@@ -58,7 +59,7 @@ SCENARIOS = [  # wiring, baud, keypads, presses (full), presses (quick)
 def keypads_child(mode: str, baud: int, count: int) -> None:
     """Emulated keypads on a new pty; 'press A' on stdin presses NEXT on keypad A."""
     from devices.keypad.emulator import PtyWire
-    from devices.keypad.protocol import KeypadDevice
+    from devices.keypad.keypad import KeypadDevice
 
     devices = [KeypadDevice(a, polled=mode == "rs485") for a in range(1, count + 1)]
     wire = PtyWire(devices, baud).start()

@@ -119,7 +119,8 @@ def keypads_child(mode: str, count: int) -> None:
     """Emulated keypads on ptys.  Prints the ports as JSON; reads the schedule as JSON on
     stdin, presses NEXT on time, waits for every answer; prints what happened as JSON."""
     from devices.keypad.emulator import PtyWire
-    from devices.keypad.protocol import Cmd, Frame, KeypadDevice
+    from devices.keypad.frames import Cmd, Frame
+    from devices.keypad.keypad import KeypadDevice
 
     as_load()  # keypads are hardware: not nicer, which would slow the emulated wire
 

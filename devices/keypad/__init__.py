@@ -1,8 +1,10 @@
 """Wired call keypads: protocol v2 (firmware_notes/keypad-protocol.md).
 
-protocol.py  pure: frames, CRC, the host's and the keypad's link state machines
-adapter.py   one line on a serial port: polls an RS-485 bus or listens point-to-point
-service.py   the centre's keypad lines: presses become commands, displays follow
+frames.py    pure: the frame, its CRC codec and payloads, the protocol's numbers
+host.py      pure: the host's end of a line (HostLink): presses, displays, poll schedule
+keypad.py    pure: the keypad's end (KeypadDevice), as its firmware runs it
+adapter.py   one line on a serial port: reads, writes and sleeps for its HostLink
 emulator.py  keypads behind a pseudo-terminal, paced at the baud rate
-sim.py       `queue-server keypad-sim`: press keys on a demo keypad from a terminal
+The centre's keypad lines (presses become commands, displays follow) and the demo's
+keypads are queue_server/integrations/keypad.
 """

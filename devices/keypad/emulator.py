@@ -29,7 +29,8 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from .protocol import HEADER_BYTES, Cmd, Frame, FrameDecoder, KeypadDevice, byte_time
+from .frames import HEADER_BYTES, Cmd, Frame, FrameDecoder, byte_time
+from .keypad import KeypadDevice
 
 
 def link_to(target: str, link: str | Path) -> None:

@@ -15,7 +15,7 @@ import contextlib
 import logging
 from dataclasses import dataclass, field
 
-from ..keypad.protocol import byte_time
+from ..keypad.frames import byte_time
 from ..serial_port import SerialPort
 from ..tasks import cancel_and_wait
 from .protocol import AnswerDecoder, WriteAnswer, write_registers

@@ -11,7 +11,7 @@ import contextlib
 import os
 import tty
 
-from ..keypad.protocol import byte_time
+from ..keypad.frames import byte_time
 from .protocol import fd_frame, sonoff_frame
 
 

@@ -15,20 +15,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
-from devices.keypad.adapter import WAITING_REFRESH_S, KeypadLine
+from devices.keypad.adapter import KeypadLine
 from devices.keypad.emulator import PtyWire, Watcher, link_to
-from devices.keypad.protocol import (
-    Cmd,
-    ErrorCode,
-    FrameDecoder,
-    KeypadDevice,
-    Led,
-    encode_frame,
-    parse_show,
-)
+from devices.keypad.frames import Cmd, ErrorCode, FrameDecoder, Led, encode_frame, parse_show
+from devices.keypad.host import WAITING_REFRESH_S
+from devices.keypad.keypad import KeypadDevice
 from queue_server.accounts import Role
 from queue_server.engine import Actor
 from queue_server.engine import commands as c
@@ -402,3 +397,34 @@ async def test_unplug_and_replug_loses_no_acknowledged_press(tmp_path: Path) -> 
     assert len(keypad.answers) == 7 and len(answered) == 7
     assert len(numbers) == len(set(numbers)) == 7, numbers
     assert {a.display.text for a in answered if a.display} <= set(numbers)
+
+
+async def test_a_second_next_at_once_is_refused_with_its_own_code(tmp_path: Path) -> None:
+    """A keypad's NEXT pressed twice in a row: the second is a double press (the citizen
+    just called has not come up), refused with E-11; the first citizen stays called."""
+    watcher = Watcher()
+    keypads = {1: KeypadDevice(1, polled=True)}
+    wire = PtyWire(keypads.values(), 115200, on_change=watcher.changed).start()
+    link = tmp_path / "ttyKEYPAD"
+    link_to(wire.slave_path, link)
+    line = SerialLine("desk", str(link), "keypad-rs485", keypads=[Keypad(address=1, counter=1)])
+    config = config_with_lines(tmp_path, [line])
+    config = msgspec.structs.replace(
+        config, queue=msgspec.structs.replace(config.queue, next_guard_seconds=5.0)
+    )
+    try:
+        async with serve_centre(tmp_path, config=config) as server:
+            keypad = keypads[1]
+            await watcher.wait(lambda: not keypad.hello_pending, 2)
+            await server.centre.dispatcher.execute(c.OpenCounter(counter=1), STAFF)
+            await issue(server)
+            await issue(server)
+            wire.press(1, Cmd.NEXT)
+            wire.press(1, Cmd.NEXT)
+            await watcher.wait(lambda: len(keypad.answers) == 2, 2)
+            assert [a.error for a in keypad.answers] == [None, ErrorCode.JUST_CALLED]
+            current = server.centre.engine.counter(1).current
+            assert current is not None
+            assert server.centre.engine.ticket(current).number == "A001"
+    finally:
+        wire.stop()

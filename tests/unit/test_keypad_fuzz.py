@@ -10,7 +10,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from devices.keypad.protocol import SOF, Cmd, Frame, FrameDecoder, HostLink, encode_frame
+from devices.keypad.frames import SOF, Cmd, Frame, FrameDecoder, encode_frame
+from devices.keypad.host import HostLink
 from tests.support.fuzz import FUZZ, blobs, chunked, streams
 
 frames = st.builds(

@@ -13,7 +13,8 @@ import logging
 from typing import Any
 
 from devices.keypad.adapter import KeypadLine
-from devices.keypad.protocol import ERROR_FOR_REJECTION, Cmd, Display, ErrorCode, Led, Press
+from devices.keypad.frames import ERROR_FOR_REJECTION, Cmd, Display, ErrorCode, Led
+from devices.keypad.host import Press
 from devices.shown import Shown
 
 from ...dispatcher import Dispatcher

@@ -21,7 +21,8 @@ from pathlib import Path
 import msgspec
 
 from devices.keypad.emulator import PtyWire
-from devices.keypad.protocol import Cmd, KeypadDevice
+from devices.keypad.frames import Cmd
+from devices.keypad.keypad import KeypadDevice
 from devices.tasks import cancel_and_wait
 
 from ...config import CentreConfig

@@ -1,130 +1,19 @@
-"""Keypad protocol v2: the frames and CRC vectors of firmware_notes/keypad-protocol.md,
-read from the document itself, and the host's and keypad's state machines."""
+"""The host's end of a keypad line, frame by frame: presses, duplicates, displays."""
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
-import pytest
-
-from devices.crc import check_crc, crc16_modbus, with_crc
-from devices.keypad.protocol import (
+from devices.keypad.frames import (
     Cmd,
     Display,
-    Frame,
     FrameDecoder,
-    Heard,
-    Hello,
-    HostLink,
-    KeypadDevice,
     Led,
     NakReason,
-    Press,
     encode_frame,
-    parse_show,
     show_payload,
 )
+from devices.keypad.host import Heard, Hello, HostLink, Press
 
 A023 = Display("A023", 5, Led.ON)
-
-NOTES = Path(__file__).resolve().parents[2] / "firmware_notes" / "keypad-protocol.md"
-
-
-def _table(heading: str) -> list[list[str]]:
-    """The rows of the markdown table under a heading, as cells (header row dropped)."""
-    text = NOTES.read_text(encoding="utf-8")
-    start = text.index(heading)
-    rows = []
-    for line in text[start:].splitlines()[1:]:
-        if line.startswith("#"):
-            break
-        if line.startswith("|") and not line.startswith("| ---"):
-            rows.append([cell.strip().strip("`") for cell in line.strip("|").split("|")])
-    return rows[1:]
-
-
-def _hex(cell: str) -> bytes:
-    return bytes.fromhex(re.sub(r"\(.*?\)", "", cell).replace("`", ""))
-
-
-FRAMES = _table("## Frames on the wire")
-CRC_VECTORS = _table("### CRC test vectors")
-
-
-def test_the_notes_have_the_vectors() -> None:
-    assert len(FRAMES) >= 14
-    assert len(CRC_VECTORS) >= 4
-
-
-@pytest.mark.parametrize("row", FRAMES, ids=[r[0] for r in FRAMES])
-def test_frames_from_the_notes_decode_and_encode(row: list[str]) -> None:
-    _name, address, seq, command, payload, wire = row
-    data = _hex(wire)
-    frames = FrameDecoder().feed(data)
-    assert frames == [
-        Frame(int(address, 16), int(seq, 16), int(command, 16), bytes.fromhex(payload))
-    ]
-    assert frames[0].encode() == data
-    assert check_crc(data[1:])
-
-
-@pytest.mark.parametrize("row", CRC_VECTORS, ids=[r[0] for r in CRC_VECTORS])
-def test_crc_vectors_from_the_notes(row: list[str]) -> None:
-    data, crc, wire = _hex(row[0]), int(row[1], 16), _hex(row[2])
-    assert crc16_modbus(data) == crc
-    assert with_crc(data)[-2:] == wire
-
-
-def test_show_payload_round_trips() -> None:
-    payload = show_payload(8, Display("A023", 5, Led.ON))
-    assert payload == bytes.fromhex("08 01 05 00 41 30 32 33")
-    assert parse_show(payload) == (8, Display("A023", 5, Led.ON))
-    with pytest.raises(ValueError):
-        parse_show(b"\x01\x02")
-
-
-def test_a_frame_is_found_after_noise_and_a_false_start() -> None:
-    decoder = FrameDecoder()
-    frame = encode_frame(3, 1, Cmd.NEXT)
-    noise = bytes.fromhex("00 FF A5 03 01 01 00 00 00 13")  # a false start: bad CRC
-    assert decoder.feed(noise + frame) == [Frame(3, 1, Cmd.NEXT)]
-    assert decoder.corrupt == 1
-
-
-def test_a_frame_split_into_single_bytes_is_found() -> None:
-    decoder = FrameDecoder()
-    frame = encode_frame(3, 4, Cmd.TRANSFER, b"CT")
-    found = [f for byte in frame for f in decoder.feed(bytes((byte,)))]
-    assert found == [Frame(3, 4, Cmd.TRANSFER, b"CT")]
-
-
-def test_an_impossible_length_is_corrupt() -> None:
-    decoder = FrameDecoder()
-    assert decoder.feed(bytes.fromhex("A5 03 00 01 40") + encode_frame(3, 2, Cmd.NEXT)) == [
-        Frame(3, 2, Cmd.NEXT)
-    ]
-    assert decoder.corrupt == 1
-
-
-def test_the_decoder_says_how_much_of_a_begun_frame_is_missing() -> None:
-    decoder = FrameDecoder()
-    assert decoder.missing() == 0
-    frame = encode_frame(3, 4, Cmd.TRANSFER, b"CT")
-    decoder.feed(frame[:3])
-    assert decoder.missing() == 7 + 32 - 3  # the length is not known yet: the longest
-    decoder.feed(frame[3:6])
-    assert decoder.missing() == len(frame) - 6
-    assert decoder.feed(frame[6:]) == [Frame(3, 4, Cmd.TRANSFER, b"CT")]
-    assert decoder.missing() == 0
-
-
-def test_expire_drops_a_partial_frame_and_finds_what_was_inside() -> None:
-    decoder = FrameDecoder()
-    inner = encode_frame(3, 2, Cmd.NEXT)
-    assert decoder.feed(bytes.fromhex("A5 03 00 01 20") + inner) == []  # waiting for 32 bytes
-    assert decoder.expire() == [Frame(3, 2, Cmd.NEXT)]
-    assert decoder.pending == 0
 
 
 # ---------------------------------------------------------------------- host link
@@ -310,35 +199,6 @@ def test_waiting_counts_alone_go_out_sparingly_and_numbers_at_once() -> None:
     assert FrameDecoder().feed(link.data_to_send())[0].payload.endswith(b"A024")
 
 
-def test_a_keypad_takes_the_display_from_its_poll_and_answers_with_its_tag() -> None:
-    keypad = KeypadDevice(3, polled=True)
-    keypad.receive_frame(Frame(3, 0, Cmd.SHOW, show_payload(1, Display())))  # HELLO answered
-    keypad.receive_frame(Frame(3, 0, Cmd.POLL, show_payload(9, A023)))
-    assert (keypad.tag, keypad.display) == (9, A023)
-    assert keypad.reply_to_poll(0.0) == Frame(3, 9, Cmd.IDLE)
-    old = KeypadDevice(3, polled=True, version=1)
-    old.receive_frame(Frame(3, 0, Cmd.SHOW, show_payload(1, Display())))
-    old.receive_frame(Frame(3, 0, Cmd.POLL, show_payload(9, A023)))
-    assert old.reply_to_poll(0.0) == Frame(3, 1, Cmd.IDLE)
-
-
-def test_a_display_in_a_poll_does_not_answer_a_hello() -> None:
-    keypad = KeypadDevice(3, polled=True)
-    keypad.receive_frame(Frame(3, 0, Cmd.POLL, show_payload(9, A023)))
-    assert keypad.reply_to_poll(0.0) == Frame(3, 0, Cmd.HELLO, b"\x02\x01")
-
-
-def test_a_keypad_refused_by_a_version_1_host_speaks_version_1() -> None:
-    keypad = KeypadDevice(3, polled=True)
-    assert keypad.reply_to_poll(0.0).payload[0] == 2
-    keypad.receive_frame(Frame(3, 0, Cmd.NAK, bytes((NakReason.UNSUPPORTED_VERSION,))))
-    assert keypad.reply_to_poll(0.1) == Frame(3, 0, Cmd.HELLO, b"\x01\x01")
-    host = HostLink([3])
-    host.receive_data(keypad.reply_to_poll(0.2).encode())
-    assert Hello(3, 1, 1) in host.events_received()
-    assert host.keypads[3].version == 1
-
-
 def test_missed_polls_take_a_keypad_offline() -> None:
     link = HostLink([3], offline_after=3)
     link.receive_data(encode_frame(3, 0, Cmd.IDLE))
@@ -348,49 +208,3 @@ def test_missed_polls_take_a_keypad_offline() -> None:
     assert link.keypads[3].online
     link.missed(3)
     assert not link.keypads[3].online
-
-
-# ---------------------------------------------------------------------- both ends
-
-
-def _exchange(host: HostLink, keypad: KeypadDevice, now: float, drop_answer: bool = False) -> None:
-    host.poll(keypad.address)
-    for frame in FrameDecoder().feed(host.data_to_send()):
-        if frame.command == Cmd.POLL:
-            host.receive_data(keypad.reply_to_poll(now).encode())
-    for event in host.events_received():
-        if isinstance(event, Press):
-            host.answer(event.address, event.seq, None)
-    data = host.data_to_send()
-    if not drop_answer:
-        for frame in FrameDecoder().feed(data):
-            keypad.receive_frame(frame)
-
-
-def test_polled_keypad_hello_press_answer_and_lost_answer() -> None:
-    host = HostLink([3])
-    host.set_display(3, Display("A022", 6, Led.ON))
-    keypad = KeypadDevice(3, polled=True)
-    _exchange(host, keypad, 0.0)  # HELLO, answered with the display
-    assert not keypad.hello_pending and keypad.display.text == "A022"
-    keypad.press(Cmd.NEXT)
-    _exchange(host, keypad, 0.1, drop_answer=True)
-    assert keypad.busy and not keypad.answers
-    _exchange(host, keypad, 0.2)  # the same press again
-    assert [a.seq for a in keypad.answers] == [1]
-    assert host.keypads[3].presses == 1 and host.keypads[3].duplicates == 1
-
-
-def test_p2p_keypad_retries_on_its_own_clock() -> None:
-    keypad = KeypadDevice(3, polled=False, retry_s=0.3, heartbeat_s=5.0)
-    assert keypad.due(0.0) == Frame(3, 0, Cmd.HELLO, b"\x02\x01")
-    assert keypad.due(0.1) is None
-    keypad.receive_frame(Frame(3, 0, Cmd.SHOW, show_payload(1, Display("", 0))))
-    keypad.press(Cmd.RECALL)
-    assert keypad.due(0.2) == Frame(3, 1, Cmd.RECALL)
-    assert keypad.due(0.3) is None
-    assert keypad.due(0.55) == Frame(3, 1, Cmd.RECALL)
-    keypad.receive_frame(Frame(3, 1, Cmd.ERROR, b"\x04"))
-    assert keypad.pending is None and keypad.error == 4
-    assert keypad.due(1.0) is None
-    assert keypad.due(5.6) == Frame(3, 1, Cmd.IDLE)
