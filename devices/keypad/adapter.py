@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable
 from ..serial_port import SerialPort
 from ..tasks import cancel_and_wait
 from .frames import Display
-from .host import HostLink, Mode, Press
+from .host import IDLE_CYCLE_S, HostLink, Mode, Press
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +38,7 @@ class KeypadLine:
         *,
         reply_timeout_s: float | None = None,
         offline_after: int = 3,
+        idle_cycle_s: float = IDLE_CYCLE_S,
     ) -> None:
         self.name = name
         self.mode = mode
@@ -48,6 +49,7 @@ class KeypadLine:
             mode=mode,
             baud=baud,
             reply_timeout_s=reply_timeout_s,
+            idle_cycle_s=idle_cycle_s,
         )
         self.port = SerialPort(
             port, baud, self._on_data, name=name, on_open=self._on_open, on_close=self._on_close

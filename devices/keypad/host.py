@@ -60,6 +60,13 @@ adapter's latency (1 ms with its latency timer at 1 ms) and the host's schedulin
 busy machine (a few ms).  Generous on purpose: a poll given up too early goes out while
 the late reply is still on the bus and spoils both, and a keypad that is really away
 costs this only once a cycle (it is probed, not polled)."""
+IDLE_AFTER_S = 5.0
+"""RS-485: a bus that has heard no press and had no display to send for this long is idle."""
+IDLE_CYCLE_S = 0.5
+"""RS-485: an idle bus starts a poll cycle at most this often (each keypad is asked twice a
+second, so the first press after a quiet spell is heard within this), instead of polling
+back to back: a bus nobody presses would otherwise cost the host hundreds of polls a
+second for nothing.  0: always at full speed."""
 RECENT_CYCLES = 1024
 WAITING_EVERY_POLLS = 16
 """RS-485: on the whole line, at most one display whose waiting count alone changed rides
@@ -159,6 +166,8 @@ class HostLink:
         baud: int = 115200,
         reply_timeout_s: float | None = None,
         waiting_refresh_s: float = WAITING_REFRESH_S,
+        idle_after_s: float = IDLE_AFTER_S,
+        idle_cycle_s: float = IDLE_CYCLE_S,
     ) -> None:
         self.keypads: dict[int, KeypadState] = {a: KeypadState(a) for a in addresses}
         self.decoder = FrameDecoder()
@@ -187,6 +196,11 @@ class HostLink:
         self._reply_extended = False
         self._probe_at = 0.0
         self._probe_index = 0
+        self.idle_after_s = idle_after_s
+        self.idle_cycle_s = idle_cycle_s
+        self._active_at = 0.0
+        """When the bus last heard a press or a HELLO, or had a display to send."""
+        self._cycle_began_at = float("-inf")
         # point-to-point
         self._expire_at: float | None = None
         self._show_wanted = False
@@ -213,6 +227,7 @@ class HostLink:
         self._now = now
         self._open = True
         self._wire_free_at = now
+        self._active_at = now
         self.resend_all()
         if not self.polled:
             self.send_displays()
@@ -325,6 +340,7 @@ class HostLink:
         state.tag = next_tag(state.tag)
         state.dirty = True
         state.urgent = state.urgent or old.text != display.text or old.led != display.led
+        self._active_at = self._now  # a bus gets back to full speed to carry it
         # Point-to-point it goes when the wire is free; a press being executed carries
         # its keypad's new display in its answer, and the others go right after it.
         self._show_wanted = not self.polled
@@ -391,9 +407,17 @@ class HostLink:
     def _next_poll_at(self) -> float | None:
         if self._awaiting is not None:
             return self._now if self._reply_by is None else self._reply_by
-        if self._cycle or self._schedule_size():
+        if self._cycle:
             return self._now
+        if self._schedule_size():
+            return max(self._now, self._next_cycle_at())
         return self._probe_at if self.keypads else None
+
+    def _next_cycle_at(self) -> float:
+        """When a new cycle may start: at once on a busy bus, `idle_cycle_s` after the last
+        one began on an idle one."""
+        idle = self.idle_cycle_s > 0 and self._now - self._active_at >= self.idle_after_s
+        return self._cycle_began_at + self.idle_cycle_s if idle else self._now
 
     def _schedule_size(self) -> int:
         limit = self.offline_after
@@ -416,10 +440,12 @@ class HostLink:
             if self.decoder.pending:
                 self.expire()
         if not self._cycle:
+            if now < self._next_cycle_at():
+                return  # an idle bus: the next cycle is not due yet
             self._cycle.extend(self._schedule(now))
             if not self._cycle:
                 return  # nobody to poll until the next probe
-            self._cycle_started = now
+            self._cycle_started = self._cycle_began_at = now
         address = self._cycle.popleft()
         self.poll(address, now, self.waiting_refresh_s)
         self.polls += 1
@@ -520,6 +546,7 @@ class HostLink:
             )
             state.dirty = False
             self._events.append(Hello(frame.address, frame.payload[0], state.firmware or 0))
+            self._active_at = self._now
             return
         if command not in KEYS:
             self._nak(frame, NakReason.UNKNOWN_COMMAND)
@@ -549,3 +576,4 @@ class HostLink:
         state.presses += 1
         self._running.add((frame.address, frame.seq))
         self._events.append(Press(frame.address, frame.seq, Cmd(command), service))
+        self._active_at = self._now

@@ -61,6 +61,10 @@ class SerialLine(_Strict, frozen=True):
     """keypad-rs485: how long a poll waits for its reply; 0: from the baud rate."""
     offline_after: int = 3
     """keypad-rs485: missed polls before a keypad counts as offline."""
+    idle_cycle_ms: float = 500.0
+    """keypad-rs485: after 5 s with no press, a poll cycle starts at most this often, so
+    an idle bus costs the host next to nothing (the first press after a quiet spell waits
+    up to this long to be heard); 0: always poll at full speed."""
     frame_length: Literal[5, 6] = 6
     """rf433-fd: FD + 3 code bytes (+ 1 pulse-width byte when 6) + DF."""
     repeat_window_s: float = 1.0
@@ -100,6 +104,8 @@ def serial_line_problems(
             yield f"{where}.reply_timeout_ms: must not be negative"
         if line.offline_after < 1:
             yield f"{where}.offline_after: must be at least 1"
+        if not 0 <= line.idle_cycle_ms <= 5000:
+            yield f"{where}.idle_cycle_ms: between 0 (always full speed) and 5000"
         if line.repeat_window_s <= 0:
             yield f"{where}.repeat_window_s: must be positive"
         if line.protocol == "modbus-display" and not line.displays:

@@ -284,3 +284,10 @@ def test_wal_checkpoint_prints_commit_times_both_ways() -> None:
             median, p999, worst_ms, slow = row(table, name, round_)
             assert 0 < median <= p999 <= worst_ms * 1000
             assert 0 <= slow <= 1_200
+
+
+def test_idle_cpu_prints_the_idle_demos_cost(tmp_path: Path) -> None:
+    text, figures = run_with_summary("bench.idle_cpu", tmp_path)
+    assert "CPU per second, ms: mean" in text
+    (idle,) = figures
+    assert idle["unit"] == "ms" and isinstance(idle["max"], float | int) and idle["max"] >= 0

@@ -12,6 +12,8 @@ import pytest
 
 from devices.keypad.frames import Cmd, Display, Frame, FrameDecoder, Led, encode_frame
 from devices.keypad.host import (
+    IDLE_AFTER_S,
+    IDLE_CYCLE_S,
     OFFLINE_PROBE_S,
     P2P_IDLE_EXPIRE_S,
     REPLY_MARGIN_S,
@@ -40,9 +42,15 @@ def bus(*addresses: int, baud: int = 115200, offline_after: int = 3) -> HostLink
     return link
 
 
-def run_bus(link: HostLink, answering: set[int], until: float) -> list[tuple[float, int]]:
+def run_bus(
+    link: HostLink,
+    answering: set[int],
+    until: float,
+    press: tuple[int, float] | None = None,
+) -> list[tuple[float, int]]:
     """Keypads in `answering` reply IDLE as soon as the poll is through the wire; the
-    others never do.  Returns (time, address) of every poll written."""
+    others never do; with `press` (address, time), that keypad answers its first poll
+    from then on with a NEXT.  Returns (time, address) of every poll written."""
     polls: list[tuple[float, int]] = []
     now = 0.0
     while now < until:
@@ -56,11 +64,40 @@ def run_bus(link: HostLink, answering: set[int], until: float) -> list[tuple[flo
         heard = [a for a in polled(frames) if a in answering]
         if heard:
             now += (len(data) + 7) * link.byte_s + TURNAROUND_S
-            link.receive_data(encode_frame(heard[0], 0, Cmd.IDLE), now)
+            if press is not None and heard[0] == press[0] and now >= press[1]:
+                link.receive_data(encode_frame(heard[0], 1, Cmd.NEXT), now)
+                press = None
+            else:
+                link.receive_data(encode_frame(heard[0], 0, Cmd.IDLE), now)
     return polls
 
 
 # ---------------------------------------------------------------------- RS-485
+
+
+def test_an_idle_bus_polls_each_keypad_a_few_times_a_second_and_wakes_on_a_press() -> None:
+    """Nobody pressed for IDLE_AFTER_S: cycles start IDLE_CYCLE_S apart instead of back to
+    back (a quiet bus no longer costs the host a poll every millisecond); a press puts
+    the bus back to full speed at once."""
+    link = bus(1, 2, 3)
+    press_at = IDLE_AFTER_S + 3.0
+    polls = run_bus(link, {1, 2, 3}, press_at + IDLE_CYCLE_S + 0.1, press=(1, press_at))
+    starts = [t for t, a in polls if a == 1]
+    busy = [b - a for a, b in pairwise(t for t in starts if t < IDLE_AFTER_S - 0.1)]
+    idle = [b - a for a, b in pairwise(t for t in starts if IDLE_AFTER_S + 0.6 < t < press_at)]
+    woken = [b - a for a, b in pairwise(t for t in starts if t > press_at)]
+    assert max(busy) < 0.01  # back to back while active
+    assert idle and min(idle) >= IDLE_CYCLE_S - 1e-9
+    assert max(idle) < IDLE_CYCLE_S + 0.01
+    assert woken and max(woken) < 0.01  # the press woke it
+
+
+def test_a_display_to_send_wakes_an_idle_bus() -> None:
+    link = bus(1, 2)
+    polls = run_bus(link, {1, 2}, IDLE_AFTER_S + 2.0)
+    idle_since = polls[-1][0]
+    link.set_display(2, Display("A001", 3, Led.ON))
+    assert (link.next_deadline() or 0) - idle_since < IDLE_CYCLE_S
 
 
 def test_a_cycle_polls_the_online_keypads_in_order() -> None:

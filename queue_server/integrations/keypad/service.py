@@ -66,6 +66,7 @@ class KeypadService:
                 self._on_press,
                 reply_timeout_s=config.reply_timeout_ms / 1000 or None,
                 offline_after=config.offline_after,
+                idle_cycle_s=config.idle_cycle_ms / 1000,
             )
             self.lines.append(line)
             for keypad in config.keypads:

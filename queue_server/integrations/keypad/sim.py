@@ -29,6 +29,7 @@ from ...config import CentreConfig
 from ..lines_config import Keypad, SerialLine
 
 DEMO_BAUD = 19200
+DEMO_IDLE_CYCLE_MS = 1000
 SOCKET_NAME = "keypads.sock"
 KEYS = {
     "next": Cmd.NEXT,
@@ -70,6 +71,9 @@ class DemoKeypads:
             "keypad-rs485",
             baud=DEMO_BAUD,
             keypads=[Keypad(address=c, counter=c) for c in self.devices],
+            # The demo plays both ends of the bus in one process: a quiet one polls once
+            # a second (a first press after a quiet spell is heard within that).
+            idle_cycle_ms=DEMO_IDLE_CYCLE_MS,
         )
 
     def guide(self) -> str:
