@@ -8,10 +8,11 @@ through python-escpos's `Usb` and file and CUPS writes block, so they run on one
 worker thread per printer: the thread keeps their calls in order even when an
 awaiting coroutine has given up on one.
 
-Links take no timeouts but one: sending a job waits until the printer has taken every
-byte (for a network printer, until TCP has seen it acknowledged), and gives up only
-when the printer has taken nothing for `idle_s`: a slow printer that keeps taking data
-is printing, and must not be given up on while it prints.  A job given up on is cut
+Links take no timeouts but one: the status asked after a job is answered only once the
+printer has taken the job before it, so that wait gives up only when the printer has
+taken nothing for `idle_s` (bytes left in our buffer or the kernel's queue: for TCP,
+sent but not acknowledged): a slow printer that keeps taking data is printing, and must
+not be given up on while it prints.  A job given up on is cut
 off for certain (`abort`: the queued bytes are discarded, a TCP connection is reset),
 so it can never come out of this printer after it was sent to another.  The driver
 bounds every other step and maps a step that overran to a printer state.  Failures
@@ -55,13 +56,13 @@ PROGRESS_CHECK_S = 0.02
 
 
 class Link(Protocol):
-    async def query(self, n: int) -> int:
-        """Send DLE EOT n; the status byte answered."""
+    async def query(self, n: int, idle_s: float | None = None) -> int:
+        """Send DLE EOT n; the status byte answered.  With `idle_s`, the answer may wait
+        behind a job: PrinterUnavailable when the printer takes nothing for that long."""
         ...
 
-    async def write(self, data: bytes, idle_s: float) -> None:
-        """Send and wait until the printer has taken it all; PrinterUnavailable when it
-        takes nothing for `idle_s`."""
+    async def write(self, data: bytes) -> None:
+        """Hand bytes to the connection (the next status answer says they were taken)."""
         ...
 
     async def close(self) -> None:
@@ -107,9 +108,11 @@ class StreamLink:
         finally:
             self._arrived.set()
 
-    async def query(self, n: int) -> int:
+    async def query(self, n: int, idle_s: float | None = None) -> int:
         self._pending.clear()  # late answers, automatic status back: not ours
         await self.write(query(n))
+        loop = asyncio.get_running_loop()
+        left, progress_at = self.unsent(), loop.time()
         while True:
             while self._pending:
                 value = self._pending.pop(0)
@@ -118,34 +121,31 @@ class StreamLink:
             if self._ended is not None:
                 raise offline(self._ended)
             self._arrived.clear()
-            await self._arrived.wait()
+            if idle_s is None:
+                await self._arrived.wait()
+                continue
+            try:
+                async with asyncio.timeout(PROGRESS_CHECK_S):
+                    await self._arrived.wait()
+            except TimeoutError:
+                now, still = loop.time(), self.unsent()
+                if still < left:
+                    left, progress_at = still, now  # it is taking the job: keep waiting
+                elif now - progress_at >= idle_s:
+                    raise PrinterUnavailable(
+                        PrinterState.NOT_ANSWERING,
+                        f"stopped taking data for {idle_s:g} s"
+                        if still
+                        else f"status not answered within {idle_s:g} s",
+                    ) from None
 
-    async def write(self, data: bytes, idle_s: float = float("inf")) -> None:
+    async def write(self, data: bytes) -> None:
         if self._ended is not None:
             raise offline(self._ended)
         try:
-            self._writer.write(data)
-            await self._wait_taken(idle_s)
+            self._writer.write(data)  # no drain: the status asked after it tells when taken
         except (OSError, serial.SerialException) as exc:
             raise offline(f"connection lost while sending: {exc or type(exc).__name__}") from exc
-
-    async def _wait_taken(self, idle_s: float) -> None:
-        """Until nothing is left unsent or unacknowledged; the clock restarts whenever
-        the printer takes more."""
-        loop = asyncio.get_running_loop()
-        left = self.unsent()
-        progress_at = loop.time()
-        while left:
-            await asyncio.sleep(PROGRESS_CHECK_S)
-            if self._ended is not None:
-                raise offline(self._ended)
-            now, still = loop.time(), self.unsent()
-            if still < left:
-                left, progress_at = still, now
-            elif now - progress_at >= idle_s:
-                raise PrinterUnavailable(
-                    PrinterState.NOT_ANSWERING, f"stopped taking data for {idle_s:g} s"
-                )
 
     def unsent(self) -> int:
         """Bytes not yet taken by the printer: in our buffer, and in the kernel's queue
@@ -258,7 +258,7 @@ class _UsbLink:
     def __init__(self, adapter: UsbAdapter, device: Any) -> None:
         self._adapter, self._device = adapter, device
 
-    async def query(self, n: int) -> int:
+    async def query(self, n: int, idle_s: float | None = None) -> int:
         answer: bytes = await self._adapter._run(self._ask, n)
         for value in answer:
             if is_status_byte(value):
@@ -272,7 +272,7 @@ class _UsbLink:
         except Exception as exc:  # usb.core.USBTimeoutError, USBError
             raise PrinterUnavailable(PrinterState.NOT_ANSWERING, f"USB: {exc}") from exc
 
-    async def write(self, data: bytes, idle_s: float = float("inf")) -> None:
+    async def write(self, data: bytes) -> None:
         await self._adapter._run(self._send, data)  # bounded by the USB timeout
 
     def _send(self, data: bytes) -> None:
@@ -336,10 +336,10 @@ class _WriteOnlyLink:
     def __init__(self, owner: _Threaded, send: Callable[[bytes], None]) -> None:
         self._owner, self._send = owner, send
 
-    async def query(self, n: int) -> int:
+    async def query(self, n: int, idle_s: float | None = None) -> int:
         raise PrinterUnavailable(PrinterState.UNKNOWN, "this connection gives no status")
 
-    async def write(self, data: bytes, idle_s: float = float("inf")) -> None:
+    async def write(self, data: bytes) -> None:
         await self._owner._run(self._send, data)
 
     async def close(self) -> None:

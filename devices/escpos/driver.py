@@ -111,10 +111,17 @@ class PrinterDriver:
             except TimeoutError:
                 return self._record(step.timed_out(self.timeout_s))
 
-    async def _ask(self, link: Link, step: _Step) -> PrinterStatus:
+    async def _ask(self, link: Link, step: _Step, after_job: float | None = None) -> PrinterStatus:
+        """The printer's three status bytes.  `after_job`: the first answer waits behind
+        the job just sent, for as long as the printer keeps taking it (this many seconds
+        without progress, and it is given up on)."""
         if not self.address.has_status:
             return PrinterStatus(PrinterState.ONLINE, "assumed: this connection gives no status")
-        answers = [await step.run("status", link.query(n)) for n in (PRINTER, OFFLINE_CAUSE, PAPER)]
+        first = "taking the job" if after_job is not None else "status"
+        answers = [await step.run(first, link.query(PRINTER, after_job))]
+        answers += [
+            await step.run("status", link.query(n, after_job)) for n in (OFFLINE_CAUSE, PAPER)
+        ]
         return parse_status(*answers)
 
     def _record(self, status: PrinterStatus) -> PrinterStatus:
@@ -164,10 +171,9 @@ class PrinterDriver:
                     raise PrintFailed(before.describe(), before)
                 data = await step.run("render", job)
             async with asyncio.timeout(JOB_LIMIT_S):
-                await step.run("send", link.write(data, self.timeout_s))
+                await step.run("send", link.write(data))
+                after = self._record(await self._ask(link, step, after_job=self.timeout_s))
             taken = True
-            async with asyncio.timeout(self.timeout_s):
-                after = self._record(await self._ask(link, step))
             if not after.printable:
                 raise PrintFailed(f"{after.describe()} during the job", after)
             return after
@@ -177,8 +183,7 @@ class PrinterDriver:
         except TimeoutError:
             if step.current == "render":
                 raise PrintFailed("timed out render") from None
-            after_job = self.timeout_s if taken else seconds
-            limit = JOB_LIMIT_S if step.current == "send" else after_job
+            limit = JOB_LIMIT_S if step.current in ("send", "taking the job") else seconds
             status = self._record(step.timed_out(limit))
             raise PrintFailed(status.describe(), status) from None
         finally:
@@ -201,7 +206,7 @@ class _Step:
     def timed_out(self, seconds: float) -> PrinterStatus:
         if self.current == "connect":
             return PrinterStatus(PrinterState.OFFLINE, f"no answer to connect within {seconds:g} s")
-        if self.current == "send":
+        if self.current in ("send", "taking the job"):
             return PrinterStatus(
                 PrinterState.NOT_ANSWERING, f"still taking the job after {seconds:g} s: cut off"
             )
