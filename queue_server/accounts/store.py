@@ -95,7 +95,9 @@ class TokenInfo(msgspec.Struct, frozen=True):
 
 
 def _digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
+    # A header with bytes that are not UTF-8 arrives with lone surrogates: it digests to
+    # nothing known (and is refused), rather than failing to encode.
+    return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 class AccountStore:

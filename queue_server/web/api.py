@@ -6,7 +6,7 @@ import asyncio
 import logging
 import math
 import time
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from aiohttp import web
@@ -83,8 +83,13 @@ class CounterRatingBody(_Body, frozen=True):
     rating: Rating
 
 
+TicketId = Annotated[int, msgspec.Meta(ge=1, le=999_999_999)]
+TicketNumber = Annotated[str, msgspec.Meta(min_length=1, max_length=16, pattern=r"^[A-Z0-9]+$")]
+
+
 class CallBody(_Body, frozen=True):
-    ticket: str | int
+    ticket: TicketNumber | TicketId
+    """A ticket's number as printed (`A023`, `9012`), or its id."""
 
 
 class LoginBody(_Body, frozen=True):
@@ -281,9 +286,9 @@ async def counter_call(request: web.Request) -> web.Response:
         try:
             ticket_id = centre.engine.ticket_by_number(body.ticket).id
         except UnknownTicket:
-            if not body.ticket.isdigit():
+            if not (body.ticket.isascii() and body.ticket.isdigit() and len(body.ticket) <= 9):
                 raise
-            ticket_id = int(body.ticket)
+            ticket_id = int(body.ticket)  # an id written as a string
     command = c.CallTicket(counter=_counter_id(request), ticket=ticket_id)
     return json_response(await _counter_command(request, command))
 

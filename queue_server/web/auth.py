@@ -68,8 +68,8 @@ def authenticate(request: web.Request, accounts: AccountStore) -> Principal:
 async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     principal = authenticate(request, request.app[ACCOUNTS])
     if principal.session is not None and request.method not in SAFE_METHODS:
-        sent = request.headers.get(CSRF_HEADER, "")
-        if not principal.csrf or not hmac.compare_digest(sent, principal.csrf):
+        sent = request.headers.get(CSRF_HEADER, "").encode("utf-8", "surrogatepass")
+        if not principal.csrf or not hmac.compare_digest(sent, principal.csrf.encode()):
             raise ApiError(
                 403, "csrf_failed", f"send the session's CSRF token in the {CSRF_HEADER} header"
             )

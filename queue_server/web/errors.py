@@ -194,6 +194,8 @@ async def read_json(request: web.Request, model: type[T]) -> T:
         raise ApiError(422, "invalid_body", _readable(str(exc))) from None
     except msgspec.DecodeError as exc:
         raise ApiError(400, "invalid_json", f"the body is not valid JSON: {exc}") from None
+    except UnicodeDecodeError:
+        raise ApiError(400, "invalid_json", "the body is not valid UTF-8") from None
 
 
 def _readable(message: str) -> str:
