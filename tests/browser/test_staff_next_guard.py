@@ -52,3 +52,22 @@ def test_a_second_next_soon_after_the_first_is_refused_and_said_so(
     assert (status, ticket["status"]) == (200, "called")
     status, report = guarded.api("GET", "/api/v1/reports/daily", guarded.tokens["admin"])
     assert (status, report["tickets"]["served"]) == (200, 0)
+
+
+def test_the_highlighted_action_is_the_one_that_comes_next(
+    guarded: PageServer, new_page: OpenPage
+) -> None:
+    """Closed: open it.  Someone only called: START (NEXT would pass them over).  Being
+    served, or nobody at the counter: NEXT."""
+    guarded.issue("HT")
+    staff = new_page(f"{guarded.base}/staff", 1366, 768)
+    log_in(staff, "canbo1", counter=1)
+    primary = staff.locator(".action.primary")
+    expect(primary).to_have_attribute("data-action", "pause")  # labelled "open" when closed
+    staff.keyboard.press("p")
+    expect(primary).to_have_attribute("data-action", "next")
+    staff.keyboard.press("n")
+    expect(primary).to_have_attribute("data-action", "start")
+    staff.keyboard.press("s")
+    expect(primary).to_have_attribute("data-action", "next")
+    expect(primary).to_have_count(1)

@@ -226,6 +226,12 @@ function render() {
   const has = Boolean(current);
   for (const action of ["recall", "done", "no-show", "transfer"]) actionButton(action).disabled = !has;
   actionButton("start").disabled = !current || current.status !== "called";
+  // The highlighted action is the one that comes next: open the counter, then START
+  // once someone is called (NEXT then would pass them over), else NEXT.
+  const next = status !== "open" ? "pause" : current?.status === "called" ? "start" : "next";
+  for (const button of document.querySelectorAll(".action")) {
+    button.classList.toggle("primary", button instanceof HTMLElement && button.dataset.action === next);
+  }
   renderWaiting();
 }
 
