@@ -184,7 +184,9 @@ live.on("day", () => {
   renderColumns();
 });
 live.on("call", (call) => {
-  state.calls = [call, ...state.calls.filter((c) => c.seq !== call.seq)].slice(0, MAX_CALLS);
+  // A recall moves its number to the top; it never stands twice.
+  const same = (/** @type {CallMessage} */ c) => c.number === call.number && c.counter === call.counter;
+  state.calls = [call, ...state.calls.filter((c) => c.seq !== call.seq && !same(c))].slice(0, MAX_CALLS);
   renderCalls(true);
   renderColumns(call);
   announcer.push(call);

@@ -116,7 +116,7 @@ function render() {
   $("#wait").textContent = status === "waiting" ? formatWait(ticket?.estimated_wait_s) : "";
   $("#status-text").textContent = status === "loading" ? t("status.loading") : t(`ticket.status.${status}`);
   $("#expired-why").hidden = status !== "expired";
-  if (["done", "ended", "cancelled", "expired"].includes(status)) $("#sound").hidden = true; // no call to come
+  if (["done", "ended", "cancelled", "expired", "unknown"].includes(status)) $("#sound").hidden = true; // no call to come
   const rated = state.rated || Boolean(ticket?.rating);
   $("#rating").hidden = status !== "done" || rated;
   $("#rating-error").hidden = !state.ratingError;

@@ -106,7 +106,8 @@ class KeypadService:
         refused = await press(self.dispatcher, KEY_NAMES[event.key], counter, actor, event.service)
         if refused is None:
             return None
-        log.info("keypad %s:%d: %s refused: %s", line.name, event.address, event.key.name, refused)
+        # Refusals are the queue's ordinary answers (nobody waiting...): not worth a line each.
+        log.debug("keypad %s:%d: %s refused: %s", line.name, event.address, event.key.name, refused)
         return error_code(refused)
 
     def device_states(self) -> list[dict[str, Any]]:

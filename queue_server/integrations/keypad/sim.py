@@ -80,7 +80,7 @@ class DemoKeypads:
         return (
             f"Keypads: counters {min(self.devices)}-{max(self.devices)} have emulated keypads "
             f"on an RS-485 bus ({self.wire.slave_path}, {DEMO_BAUD} baud).\n"
-            "  press keys by hand  .venv/bin/queue-server keypad-sim --counter 1"
+            f"  press keys by hand  {_command()} keypad-sim --counter 1"
         )
 
     async def start(self) -> None:
@@ -129,6 +129,12 @@ class DemoKeypads:
             if address is not None:
                 self._clients[address].discard(writer)
             writer.close()
+
+
+def _command() -> str:
+    """This very `queue-server`, by its full path: the guide works from any folder."""
+    here = Path(sys.argv[0]).resolve()
+    return str(here) if here.name == "queue-server" else "queue-server"
 
 
 def emulate_keypads(config: CentreConfig, var_dir: Path) -> tuple[CentreConfig, DemoKeypads]:
