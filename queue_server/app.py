@@ -76,6 +76,14 @@ class Centre:
             seq=self.log.last_seq,
             commit_queued=self.dispatcher.commit_queued,
         )
+        self.hub.restore_calls(
+            (
+                call
+                for seq, event in self.dispatcher.replayed_calls
+                if (call := self.hub.projection.call(seq, event)) is not None
+            ),
+            self.dispatcher.replayed_calls_since,
+        )
         self.metrics = Metrics(self.engine, self.hub, self.log)
         self.announcer = Announcer(config.voice, config.centre.languages, config.voice.cache_dir)
         self.printing: PrintService | None = None

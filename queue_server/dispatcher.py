@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NamedTuple
@@ -28,7 +29,7 @@ from typing import NamedTuple
 from .config import CentreConfig
 from .engine import Actor, Engine, Event, resume
 from .engine.commands import Command
-from .engine.events import DayClosed
+from .engine.events import DayClosed, DayOpened, TicketCalled, TicketRecalled
 from .store import EventLog, LoopCommitter, StoreError, ThreadCommitter
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,14 @@ class Replayed(NamedTuple):
     """When the last of them happened (0.0 when none)."""
     saved_at: int
     """The seq of the close whose state it saved for the next time (0: none)."""
+    calls: list[tuple[int, TicketCalled | TicketRecalled]]
+    """The current day's last calls (CALLS_KEPT at most), oldest first, with their seq:
+    the hall displays that come back after a restart are shown them."""
+    calls_since: int
+    """`calls` holds every call after this seq (the day's start, or before the oldest kept)."""
+
+
+CALLS_KEPT = 2000
 
 
 def replay_log(engine: Engine, event_log: EventLog) -> Replayed:
@@ -62,19 +71,29 @@ def replay_log(engine: Engine, event_log: EventLog) -> Replayed:
     apply = engine.apply
     count = 0
     newest: tuple[int, bytes] | None = None
+    calls: deque[tuple[int, TicketCalled | TicketRecalled]] = deque(maxlen=CALLS_KEPT)
+    calls_since = after
     for seq, event in event_log.read(after):
         apply(event)
         last_at = event.at
         count += 1
-        if type(event) is DayClosed and (body := resume.capture(engine, event.at)):
-            newest = (seq, body)
+        kind = type(event)
+        if kind is TicketCalled or kind is TicketRecalled:
+            calls.append((seq, event))  # type: ignore[arg-type]
+        elif kind is DayClosed or kind is DayOpened:
+            calls.clear()  # a day's calls are not shown on the next
+            calls_since = seq
+            if kind is DayClosed and (body := resume.capture(engine, event.at)):
+                newest = (seq, body)
     if newest is not None:
         try:
             event_log.save_resume_point(*newest)
         except StoreError as exc:  # only the next start's speed depends on it
             log.warning("the state at seq %d was not saved: %s", newest[0], exc)
             newest = None
-    return Replayed(count, after, last_at, newest[0] if newest else 0)
+    if len(calls) == CALLS_KEPT:
+        calls_since = calls[0][0] - 1
+    return Replayed(count, after, last_at, newest[0] if newest else 0, list(calls), calls_since)
 
 
 def save_state_at_last_close(config: CentreConfig, path: Path) -> int:
@@ -102,6 +121,9 @@ class Dispatcher:
         self.failure: StoreError | None = None
         self.resumed_from = 0
         """The seq of the saved state the last replay started from (0: the log's start)."""
+        self.replayed_calls: list[tuple[int, TicketCalled | TicketRecalled]] = []
+        """The day's calls the last replay found (`Replayed.calls`)."""
+        self.replayed_calls_since = 0
 
     def replay(self) -> int:
         """Rebuild the engine's state from the log (`replay_log`); returns how many events
@@ -109,6 +131,8 @@ class Dispatcher:
         replayed = replay_log(self.engine, self.log)
         self.resumed_from = replayed.resumed_from
         self._last_at = max(self._last_at, replayed.last_at)
+        self.replayed_calls = replayed.calls
+        self.replayed_calls_since = replayed.calls_since
         return replayed.events
 
     def listen(self, listener: Listener) -> None:

@@ -32,7 +32,7 @@ import asyncio
 import functools
 import logging
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import msgspec
@@ -111,6 +111,14 @@ class Hub:
         self._turn: asyncio.Handle | None = None
         """Set while deliveries wait in the outbox for the end of the loop turn."""
         self._waited_for_commit = False
+
+    def restore_calls(self, calls: Iterable[Call], complete_since: int) -> None:
+        """After a restart: the day's calls found in the log, oldest first, so a display
+        that comes back is shown them (and, with a `last_seq` after `complete_since`,
+        is replayed those it missed)."""
+        for call in calls:
+            self._calls.append((call, self.encode(call)))
+        self._history_floor = complete_since
 
     # ------------------------------------------------------------------ clients
 

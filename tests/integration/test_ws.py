@@ -593,3 +593,30 @@ async def test_a_new_day_clears_the_calls_of_every_display(server: RunningCentre
     assert [m["type"] for m in messages] == ["welcome", "snapshot"]  # no replay of yesterday
     assert messages[-1]["resumed"] is False
     assert [c["number"] for c in messages[-1]["calls"]] == ["A001"]
+
+
+async def test_a_display_back_after_a_restart_sees_the_calls_made_before_it(
+    tmp_path: Path,
+) -> None:
+    """The hub's recent calls are rebuilt from the log at start: a hall display that
+    reconnects after the server restarted shows the call made before as well as after."""
+    from tests.support.centre import example_config
+
+    config = example_config(tmp_path / "log.sqlite3")
+    async with serve_centre(tmp_path, config=config, tokens={"hall-a": Token(Role.DISPLAY)}) as a:
+        await a.centre.dispatcher.execute(c.OpenCounter(counter=1), STAFF)
+        await issue(a, "HT")
+        await issue(a, "HT")
+        await call(a, 1)
+        before_restart = a.centre.log.last_seq
+    async with serve_centre(tmp_path, config=config, tokens={"hall-b": Token(Role.DISPLAY)}) as b:
+        await call(b, 1)
+        async with connect(b.ws_url) as fresh:
+            snapshot = (await hello(fresh, role="display", token=b.tokens["hall-b"]))[-1]
+        assert [c["number"] for c in snapshot["calls"]] == ["A001", "A002"]
+        async with connect(b.ws_url) as returning:
+            messages = await hello(
+                returning, role="display", token=b.tokens["hall-b"], last_seq=before_restart
+            )
+    assert messages[-1]["resumed"] is True
+    assert [m["number"] for m in messages if m["type"] == "call"] == ["A002"]
