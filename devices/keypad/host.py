@@ -519,6 +519,10 @@ class HostLink:
         state.misses = 0
         if frame.address == self._awaiting:
             self._end_poll()  # any frame from the keypad polled is its reply
+            # Its reply is in, so what we wrote before it is through the wire: the wire is
+            # free now, whatever the baud rate said (replies that come faster than the
+            # wire could carry them must not push a later reply's deadline ahead).
+            self._wire_free_at = min(self._wire_free_at, self._now)
         carried, state.carried = state.carried, 0
         self._events.append(Heard(frame.address, frame.command))
         command = frame.command

@@ -274,3 +274,30 @@ def test_p2p_a_partial_frame_expires_when_the_line_is_idle() -> None:
     assert link.events_received() == []
     step(link, 2.0 + P2P_IDLE_EXPIRE_S)
     assert Press(7, 2, Cmd.NEXT) in link.events_received()
+
+
+def test_a_missed_reply_costs_one_poll_interval_even_after_replies_faster_than_the_wire() -> None:
+    """Replies that arrive sooner than a real 9600 baud wire could carry them (an emulator,
+    a converter with a buffer) must not push the link's idea of when the wire is free
+    ahead of the clock: after one missed reply, the next poll goes out within one poll
+    interval (the poll's wire time, the reply timeout and the margin)."""
+    link = bus(1, 2, 3, baud=9600)
+    now = 0.0
+    for _ in range(3000):  # each reply arrives 0.1 ms after its poll was written
+        now = max(now, link.next_deadline() or now)
+        link.tick(now)
+        frames = FrameDecoder().feed(link.data_to_send(now))
+        (address,) = polled(frames)
+        now += 0.0001
+        link.receive_data(encode_frame(address, 0, Cmd.IDLE), now)
+    now = max(now, link.next_deadline() or now)
+    link.tick(now)
+    assert polled(FrameDecoder().feed(link.data_to_send(now)))  # this one goes unanswered
+    missed_at = now
+    interval = 14 * link.byte_s + link.reply_timeout_s + REPLY_MARGIN_S
+    while True:
+        now = link.next_deadline() or now
+        link.tick(now)
+        if polled(FrameDecoder().feed(link.data_to_send(now))):
+            break
+    assert now - missed_at <= interval, f"stalled {now - missed_at:.3f} s"
