@@ -530,6 +530,7 @@ class HostLink:
             if state.tag and frame.seq != state.tag:
                 state.dirty = True  # the keypad shows something else: send it again
                 state.urgent = state.urgent or frame.seq == 0  # it restarted: blank
+                self._show_wanted = not self.polled  # point-to-point: a SHOW of its own
                 if carried == state.tag and state.version is None:
                     # It answered the poll that carried this display, and shows another:
                     # a version 1 keypad, which ignores a POLL's payload.  SHOW frames.

@@ -21,7 +21,15 @@ from websockets.asyncio.client import ClientConnection, connect
 
 from devices.keypad.adapter import KeypadLine
 from devices.keypad.emulator import PtyWire, Watcher, link_to
-from devices.keypad.frames import Cmd, ErrorCode, FrameDecoder, Led, encode_frame, parse_show
+from devices.keypad.frames import (
+    Cmd,
+    Display,
+    ErrorCode,
+    FrameDecoder,
+    Led,
+    encode_frame,
+    parse_show,
+)
 from devices.keypad.host import WAITING_REFRESH_S
 from devices.keypad.keypad import KeypadDevice
 from queue_server.accounts import Role
@@ -426,5 +434,31 @@ async def test_a_second_next_at_once_is_refused_with_its_own_code(tmp_path: Path
             current = server.centre.engine.counter(1).current
             assert current is not None
             assert server.centre.engine.ticket(current).number == "A001"
+    finally:
+        wire.stop()
+
+
+@pytest.mark.parametrize("protocol", ["keypad-p2p", "keypad-rs485"])
+async def test_a_keypad_that_lost_its_display_gets_it_back(tmp_path: Path, protocol: str) -> None:
+    """A glitch blanks a keypad's display without a reboot (no HELLO): its next IDLE says
+    it shows tag 0, and the host sends the current display again, on both kinds of line
+    (point-to-point ones used to wait for the counter's next change)."""
+    watcher = Watcher()
+    polled = protocol == "keypad-rs485"
+    keypad = KeypadDevice(7, polled=polled, heartbeat_s=0.2)
+    wire = PtyWire([keypad], 115200, on_change=watcher.changed).start()
+    line = SerialLine("desk", wire.slave_path, protocol, keypads=[Keypad(address=7, counter=5)])  # type: ignore[arg-type]
+    try:
+        async with serve_centre(tmp_path, config=config_with_lines(tmp_path, [line])) as server:
+            await server.centre.dispatcher.execute(c.OpenCounter(counter=5), STAFF)
+            await issue(server, "DD")
+            await watcher.wait(lambda: keypad.display.waiting == 1, 2)
+
+            def glitch() -> None:
+                keypad.display, keypad.tag = Display(), 0
+
+            wire.call(glitch)
+            await watcher.wait(lambda: keypad.tag == 0, 2)
+            await watcher.wait(lambda: keypad.display.waiting == 1 and keypad.tag != 0, 2)
     finally:
         wire.stop()

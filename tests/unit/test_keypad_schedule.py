@@ -301,3 +301,19 @@ def test_a_missed_reply_costs_one_poll_interval_even_after_replies_faster_than_t
         if polled(FrameDecoder().feed(link.data_to_send(now))):
             break
     assert now - missed_at <= interval, f"stalled {now - missed_at:.3f} s"
+
+
+def test_p2p_a_keypad_that_shows_another_display_gets_its_own_again() -> None:
+    """A USB keypad rebooted (or lost a SHOW in a glitch): its IDLE heartbeat carries the
+    tag of what it shows, and a stale tag brings the current display back at once, as on
+    a bus (it used to wait for the next change of the counter, maybe an hour)."""
+    link = usb(115200)
+    link.set_display(7, Display("A005", 2, Led.ON))
+    (show,) = step(link, 0.0)
+    tag = show.payload[0]
+    link.receive_data(encode_frame(7, tag, Cmd.IDLE), 1.0)
+    assert step(link, 1.0) == []  # it shows what it should: nothing to send
+    link.receive_data(encode_frame(7, 0, Cmd.IDLE), 2.0)  # rebooted: shows nothing
+    assert link.next_deadline() is not None
+    (again,) = step(link, link.next_deadline() or 2.0)
+    assert (again.command, again.payload[4:]) == (Cmd.SHOW, b"A005")
