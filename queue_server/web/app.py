@@ -47,7 +47,10 @@ def create_app(centre: CentreContext) -> web.Application:
             raise RuntimeError(
                 f"{route.method} {route.path} declares no roles: refusing to serve it"
             )
-        app.router.add_route(route.method, route.aiohttp_path, route.handler)
+        if route.method == "GET":  # HEAD too, wherever GET answers (RFC 9110)
+            app.router.add_get(route.aiohttp_path, route.handler)
+        else:
+            app.router.add_route(route.method, route.aiohttp_path, route.handler)
     app.cleanup_ctx.append(_run_centre)
     app.on_shutdown.append(_close_websockets)
     return app

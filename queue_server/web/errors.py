@@ -166,9 +166,10 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         message = exc.text if exc.text and not exc.text.startswith(f"{exc.status}:") else exc.reason
         if exc.status == 413:
             message = "the request body is too large"
+        kept = {name: exc.headers[name] for name in ("Allow",) if name in exc.headers}
         if _wants_page(request):
-            return page_error(exc.status, message or exc.reason)
-        return error_response(exc.status, code, message or exc.reason)
+            return page_error(exc.status, message or exc.reason, kept)
+        return error_response(exc.status, code, message or exc.reason, kept)
     except StoreError as exc:
         log.error("event log unavailable: %s", exc)
         return error_response(

@@ -90,3 +90,29 @@ async def test_a_ticket_that_only_looks_like_a_number_is_a_4xx(
             status, body = await admin.post("/api/v1/counters/1/call", {"ticket": ticket})
         assert status in (404, 422), body
         assert_json_error(status, body, status)
+
+
+async def test_a_wrong_method_says_which_are_allowed_and_head_answers_where_get_does(
+    tmp_path: Path,
+) -> None:
+    async with serve_centre(tmp_path, tokens=TOKENS) as server, Api(server.base) as anyone:
+        status, body = await anyone.request("DELETE", "/api/v1/services")
+        assert_json_error(status, body, 405)
+        async with anyone.session.delete(server.base + "/api/v1/services") as response:
+            assert "GET" in response.headers.get("Allow", "")
+        for path in ("/kiosk", "/api/v1/services", "/healthz"):
+            async with anyone.session.head(server.base + path) as response:
+                assert response.status == 200, path
+
+
+async def test_head_on_every_route_is_never_a_500(tmp_path: Path) -> None:
+    from queue_server.web.routes import ROUTES
+
+    async with serve_centre(tmp_path, tokens=TOKENS) as server, Api(server.base) as anyone:
+        for route in ROUTES:
+            if route.method != "GET":
+                continue
+            path = route.path.replace("{counter}", "1").replace("{code}", "abcdefgh12")
+            path = path.replace("{id}", "1").replace("{lang}", "vi").replace("{call}", "A001-1")
+            async with anyone.session.head(server.base + path) as response:
+                assert response.status < 500, (path, response.status)
