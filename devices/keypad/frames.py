@@ -112,6 +112,7 @@ ERROR_FOR_REJECTION: dict[str, ErrorCode] = {
     "service_not_served": ErrorCode.UNKNOWN_SERVICE,
     "invalid_transfer": ErrorCode.INVALID_TRANSFER,
     "transfer_to_self": ErrorCode.INVALID_TRANSFER,
+    "nobody_there_to_call": ErrorCode.INVALID_TRANSFER,
     "centre_closed": ErrorCode.CENTRE_CLOSED,
     "day_already_closed": ErrorCode.CENTRE_CLOSED,
     "unknown_counter": ErrorCode.NOT_CONFIGURED,

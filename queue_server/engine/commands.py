@@ -59,6 +59,8 @@ class Transfer(_Command, frozen=True):
     counter: int
     to_service: str | None = None
     to_counter: int | None = None
+    insist: bool = False
+    """Send it even where no counter is open to call it (a supervisor's decision)."""
 
 
 class RateService(_Command, frozen=True):

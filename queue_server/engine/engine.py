@@ -417,6 +417,11 @@ class Engine:
                 raise err.TransferToSelf(
                     f"ticket {ticket.number} is already at counter {counter.id}"
                 )
+            if target.status is CounterStatus.CLOSED and not cmd.insist:
+                raise err.NobodyThereToCall(
+                    f"counter {target.id} is closed: ticket {ticket.number} would wait where "
+                    "nobody calls it (a supervisor may insist)"
+                )
         else:
             assert cmd.to_service is not None
             to_service = self.service(cmd.to_service).code
@@ -426,6 +431,14 @@ class Engine:
                 )
             if not self._served_by.get(to_service):
                 raise err.ServiceNotServed(f"no counter serves {to_service!r}")
+            counters = self.state.counters
+            if not cmd.insist and all(
+                counters[k].status is CounterStatus.CLOSED for k in self._served_by[to_service]
+            ):
+                raise err.NobodyThereToCall(
+                    f"no counter serving {to_service!r} is open: ticket {ticket.number} would "
+                    "wait where nobody calls it (a supervisor may insist)"
+                )
         keeps_place = self._rules.transfer_keeps_place
         return [
             ev.TicketTransferred(

@@ -102,6 +102,10 @@ class TransferToSelf(CommandRejected):
     code = "transfer_to_self"
 
 
+class NobodyThereToCall(CommandRejected):
+    code = "nobody_there_to_call"
+
+
 class InvalidTransfer(CommandRejected):
     code = "invalid_transfer"
 

@@ -64,6 +64,8 @@ class IssueBody(_Body, frozen=True):
 class TransferBody(_Body, frozen=True):
     service: str | None = None
     counter: int | None = None
+    insist: bool = False
+    """Send it even where no counter is open now (supervisors and admins only)."""
 
 
 class NextBody(_Body, frozen=True):
@@ -296,8 +298,15 @@ async def counter_call(request: web.Request) -> web.Response:
 @allow(COUNTER_ROLES, counter_scoped=True)
 async def counter_transfer(request: web.Request) -> web.Response:
     body = await read_json(request, TransferBody)
+    if body.insist and principal_of(request).role not in MANAGERS:
+        raise ApiError(
+            403, "forbidden", "only a supervisor may send a ticket where no counter is open"
+        )
     command = c.Transfer(
-        counter=_counter_id(request), to_service=body.service, to_counter=body.counter
+        counter=_counter_id(request),
+        to_service=body.service,
+        to_counter=body.counter,
+        insist=body.insist,
     )
     return json_response(await _counter_command(request, command))
 

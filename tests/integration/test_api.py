@@ -346,3 +346,28 @@ async def test_a_log_that_cannot_be_written_turns_health_red(server: RunningCent
         assert "could not commit" in health["error"]
         status, body = await kiosk.post("/api/v1/tickets", {"service": "HT"})
         assert status == 503  # refused until the server restarts from its log
+
+
+async def test_only_a_supervisor_may_send_a_ticket_where_no_counter_is_open(
+    server: RunningCentre,
+) -> None:
+    async with (
+        Api(server.base, server.tokens["kiosk-1"]) as kiosk,
+        Api(server.base) as staff,
+        Api(server.base) as supervisor,
+    ):
+        await kiosk.post("/api/v1/tickets", {"service": "HT"})
+        await staff.login("lan", counter=1)
+        await staff.post("/api/v1/counters/1/open")
+        await staff.post("/api/v1/counters/1/next")
+        status, body = await staff.post("/api/v1/counters/1/transfer", {"counter": 3})
+        assert (status, body["error"]["code"]) == (409, "nobody_there_to_call")
+        status, body = await staff.post(
+            "/api/v1/counters/1/transfer", {"counter": 3, "insist": True}
+        )
+        assert (status, body["error"]["code"]) == (403, "forbidden")
+        await supervisor.login("giamsat")
+        status, body = await supervisor.post(
+            "/api/v1/counters/1/transfer", {"counter": 3, "insist": True}
+        )
+        assert status == 200 and body["ticket"] is None, body

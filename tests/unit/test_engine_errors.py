@@ -162,7 +162,7 @@ def test_call_when_only_other_lines_wait(desk: Desk) -> None:
     desk.issue("DD")  # counter 3's service
     desk.issue("HT")
     desk.call(2)
-    desk.do(c.Transfer(counter=2, to_counter=4))  # counter 4's own line
+    desk.do(c.Transfer(counter=2, to_counter=4, insist=True))  # counter 4's own line
     desk.reject(c.CallNext(counter=1), err.NobodyWaiting, "counter 1")
 
 
@@ -334,3 +334,19 @@ def test_close_the_day_twice(desk: Desk) -> None:
     desk.do(c.CloseDay())
     refusal = desk.reject(c.CloseDay(), err.DayAlreadyClosed, "already closed")
     assert refusal.code == "day_already_closed"
+
+
+def test_a_transfer_where_no_counter_is_open_is_refused_unless_insisted(desk: Desk) -> None:
+    """A ticket sent to a closed counter, or to a service no open counter serves, would
+    wait in a line nobody calls: refused, unless a supervisor insists (tomorrow's work)."""
+    desk.open(1)
+    a = desk.issue("HT")
+    desk.call(1)
+    refusal = desk.reject(
+        c.Transfer(counter=1, to_counter=3), err.NobodyThereToCall, "counter 3", "closed"
+    )
+    assert refusal.code == "nobody_there_to_call"
+    desk.reject(c.Transfer(counter=1, to_service="DD"), err.NobodyThereToCall, "'DD'")
+    desk.open(3)
+    desk.do(c.Transfer(counter=1, to_service="DD"))  # counter 3 serves DD and is open now
+    assert desk.ticket(a.ticket).line == "DD"

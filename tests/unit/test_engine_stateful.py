@@ -560,6 +560,9 @@ class EngineMachine(RuleBasedStateMachine):
             assert self._rated_ticket(command.ticket).rated
         elif isinstance(refusal, err.WrongTicketState) and isinstance(command, c.RateService):
             assert self._rated_ticket(command.ticket).state != "done"
+        elif isinstance(refusal, err.NobodyThereToCall):
+            assert isinstance(command, c.Transfer) and not command.insist
+            assert self._target_closed(command)
         elif isinstance(refusal, err.DayAlreadyClosed):
             assert all(m.state in FINAL or m.state == "no_show" for m in self.tickets.values())
 
@@ -753,8 +756,21 @@ class EngineMachine(RuleBasedStateMachine):
         assert expected.startswith(cycle), (counter, cycle, self.pattern)
         self.cycles[counter] = cycle
 
+    def _target_closed(self, command: c.Transfer) -> bool:
+        """Nobody open where a transfer would send the ticket."""
+        if command.to_counter is not None:
+            return self.desks[command.to_counter].state == "closed"
+        serving = [k for k, services in COUNTERS.items() if command.to_service in services]
+        return all(self.desks[k].state == "closed" for k in serving)
+
     def _follow_transfer(self, event: ev.TicketTransferred) -> None:
         assert event.counter is not None
+        # Never to where nobody is open to call it (the model never insists).
+        if event.to_counter is not None:
+            assert self.desks[event.to_counter].state != "closed"
+        else:
+            serving = [k for k, services in COUNTERS.items() if event.to_service in services]
+            assert any(self.desks[k].state != "closed" for k in serving)
         model = self._at_counter(event.ticket, event.counter)
         if event.to_counter is None:  # to another service, or back from one counter's line
             assert event.to_service != model.service or model.line != model.service
