@@ -24,24 +24,25 @@ TIMEOUT_S = 0.3
 """Each printer's timeout: far less than a slow printer needs for a whole ticket."""
 
 
-@pytest.fixture
-async def door() -> AsyncIterator[PrinterEmulator]:
-    printer = PrinterEmulator(read_bytes_per_s=40_000, receive_window=2048)
+async def switched_on(printer: PrinterEmulator) -> AsyncIterator[PrinterEmulator]:
     await printer.start()
     try:
         yield printer
     finally:
         await printer.stop()
+
+
+@pytest.fixture
+async def door() -> AsyncIterator[PrinterEmulator]:
+    """A cheap printer: a small buffer, taking 40 KB/s."""
+    async for printer in switched_on(PrinterEmulator(read_bytes_per_s=40_000, receive_window=2048)):
+        yield printer
 
 
 @pytest.fixture
 async def desk() -> AsyncIterator[PrinterEmulator]:
-    printer = PrinterEmulator()
-    await printer.start()
-    try:
+    async for printer in switched_on(PrinterEmulator()):
         yield printer
-    finally:
-        await printer.stop()
 
 
 @pytest.fixture
