@@ -30,6 +30,7 @@ from .issuing import TicketIssuer
 from .live.fanout import Hub
 from .live.projection import Projection
 from .store import EventLog
+from .store.lock import LogLock
 from .voice import Announcer
 from .web.hub_socket import text_frame
 from .web.metrics import Metrics
@@ -62,6 +63,8 @@ class Centre:
         self.config = config
         self.engine = Engine(config.queue_setup())
         log_path = db_path or config.store.path
+        self.lock = LogLock(log_path)
+        """One server per log: a second one is refused, naming the first's PID."""
         self.log = EventLog(log_path, config.centre.id, config.store.durability)
         accounts_file = config.store.accounts_file(log_path)
         self.accounts = AccountStore(accounts_file)
@@ -178,6 +181,7 @@ class Centre:
         self.log.close()
         self.radio_bindings.close()
         self.accounts.close()
+        self.lock.release()
 
     def _watch_day_close(self, first_seq: int, events: Sequence[Event]) -> Delivery | None:
         if any(type(event) is DayClosed for event in events):

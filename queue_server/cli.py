@@ -26,6 +26,7 @@ from .cli_report import add_commands as add_report_commands
 from .config import ConfigError, load_config
 from .demo import create_demo_access, demo_guide
 from .store import StoreError
+from .store.lock import LogLock
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEMO_CONFIG = REPO_ROOT / "examples" / "ward-center.toml"
@@ -51,7 +52,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except AccountError as exc:
         print(f"accounts error: {exc}", file=sys.stderr)
         return 3
+    except CannotListen as exc:
+        print(f"cannot serve: {exc}", file=sys.stderr)
+        return 4
     return code
+
+
+class CannotListen(Exception):
+    """The address to serve on is taken or not ours; the message says which and why."""
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -120,6 +128,7 @@ def _demo(args: argparse.Namespace) -> int:
     )
     db = Path(args.db)
     accounts = config.store.accounts_file(db)
+    LogLock(db).release()  # a demo already running on this log: refused before it is wiped
     for path in (db, accounts):
         for suffix in ("", "-wal", "-shm"):
             path.with_name(path.name + suffix).unlink(missing_ok=True)
@@ -175,7 +184,14 @@ async def _serve_until_stopped(
     runner = web.AppRunner(
         create_app(centre), access_log=None, handle_signals=False, shutdown_timeout=2.0
     )
-    port = await serve(runner, host, port)
+    try:
+        port = await serve(runner, host, port)
+    except OSError as exc:
+        await runner.cleanup()
+        reason = exc.strerror or str(exc)
+        raise CannotListen(
+            f"{host}:{port}: {reason} (another server on this port? choose one with --port)"
+        ) from None
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -7,6 +7,7 @@ import io
 import json
 import re
 import signal
+import socket
 import subprocess
 import sys
 import urllib.request
@@ -20,7 +21,7 @@ from queue_server.engine import Actor, Engine
 from queue_server.engine import commands as c
 from queue_server.engine.commands import Command
 from queue_server.store import EventLog
-from tests.support.centre import EXAMPLE_CONFIG, REPO_ROOT
+from tests.support.centre import EXAMPLE_CONFIG, REPO_ROOT, write_example_config
 
 
 @contextmanager
@@ -192,3 +193,69 @@ def test_report_prints_the_day_and_its_tickets(tmp_path: Path) -> None:
     missing = _report("--db", str(db), "--day", "2026-11-26")
     assert missing.returncode == 1
     assert "no day '2026-11-26'" in missing.stderr and "2026-11-27" in missing.stderr
+
+
+def test_a_second_server_on_the_same_log_is_refused_by_name(tmp_path: Path) -> None:
+    """Two servers on one log would both number events from the same seq: the second one
+    says who holds the log and stops, before it writes anything."""
+    db = tmp_path / "centre.sqlite3"
+    config = write_example_config(tmp_path / "centre.toml", db)
+    with server("run", "--config", str(config)) as (first, _, _):
+        second = subprocess.run(
+            [sys.executable, "-m", "queue_server.cli", "run", "--config", str(config)],
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+        assert second.returncode == 3, second.stderr
+        assert f"another server (pid {first.pid})" in second.stderr
+        assert "Traceback" not in second.stderr
+
+
+def test_a_busy_port_is_one_clear_line(tmp_path: Path) -> None:
+    db = tmp_path / "centre.sqlite3"
+    config = write_example_config(tmp_path / "centre.toml", db)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "queue_server.cli",
+                "run",
+                "--config",
+                str(config),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ],
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+    assert result.returncode == 4, result.stderr
+    assert f"127.0.0.1:{port}" in result.stderr and "--port" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_second_demo_does_not_wipe_the_running_ones_log(tmp_path: Path) -> None:
+    db = tmp_path / "demo.sqlite3"
+    with server("demo", "--db", str(db)) as (first, _, _):
+        second = subprocess.run(
+            [sys.executable, "-m", "queue_server.cli", "demo", "--db", str(db)],
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+        assert second.returncode == 3, second.stderr
+        assert f"another server (pid {first.pid})" in second.stderr
+        assert db.exists()
