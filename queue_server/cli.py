@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import gc
 import logging
+import os
 import signal
 import sys
 from collections.abc import Callable, Coroutine, Sequence
@@ -115,6 +116,7 @@ def _check_config(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
+    os.umask(config.store.file_mask())
     centre = Centre(config, args.db)
     asyncio.run(_serve_until_stopped(centre, args.host, args.port))
     return 0
@@ -122,6 +124,7 @@ def _run(args: argparse.Namespace) -> int:
 
 def _demo(args: argparse.Namespace) -> int:
     config = load_config(args.config)
+    os.umask(config.store.file_mask())
     # The demo must work at any hour, so opening hours are shown but not enforced.
     config = msgspec.structs.replace(
         config, hours=msgspec.structs.replace(config.hours, enforce=False)

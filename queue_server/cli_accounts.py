@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -61,6 +62,7 @@ def add_location(parser: argparse.ArgumentParser) -> None:
 
 def _store(args: argparse.Namespace) -> AccountStore:
     config = load_config(args.config)
+    os.umask(config.store.file_mask())
     return AccountStore(config.store.accounts_file(args.db or config.store.path))
 
 

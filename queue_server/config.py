@@ -90,6 +90,14 @@ class Store(_Strict, frozen=True):
     durability: Durability = "process"
     accounts_path: str = ""
     """Staff accounts and device tokens; default: beside the log, `<name>.accounts.sqlite3`."""
+    private_files: bool = True
+    """Files and folders the server makes (log, accounts, backups, printed tickets' images)
+    are its user's alone (0600, folders 0700): they hold who came when and the secrets'
+    digests.  false: readable by the machine's other users (0644, 0755)."""
+
+    def file_mask(self) -> int:
+        """The umask the server makes its files with."""
+        return 0o077 if self.private_files else 0o022
 
     def accounts_file(self, log_path: str | Path) -> Path:
         if self.accounts_path:

@@ -259,3 +259,19 @@ def test_a_second_demo_does_not_wipe_the_running_ones_log(tmp_path: Path) -> Non
         assert second.returncode == 3, second.stderr
         assert f"another server (pid {first.pid})" in second.stderr
         assert db.exists()
+
+
+def test_the_server_makes_its_files_for_its_own_user_alone(tmp_path: Path) -> None:
+    """The log holds who came when; the accounts file the secrets' digests: 0600, and
+    their folder 0700, unless the config says `store.private_files = false`."""
+    data = tmp_path / "data"
+    config = write_example_config(tmp_path / "centre.toml", data / "centre.sqlite3")
+    with server("run", "--config", str(config)) as (proc, base, _):
+        assert get_json(base + "/healthz")["status"] == "ok"
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=10) == 0
+    made = [data, *sorted(data.iterdir())]
+    assert any(p.name.endswith(".accounts.sqlite3") for p in made)
+    for path in made:
+        mode = path.stat().st_mode & 0o777
+        assert mode == (0o700 if path.is_dir() else 0o600), (path, oct(mode))
