@@ -46,6 +46,12 @@ function render() {
   const config = state.centre?.counters.find((c) => c.id === counterId);
   $("#counter-id").textContent = String(counterId);
   $("#counter-name").textContent = localized(config?.name);
+  // What a citizen can come here for, so an idle or closed counter still says it.
+  const names = (config?.services ?? []).map((code) => {
+    const service = state.centre?.services.find((s) => s.code === code);
+    return service ? localized(service.name) : code;
+  });
+  $("#services").textContent = names.join(" · ");
   const counter = state.counter;
   $("#number").textContent = counter?.current?.number ?? "—";
   const status = counter?.status;
