@@ -49,6 +49,18 @@ def server(*args: str) -> Iterator[tuple[subprocess.Popen[str], str, str]]:
             proc.stderr.close()
 
 
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    """`queue-server ARGS` to its end: its exit code, stdout and stderr."""
+    return subprocess.run(
+        [sys.executable, "-m", "queue_server.cli", *args],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+
+
 def get_json(url: str) -> dict[str, object]:
     with urllib.request.urlopen(url, timeout=5) as response:
         body: dict[str, object] = json.load(response)
@@ -201,14 +213,7 @@ def test_a_second_server_on_the_same_log_is_refused_by_name(tmp_path: Path) -> N
     db = tmp_path / "centre.sqlite3"
     config = write_example_config(tmp_path / "centre.toml", db)
     with server("run", "--config", str(config)) as (first, _, _):
-        second = subprocess.run(
-            [sys.executable, "-m", "queue_server.cli", "run", "--config", str(config)],
-            cwd=REPO_ROOT,
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=False,
-        )
+        second = run_cli("run", "--config", str(config))
         assert second.returncode == 3, second.stderr
         assert f"another server (pid {first.pid})" in second.stderr
         assert "Traceback" not in second.stderr
@@ -221,25 +226,7 @@ def test_a_busy_port_is_one_clear_line(tmp_path: Path) -> None:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        result = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "queue_server.cli",
-                "run",
-                "--config",
-                str(config),
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-            ],
-            cwd=REPO_ROOT,
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=False,
-        )
+        result = run_cli("run", "--config", str(config), "--host", "127.0.0.1", "--port", str(port))
     assert result.returncode == 4, result.stderr
     assert f"127.0.0.1:{port}" in result.stderr and "--port" in result.stderr
     assert "Traceback" not in result.stderr
@@ -248,14 +235,7 @@ def test_a_busy_port_is_one_clear_line(tmp_path: Path) -> None:
 def test_a_second_demo_does_not_wipe_the_running_ones_log(tmp_path: Path) -> None:
     db = tmp_path / "demo.sqlite3"
     with server("demo", "--db", str(db)) as (first, _, _):
-        second = subprocess.run(
-            [sys.executable, "-m", "queue_server.cli", "demo", "--db", str(db)],
-            cwd=REPO_ROOT,
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=False,
-        )
+        second = run_cli("demo", "--db", str(db))
         assert second.returncode == 3, second.stderr
         assert f"another server (pid {first.pid})" in second.stderr
         assert db.exists()
