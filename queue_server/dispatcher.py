@@ -55,6 +55,9 @@ class Replayed(NamedTuple):
     the hall displays that come back after a restart are shown them."""
     calls_since: int
     """`calls` holds every call after this seq (the day's start, or before the oldest kept)."""
+    requests: dict[tuple[str, str], str]
+    """The last request each device that names its requests had run (`Actor.request`),
+    by (actor kind, actor id): a resend of it after a restart is answered, not run."""
 
 
 CALLS_KEPT = 2000
@@ -73,10 +76,13 @@ def replay_log(engine: Engine, event_log: EventLog) -> Replayed:
     newest: tuple[int, bytes] | None = None
     calls: deque[tuple[int, TicketCalled | TicketRecalled]] = deque(maxlen=CALLS_KEPT)
     calls_since = after
+    requests: dict[tuple[str, str], str] = {}
     for seq, event in event_log.read(after):
         apply(event)
         last_at = event.at
         count += 1
+        if request := event.actor.request:
+            requests[event.actor.kind, event.actor.id] = request
         kind = type(event)
         if kind is TicketCalled or kind is TicketRecalled:
             calls.append((seq, event))  # type: ignore[arg-type]
@@ -93,7 +99,9 @@ def replay_log(engine: Engine, event_log: EventLog) -> Replayed:
             newest = None
     if len(calls) == CALLS_KEPT:
         calls_since = calls[0][0] - 1
-    return Replayed(count, after, last_at, newest[0] if newest else 0, list(calls), calls_since)
+    return Replayed(
+        count, after, last_at, newest[0] if newest else 0, list(calls), calls_since, requests
+    )
 
 
 def save_state_at_last_close(config: CentreConfig, path: Path) -> int:
@@ -124,6 +132,8 @@ class Dispatcher:
         self.replayed_calls: list[tuple[int, TicketCalled | TicketRecalled]] = []
         """The day's calls the last replay found (`Replayed.calls`)."""
         self.replayed_calls_since = 0
+        self.replayed_requests: dict[tuple[str, str], str] = {}
+        """The last request of each device that names them (`Replayed.requests`)."""
 
     def replay(self) -> int:
         """Rebuild the engine's state from the log (`replay_log`); returns how many events
@@ -133,6 +143,7 @@ class Dispatcher:
         self._last_at = max(self._last_at, replayed.last_at)
         self.replayed_calls = replayed.calls
         self.replayed_calls_since = replayed.calls_since
+        self.replayed_requests = replayed.requests
         return replayed.events
 
     def listen(self, listener: Listener) -> None:

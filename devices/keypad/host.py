@@ -83,6 +83,11 @@ class Press:
     key: Cmd
     service: str | None = None
 
+    @property
+    def payload(self) -> bytes:
+        """As it came (a transfer's service code, in ASCII), to name the press whole."""
+        return self.service.encode("ascii") if self.service else b""
+
 
 @dataclass(frozen=True, slots=True)
 class Heard:
@@ -323,6 +328,13 @@ class HostLink:
         if state.last_seq == seq:
             state.result = error
         self._answer(state, seq, error)
+
+    def remember_press(self, address: int, seq: int, key: int, payload: bytes = b"") -> None:
+        """A press this keypad made that was run before the host restarted (its owner kept
+        it): a resend of it is answered with the current display, not run again."""
+        state = self.keypads[address]
+        state.last_seq, state.last_key, state.last_payload = seq, key, payload
+        state.result = None
 
     def press_failed(self, address: int, seq: int) -> None:
         """A press could not be executed: no answer goes out (the keypad retries), and

@@ -22,11 +22,15 @@ centres ask (rất hài lòng, hài lòng, bình thường, không hài lòng), 
 RATINGS: tuple[Rating, ...] = ("very_satisfied", "satisfied", "neutral", "dissatisfied")
 
 
-class Actor(msgspec.Struct, frozen=True):
+class Actor(msgspec.Struct, frozen=True, omit_defaults=True):
     """Who caused an event: a role and the name of the account or device."""
 
     kind: ActorKind
     id: str = ""
+    request: str = ""
+    """Which of its requests, for a device that resends one it had no answer to (a
+    keypad's press: `<seq>:<key>:<payload hex>`): the log keeps it, so a resend that
+    reaches a restarted server is answered, not run a second time."""
 
 
 SYSTEM = Actor("system", "engine")

@@ -25,6 +25,7 @@ from devices.keypad.frames import (
     Cmd,
     Display,
     ErrorCode,
+    Frame,
     FrameDecoder,
     Led,
     encode_frame,
@@ -146,7 +147,7 @@ async def test_next_calls_and_the_keypad_and_the_hall_show_the_number(bus: Bench
     finally:
         await ws.close()
     (event,) = calls_by_keypads(server)
-    assert event.actor == Actor("keypad", "desk:1")
+    assert event.actor == Actor("keypad", "desk:1", request="1:1:")  # seq 1, NEXT
 
 
 async def test_refusals_come_back_as_error_codes(bus: Bench) -> None:
@@ -460,5 +461,45 @@ async def test_a_keypad_that_lost_its_display_gets_it_back(tmp_path: Path, proto
             wire.call(glitch)
             await watcher.wait(lambda: keypad.tag == 0, 2)
             await watcher.wait(lambda: keypad.display.waiting == 1 and keypad.tag != 0, 2)
+    finally:
+        wire.stop()
+
+
+async def test_a_press_resent_after_a_restart_is_answered_with_the_same_call(
+    tmp_path: Path,
+) -> None:
+    """The server stops after running a press and before the keypad heard the answer; the
+    keypad resends it to the new server: the same call is shown, no second one is made."""
+    wire = PtyWire([], 115200).start()
+    line = SerialLine("usb1", wire.slave_path, "keypad-p2p", keypads=[Keypad(address=7, counter=5)])
+    config = config_with_lines(tmp_path, [line])
+    press = encode_frame(7, 9, Cmd.NEXT)
+    try:
+        async with serve_centre(tmp_path, config=config) as server:
+            await asyncio.wait_for(serial_of(server.centre).keypads.lines[0].port.wait_online(), 2)  # type: ignore[union-attr]
+            await server.centre.dispatcher.execute(c.OpenCounter(counter=5), STAFF)
+            for _ in range(2):
+                await issue(server, "DD")
+            wire.inject(press)
+            await until(lambda: len(calls_by_keypads(server)) == 1)
+            called = server.centre.engine.counter(5).current
+        async with serve_centre(tmp_path, config=config) as server:
+            keypad_line = serial_of(server.centre).keypads.lines[0]  # type: ignore[union-attr]
+            await asyncio.wait_for(keypad_line.port.wait_online(), 2)
+            written = record_writes(keypad_line)
+            wire.inject(press)
+            answers: list[Frame] = []
+
+            def answered() -> bool:
+                frames = FrameDecoder().feed(b"".join(written))
+                answers[:] = [f for f in frames if f.seq == 9]
+                return bool(answers)
+
+            await until(answered)
+            assert answers[0].command == Cmd.SHOW
+            shown = parse_show(answers[0].payload)[1].text
+            assert server.centre.engine.counter(5).current == called
+            assert len(calls_by_keypads(server)) == 1
+            assert called is not None and shown == server.centre.engine.ticket(called).number
     finally:
         wire.stop()

@@ -48,6 +48,20 @@ def error_code(rejection: str) -> int:
     return ERROR_FOR_REJECTION.get(rejection, ErrorCode.REJECTED)
 
 
+def press_request(seq: int, key: int, payload: bytes) -> str:
+    """How a press is named in its events' actor (`Actor.request`)."""
+    return f"{seq}:{key}:{payload.hex()}"
+
+
+def parse_press_request(request: str) -> tuple[int, int, bytes] | None:
+    """The (seq, key, payload) of `press_request`; None for what it did not write."""
+    try:
+        seq, key, payload = request.split(":")
+        return int(seq), int(key), bytes.fromhex(payload)
+    except ValueError:
+        return None
+
+
 class KeypadService:
     def __init__(self, dispatcher: Dispatcher, lines: list[SerialLine]) -> None:
         self.dispatcher = dispatcher
@@ -76,6 +90,7 @@ class KeypadService:
         """Listens to the dispatcher once the composition root registers it (app.py)."""
 
     async def start(self) -> None:
+        self._remember_presses(self.dispatcher.replayed_requests)
         self.watch.active = True
         self._show(self.watch.all_shown())
         for line in self.lines:
@@ -102,13 +117,25 @@ class KeypadService:
         counter = self._counter.get((line.name, event.address))
         if counter is None:
             return ErrorCode.NOT_CONFIGURED
-        actor = Actor("keypad", f"{line.name}:{event.address}")
+        actor = Actor(
+            "keypad",
+            f"{line.name}:{event.address}",
+            request=press_request(event.seq, event.key, event.payload),
+        )
         refused = await press(self.dispatcher, KEY_NAMES[event.key], counter, actor, event.service)
         if refused is None:
             return None
         # Refusals are the queue's ordinary answers (nobody waiting...): not worth a line each.
         log.debug("keypad %s:%d: %s refused: %s", line.name, event.address, event.key.name, refused)
         return error_code(refused)
+
+    def _remember_presses(self, requests: dict[tuple[str, str], str]) -> None:
+        """Tell each keypad's link the last press the log says it ran (before a restart)."""
+        for line in self.lines:
+            for address in line.link.keypads:
+                request = requests.get(("keypad", f"{line.name}:{address}"))
+                if request and (press := parse_press_request(request)) is not None:
+                    line.link.remember_press(address, *press)
 
     def device_states(self) -> list[dict[str, Any]]:
         """Each line's state, for /metrics and the hub's device messages to admins."""
