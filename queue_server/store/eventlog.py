@@ -14,6 +14,7 @@ commits, which are on the group-commit thread already.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import time
 from collections.abc import Iterator, Sequence
@@ -22,6 +23,9 @@ from typing import Literal
 
 from ..engine.events import Event, decode_event, encode_event, event_type
 from .checkpoint import Checkpointer
+from .torn_write import WalAtStart, dropped_bytes, wal_at_start
+
+log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 2
 """1: events and meta.  2: the log may hold events release 1 cannot read (ServiceRated):
@@ -90,11 +94,16 @@ class EventLog:
         self.path = Path(path)
         self.durability: Durability = durability
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        wal = wal_at_start(self.path)
+        self.dropped_bytes = 0
+        """Bytes of an unfinished write at the log's end (a power cut) dropped at start."""
         try:
             self._db = sqlite3.connect(
                 self.path, isolation_level=None, check_same_thread=False, timeout=5.0
             )
             self._configure()
+            if wal.size:
+                self.dropped_bytes = self._unfinished_write(wal)
             self._migrate(centre_id)
             row = self._db.execute("SELECT max(seq) FROM events").fetchone()
             self._db.execute(_RESUME_POINTS)
@@ -117,6 +126,20 @@ class EventLog:
         self._db.execute(f"PRAGMA synchronous={self._synchronous}")
         if self.durability == "process":
             self._db.execute("PRAGMA wal_autocheckpoint=0")  # the Checkpointer's thread does them
+
+    def _unfinished_write(self, wal: WalAtStart) -> int:
+        """How many bytes SQLite's recovery left out (torn_write.py); said once, here."""
+        kept = self._db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()[1]
+        page_size = self._db.execute("PRAGMA page_size").fetchone()[0]
+        dropped = dropped_bytes(wal, int(kept), int(page_size))
+        if dropped:
+            log.warning(
+                "%s: the log ended in an unfinished write (a power cut or a crash in the "
+                "middle of a commit): %d bytes dropped; every whole commit before it is kept",
+                self.path,
+                dropped,
+            )
+        return dropped
 
     def _migrate(self, centre_id: str) -> None:
         db = self._db
