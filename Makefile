@@ -4,13 +4,17 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install system-deps run test lint format bench clean
+.PHONY: install system-deps run test lint format bench drill clean
 
 # Debian packages the project needs at run time and in tests (each engineer adds theirs here).
 # Only the missing ones are installed, after one `apt-get update`; sudo only when not root.
 # node-typescript: Debian's tsc 4.8 (with nodejs), for `make lint`'s check of the pages' JavaScript.
 SYSTEM_PACKAGES := chromium espeak-ng fonts-dejavu-core libfribidi0 libusb-1.0-0 nodejs node-typescript
 TSC := /usr/bin/tsc
+# What `make drill` runs with QUEUE_DRILL=1 (tests/support/drill.py): the same tests as in
+# `make test`, ten times harder.
+DRILLS := tests/integration/test_crash.py tests/unit/test_decoders_seeded.py \
+	tests/integration/test_power_cut.py tests/integration/test_full_disk.py
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 $(STAMP): pyproject.toml
@@ -36,6 +40,9 @@ run: install  ## serve the demo ward centre on http://127.0.0.1:8080
 
 test: lint  ## lint, type-check, then every test
 	$(BIN)/pytest
+
+drill: install  ## the reliability drills at full strength (docs/reliability.md): about 10 minutes
+	QUEUE_DRILL=1 $(BIN)/pytest -s -q $(DRILLS)
 
 lint: install
 	$(BIN)/ruff check .
