@@ -8,9 +8,7 @@ card or disk would. Needs root or user namespaces: skipped, saying why, where ne
 
 from __future__ import annotations
 
-import asyncio
 import itertools
-import os
 import signal
 import subprocess
 import sys
