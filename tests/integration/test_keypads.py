@@ -236,11 +236,13 @@ async def test_a_long_reply_at_9600_baud_is_waited_for(tmp_path: Path) -> None:
             keypad_line = serial_of(server.centre).keypads.lines[0]  # type: ignore[union-attr]
             await asyncio.wait_for(keypad_line.port.wait_online(), 2)
             await watcher.wait(lambda: not any(k.hello_pending for k in keypads.values()), 2)
-            timeouts = keypad_line.timeouts
             wire.press(1, Cmd.TRANSFER, "ABCDEFGHIJKLMNOP")
             await watcher.wait(lambda: len(keypads[1].answers) == 1, 2)
             assert keypads[1].answers[0].error is not None  # refused: no such service
-            assert keypad_line.timeouts == timeouts
+            # Taken the first time it was sent: not dropped as a timeout and sent again.
+            # (The bus's other timeouts are not counted: a loaded test machine may delay
+            # the emulator's replies to keypad 2's polls.)
+            assert keypads[1].sends == 1
     finally:
         wire.stop()
 
