@@ -73,8 +73,8 @@ uint8_t kp_decoder_next(struct kp_decoder *d, struct kp_frame *frame) {
       continue;
     }
     uint8_t len = d->buf[4];
-    uint16_t crc = kp_crc16(d->buf + 1, 4 + len);
-    if ((d->buf[KP_HEADER + len] | (d->buf[KP_HEADER + len + 1] << 8)) != crc) {
+    uint16_t sent = d->buf[KP_HEADER + len] | (uint16_t)d->buf[KP_HEADER + len + 1] << 8;
+    if (sent != kp_crc16(d->buf + 1, 4 + len)) {
       reject(d);
       continue;
     }
