@@ -9,7 +9,9 @@ STAMP  := $(VENV)/.installed-stamp
 # Debian packages the project needs at run time and in tests (each engineer adds theirs here).
 # Only the missing ones are installed, after one `apt-get update`; sudo only when not root.
 # node-typescript: Debian's tsc 4.8 (with nodejs), for `make lint`'s check of the pages' JavaScript.
-SYSTEM_PACKAGES := chromium espeak-ng fonts-dejavu-core libfribidi0 libusb-1.0-0 nodejs node-typescript
+# gcc-avr, avr-libc, arduino-core-avr: tests compile the example keypad sketch for an ATmega328P;
+# libsimavr-dev: the tests run it in simavr (a simulated ATmega328P: UART, pins, clock).
+SYSTEM_PACKAGES := chromium espeak-ng fonts-dejavu-core libfribidi0 libusb-1.0-0 nodejs node-typescript gcc-avr avr-libc arduino-core-avr libsimavr-dev
 TSC := /usr/bin/tsc
 # What `make drill` runs with QUEUE_DRILL=1 (tests/support/drill.py): the same tests as in
 # `make test`, ten times harder.
