@@ -32,6 +32,7 @@ from .protocol import (
     PAPER,
     PRINTER,
     UNKNOWN,
+    Cutter,
     PrinterState,
     PrinterStatus,
     parse_status,
@@ -67,9 +68,11 @@ class PrinterDriver:
         paper_mm: int,
         profile: str,
         timeout_s: float,
+        cutter: Cutter = None,
     ) -> None:
         self.name, self.address, self.adapter = name, address, adapter
         self.paper_mm, self.profile, self.timeout_s = paper_mm, profile, timeout_s
+        self.cutter = cutter
         self.status: PrinterStatus = UNKNOWN
         self.changed_at = time.time()
         self._lock = asyncio.Lock()
@@ -228,6 +231,8 @@ class PrinterSettings(Protocol):
     def profile(self) -> str: ...
     @property
     def timeout_s(self) -> float: ...
+    @property
+    def cutter(self) -> Cutter: ...
 
 
 def driver_for(printer: PrinterSettings) -> PrinterDriver:
@@ -241,4 +246,5 @@ def driver_for(printer: PrinterSettings) -> PrinterDriver:
         paper_mm=printer.paper_mm,
         profile=profile,
         timeout_s=printer.timeout_s,
+        cutter=printer.cutter,
     )

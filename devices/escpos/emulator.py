@@ -261,6 +261,8 @@ class PrintedTicket:
     lines: list[str] = field(default_factory=list)
     qr_codes: list[str] = field(default_factory=list)
     cut: bool = False
+    cut_partial: bool = False
+    """The cut left a tab of paper (`GS V 1`), as some kiosks want: the citizen tears it."""
 
     @property
     def empty(self) -> bool:
@@ -299,7 +301,7 @@ class PaperRoll:
         elif isinstance(command, QrPrint) and self._qr is not None:
             self.current.qr_codes.append(self._qr.decode("utf-8", "replace"))
         elif isinstance(command, Cut):
-            self.current.cut = True
+            self.current.cut, self.current.cut_partial = True, command.partial
             return self.finish()
         elif isinstance(command, Init):
             return self.finish()

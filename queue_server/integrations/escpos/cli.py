@@ -61,7 +61,7 @@ def _print_test(args: argparse.Namespace) -> int:
     async def run() -> str:
         jobs = TicketJobs()
         try:
-            job = jobs.submit(facts, driver.paper_mm, driver.profile)
+            job = jobs.submit(facts, driver.paper_mm, driver.profile, cutter=driver.cutter)
             await driver.print_job(job, max(driver.timeout_s, 5.0))
         except PrintFailed as exc:
             return exc.reason
