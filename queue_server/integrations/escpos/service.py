@@ -5,7 +5,9 @@ A ticket is printed only after its `TicketIssued` is committed (the API calls
 the log does not hold.  A kiosk's printers are tried in order, the first one
 first, all within `deadline_s`; the outcome is committed as `TicketPrinted` or
 `TicketPrintFailed` and returned, and on failure the kiosk shows the ticket on
-screen: a ticket is never silently lost.
+screen: a ticket is never silently lost.  A printer that took the job keeps it
+(one ticket per number), even if it then reports trouble: that goes into the
+`TicketPrinted` reason and the printer's state.
 
 Rendering and encoding run on one worker thread (it owns the font and strip
 caches), started as soon as the ticket is known, while the first printer is
@@ -243,7 +245,7 @@ class PrintService:
                         facts, driver.paper_mm, driver.profile, drawn[key], driver.cutter
                     )
                 try:
-                    await driver.print_job(
+                    done = await driver.print_job(
                         asyncio.shield(jobs[key]), min(driver.timeout_s, remaining)
                     )
                 except PrintFailed as exc:
@@ -256,6 +258,11 @@ class PrintService:
                     reasons.append(f"{name}: {type(exc).__name__}: {exc}")
                     continue
                 printed = name
+                if done.trouble:  # the printer's state, not the ticket's: it is printed
+                    reasons.append(f"{name}: printed, then {done.trouble}")
+                    log.warning(
+                        "ticket %s printed on %s, then %s", ticket.number, name, done.trouble
+                    )
                 break
         finally:
             for job in jobs.values():  # a render nobody waited for must not warn later
