@@ -284,8 +284,13 @@ def _readable(message: str) -> str:
     if problem.startswith("Invalid enum value"):
         allowed = _allowed_values(path)
         if allowed:
-            problem += f" (allowed: {', '.join(repr(v) for v in allowed)})"
+            problem += f" (allowed: {', '.join(_toml(v) for v in allowed)})"
     return f"{path or '(top level)'}: {problem}"
+
+
+def _toml(value: object) -> str:
+    """A choice as it is written in the file: true, not True."""
+    return str(value).lower() if isinstance(value, bool) else repr(value)
 
 
 def _allowed_values(path: str) -> list[object]:
@@ -300,7 +305,14 @@ def _allowed_values(path: str) -> list[object]:
         if name not in fields:
             return []
         info = fields[name]
-    return list(info.values) if isinstance(info, msgspec.inspect.LiteralType) else []
+    choices = info.types if isinstance(info, msgspec.inspect.UnionType) else (info,)
+    allowed: list[object] = []
+    for choice in choices:  # e.g. `cutter`: true, false or "partial"
+        if isinstance(choice, msgspec.inspect.BoolType):
+            allowed += [True, False]
+        elif isinstance(choice, msgspec.inspect.LiteralType):
+            allowed += choice.values
+    return allowed if any(isinstance(c, msgspec.inspect.LiteralType) for c in choices) else []
 
 
 def _semantic_problems(config: CentreConfig) -> Iterator[str]:

@@ -64,19 +64,20 @@ def _prepare_capabilities_pickle() -> None:
     os.environ["ESCPOS_CAPABILITIES_PICKLE_DIR"] = str(cache)
 
 
-def _import() -> tuple[Any, Any, dict[str, Any]]:
+def _import() -> tuple[Any, Any, dict[str, Any], bytes, bytes]:
     _prepare_capabilities_pickle()
     root = logging.getLogger()
     had = list(root.handlers)
     try:
         from escpos.capabilities import CAPABILITIES
+        from escpos.constants import PAPER_FULL_CUT, PAPER_PART_CUT
         from escpos.printer import Dummy, Usb
     finally:
         if not had:
             for handler in list(root.handlers):
                 root.removeHandler(handler)
-    return Dummy, Usb, CAPABILITIES
+    return Dummy, Usb, CAPABILITIES, PAPER_FULL_CUT, PAPER_PART_CUT
 
 
-Dummy, Usb, CAPABILITIES = _import()
+Dummy, Usb, CAPABILITIES, PAPER_FULL_CUT, PAPER_PART_CUT = _import()
 PROFILES: dict[str, dict[str, Any]] = CAPABILITIES["profiles"]

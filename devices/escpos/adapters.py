@@ -17,6 +17,13 @@ off for certain (`abort`: the queued bytes are discarded, a TCP connection is re
 so it can never come out of this printer after it was sent to another.  The driver
 bounds every other step and maps a step that overran to a printer state.  Failures
 raise `PrinterUnavailable` with the state they reveal.
+
+Whether a job was taken (`delivered`) is the link's to say, as its transport knows it:
+the printer answered the status asked after it, or every byte of it was written and
+acknowledged (TCP: none left in our buffer or unacknowledged in the kernel's queue, and
+no reset; a serial port: none left to go out; USB: the bulk write returned), or a TCP
+printer closed the connection in order (a FIN: a peer that closes with data unread
+resets instead) once it had acknowledged them all.  firmware_notes/printers.md says why.
 """
 
 from __future__ import annotations
@@ -62,7 +69,13 @@ class Link(Protocol):
         ...
 
     async def write(self, data: bytes) -> None:
-        """Hand bytes to the connection (the next status answer says they were taken)."""
+        """Hand a job's bytes to the connection (the next status answer says they were taken)."""
+        ...
+
+    def delivered(self) -> bool:
+        """Whether the printer has taken every byte of the job written last, as far as the
+        transport can tell (see the module's docstring): then it is the printer's job,
+        whatever the printer says or does next."""
         ...
 
     async def close(self) -> None:
@@ -80,6 +93,13 @@ class Adapter(Protocol):
     async def open(self) -> Link: ...
 
 
+class ClosedByPrinter(PrinterUnavailable):
+    """The printer closed the connection in order (EOF), as some do after every job."""
+
+    def __init__(self) -> None:
+        super().__init__(PrinterState.OFFLINE, "the printer closed the connection")
+
+
 def offline(detail: str) -> PrinterUnavailable:
     return PrinterUnavailable(PrinterState.OFFLINE, detail)
 
@@ -95,6 +115,12 @@ class StreamLink:
         self._pending = bytearray()
         self._arrived = asyncio.Event()
         self._ended: str | None = None
+        self._lost = False
+        """Ended by an error or a reset, not by the printer closing in order."""
+        self._job_written = False
+        self._after_job = 0
+        """Bytes of status queries written since the job: they may still be unacknowledged."""
+        self._unsent_at_close: int | None = None
         self._pump = asyncio.create_task(self._read_forever(), name="printer-reader")
 
     async def _read_forever(self) -> None:
@@ -103,14 +129,21 @@ class StreamLink:
                 self._pending += data
                 self._arrived.set()
             self._ended = "the printer closed the connection"
+            self._unsent_at_close = self.unsent()  # its FIN acknowledged all it had read
         except (OSError, serial.SerialException) as exc:
-            self._ended = f"connection lost: {exc}"
+            self._ended, self._lost = f"connection lost: {exc}", True
         finally:
             self._arrived.set()
 
+    def _raise_ended(self) -> None:
+        if self._ended is not None:
+            raise offline(self._ended) if self._lost else ClosedByPrinter()
+
     async def query(self, n: int, idle_s: float | None = None) -> int:
         self._pending.clear()  # late answers, automatic status back: not ours
-        await self.write(query(n))
+        request = query(n)
+        self._send(request)
+        self._after_job += len(request)
         loop = asyncio.get_running_loop()
         left, progress_at = self.unsent(), loop.time()
         while True:
@@ -118,8 +151,7 @@ class StreamLink:
                 value = self._pending.pop(0)
                 if is_status_byte(value):
                     return value
-            if self._ended is not None:
-                raise offline(self._ended)
+            self._raise_ended()
             self._arrived.clear()
             if idle_s is None:
                 await self._arrived.wait()
@@ -140,12 +172,22 @@ class StreamLink:
                     ) from None
 
     async def write(self, data: bytes) -> None:
-        if self._ended is not None:
-            raise offline(self._ended)
+        self._send(data)  # no drain: the status asked after it tells when taken
+        self._job_written, self._after_job = True, 0
+
+    def _send(self, data: bytes) -> None:
+        self._raise_ended()
         try:
-            self._writer.write(data)  # no drain: the status asked after it tells when taken
+            self._writer.write(data)
         except (OSError, serial.SerialException) as exc:
+            self._lost = True
             raise offline(f"connection lost while sending: {exc or type(exc).__name__}") from exc
+
+    def delivered(self) -> bool:
+        if not self._job_written or self._lost:
+            return False
+        unsent = self._unsent_at_close if self._unsent_at_close is not None else self.unsent()
+        return unsent <= self._after_job  # what is left is the status queries' bytes at most
 
     def unsent(self) -> int:
         """Bytes not yet taken by the printer: in our buffer, and in the kernel's queue
@@ -257,6 +299,7 @@ class UsbAdapter(_Threaded):
 class _UsbLink:
     def __init__(self, adapter: UsbAdapter, device: Any) -> None:
         self._adapter, self._device = adapter, device
+        self._written = False
 
     async def query(self, n: int, idle_s: float | None = None) -> int:
         answer: bytes = await self._adapter._run(self._ask, n)
@@ -273,7 +316,12 @@ class _UsbLink:
             raise PrinterUnavailable(PrinterState.NOT_ANSWERING, f"USB: {exc}") from exc
 
     async def write(self, data: bytes) -> None:
+        self._written = False
         await self._adapter._run(self._send, data)  # bounded by the USB timeout
+        self._written = True
+
+    def delivered(self) -> bool:
+        return self._written  # a bulk write returns once the printer took every packet
 
     def _send(self, data: bytes) -> None:
         try:
@@ -335,12 +383,18 @@ class CupsAdapter(_Threaded):
 class _WriteOnlyLink:
     def __init__(self, owner: _Threaded, send: Callable[[bytes], None]) -> None:
         self._owner, self._send = owner, send
+        self._written = False
 
     async def query(self, n: int, idle_s: float | None = None) -> int:
         raise PrinterUnavailable(PrinterState.UNKNOWN, "this connection gives no status")
 
     async def write(self, data: bytes) -> None:
+        self._written = False
         await self._owner._run(self._send, data)
+        self._written = True
+
+    def delivered(self) -> bool:
+        return self._written  # the file or the spooler has it all
 
     async def close(self) -> None:
         return None

@@ -15,6 +15,12 @@ a slow printer that keeps taking data is given up on only after taking nothing f
 `timeout_s` (or after JOB_LIMIT_S in all), and then its connection is reset, so no
 ticket comes out of it after the job went to a backup.  An idle printer is asked
 every few seconds (`poll`); a job never waits behind a poll.
+
+A job the printer has taken (`Link.delivered`: every byte written and acknowledged)
+is printed as far as the server can know, whatever comes next: paper end reported
+after it, a status answered late, the printer closing the connection.  Sending it to
+a backup would give the citizen two tickets with one number; what the printer said
+marks the printer (`status`, its listeners) and is handed back as `Printed.trouble`.
 """
 
 from __future__ import annotations
@@ -23,15 +29,17 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
-from .adapters import Adapter, Link, PrinterUnavailable, adapter_for
+from .adapters import Adapter, ClosedByPrinter, Link, PrinterUnavailable, adapter_for
 from .address import PrinterAddress, parse_printer_url
 from .protocol import (
     OFFLINE_CAUSE,
     PAPER,
     PRINTER,
     UNKNOWN,
+    Cutter,
     PrinterState,
     PrinterStatus,
     parse_status,
@@ -57,6 +65,17 @@ class PrintFailed(Exception):
         self.reason, self.status = reason, status
 
 
+@dataclass(frozen=True, slots=True)
+class Printed:
+    """A job this printer took: it stays here, whatever the printer said after it."""
+
+    status: PrinterStatus
+    """The printer's state as last known (asked after the job, when it answered)."""
+    trouble: str = ""
+    """What the printer said or did after taking the job, when it was not fine: for the
+    record and the staff, not a reason to print the ticket again."""
+
+
 class PrinterDriver:
     def __init__(
         self,
@@ -67,9 +86,11 @@ class PrinterDriver:
         paper_mm: int,
         profile: str,
         timeout_s: float,
+        cutter: Cutter = None,
     ) -> None:
         self.name, self.address, self.adapter = name, address, adapter
         self.paper_mm, self.profile, self.timeout_s = paper_mm, profile, timeout_s
+        self.cutter = cutter
         self.status: PrinterStatus = UNKNOWN
         self.changed_at = time.time()
         self._lock = asyncio.Lock()
@@ -139,8 +160,8 @@ class PrinterDriver:
 
     # ------------------------------------------------------------------ jobs
 
-    async def print_job(self, job: Awaitable[bytes], seconds: float) -> PrinterStatus:
-        """Check, send, check again; raises PrintFailed.
+    async def print_job(self, job: Awaitable[bytes], seconds: float) -> Printed:
+        """Check, send, check again; raises PrintFailed when the printer did not take it.
 
         Connecting and the first status check are bounded by `seconds`; then the job is
         sent, and bounded by the printer's progress (see the module's docstring).  `job`
@@ -159,7 +180,7 @@ class PrinterDriver:
         finally:
             self._lock.release()
 
-    async def _print_locked(self, job: Awaitable[bytes], seconds: float) -> PrinterStatus:
+    async def _print_locked(self, job: Awaitable[bytes], seconds: float) -> Printed:
         step = _Step()
         link: Link | None = None
         taken = False
@@ -170,13 +191,17 @@ class PrinterDriver:
                 if not before.printable:
                     raise PrintFailed(before.describe(), before)
                 data = await step.run("render", job)
-            async with asyncio.timeout(JOB_LIMIT_S):
-                await step.run("send", link.write(data))
-                after = self._record(await self._ask(link, step, after_job=self.timeout_s))
+            try:
+                async with asyncio.timeout(JOB_LIMIT_S):
+                    await step.run("send", link.write(data))
+                    after = self._record(await self._ask(link, step, after_job=self.timeout_s))
+            except (PrinterUnavailable, TimeoutError) as exc:
+                if step.current == "send" or not link.delivered():
+                    raise  # not all taken: cut off below, and the job goes elsewhere
+                taken = True
+                return self._taken_then(exc)
             taken = True
-            if not after.printable:
-                raise PrintFailed(f"{after.describe()} during the job", after)
-            return after
+            return Printed(after, "" if after.printable else after.describe())
         except PrinterUnavailable as exc:
             status = self._record(exc.status)
             raise PrintFailed(status.describe(), status) from exc
@@ -191,6 +216,21 @@ class PrinterDriver:
                 # All taken: nothing can follow.  Else cut it off, so that nothing of this
                 # job is printed here once it goes to another printer.
                 await (link.close() if taken else link.abort())
+
+    def _taken_then(self, exc: PrinterUnavailable | TimeoutError) -> Printed:
+        """The job was taken, then the printer failed to say how it is: mark the printer."""
+        if isinstance(exc, ClosedByPrinter):
+            # Some printers close after every job: not a fault; the next poll asks.
+            log.info("printer %s closed the connection after taking a job", self.name)
+            return Printed(self.status, "closed the connection after the job")
+        if isinstance(exc, PrinterUnavailable):
+            status = exc.status
+        else:
+            status = PrinterStatus(
+                PrinterState.NOT_ANSWERING, f"status not answered within {JOB_LIMIT_S:g} s"
+            )
+        self._record(status)
+        return Printed(status, status.describe())
 
 
 class _Step:
@@ -228,6 +268,8 @@ class PrinterSettings(Protocol):
     def profile(self) -> str: ...
     @property
     def timeout_s(self) -> float: ...
+    @property
+    def cutter(self) -> Cutter: ...
 
 
 def driver_for(printer: PrinterSettings) -> PrinterDriver:
@@ -241,4 +283,5 @@ def driver_for(printer: PrinterSettings) -> PrinterDriver:
         paper_mm=printer.paper_mm,
         profile=profile,
         timeout_s=printer.timeout_s,
+        cutter=printer.cutter,
     )

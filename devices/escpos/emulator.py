@@ -7,7 +7,8 @@ printed tickets (raster images stacked, text lines, QR payloads), ending a
 ticket at a cut, at the next `ESC @`, or when the job's connection closes
 (58 mm printers often have no cutter).  `PrinterEmulator` is the asyncio TCP
 server around them: it answers `DLE EOT n` from a state it is told, can be
-switched off and on, can drop a connection in the middle of a job, and saves
+switched off and on, can drop a connection in the middle of a job, can close it
+after a job, run out of paper after one or answer late after one, and saves
 each ticket as a PNG.
 
     python -m devices.escpos.emulator --port 9100 --save-dir var/tickets
@@ -27,6 +28,7 @@ from pathlib import Path
 
 from PIL import Image
 
+from ..sockets import reset
 from .protocol import PrinterState
 
 log = logging.getLogger(__name__)
@@ -261,6 +263,8 @@ class PrintedTicket:
     lines: list[str] = field(default_factory=list)
     qr_codes: list[str] = field(default_factory=list)
     cut: bool = False
+    cut_partial: bool = False
+    """The cut left a tab of paper (`GS V 1`), as some kiosks want: the citizen tears it."""
 
     @property
     def empty(self) -> bool:
@@ -299,7 +303,7 @@ class PaperRoll:
         elif isinstance(command, QrPrint) and self._qr is not None:
             self.current.qr_codes.append(self._qr.decode("utf-8", "replace"))
         elif isinstance(command, Cut):
-            self.current.cut = True
+            self.current.cut, self.current.cut_partial = True, command.partial
             return self.finish()
         elif isinstance(command, Init):
             return self.finish()
@@ -363,6 +367,15 @@ class PrinterEmulator:
         line, instead of handing everything to this emulator's memory at once."""
         self.stall_after: int | None = None
         """Stop taking data once a connection has received this many bytes (`resume`)."""
+        self.close_after_job = False
+        """Close the connection (an orderly FIN) as soon as a ticket is cut, as some printers
+        and print servers do; whatever follows on it is read and ignored."""
+        self.tickets_on_roll: int | None = None
+        """Paper for this many more tickets: the roll runs out at the end of the last one,
+        so the status asked right after it says paper end."""
+        self.status_delay_after_job_s: float | None = None
+        """Answer a DLE EOT that follows a ticket's data only this long after it came, as
+        printers that answer once they have printed the ticket."""
         self._resumed = asyncio.Event()
         self.received = 0
         """Bytes taken from every connection, jobs and status queries alike."""
@@ -383,6 +396,8 @@ class PrinterEmulator:
         self._writers: set[asyncio.StreamWriter] = set()
         self._changed = asyncio.Condition()
         self._drop_next_job = False
+        self._carried_a_job: set[asyncio.StreamWriter] = set()
+        self._closed_after_job: set[asyncio.StreamWriter] = set()
 
     @property
     def url(self) -> str:
@@ -430,7 +445,8 @@ class PrinterEmulator:
             await self._changed.wait_for(lambda: not self._writers)
 
     def drop_next_job(self) -> None:
-        """Cut the connection as soon as the next job's first image block has arrived."""
+        """Reset the connection as soon as the next job's first image block has arrived
+        (the rest of the job, read or not, is thrown away)."""
         self._drop_next_job = True
 
     async def wait_for_tickets(self, count: int) -> list[PrintedTicket]:
@@ -462,6 +478,8 @@ class PrinterEmulator:
             pass
         finally:
             self._writers.discard(writer)
+            self._carried_a_job.discard(writer)
+            self._closed_after_job.discard(writer)
             if not writer.transport.is_closing():
                 await self._printed(roll.finish())
                 writer.close()
@@ -472,10 +490,12 @@ class PrinterEmulator:
         self, command: Command, roll: PaperRoll, writer: asyncio.StreamWriter
     ) -> bool:
         """Act on one command; False once the connection has been dropped."""
+        if writer in self._closed_after_job:
+            return True  # its side is closed: nothing more is printed or answered
         if isinstance(command, StatusQuery):
             self.status_queries += 1
             if self.state is not PrinterState.NOT_ANSWERING:
-                writer.write(bytes((status_reply(self.state, command.n),)))
+                self._answer(writer, bytes((status_reply(self.state, command.n),)))
             return True
         if self.state not in (PrinterState.ONLINE, PrinterState.PAPER_NEAR_END):
             self.discarded_bytes += len(getattr(command, "data", b""))
@@ -483,16 +503,37 @@ class PrinterEmulator:
         if isinstance(command, Raster) and self._drop_next_job:
             self._drop_next_job = False
             roll.current = PrintedTicket()  # half a ticket, torn off
-            writer.transport.abort()
+            reset(writer.transport)  # dropped: a reset, as a printer that gives up on a job
             return False
-        await self._printed(roll.apply(command))
+        self._carried_a_job.add(writer)
+        ticket = roll.apply(command)
+        await self._printed(ticket)
+        if ticket is not None and ticket.cut and self.close_after_job:
+            self._closed_after_job.add(writer)
+            writer.write_eof()
         return True
+
+    def _answer(self, writer: asyncio.StreamWriter, reply: bytes) -> None:
+        delay = self.status_delay_after_job_s
+        if delay is None or writer not in self._carried_a_job:
+            writer.write(reply)
+            return
+
+        def late() -> None:
+            if not writer.transport.is_closing():
+                writer.write(reply)
+
+        asyncio.get_running_loop().call_later(delay, late)
 
     async def _printed(self, ticket: PrintedTicket | None) -> None:
         if ticket is None:
             return
         self.printed += 1
         self.tickets.append(ticket)
+        if self.tickets_on_roll is not None:
+            self.tickets_on_roll = max(0, self.tickets_on_roll - 1)
+            if not self.tickets_on_roll:
+                self.state = PrinterState.PAPER_OUT  # the end of the roll, after this one
         if self.on_print is not None:
             self.on_print(ticket)
         image = ticket.image()

@@ -17,11 +17,11 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from PIL import Image
 
-from ._escpos import PROFILES, Dummy
+from ._escpos import PAPER_FULL_CUT, PAPER_PART_CUT, PROFILES, Dummy
 
 DLE_EOT = b"\x10\x04"
 PRINTER, OFFLINE_CAUSE, PAPER = 1, 2, 4
@@ -32,6 +32,10 @@ PAPER_DOTS = {58: 384, 80: 576}
 """Printable width in dots at 203 dpi: 48 mm of a 58 mm roll, 72 mm of an 80 mm one."""
 DEFAULT_PROFILES = {58: "POS-5890", 80: "TM-T20II"}
 """Widely sold models with these widths; most no-name printers behave like them."""
+Cutter = bool | Literal["partial"] | None
+"""A printer's cutter as installed: True (full cut), "partial", False (none: torn by hand),
+or None to go by the python-escpos profile, whose idea of the model is often wrong (the
+NT-5890K and ZJ-5870 profiles say "no cutter" although those printers have one)."""
 
 
 def query(n: int) -> bytes:
@@ -113,17 +117,28 @@ def profile_for(profile: str, paper_mm: int) -> str:
     return profile or DEFAULT_PROFILES[paper_mm]
 
 
+def end_of_ticket(profile: str, cutter: Cutter = None) -> bytes:
+    """Feed the ticket past the tear bar, then cut as the printer's `cutter` says."""
+    printer = Dummy(profile=profile)
+    if cutter is None:
+        printer.cut()  # feeds, and cuts only if the profile has a cutter
+        return bytes(printer.output)
+    printer.print_and_feed(6)  # as cut() feeds
+    feed = bytes(printer.output)
+    if cutter is False:
+        return feed
+    return feed + (PAPER_PART_CUT if cutter == "partial" else PAPER_FULL_CUT)
+
+
 class JobEncoder:
     """Ticket strips to job bytes with python-escpos, remembering the strips that repeat."""
 
-    def __init__(self, profile: str, cache_size: int = 256) -> None:
-        self.profile = profile
+    def __init__(self, profile: str, cutter: Cutter = None, cache_size: int = 256) -> None:
+        self.profile, self.cutter = profile, cutter
         self._cache: OrderedDict[Any, bytes] = OrderedDict()
         self._cache_size = cache_size
-        printer = Dummy(profile=profile)
-        printer.cut()
-        self.cut = bytes(printer.output)
-        """Feed past the tear bar, then cut (only feeds when the profile has no cutter)."""
+        self.cut = end_of_ticket(profile, cutter)
+        """Feed past the tear bar, then cut (only feeds when the printer has no cutter)."""
 
     def strip(self, image: Image.Image, key: Any = None) -> bytes:
         """One strip as a `GS v 0` raster block; `key` names a strip that will come again."""

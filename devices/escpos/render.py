@@ -14,8 +14,9 @@ the QR code are drawn.  Fonts are loaded once per size.
 
 from __future__ import annotations
 
+import unicodedata
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -193,22 +194,30 @@ class TicketRenderer:
     def _service(self, facts: TicketFacts) -> Image.Image:
         s = self.sizes
         lines = self._lines(facts.service, BOLD, s.service, facts.lang)
-        band = s.priority + 2 * s.gap if facts.priority else 0
+        # The priority class in white on a black band, wrapped inside the band's own margin.
+        labels = (
+            self._wrap(facts.priority, BOLD, s.priority, facts.lang, self._room - 2 * s.gap)
+            if facts.priority
+            else []
+        )
+        label_h = self._line_height(BOLD, s.priority)
+        band = s.priority + (len(labels) - 1) * label_h + 2 * s.gap if labels else 0
         image, draw, y = self._canvas(lines, BOLD, s.service, top=s.gap, bottom=band + s.gap)
         y = self._draw_lines(draw, lines, BOLD, s.service, facts.lang, y, "m")
-        if facts.priority:
+        if labels:
             top = y + s.gap
             draw.rectangle((s.pad, top, self.width - s.pad, top + band - s.gap), fill=BLACK)
-            self._text(
-                draw,
-                (self.width // 2, top + s.gap // 2),
-                facts.priority,
-                BOLD,
-                s.priority,
-                facts.lang,
-                "m",
-                fill=WHITE,
-            )
+            for i, label in enumerate(labels):
+                self._text(
+                    draw,
+                    (self.width // 2, top + s.gap // 2 + i * label_h),
+                    label,
+                    BOLD,
+                    s.priority,
+                    facts.lang,
+                    "m",
+                    fill=WHITE,
+                )
         return image
 
     def _number(self, number: str) -> Image.Image:
@@ -266,8 +275,13 @@ class TicketRenderer:
 
     # ------------------------------------------------------------------ text
 
+    @property
+    def _room(self) -> int:
+        """The printable width between the side margins, in dots."""
+        return self.width - 2 * self.sizes.pad
+
     def _lines(self, text: str, face: str, size: int, lang: str) -> list[str]:
-        return self._wrap(text, face, size, lang, self.width - 2 * self.sizes.pad)
+        return self._wrap(text, face, size, lang, self._room)
 
     def _canvas(
         self, lines: Sequence[str], face: str, size: int, top: int, bottom: int
@@ -329,21 +343,44 @@ class TicketRenderer:
         return ("rtl" if lang in RTL_LANGUAGES else "ltr"), lang
 
     def _wrap(self, text: str, face: str, size: int, lang: str, room: int) -> list[str]:
-        """Greedy word wrap by measured width (in logical order; raqm reorders each line)."""
-        font = _font(face, size)
+        """Greedy word wrap by measured width (in logical order; raqm reorders each line).
+
+        A word wider than the paper (a web address in the footer) is broken where it must:
+        printed in two pieces, not cut off at the paper's edge."""
         direction, language = self._shaping(lang)
+        font = _font(face, size)
+
+        def fits(line: str) -> bool:
+            return font.getlength(line, direction=direction, language=language) <= room
+
         lines: list[str] = []
         current = ""
         for word in text.split():
             candidate = f"{current} {word}" if current else word
-            if current and font.getlength(candidate, direction=direction, language=language) > room:
-                lines.append(current)
-                current = word
-            else:
+            if fits(candidate):
                 current = candidate
+                continue
+            if current:
+                lines.append(current)
+            *whole, current = _pieces(word, fits)
+            lines += whole
         if current:
             lines.append(current)
         return lines
+
+
+def _pieces(word: str, fits: Callable[[str], bool]) -> list[str]:
+    """A word cut into the longest pieces that fit, never between a letter and its marks
+    (a Vietnamese tone mark stays on its vowel)."""
+    pieces: list[str] = []
+    current = ""
+    for char in word:
+        if current and not unicodedata.combining(char) and not fits(current + char):
+            pieces.append(current)
+            current = char
+        else:
+            current += char
+    return [*pieces, current]
 
 
 QR_MASK = 2

@@ -157,7 +157,8 @@ class TicketPrinted(_Event, tag=True, frozen=True):
     printer: str
     fallback_from: list[str] = []
     reason: str = ""
-    """Why the printers in `fallback_from` did not print it."""
+    """Why the printers in `fallback_from` did not print it, and what the printer that did
+    said after taking it, if it was in trouble (paper end, no answer)."""
 
 
 class TicketPrintFailed(_Event, tag=True, frozen=True):

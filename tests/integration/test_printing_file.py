@@ -35,8 +35,8 @@ async def test_a_file_printer_gets_the_whole_job(tmp_path: Path) -> None:
     driver = driver_for(Printer(name="file", url=f"file://{spool}", paper_mm=58))
     jobs = TicketJobs()
     try:
-        status = await driver.print_job(jobs.submit(FACTS, 58, driver.profile), 2.0)
-        assert status.state is PrinterState.ONLINE and "assumed" in status.detail
+        printed = await driver.print_job(jobs.submit(FACTS, 58, driver.profile), 2.0)
+        assert printed.status.state is PrinterState.ONLINE and "assumed" in printed.status.detail
         roll = PaperRoll()
         for command in EscPosDecoder().feed(spool.read_bytes()):
             roll.apply(command)

@@ -46,6 +46,8 @@ class PtyPrinter:
         self.path = os.ttyname(slave)
         self._slave = slave
         self.state = PrinterState.ONLINE
+        self.silent_after_job = False
+        """Stop answering once a job's data came (busy printing, or its answers lost)."""
         self.roll = PaperRoll()
         self._thread = threading.Thread(target=self._serve, daemon=True)
         self._thread.start()
@@ -65,6 +67,8 @@ class PtyPrinter:
                         os.write(self.master, bytes((status_reply(self.state, command.n),)))
                 else:
                     self.roll.apply(command)
+                    if self.silent_after_job:
+                        self.state = PrinterState.NOT_ANSWERING
 
     def close(self) -> None:
         os.close(self._slave)
@@ -81,8 +85,8 @@ async def test_a_serial_printer_is_asked_and_prints(tmp_path: Path) -> None:
         )
         assert (await driver.poll()).state is PrinterState.ONLINE
         printer.state = PrinterState.PAPER_NEAR_END
-        status = await driver.print_job(jobs.submit(FACTS, 58, driver.profile), 2.0)
-        assert status.state is PrinterState.PAPER_NEAR_END  # printed, with a warning
+        printed = await driver.print_job(jobs.submit(FACTS, 58, driver.profile), 2.0)
+        assert printed.status.state is PrinterState.PAPER_NEAR_END  # printed, with a warning
         ticket = printer.roll.finish()
         assert ticket is not None
         image = ticket.image()
@@ -94,6 +98,25 @@ async def test_a_serial_printer_is_asked_and_prints(tmp_path: Path) -> None:
         with pytest.raises(PrintFailed, match="not answering"):
             await driver.print_job(jobs.submit(FACTS, 58, driver.profile), 0.5)
         assert driver.status.state is PrinterState.NOT_ANSWERING
+    finally:
+        jobs.close()
+        printer.close()
+
+
+async def test_a_serial_printer_that_took_the_job_keeps_it_without_answering() -> None:
+    """Every byte went out of the port: the job is the printer's, the silence is its own."""
+    printer = PtyPrinter()
+    jobs = TicketJobs()
+    try:
+        driver = driver_for(
+            Printer(name="serial", url=f"serial://{printer.path}?baudrate=38400", paper_mm=58)
+        )
+        printer.silent_after_job = True
+        printed = await driver.print_job(jobs.submit(FACTS, 58, driver.profile), 2.0)
+        assert "not answering" in printed.trouble
+        assert driver.status.state is PrinterState.NOT_ANSWERING  # the printer is marked
+        ticket = printer.roll.finish()
+        assert ticket is not None and qr_codes(ticket.image()) == [FACTS.status_url]  # type: ignore[arg-type]
     finally:
         jobs.close()
         printer.close()

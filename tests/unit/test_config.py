@@ -164,6 +164,24 @@ def test_printer_profile_timeout_and_names(raw: dict[str, Any]) -> None:
     )
 
 
+def test_printer_cutter(raw: dict[str, Any]) -> None:
+    printers = raw["devices"]["printers"]
+    printers[1]["profile"] = "NT-5890K"  # 58 mm; its python-escpos profile has no cutter
+    printers[1]["cutter"] = True
+    printers[0]["cutter"] = "partial"
+    config = parse_config(raw)
+    assert [p.cutter for p in config.devices.printers] == ["partial", True]
+    del printers[0]["cutter"]
+    assert parse_config(raw).devices.printers[0].cutter is None  # as the profile says
+    printers[1]["cutter"] = "full"
+    expect_error(
+        raw,
+        "devices.printers[1].cutter: Invalid enum value 'full' (allowed: true, false, 'partial')",
+    )
+    printers[1]["cutter"] = 1
+    expect_error(raw, "devices.printers[1].cutter: Expected `bool | str | null`, got `int`")
+
+
 def test_kiosks_name_known_printers(raw: dict[str, Any]) -> None:
     kiosk = raw["devices"]["kiosks"][0]
     kiosk["printers"] = ["printer-door", "printer-hall", "printer-door"]

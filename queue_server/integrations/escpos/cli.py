@@ -58,21 +58,22 @@ def _print_test(args: argparse.Namespace) -> int:
     )
     driver = driver_for(printers[name])
 
-    async def run() -> str:
+    async def run() -> tuple[str, str]:
         jobs = TicketJobs()
         try:
-            job = jobs.submit(facts, driver.paper_mm, driver.profile)
-            await driver.print_job(job, max(driver.timeout_s, 5.0))
+            job = jobs.submit(facts, driver.paper_mm, driver.profile, cutter=driver.cutter)
+            done = await driver.print_job(job, max(driver.timeout_s, 5.0))
         except PrintFailed as exc:
-            return exc.reason
+            return exc.reason, ""
         finally:
             jobs.close()
-        return ""
+        return "", done.trouble
 
-    failure = asyncio.run(run())
+    failure, trouble = asyncio.run(run())
     where = f"{name} ({printers[name].url}, {driver.paper_mm} mm, profile {driver.profile})"
     if failure:
         print(f"{where}: not printed: {failure}")
         return 1
-    print(f"{where}: printed a sample ticket in {lang!r}; status {driver.status.describe()}")
+    then = f"; then {trouble}" if trouble else ""
+    print(f"{where}: printed a sample ticket in {lang!r}{then}; status {driver.status.describe()}")
     return 0

@@ -24,6 +24,9 @@ class Printer(_Strict, frozen=True):
     paper_mm: Literal[58, 80] = 80
     profile: str = ""
     """python-escpos printer profile; default: POS-5890 for 58 mm, TM-T20II for 80 mm."""
+    cutter: bool | Literal["partial"] | None = None
+    """The cutter as installed: true (full cut), "partial", false (torn by hand); left out,
+    the profile says (and python-escpos's 58 mm profiles say "none" even for models with one)."""
     timeout_s: float = 0.8
     """How long to wait for the printer to answer or take data before trying the next one."""
 

@@ -5,7 +5,9 @@ A ticket is printed only after its `TicketIssued` is committed (the API calls
 the log does not hold.  A kiosk's printers are tried in order, the first one
 first, all within `deadline_s`; the outcome is committed as `TicketPrinted` or
 `TicketPrintFailed` and returned, and on failure the kiosk shows the ticket on
-screen: a ticket is never silently lost.
+screen: a ticket is never silently lost.  A printer that took the job keeps it
+(one ticket per number), even if it then reports trouble: that goes into the
+`TicketPrinted` reason and the printer's state.
 
 Rendering and encoding run on one worker thread (it owns the font and strip
 caches), started as soon as the ticket is known, while the first printer is
@@ -26,7 +28,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from devices.escpos.driver import PrinterDriver, PrintFailed, driver_for
-from devices.escpos.protocol import JobEncoder
+from devices.escpos.protocol import Cutter, JobEncoder
 from devices.escpos.render import Strip, TicketFacts, TicketRenderer, shaping_problem
 
 from ...config import CentreConfig, LocalizedText
@@ -109,24 +111,34 @@ class TicketJobs:
     def __init__(self) -> None:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ticket-render")
         self._renderers: dict[int, TicketRenderer] = {}
-        self._encoders: dict[str, JobEncoder] = {}
+        self._encoders: dict[tuple[str, Cutter], JobEncoder] = {}
 
     def submit(
-        self, facts: TicketFacts, paper_mm: int, profile: str, keep: list[Strip] | None = None
+        self,
+        facts: TicketFacts,
+        paper_mm: int,
+        profile: str,
+        keep: list[Strip] | None = None,
+        cutter: Cutter = None,
     ) -> asyncio.Future[bytes]:
         """The job's bytes, built on the worker; the strips drawn are added to `keep`."""
         loop = asyncio.get_running_loop()
-        return loop.run_in_executor(self._pool, self.build, facts, paper_mm, profile, keep)
+        return loop.run_in_executor(self._pool, self.build, facts, paper_mm, profile, keep, cutter)
 
     def build(
-        self, facts: TicketFacts, paper_mm: int, profile: str, keep: list[Strip] | None = None
+        self,
+        facts: TicketFacts,
+        paper_mm: int,
+        profile: str,
+        keep: list[Strip] | None = None,
+        cutter: Cutter = None,
     ) -> bytes:
         renderer = self._renderers.get(paper_mm)
         if renderer is None:
             renderer = self._renderers[paper_mm] = TicketRenderer(paper_mm)
-        encoder = self._encoders.get(profile)
+        encoder = self._encoders.get((profile, cutter))
         if encoder is None:
-            encoder = self._encoders[profile] = JobEncoder(profile)
+            encoder = self._encoders[profile, cutter] = JobEncoder(profile, cutter)
         strips = renderer.render(facts)
         if keep is not None:
             keep.extend(strips)  # their images are never drawn on once returned
@@ -214,8 +226,8 @@ class PrintService:
         facts = ticket_facts(self.config, self.engine, ticket, status_url)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.deadline_s
-        jobs: dict[tuple[int, str], asyncio.Future[bytes]] = {}
-        drawn: dict[tuple[int, str], list[Strip]] = {}
+        jobs: dict[tuple[int, str, Cutter], asyncio.Future[bytes]] = {}
+        drawn: dict[tuple[int, str, Cutter], list[Strip]] = {}
         tried: list[str] = []
         reasons: list[str] = []
         printed: str | None = None
@@ -226,12 +238,14 @@ class PrintService:
                     reasons.append(f"{name}: not tried, no time left")
                     continue
                 driver = self.drivers[name]
-                key = (driver.paper_mm, driver.profile)
+                key = (driver.paper_mm, driver.profile, driver.cutter)
                 if key not in jobs:
                     drawn[key] = []
-                    jobs[key] = self.jobs.submit(facts, *key, drawn[key])
+                    jobs[key] = self.jobs.submit(
+                        facts, driver.paper_mm, driver.profile, drawn[key], driver.cutter
+                    )
                 try:
-                    await driver.print_job(
+                    done = await driver.print_job(
                         asyncio.shield(jobs[key]), min(driver.timeout_s, remaining)
                     )
                 except PrintFailed as exc:
@@ -244,6 +258,11 @@ class PrintService:
                     reasons.append(f"{name}: {type(exc).__name__}: {exc}")
                     continue
                 printed = name
+                if done.trouble:  # the printer's state, not the ticket's: it is printed
+                    reasons.append(f"{name}: printed, then {done.trouble}")
+                    log.warning(
+                        "ticket %s printed on %s, then %s", ticket.number, name, done.trouble
+                    )
                 break
         finally:
             for job in jobs.values():  # a render nobody waited for must not warn later
@@ -252,7 +271,11 @@ class PrintService:
         reason = "; ".join(reasons)
         # Remembered before the outcome is committed, so an admin told of the event finds it.
         shown = (
-            (self.drivers[printed].paper_mm, self.drivers[printed].profile)
+            (
+                self.drivers[printed].paper_mm,
+                self.drivers[printed].profile,
+                self.drivers[printed].cutter,
+            )
             if printed is not None
             else next(iter(jobs), None)
         )
