@@ -22,6 +22,11 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     add.add_argument("--role", choices=["staff", "supervisor", "admin"], default="staff")
     add.add_argument("--name", default="", help="full name shown in the console")
     add.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    add.add_argument(
+        "--counters",
+        default="",
+        help="staff: the counters they may work at, e.g. 1,2 (default: any)",
+    )
     add_location(add)
     add.set_defaults(handler=_user_add)
     passwd = user_sub.add_parser("passwd", help="set a new password (ends their sessions)")
@@ -76,13 +81,27 @@ def _read_password(args: argparse.Namespace) -> str:
 
 
 def _user_add(args: argparse.Namespace) -> int:
+    try:
+        counters = _counters(args)  # before the password is asked for
+    except AccountError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     return _guarded(
         lambda store: store.add_user(
-            args.username, _read_password(args), Role(args.role), args.name
+            args.username, _read_password(args), Role(args.role), args.name, counters
         ),
         args,
         f"added {args.role} {args.username}",
     )
+
+
+def _counters(args: argparse.Namespace) -> list[int]:
+    try:
+        return [int(c) for c in args.counters.split(",") if c.strip()]
+    except ValueError:
+        raise AccountError(
+            f"--counters: {args.counters!r} is not a list of counter numbers"
+        ) from None
 
 
 def _user_passwd(args: argparse.Namespace) -> int:
@@ -97,7 +116,8 @@ def _user_list(args: argparse.Namespace) -> int:
     store = _store(args)
     for user in store.users():
         state = " (disabled)" if user.disabled else ""
-        print(f"{user.username:20} {user.role.value:11} {user.display_name}{state}")
+        where = f" counters {','.join(map(str, user.counters))}" if user.counters else ""
+        print(f"{user.username:20} {user.role.value:11} {user.display_name}{where}{state}")
     store.close()
     return 0
 

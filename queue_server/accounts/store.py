@@ -18,14 +18,16 @@ import json
 import secrets
 import sqlite3
 import time
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import msgspec
 
 from .passwords import hash_password
 from .principal import PERSON_ROLES, TOKEN_ROLES, Principal, Role
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 SESSION_SECONDS = 12 * 3600
 CACHE_RECHECK_S = 0.5
 """A token revoked from another process (the CLI) stops working within this."""
@@ -69,6 +71,10 @@ CREATE TABLE rf_buttons (
     created_at REAL NOT NULL
 );
 """,
+    # Version 3: the counters a person may work at (empty: any).
+    3: """
+ALTER TABLE users ADD COLUMN counters TEXT NOT NULL DEFAULT '[]';
+""",
 }
 """Schema version -> the statements that bring the version before it up to it."""
 
@@ -83,6 +89,15 @@ class User(msgspec.Struct, frozen=True):
     role: Role
     password_hash: str
     disabled: bool
+    counters: tuple[int, ...] = ()
+    """The counters this person may work at; empty: any (a supervisor's are ignored)."""
+
+    def may_work_at(self, counter: int) -> bool:
+        return self.role is not Role.STAFF or not self.counters or counter in self.counters
+
+
+def _user(row: Sequence[Any]) -> User:
+    return User(row[0], row[1], Role(row[2]), row[3], bool(row[4]), tuple(json.loads(row[5])))
 
 
 class TokenInfo(msgspec.Struct, frozen=True):
@@ -136,7 +151,14 @@ class AccountStore:
 
     # ------------------------------------------------------------------ users
 
-    def add_user(self, username: str, password: str, role: Role, display_name: str = "") -> None:
+    def add_user(
+        self,
+        username: str,
+        password: str,
+        role: Role,
+        display_name: str = "",
+        counters: Sequence[int] = (),
+    ) -> None:
         if role not in PERSON_ROLES:
             raise AccountError(f"people are admin, supervisor or staff, not {role}")
         if (
@@ -147,9 +169,16 @@ class AccountStore:
         password_hash = hash_password(password)
         try:
             self._db.execute(
-                "INSERT INTO users(username, display_name, role, password_hash, created_at)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (username, display_name or username, role.value, password_hash, time.time()),
+                "INSERT INTO users(username, display_name, role, password_hash, created_at,"
+                " counters) VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    username,
+                    display_name or username,
+                    role.value,
+                    password_hash,
+                    time.time(),
+                    json.dumps(sorted(set(counters))),
+                ),
             )
         except sqlite3.IntegrityError:
             raise AccountError(f"user {username!r} already exists") from None
@@ -170,18 +199,20 @@ class AccountStore:
 
     def user(self, username: str) -> User | None:
         row = self._db.execute(
-            "SELECT username, display_name, role, password_hash, disabled FROM users WHERE username=?",
+            "SELECT username, display_name, role, password_hash, disabled, counters"
+            " FROM users WHERE username=?",
             (username,),
         ).fetchone()
         if row is None:
             return None
-        return User(row[0], row[1], Role(row[2]), row[3], bool(row[4]))
+        return _user(row)
 
     def users(self) -> list[User]:
         rows = self._db.execute(
-            "SELECT username, display_name, role, password_hash, disabled FROM users ORDER BY username"
+            "SELECT username, display_name, role, password_hash, disabled, counters"
+            " FROM users ORDER BY username"
         ).fetchall()
-        return [User(r[0], r[1], Role(r[2]), r[3], bool(r[4])) for r in rows]
+        return [_user(r) for r in rows]
 
     # ------------------------------------------------------------------ tokens
 

@@ -230,6 +230,19 @@ def _principal(directory: Directory, hello: Hello, session: str | None) -> Princ
     return principal
 
 
+def _hall_counters(principal: Principal, hello: Hello) -> tuple[int, ...]:
+    """The counters a hall view shows: those asked for, within the credential's own (a
+    display bound to one counter, or a hall display given a few); empty: all."""
+    own = principal.counters or ((principal.counter,) if principal.counter is not None else ())
+    asked = tuple(hello.counters)
+    if own and not set(asked) <= set(own):
+        outside = sorted(set(asked) - set(own))
+        raise Refused(
+            4403, f"this {principal.role.value} shows counters {list(own)}, not {outside}"
+        )
+    return asked or own
+
+
 def _default_view(role: Role) -> str:
     return {
         Role.DISPLAY: "hall",
@@ -245,17 +258,22 @@ def _allowed_view(
     role = principal.role
     engine_counter = hello.counter if hello.counter is not None else principal.counter
     if wanted == "hall" and role in (Role.DISPLAY, Role.DEVICE, Role.SUPERVISOR, Role.ADMIN):
-        return View("hall", counters=tuple(hello.counters or principal.counters))
+        return View("hall", counters=_hall_counters(principal, hello))
     if wanted == "counter" and role in (Role.DISPLAY, Role.DEVICE, Role.SUPERVISOR, Role.ADMIN):
         if engine_counter is None:
             raise Refused(4400, "a counter view needs a counter")
-        if role is Role.DEVICE and principal.counter not in (None, engine_counter):
-            raise Refused(4403, f"this device is bound to counter {principal.counter}")
+        if principal.counter not in (None, engine_counter):
+            raise Refused(
+                4403,
+                f"this {role.value} is bound to counter {principal.counter}, not {engine_counter}",
+            )
         return View("counter", counters=(engine_counter,))
     if wanted == "kiosk" and role in (Role.KIOSK, Role.SUPERVISOR, Role.ADMIN):
         return View("kiosk")
     if wanted == "staff" and role in (Role.STAFF, Role.SUPERVISOR, Role.ADMIN):
         counter = principal.counter if role is Role.STAFF else engine_counter
+        if role is Role.STAFF and hello.counter not in (None, counter):
+            raise Refused(4403, f"you are logged in at counter {counter}, not {hello.counter}")
         if counter is None:
             raise Refused(4400, "a staff view needs a counter")
         return View("staff", counters=(counter,), services=counters[counter])

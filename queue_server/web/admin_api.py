@@ -24,6 +24,8 @@ class UserBody(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     password: str
     role: str = "staff"
     name: str = ""
+    counters: list[int] = []
+    """The counters a staff member may work at (empty: any)."""
 
 
 class TokenBody(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
@@ -39,6 +41,7 @@ def _user(user: User) -> dict[str, Any]:
         "name": user.display_name,
         "role": user.role.value,
         "disabled": user.disabled,
+        "counters": list(user.counters),
     }
 
 
@@ -64,11 +67,19 @@ async def add_user(request: web.Request) -> web.Response:
     if body.role not in {r.value for r in PERSON_ROLES}:
         raise ApiError(422, "invalid_role", "role: people are staff, supervisor or admin")
     accounts = request.app[ACCOUNTS]
+    for counter in body.counters:
+        request.app[CENTRE].engine.counter(counter)  # 404 for a counter that does not exist
     try:
         # Argon2 takes a tenth of a second: do it in a thread, on its own connection to the
         # accounts file (as the CLI does while the server runs), never on the loop.
         await asyncio.to_thread(
-            _add_user, accounts.path, body.username, body.password, Role(body.role), body.name
+            _add_user,
+            accounts.path,
+            body.username,
+            body.password,
+            Role(body.role),
+            body.name,
+            body.counters,
         )
     except WeakPassword as exc:
         raise ApiError(422, "weak_password", f"password: {exc}") from None
@@ -80,10 +91,12 @@ async def add_user(request: web.Request) -> web.Response:
     return json_response({"user": _user(user)}, 201)
 
 
-def _add_user(path: Path, username: str, password: str, role: Role, name: str) -> None:
+def _add_user(
+    path: Path, username: str, password: str, role: Role, name: str, counters: list[int]
+) -> None:
     store = AccountStore(path)
     try:
-        store.add_user(username, password, role, name)
+        store.add_user(username, password, role, name, counters)
     finally:
         store.close()
 

@@ -365,6 +365,13 @@ async def login(request: web.Request) -> web.Response:
         raise ApiError(401, "bad_credentials", "wrong username or password")
     if body.counter is not None:
         centre.engine.counter(body.counter)  # 404 for a counter that does not exist
+        if not user.may_work_at(body.counter):
+            where = ", ".join(map(str, user.counters))
+            raise ApiError(
+                403,
+                "not_your_counter",
+                f"{user.username} works at counter {where}, not {body.counter}",
+            )
     elif user.role is Role.STAFF:
         raise ApiError(422, "counter_required", "staff choose the counter they work at")
     session_id, csrf = accounts.create_session(user, body.counter)

@@ -32,7 +32,8 @@ MANAGERS = frozenset({Role.SUPERVISOR, Role.ADMIN})
 STAFF_ROLES = frozenset({Role.STAFF, *MANAGERS})
 COUNTER_ROLES = frozenset({Role.DEVICE, *STAFF_ROLES})
 """Counter actions: staff and devices on their own counter (`counter_scoped`)."""
-VIEWER_ROLES = frozenset({Role.DISPLAY, Role.DEVICE, *STAFF_ROLES})
+VIEWER_ROLES = frozenset({Role.DISPLAY, *STAFF_ROLES})
+"""Read the counters' states: screens and people (a keypad's device token acts, not reads)."""
 ISSUER_ROLES = frozenset({Role.KIOSK, *MANAGERS})
 VOICE_ROLES = frozenset({Role.DISPLAY, *MANAGERS})
 TABLET_ROLES = frozenset({Role.DISPLAY})

@@ -230,11 +230,12 @@ SCHEMAS: dict[str, Any] = {
         },
     ),
     "User": _obj(
-        ["username", "name", "role", "disabled"],
+        ["username", "name", "role", "disabled", "counters"],
         username=_STR,
         name=_STR,
         role=_STR,
         disabled={"type": "boolean"},
+        counters={"type": "array", "items": _INT, "description": "where staff may work; []: any"},
     ),
     "Users": _obj(["users"], users={"type": "array", "items": _ref("User")}),
     "UserResult": _obj(["user"], user=_ref("User")),

@@ -1,81 +1,57 @@
-"""Every endpoint × every role (and nobody): allowed or denied, checked cell by cell.
+"""Every endpoint and `/ws` view × every role, bound and unbound: allowed or refused,
+checked cell by cell, on the credential's own counter and on another.
 
-The expected table is written out here by hand, from what each role's job is,
-not derived from the code's declarations, so a wrong declaration fails.
+The expected tables are the README's ("Every route and /ws view, role by role"), written
+by hand from what each role's job is, not derived from the code's declarations: a wrong
+declaration, or a README that promises what the server does not do, fails.
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
 from pathlib import Path
 
 import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
+from yarl import URL
 
 from queue_server.accounts import Role
 from queue_server.web.routes import PAGES_TAG, ROUTES
-from tests.support.server import Api, Token, serve_centre
+from tests.support.centre import REPO_ROOT
+from tests.support.server import PASSWORD, Api, RunningCentre, Token, serve_centre
 
 DENIALS = {"unauthenticated", "forbidden", "not_your_counter"}
 """The answers that mean "not for you" (a wrong password is a 401 too, but not a denial)."""
-COLUMNS = ["nobody", "kiosk", "display", "device@1", "staff@1", "supervisor", "admin"]
-Y, N = True, False
+README = REPO_ROOT / "README.md"
+COLUMNS = [
+    "anyone", "kiosk", "display", "display@1", "device", "device@1", "staff@1", "supervisor", "admin",
+]  # fmt: skip
+ALLOWED, REFUSED, OWN = "✓", "—", "own"
+"""A cell: allowed on every counter, refused, or allowed on its own counter (1) only."""
 
-# (method, path) -> allowed for each column, in COLUMNS order.  Counter 1 is staff@1's and
-# device@1's own counter; counter 2 is someone else's.
-MATRIX: dict[tuple[str, str], list[bool]] = {
-    ("GET", "/healthz"): [Y, Y, Y, Y, Y, Y, Y],
-    ("GET", "/api/v1/openapi.json"): [Y, Y, Y, Y, Y, Y, Y],
-    ("GET", "/metrics"): [N, N, N, N, N, Y, Y],
-    ("GET", "/api/v1/services"): [Y, Y, Y, Y, Y, Y, Y],
-    ("POST", "/api/v1/tickets"): [N, Y, N, N, N, Y, Y],
-    ("GET", "/api/v1/tickets/{code}"): [Y, Y, Y, Y, Y, Y, Y],
-    ("POST", "/api/v1/tickets/{code}/rating"): [Y, Y, Y, Y, Y, Y, Y],
-    ("GET", "/api/v1/tickets/{code}/voice"): [N, Y, N, N, N, Y, Y],
-    # Only a display token bound to the counter (its rating tablet; tests/integration/
-    # test_reports.py), so nobody in these columns, on either counter.
-    ("POST", "/api/v1/counters/{counter}/rating"): [N, N, N, N, N, N, N],
-    ("POST", "/api/v1/tickets/{ticket}/cancel"): [N, N, N, N, N, Y, Y],
-    ("POST", "/api/v1/tickets/{ticket}/reactivate"): [N, N, N, N, Y, Y, Y],
-    ("GET", "/api/v1/counters"): [N, N, Y, Y, Y, Y, Y],
-    ("GET", "/api/v1/state"): [N, N, N, N, Y, Y, Y],
-    ("POST", "/api/v1/day/close"): [N, N, N, N, N, Y, Y],
-    ("POST", "/api/v1/login"): [Y, Y, Y, Y, Y, Y, Y],
-    ("GET", "/api/v1/session"): [N, N, N, N, Y, Y, Y],
-    ("POST", "/api/v1/logout"): [N, N, N, N, Y, Y, Y],
-    ("GET", "/api/v1/centre"): [Y, Y, Y, Y, Y, Y, Y],
-    ("GET", "/api/v1/voice"): [N, N, Y, N, N, Y, Y],
-    ("GET", "/api/v1/announcements/{lang}/{call}"): [N, N, Y, N, N, Y, Y],
-    ("GET", "/api/v1/status"): [N, N, N, N, N, Y, Y],
-    ("GET", "/api/v1/reports/daily"): [N, N, N, N, N, Y, Y],
-    ("GET", "/api/v1/reports/daily.csv"): [N, N, N, N, N, Y, Y],
-    ("GET", "/api/v1/users"): [N, N, N, N, N, N, Y],
-    ("POST", "/api/v1/users"): [N, N, N, N, N, N, Y],
-    ("GET", "/api/v1/tokens"): [N, N, N, N, N, N, Y],
-    ("POST", "/api/v1/tokens"): [N, N, N, N, N, N, Y],
-    ("POST", "/api/v1/tokens/{name}/revoke"): [N, N, N, N, N, N, Y],
-    ("POST", "/api/v1/devices/rf/learn"): [N, N, N, N, N, N, Y],
-    ("GET", "/api/v1/devices/rf/buttons"): [N, N, N, N, N, N, Y],
-    ("POST", "/api/v1/devices/rf/buttons"): [N, N, N, N, N, N, Y],
-    ("DELETE", "/api/v1/devices/rf/buttons/{code}"): [N, N, N, N, N, N, Y],
-    ("GET", "/api/v1/devices/printers/tickets"): [N, N, N, N, N, Y, Y],
-    ("GET", "/api/v1/devices/printers/tickets/{id}.png"): [N, N, N, N, N, Y, Y],
-}
-COUNTER_ACTIONS = [
-    "next",
-    "call",
-    "recall",
-    "start",
-    "done",
-    "no-show",
-    "transfer",
-    "pause",
-    "resume",
-    "open",
-    "close",
-]
-OWN_COUNTER = [N, N, N, Y, Y, Y, Y]
-OTHER_COUNTER = [N, N, N, N, N, Y, Y]
-for _action in COUNTER_ACTIONS:
-    MATRIX[("POST", f"/api/v1/counters/{{counter}}/{_action}")] = OWN_COUNTER
+
+def readme_table(marker: str) -> dict[str, dict[str, str]]:
+    """The markdown table after `<!-- access:<marker> -->` in the README: row -> column ->
+    cell.  The README is the promise; this test holds the server to it."""
+    lines = README.read_text(encoding="utf-8").split(f"<!-- access:{marker} -->", 1)[1]
+    rows = lines.strip().splitlines()
+    table: dict[str, dict[str, str]] = {}
+    head = [cell.strip() for cell in rows[0].strip("|").split("|")]
+    assert head[1:] == COLUMNS, head
+    for line in rows[2:]:
+        if not line.startswith("|"):
+            break
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        assert all(c in (ALLOWED, REFUSED, OWN) for c in cells[1:]), line
+        table[cells[0].strip("`")] = dict(zip(COLUMNS, cells[1:], strict=True))
+    return table
+
+
+MATRIX = {tuple(route.split(" ", 1)): row for route, row in readme_table("routes").items()}
+VIEWS = {view.split("`")[0] or view.split("`")[1]: row for view, row in readme_table("ws").items()}
+
 
 BODIES = {
     "/api/v1/tickets": {"service": "HT"},
@@ -92,37 +68,43 @@ BODIES = {
 
 def test_the_matrix_covers_every_route() -> None:
     served = {(r.method, r.path) for r in ROUTES if r.path != "/ws" and r.tag != PAGES_TAG}
-    assert served == set(MATRIX), "a route was added or removed: put it in the matrix"
+    assert served == set(MATRIX), "a route was added or removed: put it in the README's table"
+
+
+TOKENS = {
+    "kiosk": Token(Role.KIOSK),
+    "display": Token(Role.DISPLAY),
+    "display@1": Token(Role.DISPLAY, counter=1),
+    "device": Token(Role.DEVICE),
+    "device@1": Token(Role.DEVICE, counter=1),
+}
+PEOPLE = {"lan": Role.STAFF, "giamsat": Role.SUPERVISOR, "admin": Role.ADMIN}
+LOGINS = {"staff@1": ("lan", 1), "supervisor": ("giamsat", None), "admin": ("admin", None)}
+SECURITY = {
+    "kiosk_tickets_per_minute": 6000.0,
+    "kiosk_ticket_burst": 1000,
+    "status_burst": 1000,
+    "login_burst": 1000,
+}
+
+
+def counter_cases(path: str, cell: str) -> list[tuple[int, bool]]:
+    """(counter, allowed) to try: both counters for a counter's route, else once."""
+    if "{counter}" not in path:
+        assert cell != OWN, path
+        return [(0, cell == ALLOWED)]
+    return [(1, cell != REFUSED), (2, cell == ALLOWED)]
 
 
 @pytest.mark.slow
 async def test_every_endpoint_for_every_role(tmp_path: Path) -> None:
-    people = {"lan": Role.STAFF, "giamsat": Role.SUPERVISOR, "admin": Role.ADMIN}
-    tokens = {
-        "kiosk": Token(Role.KIOSK),
-        "display": Token(Role.DISPLAY),
-        "device@1": Token(Role.DEVICE, counter=1),
-    }
-    security = {
-        "kiosk_tickets_per_minute": 6000.0,
-        "kiosk_ticket_burst": 1000,
-        "status_burst": 1000,
-        "login_burst": 1000,
-    }
-    async with serve_centre(tmp_path, people=people, tokens=tokens, security=security) as server:
-        clients: dict[str, Api] = {
-            "nobody": Api(server.base),
-            "kiosk": Api(server.base, server.tokens["kiosk"]),
-            "display": Api(server.base, server.tokens["display"]),
-            "device@1": Api(server.base, server.tokens["device@1"]),
-            "staff@1": Api(server.base),
-            "supervisor": Api(server.base),
-            "admin": Api(server.base),
-        }
+    async with serve_centre(tmp_path, people=PEOPLE, tokens=TOKENS, security=SECURITY) as server:
+        clients = {"anyone": Api(server.base)}
+        clients |= {name: Api(server.base, server.tokens[name]) for name in TOKENS}
+        clients |= {name: Api(server.base) for name in LOGINS}
         try:
-            await clients["staff@1"].login("lan", counter=1)
-            await clients["supervisor"].login("giamsat")
-            await clients["admin"].login("admin")
+            for name, (username, counter) in LOGINS.items():
+                await clients[name].login(username, counter=counter)
             _, ticket = await clients["kiosk"].post("/api/v1/tickets", {"service": "HT"})
             values = {
                 "code": ticket["tracking_code"],
@@ -134,10 +116,10 @@ async def test_every_endpoint_for_every_role(tmp_path: Path) -> None:
             }
             wrong: list[str] = []
             routes = sorted(MATRIX, key=lambda r: r[1].endswith("logout"))  # log out last
-            for column, name in enumerate(COLUMNS):
+            for name in COLUMNS:
                 client = clients[name]
                 for method, path in routes:
-                    for counter, expected in _counter_cases(path, MATRIX[(method, path)], column):
+                    for counter, expected in counter_cases(path, MATRIX[(method, path)][name]):
                         url = path.format(counter=counter, **values)
                         status, body = await client.request(method, url, BODIES.get(path))
                         code = (
@@ -149,16 +131,97 @@ async def test_every_endpoint_for_every_role(tmp_path: Path) -> None:
                         if allowed != expected:
                             wrong.append(f"{name:10} {method} {url}: {status} {body}")
                         elif not allowed:
-                            assert status == (401 if name == "nobody" else 403), (name, url, status)
+                            assert status == (401 if name == "anyone" else 403), (name, url, status)
             assert not wrong, "\n" + "\n".join(wrong)
         finally:
             for client in clients.values():
                 await client.__aexit__()
 
 
-def _counter_cases(path: str, row: list[bool], column: int) -> list[tuple[int, bool]]:
-    if "{counter}" not in path:
-        return [(0, row[column])]
-    if row is not OWN_COUNTER:
-        return [(1, row[column]), (2, row[column])]
-    return [(1, OWN_COUNTER[column]), (2, OTHER_COUNTER[column])]
+HELLO_ROLES = {"kiosk": "kiosk", "display": "display", "device": "device", "staff": "staff"}
+
+
+async def open_view(
+    server: RunningCentre, client: Api, name: str, view: str, counter: int, code: str
+) -> tuple[bool, str]:
+    """Say hello for `view` at `counter` as `name`: (welcomed, the refusal's reason)."""
+    hello: dict[str, object] = {"type": "hello", "protocol": 1}
+    headers = {}
+    if view == "citizen":
+        hello |= {"role": "citizen", "tracking_code": code}
+    else:
+        role = name.split("@")[0]
+        hello |= {"role": "display" if role == "anyone" else role, "view": view}
+        hello |= {"counters": [counter]} if view == "hall" else {"counter": counter}
+        if client.token:
+            hello["token"] = client.token
+        cookies = client.session.cookie_jar.filter_cookies(URL(server.base))
+        if "qs_session" in cookies:
+            headers["Cookie"] = f"qs_session={cookies['qs_session'].value}"
+    async with connect(server.ws_url, additional_headers=headers) as ws:
+        await ws.send(json.dumps(hello))
+        try:
+            reply = json.loads(await asyncio.wait_for(ws.recv(), 5))
+        except ConnectionClosed as closed:
+            refusal = closed.rcvd
+        else:
+            assert reply["type"] == "welcome", reply
+            return True, ""
+        assert refusal is not None and refusal.code in (4400, 4401, 4403), refusal
+        return False, refusal.reason
+
+
+@pytest.mark.slow
+async def test_every_ws_view_for_every_role(tmp_path: Path) -> None:
+    async with serve_centre(tmp_path, people=PEOPLE, tokens=TOKENS, security=SECURITY) as server:
+        clients = {"anyone": Api(server.base)}
+        clients |= {name: Api(server.base, server.tokens[name]) for name in TOKENS}
+        clients |= {name: Api(server.base) for name in LOGINS}
+        try:
+            for name, (username, counter) in LOGINS.items():
+                await clients[name].login(username, counter=counter)
+            _, ticket = await clients["kiosk"].post("/api/v1/tickets", {"service": "HT"})
+            wrong: list[str] = []
+            for view, row in VIEWS.items():
+                for name in COLUMNS:
+                    for counter, expected in [(1, row[name] != REFUSED), (2, row[name] == ALLOWED)]:
+                        welcomed, reason = await open_view(
+                            server, clients[name], name, view, counter, ticket["tracking_code"]
+                        )
+                        if welcomed != expected:
+                            wrong.append(f"{name:10} {view} at {counter}: {welcomed} {reason}")
+                        elif not welcomed:
+                            assert reason, (name, view, counter)  # a refusal says why
+            assert not wrong, "\n" + "\n".join(wrong)
+        finally:
+            for client in clients.values():
+                await client.__aexit__()
+
+
+async def test_staff_limited_to_some_counters_log_in_only_there(tmp_path: Path) -> None:
+    async with serve_centre(tmp_path) as server:
+        server.centre.accounts.add_user("mai", PASSWORD, Role.STAFF, "Mai", counters=[1, 2])
+        async with Api(server.base) as mai:
+            status, body = await mai.request(
+                "POST", "/api/v1/login", {"username": "mai", "password": PASSWORD, "counter": 3}
+            )
+            assert status == 403 and body["error"]["code"] == "not_your_counter", body
+            assert "1, 2" in body["error"]["message"]
+            await mai.login("mai", counter=2)
+            status, _ = await mai.request("POST", "/api/v1/counters/2/open")
+            assert status == 200
+        async with Api(server.base) as admin_api:
+            server.centre.accounts.add_user("boss", PASSWORD, Role.ADMIN)
+            await admin_api.login("boss")
+            status, body = await admin_api.request(
+                "POST",
+                "/api/v1/users",
+                {"username": "hoa", "password": "a long enough password", "counters": [3]},
+            )
+            assert status == 201 and body["user"]["counters"] == [3], body
+            status, body = await admin_api.request(
+                "POST",
+                "/api/v1/users",
+                {"username": "hung", "password": "a long enough password", "counters": [99]},
+            )
+            assert status == 404, body

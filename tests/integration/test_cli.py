@@ -255,3 +255,18 @@ def test_the_server_makes_its_files_for_its_own_user_alone(tmp_path: Path) -> No
     for path in made:
         mode = path.stat().st_mode & 0o777
         assert mode == (0o700 if path.is_dir() else 0o600), (path, oct(mode))
+
+
+def test_a_staff_member_is_given_their_counters(tmp_path: Path) -> None:
+    config = write_example_config(tmp_path / "centre.toml", tmp_path / "centre.sqlite3")
+    added = subprocess.run(
+        [sys.executable, "-m", "queue_server.cli", "user", "add", "mai", "--counters", "1,2",
+         "--password-stdin", "--config", str(config)],
+        cwd=REPO_ROOT, input="a long enough password\n", capture_output=True, text=True,
+        timeout=30, check=False,
+    )  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    listed = run_cli("user", "list", "--config", str(config))
+    assert "mai" in listed.stdout and "counters 1,2" in listed.stdout, listed.stdout
+    wrong = run_cli("user", "add", "hoa", "--counters", "one", "--config", str(config))
+    assert wrong.returncode == 2 and "not a list of counter numbers" in wrong.stderr

@@ -246,6 +246,7 @@ async def test_admin_manages_people_and_tokens(server: RunningCentre) -> None:
             "name": "Lan",
             "role": "staff",
             "disabled": False,
+            "counters": [],
         }
         status, body = await admin.post(
             "/api/v1/users", {"username": "lan", "password": "long enough pw"}

@@ -179,6 +179,10 @@ userForm.addEventListener("submit", async (event) => {
       name: field(form, "name").trim(),
       password: field(form, "password"),
       role: field(form, "role"),
+      counters: field(form, "counters")
+        .split(/[ ,]+/)
+        .filter(Boolean)
+        .map(Number),
     });
     userForm.reset();
     await loadAccounts();
@@ -613,7 +617,14 @@ function renderPrinted() {
 function renderAccounts() {
   $("#users").replaceChildren(
     ...state.users.map((u) =>
-      el("tr", {}, el("td", { class: "mono" }, u.username), el("td", {}, u.name), el("td", {}, t(`role.${u.role}`))),
+      el(
+        "tr",
+        {},
+        el("td", { class: "mono" }, u.username),
+        el("td", {}, u.name),
+        el("td", {}, t(`role.${u.role}`)),
+        el("td", {}, u.counters.length ? u.counters.join(", ") : "—"),
+      ),
     ),
   );
   $("#tokens").replaceChildren(

@@ -293,7 +293,7 @@
  */
 /** @typedef {{ tickets: PrintedTicket[] }} PrintedTickets */
 
-/** @typedef {{ username: string, name: string, role: Role, disabled: boolean }} User */
+/** @typedef {{ username: string, name: string, role: Role, disabled: boolean, counters: number[] }} User */
 /** @typedef {{ users: User[] }} Users */
 /**
  * @typedef {object} TokenInfo
