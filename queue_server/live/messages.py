@@ -43,6 +43,8 @@ class Call(_Message, tag="call", kw_only=True):
     recall: int
     """0 for the first call, then how many times it was called again."""
     at: str | None
+    lang: str
+    """The language the citizen chose at the kiosk: the hall says the call in it too."""
 
 
 class CounterUpdate(_Message, tag="counter", kw_only=True):

@@ -146,6 +146,7 @@
  * @property {string | null} priority
  * @property {number} recall 0 for the first call, then 1, 2…
  * @property {string | null} at
+ * @property {string} lang the language the citizen chose at the kiosk (the hall says the call in it too)
  */
 
 /** @typedef {{ type: "counter", seq: number, counter: Counter }} CounterMessage */
