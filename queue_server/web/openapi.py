@@ -139,6 +139,17 @@ SCHEMAS: dict[str, Any] = {
             "description": "while closed: when the centre next opens, local time with its "
             "offset; null while open or if it has no opening hours",
         },
+        hall=_obj(
+            ["min_show_seconds", "max_delay_seconds"],
+            min_show_seconds={
+                "type": "number",
+                "description": "the big panel shows each call at least this long",
+            },
+            max_delay_seconds={
+                "type": "number",
+                "description": "a call is said (and put on the big panel) this late at most",
+            },
+        ),
     ),
     "VoiceStatus": _obj(
         ["enabled", "available", "reason", "languages"],
@@ -146,7 +157,11 @@ SCHEMAS: dict[str, Any] = {
         available={"type": "boolean"},
         reason={**_NULLABLE_STR, "description": "why announcements cannot be spoken"},
         engine=_NULLABLE_STR,
-        languages={"type": "array", "items": _STR, "description": "announced, in this order"},
+        languages={
+            "type": "array",
+            "items": _STR,
+            "description": "the hall may say calls in these: the centre's and each ticket's",
+        },
         voices={"type": "object", "additionalProperties": _STR},
         synthesised=_INT,
         cache_hits=_INT,

@@ -232,6 +232,8 @@
  * @property {{ code: string, name: Texts }[]} priority_classes
  * @property {boolean} open_now tickets may be issued now
  * @property {string | null} opens_at while closed: when it next opens (ISO, with offset)
+ * @property {{ min_show_seconds: number, max_delay_seconds: number }} [hall] the hall's pace:
+ *   each call on the big panel at least min_show_seconds; none said or put up later than max_delay_seconds
  */
 
 /**
