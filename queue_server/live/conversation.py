@@ -253,7 +253,7 @@ def _allowed_view(
             raise Refused(4403, f"this device is bound to counter {principal.counter}")
         return View("counter", counters=(engine_counter,))
     if wanted == "kiosk" and role in (Role.KIOSK, Role.SUPERVISOR, Role.ADMIN):
-        return View("kiosk")
+        return View("kiosk", kiosk=principal.name if role is Role.KIOSK else None)
     if wanted == "staff" and role in (Role.STAFF, Role.SUPERVISOR, Role.ADMIN):
         counter = principal.counter if role is Role.STAFF else engine_counter
         if counter is None:

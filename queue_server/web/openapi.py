@@ -182,8 +182,14 @@ SCHEMAS: dict[str, Any] = {
     "Device": {
         **_obj(
             ["name", "kind", "up"],
-            name={**_STR, "description": 'unique: a printer\'s name, or "line:<name>"'},
-            kind={**_STR, "description": "printer, keypad-line, rf-receiver, led-display-line"},
+            name={
+                **_STR,
+                "description": 'unique: a printer\'s name, "line:<name>" or "kiosk:<name>"',
+            },
+            kind={
+                **_STR,
+                "description": "printer, kiosk, keypad-line, rf-receiver, led-display-line",
+            },
             up={"type": "boolean", "description": "the device can work now"},
             state={
                 "enum": [
@@ -194,10 +200,22 @@ SCHEMAS: dict[str, Any] = {
                     "cover_open",
                     "offline",
                     "not_answering",
+                    "ready",
+                    "out_of_order",
                 ],
-                "description": "printers",
+                "description": "printers; kiosks: ready, or out_of_order (no printer can print)",
             },
-            detail={**_STR, "description": "printers: why, for people"},
+            detail={**_STR, "description": "printers and kiosks: why, for people"},
+            kiosk={**_STR, "description": "kiosks: the kiosk's name (its token's)"},
+            printers={
+                "type": "array",
+                "items": _STR,
+                "description": "kiosks: its printers, the first, then backups",
+            },
+            screen_tickets={
+                "type": "boolean",
+                "description": "kiosks: while out of order, tickets may still be shown on screen",
+            },
             since={**_NULLABLE_STR, "description": "printers: when the state last changed"},
             connection=_STR,
             paper_mm=_INT,
