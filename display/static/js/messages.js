@@ -99,8 +99,9 @@
 /** @typedef {"unknown" | "online" | "paper_near_end" | "paper_out" | "cover_open" | "offline" | "not_answering"} PrinterState */
 
 /**
- * A device's latest state: a printer (devices/escpos/service.py device_view) or a serial
- * line (keypad-line, rf-receiver, led-display-line), which carries more counters.
+ * A device's latest state: a printer (devices/escpos/service.py device_view), a kiosk
+ * (integrations/escpos/kiosks.py: `up` while it can print) or a serial line (keypad-line,
+ * rf-receiver, led-display-line), which carries more counters.
  * @typedef {{
  *   name: string,
  *   kind: string,
@@ -110,6 +111,9 @@
  *   since?: string | null,
  *   connection?: string,
  *   paper_mm?: number,
+ *   kiosk?: string,
+ *   printers?: string[],
+ *   screen_tickets?: boolean,
  *   line?: string,
  *   online?: boolean,
  *   codes?: number,
@@ -162,8 +166,10 @@
 /** @typedef {{ type: "snapshot", seq: number, resumed: boolean }} SnapshotBase */
 /** @typedef {SnapshotBase & { day: string | null, counters: Counter[], services: Service[], calls: CallMessage[] }} HallSnapshot */
 /** @typedef {SnapshotBase & { day: string | null, counters: Counter[], calls: CallMessage[] }} CounterSnapshot */
-/** @typedef {SnapshotBase & { day: string | null, counters: Counter[], services: Service[], waiting: WaitingLine[], calls: CallMessage[] }} StaffSnapshot */
-/** @typedef {SnapshotBase & { services: Service[] }} KioskSnapshot */
+/** `kiosks`: every kiosk with printers, and whether it can print ("kiosk" Devices).
+ * @typedef {SnapshotBase & { day: string | null, counters: Counter[], services: Service[], waiting: WaitingLine[], calls: CallMessage[], kiosks?: Device[] }} StaffSnapshot */
+/** A kiosk's own state: whether it can print (a "kiosk" Device); null when it has no printers.
+ * @typedef {SnapshotBase & { services: Service[], kiosk?: Device | null }} KioskSnapshot */
 /** @typedef {SnapshotBase & { ticket: PublicTicket | null }} CitizenSnapshot */
 /**
  * The whole centre (views.state_snapshot), its devices and the recent calls.
