@@ -138,10 +138,12 @@ class Devices(_Strict, frozen=True):
 
 
 DEFAULT_TEMPLATES: dict[str, str] = {
-    "vi": "Mời công dân có số thứ tự {number} đến quầy số {counter}",
-    "en": "Ticket number {number}, please go to counter {counter}",
-    "ar": "صاحب التذكرة رقم {number}، يرجى التوجه إلى الشباك رقم {counter}",
+    "vi": "Mời số {number} đến quầy {counter}",
+    "en": "Number {number}, counter {counter}",
+    "ar": "الرقم {number}، الشباك {counter}",
 }
+"""The shortest phrases that still say the number and the counter: each call is said in
+two languages at most, and a busy hall has about 10 s for it (vi + ar: 9 s with the chime)."""
 DEFAULT_TICKET_TEMPLATES: dict[str, str] = {
     "vi": "Số thứ tự của quý khách là {number}. Xin mời quý khách ngồi chờ đến lượt.",
     "en": "Your number is {number}. Please take a seat until it is called.",
@@ -156,7 +158,8 @@ class Voice(_Strict, frozen=True):
 
     enabled: bool = True
     languages: list[str] = []
-    """Announced in this order after each call; empty: every centre language with a template."""
+    """The languages the hall may speak (empty: every centre language with a template).  Each
+    call is said in the centre's language, then in the ticket's if it is another."""
     templates: LocalizedText = msgspec.field(default_factory=dict)
     """Per language; `{number}` and `{counter}` are replaced.  Built-in phrases for vi, en, ar."""
     voices: dict[str, str] = msgspec.field(default_factory=dict)
@@ -170,6 +173,9 @@ class Voice(_Strict, frozen=True):
     speed: int = 140
     """Words per minute."""
     cache_dir: str = "var/voice"
+    max_delay_seconds: float = 20.0
+    """A call not announced this long after it was made is left unsaid (it is still shown):
+    a voice that falls behind must not call citizens minutes late.  Recalls are said again."""
 
     def template(self, lang: str) -> str | None:
         return self.templates.get(lang) or DEFAULT_TEMPLATES.get(lang)
@@ -186,6 +192,14 @@ class Voice(_Strict, frozen=True):
         return [lang for lang in centre_languages if self.template(lang)]
 
 
+class Hall(_Strict, frozen=True):
+    """`[hall]`: the hall display's pace."""
+
+    min_show_seconds: float = 4.0
+    """The big "now calling" panel shows each call at least this long; calls made meanwhile
+    wait their turn (and stand at once in the list of recent calls)."""
+
+
 class CentreConfig(_Strict, frozen=True):
     version: int
     centre: CentreInfo
@@ -199,6 +213,7 @@ class CentreConfig(_Strict, frozen=True):
     security: Security = Security()
     devices: Devices = Devices()
     voice: Voice = Voice()
+    hall: Hall = Hall()
 
     def service(self, code: str) -> Service:
         for service in self.services:
@@ -334,6 +349,7 @@ def _semantic_problems(config: CentreConfig) -> Iterator[str]:
     yield from _check_security(config.security)
     yield from _check_devices(config)
     yield from _check_voice(config)
+    yield from _check_hall(config)
 
 
 def _check_languages(config: CentreConfig) -> Iterator[str]:
@@ -506,3 +522,17 @@ def _check_voice(config: CentreConfig) -> Iterator[str]:
         yield f"voice.speed: {voice.speed} must be between 80 and 450 words per minute"
     if not voice.cache_dir.strip():
         yield "voice.cache_dir: give a directory for the announcement cache"
+    if not 5 <= voice.max_delay_seconds <= 300:
+        yield f"voice.max_delay_seconds: {voice.max_delay_seconds:g} must be between 5 and 300"
+
+
+def _check_hall(config: CentreConfig) -> Iterator[str]:
+    shown = config.hall.min_show_seconds
+    if not 1 <= shown <= 60:
+        yield f"hall.min_show_seconds: {shown:g} must be between 1 and 60"
+    elif shown >= config.voice.max_delay_seconds:
+        yield (
+            f"hall.min_show_seconds: {shown:g} must be less than voice.max_delay_seconds "
+            f"({config.voice.max_delay_seconds:g}): calls waiting for the panel longer than "
+            "that are left to the list"
+        )

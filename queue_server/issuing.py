@@ -41,6 +41,8 @@ class TicketPrinter(Protocol):
 
     def handles(self, kiosk: str) -> bool: ...
 
+    def refuses_tickets(self, kiosk: str) -> bool: ...
+
     async def print_ticket(
         self, kiosk: str, ticket: Ticket, status_url: str, actor: Actor
     ) -> PrintResult: ...
@@ -60,6 +62,11 @@ class TicketIssuer:
         self, dispatcher: Dispatcher, engine: Engine, printer: TicketPrinter | None
     ) -> None:
         self.dispatcher, self.engine, self.printer = dispatcher, engine, printer
+
+    def refuses_tickets(self, kiosk: str) -> bool:
+        """The kiosk cannot print and may not show tickets on screen instead: a ticket
+        from it would leave a citizen without a phone with nothing."""
+        return self.printer is not None and self.printer.refuses_tickets(kiosk)
 
     async def issue(
         self,

@@ -269,7 +269,7 @@ def _allowed_view(
             )
         return View("counter", counters=(engine_counter,))
     if wanted == "kiosk" and role in (Role.KIOSK, Role.SUPERVISOR, Role.ADMIN):
-        return View("kiosk")
+        return View("kiosk", kiosk=principal.name if role is Role.KIOSK else None)
     if wanted == "staff" and role in (Role.STAFF, Role.SUPERVISOR, Role.ADMIN):
         counter = principal.counter if role is Role.STAFF else engine_counter
         if role is Role.STAFF and hello.counter not in (None, counter):

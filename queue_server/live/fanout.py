@@ -23,7 +23,8 @@ Why it is shaped this way:
   a fresh snapshot on every hello.
 * Device states (a printer out of paper) are not events: devices report them,
   the hub keeps the latest per device and tells admin views as they change
-  ("device" messages, stamped with the current seq) and in their snapshot.
+  ("device" messages, stamped with the current seq) and in their snapshot; a kiosk's
+  (whether it can print) goes to its own page and to the staff too.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ from ..engine import Event
 from ..engine import events as ev
 from .messages import Call, DayChange, DeviceUpdate, Welcome
 from .projection import Projection
-from .topics import DEVICES, View
+from .topics import View, device_topics
 
 log = logging.getLogger(__name__)
 
@@ -216,12 +217,14 @@ class Hub:
     # ------------------------------------------------------------------ devices
 
     def device_changed(self, device: dict[str, Any]) -> None:
-        """A device's new state (its view has a unique `name`): keep it, tell admins."""
+        """A device's new state (its view has a unique `name`): keep it, tell admins (and,
+        for a kiosk, its page and the staff)."""
         self.devices[device["name"]] = device
-        if DEVICES in self._topics:
+        topics = device_topics(device)
+        if any(topic in self._topics for topic in topics):
             frame = self.encode(DeviceUpdate(seq=self.seq, device=device))
             self._flush()
-            self._send([((DEVICES,), frame)])
+            self._send([(topics, frame)])
 
     # ------------------------------------------------------------------ fan-out
 

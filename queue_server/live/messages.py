@@ -43,6 +43,8 @@ class Call(_Message, tag="call", kw_only=True):
     recall: int
     """0 for the first call, then how many times it was called again."""
     at: str | None
+    lang: str
+    """The language the citizen chose at the kiosk: the hall says the call in it too."""
 
 
 class CounterUpdate(_Message, tag="counter", kw_only=True):
@@ -110,6 +112,8 @@ class CitizenSnapshot(_Snapshot, tag="snapshot", kw_only=True):
 
 class KioskSnapshot(_Snapshot, tag="snapshot", kw_only=True):
     services: list[Service]
+    kiosk: dict[str, Any] | None = None
+    """Whether this kiosk can print (a "kiosk" device); None when it has no printers."""
 
 
 class CounterSnapshot(_Snapshot, tag="snapshot", kw_only=True):
@@ -132,6 +136,8 @@ class StaffSnapshot(_Snapshot, tag="snapshot", kw_only=True):
     services: list[Service]
     waiting: list[WaitingList]
     calls: list[Call]
+    kiosks: list[dict[str, Any]] = []
+    """Each kiosk with printers, and whether it can print ("kiosk" devices)."""
 
 
 class AdminSnapshot(_Snapshot, tag="snapshot", kw_only=True):

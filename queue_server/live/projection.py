@@ -173,6 +173,7 @@ class Projection:
             priority=ticket.priority,
             recall=event.recalls if type(event) is ev.TicketRecalled else 0,
             at=iso_time(event.at, self.engine.setup.zone),
+            lang=ticket.lang,
         )
 
     def _followed(self, seq: int, touched: Touched, followed: Iterable[int]) -> list[Addressed]:
@@ -254,8 +255,11 @@ class Projection:
             ticket = self._held(view.ticket) if view.ticket is not None else None
             shown = None if ticket is None else ticket_public(engine, ticket)
             return CitizenSnapshot(seq=seq, resumed=resumed, ticket=shown)
+        devices = list(devices)
+        kiosks = [d for d in devices if d.get("kind") == "kiosk"]
         if view.kind == "kiosk":
-            return KioskSnapshot(seq=seq, resumed=resumed, services=self._services())
+            mine = next((d for d in kiosks if d["kiosk"] == view.kiosk), None)
+            return KioskSnapshot(seq=seq, resumed=resumed, services=self._services(), kiosk=mine)
         seen = [call for call in calls if view.sees_calls_of(call.counter)][-RECENT_CALLS:]
         if view.kind == "admin":
             state = state_snapshot(engine, list(self.services.values()), seq)
@@ -268,7 +272,7 @@ class Projection:
                 services=state.services,
                 counters=state.counters,
                 waiting=state.waiting,
-                devices=list(devices),
+                devices=devices,
                 calls=seen,
             )
         counters = [
@@ -286,6 +290,7 @@ class Projection:
                 services=[service_view(engine, self.services[s]) for s in view.services],
                 waiting=[waiting_list(engine, line) for line in lines],
                 calls=seen,
+                kiosks=kiosks,
             )
         if view.kind == "hall":
             return HallSnapshot(

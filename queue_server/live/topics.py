@@ -7,7 +7,8 @@ service, so one message reaches both kinds without a per-client test.
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Mapping
+from typing import Any, Literal
 
 import msgspec
 
@@ -16,6 +17,8 @@ DEVICES = "devices"
 EVENTS = "events"
 DAY = "day"
 """A day closing or opening: every view that shows calls hears it."""
+KIOSKS = "kiosks"
+"""Whether each kiosk can print: the staff see which kiosk sends citizens to the desk."""
 
 
 class View(msgspec.Struct, frozen=True):
@@ -26,6 +29,8 @@ class View(msgspec.Struct, frozen=True):
     """Hall: the counters shown (empty: all).  Counter and staff: the one counter."""
     services: tuple[str, ...] = ()
     ticket: int | None = None
+    kiosk: str | None = None
+    """Kiosk: its name (its token's), to hear whether it can print."""
 
     def topics(self) -> list[str]:
         counters = [str(c) for c in self.counters] or ["*"]
@@ -39,9 +44,10 @@ class View(msgspec.Struct, frozen=True):
                 + [f"counter:{c}" for c in counters]
                 + [f"service:{s}" for s in self.services]
                 + [f"waiting:{line}" for line in lines]
+                + [KIOSKS]
             )
         if self.kind == "kiosk":
-            return ["service:*"]
+            return ["service:*"] + ([f"kiosk:{self.kiosk}"] if self.kiosk else [])
         if self.kind == "citizen":
             return [f"ticket:{self.ticket}"]
         return [DAY, "calls:*", "counter:*", "service:*", "waiting:*", EVENTS, DEVICES]
@@ -50,3 +56,10 @@ class View(msgspec.Struct, frozen=True):
         if self.kind not in ("hall", "counter", "staff", "admin"):
             return False
         return not self.counters or counter in self.counters
+
+
+def device_topics(device: Mapping[str, Any]) -> tuple[str, ...]:
+    """Who hears a device's state: admins all; a kiosk's also its own page and the staff."""
+    if device.get("kind") == "kiosk":
+        return (DEVICES, KIOSKS, f"kiosk:{device['kiosk']}")
+    return (DEVICES,)

@@ -146,6 +146,12 @@ async def issue_ticket(request: web.Request) -> web.Response:
         wait = request.app[LIMITS].kiosk.check(principal.name)
         if wait is not None:
             raise retry_later(wait, "tickets from this kiosk")
+        if centre.issuer.refuses_tickets(principal.name):
+            raise ApiError(
+                503,
+                "kiosk_out_of_order",
+                "this kiosk's printers are all down: please ask at the reception desk",
+            )
     issued = await centre.issuer.issue(
         service=body.service,
         priority=body.priority,

@@ -139,6 +139,17 @@ SCHEMAS: dict[str, Any] = {
             "description": "while closed: when the centre next opens, local time with its "
             "offset; null while open or if it has no opening hours",
         },
+        hall=_obj(
+            ["min_show_seconds", "max_delay_seconds"],
+            min_show_seconds={
+                "type": "number",
+                "description": "the big panel shows each call at least this long",
+            },
+            max_delay_seconds={
+                "type": "number",
+                "description": "a call is said (and put on the big panel) this late at most",
+            },
+        ),
     ),
     "VoiceStatus": _obj(
         ["enabled", "available", "reason", "languages"],
@@ -146,7 +157,11 @@ SCHEMAS: dict[str, Any] = {
         available={"type": "boolean"},
         reason={**_NULLABLE_STR, "description": "why announcements cannot be spoken"},
         engine=_NULLABLE_STR,
-        languages={"type": "array", "items": _STR, "description": "announced, in this order"},
+        languages={
+            "type": "array",
+            "items": _STR,
+            "description": "the hall may say calls in these: the centre's and each ticket's",
+        },
         voices={"type": "object", "additionalProperties": _STR},
         synthesised=_INT,
         cache_hits=_INT,
@@ -167,8 +182,14 @@ SCHEMAS: dict[str, Any] = {
     "Device": {
         **_obj(
             ["name", "kind", "up"],
-            name={**_STR, "description": 'unique: a printer\'s name, or "line:<name>"'},
-            kind={**_STR, "description": "printer, keypad-line, rf-receiver, led-display-line"},
+            name={
+                **_STR,
+                "description": 'unique: a printer\'s name, "line:<name>" or "kiosk:<name>"',
+            },
+            kind={
+                **_STR,
+                "description": "printer, kiosk, keypad-line, rf-receiver, led-display-line",
+            },
             up={"type": "boolean", "description": "the device can work now"},
             state={
                 "enum": [
@@ -179,10 +200,22 @@ SCHEMAS: dict[str, Any] = {
                     "cover_open",
                     "offline",
                     "not_answering",
+                    "ready",
+                    "out_of_order",
                 ],
-                "description": "printers",
+                "description": "printers; kiosks: ready, or out_of_order (no printer can print)",
             },
-            detail={**_STR, "description": "printers: why, for people"},
+            detail={**_STR, "description": "printers and kiosks: why, for people"},
+            kiosk={**_STR, "description": "kiosks: the kiosk's name (its token's)"},
+            printers={
+                "type": "array",
+                "items": _STR,
+                "description": "kiosks: its printers, the first, then backups",
+            },
+            screen_tickets={
+                "type": "boolean",
+                "description": "kiosks: while out of order, tickets may still be shown on screen",
+            },
             since={**_NULLABLE_STR, "description": "printers: when the state last changed"},
             connection=_STR,
             paper_mm=_INT,

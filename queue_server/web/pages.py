@@ -187,5 +187,9 @@ async def centre_info(request: web.Request) -> web.Response:
             "priority_classes": [{"code": p.code, "name": p.name} for p in config.priority_classes],
             "open_now": open_now,
             "opens_at": iso_time(opens_at, centre.engine.setup.zone),
+            "hall": {
+                "min_show_seconds": config.hall.min_show_seconds,
+                "max_delay_seconds": config.voice.max_delay_seconds,
+            },
         }
     )

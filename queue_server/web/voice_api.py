@@ -29,7 +29,7 @@ async def voice_status(request: web.Request) -> web.Response:
 
 @allow(VOICE_ROLES)
 async def announcement(request: web.Request) -> web.StreamResponse:
-    """`GET /api/v1/announcements/vi/A023-5`: the WAV of "Mời công dân ... A023 ... quầy số 5"."""
+    """`GET /api/v1/announcements/vi/A023-5`: the WAV of "Mời số A023 đến quầy 5"."""
     centre = request.app[CENTRE]
     announcer = centre.announcer
     lang = request.match_info["lang"]

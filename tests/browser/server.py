@@ -57,6 +57,11 @@ def main() -> int:
         "--enforce-hours", action="store_true", help="refuse tickets outside the opening hours"
     )
     parser.add_argument(
+        "--screen-tickets",
+        action="store_true",
+        help="kiosks whose printers are all down may still show tickets on screen",
+    )
+    parser.add_argument(
         "--next-guard",
         type=float,
         default=0.0,
@@ -77,6 +82,14 @@ def main() -> int:
     if args.enforce_hours:
         config = msgspec.structs.replace(
             config, hours=msgspec.structs.replace(config.hours, enforce=True)
+        )
+    if args.screen_tickets:
+        allowed = [
+            msgspec.structs.replace(k, screen_ticket_when_printers_down=True)
+            for k in config.devices.kiosks
+        ]
+        config = msgspec.structs.replace(
+            config, devices=msgspec.structs.replace(config.devices, kiosks=allowed)
         )
     emulators: list[Any] = []
     try:

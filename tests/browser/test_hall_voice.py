@@ -57,3 +57,53 @@ def test_a_screen_with_a_revoked_token_says_so_in_its_language(
     expect(banner).to_have_attribute("title", "this token is unknown or has been revoked")
     hall.click(".lang-button[data-lang=ar]")
     expect(banner).to_contain_text("لا تملك هذه الشاشة رمز دخول صالحًا")
+
+
+def test_a_call_is_said_in_the_centres_language_and_the_citizens_only(
+    server: PageServer, new_page: OpenPage
+) -> None:
+    """Not in all three: a ticket taken in Arabic is called in Vietnamese and Arabic."""
+    hall = new_page(f"{server.base}/hall#token={server.tokens['display']}", 1920, 1080)
+    expect(hall.locator("html")).to_have_attribute("data-live", "live")
+    asked: list[str] = []
+    hall.on("request", lambda r: asked.append(r.url) if "/api/v1/announcements/" in r.url else None)
+    status, ticket = server.api(
+        "POST", "/api/v1/tickets", server.tokens["admin"], {"service": "HT", "lang": "ar"}
+    )
+    assert status == 201, ticket
+    server.counter(1, "open")
+    with hall.expect_response(lambda r: "/api/v1/announcements/ar/" in r.url, timeout=5000):
+        server.counter(1, "next")
+    call = f"{ticket['number']}-1"
+    assert sorted(asked) == sorted(  # both asked at once, as the chime starts
+        f"{server.base}/api/v1/announcements/{lang}/{call}" for lang in ("vi", "ar")
+    )
+
+
+def test_the_big_panel_shows_each_call_at_least_four_seconds(
+    server: PageServer, new_page: OpenPage
+) -> None:
+    """Three counters call within a moment: the panel takes them one by one, 4 s each (on
+    the page's fake clock), while the list below shows the waiting ones at once."""
+    hall = new_page("about:blank", 1920, 1080)
+    hall.clock.install()
+    hall.goto(f"{server.base}/hall#token={server.tokens['display']}")
+    expect(hall.locator("html")).to_have_attribute("data-live", "live")
+    numbers = [server.issue("HT")["number"] for _ in range(3)]
+    for counter in (1, 2, 3):
+        server.counter(counter, "open")
+    hall.clock.pause_at(hall.evaluate("Date.now()") + 1000)
+    for counter in (1, 2, 3):
+        server.counter(counter, "next")
+    latest = hall.locator("#latest-number")
+    expect(latest).to_have_text(numbers[0])
+    expect(hall.locator(".call[data-number]")).to_have_count(2)  # the others, below
+    hall.clock.run_for(3900)
+    expect(latest).to_have_text(numbers[0])
+    hall.clock.run_for(200)  # 4.1 s: the second went up at 4 s
+    expect(latest).to_have_text(numbers[1])
+    hall.clock.run_for(3800)
+    expect(latest).to_have_text(numbers[1])
+    hall.clock.run_for(200)
+    expect(latest).to_have_text(numbers[2])
+    expect(hall.locator(f".call[data-number='{numbers[2]}']")).to_have_count(0)

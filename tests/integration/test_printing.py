@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 from PIL import Image
 
@@ -21,6 +22,7 @@ from devices.escpos.emulator import PrintedTicket, PrinterEmulator
 from devices.escpos.protocol import PrinterState
 from devices.escpos.render import TicketRenderer, stack
 from queue_server.accounts import Role
+from queue_server.config import CentreConfig
 from queue_server.engine.events import Event, TicketPrinted, TicketPrintFailed
 from queue_server.integrations.escpos.service import ticket_facts
 from tests.support.printing import (
@@ -47,14 +49,27 @@ async def printers() -> AsyncIterator[Printers]:
         yield printers
 
 
-@pytest.fixture
-async def server(tmp_path: Path, printers: Printers) -> AsyncIterator[RunningCentre]:
+def centre_config(tmp_path: Path, printers: Printers, screen_tickets: bool = True) -> CentreConfig:
+    """The printing tests' centre.  Its kiosks may show a ticket on screen when no printer
+    can print (`screen_ticket_when_printers_down`), so that the tests reach the print path
+    however the printers are; without it a kiosk known to be down refuses tickets."""
     config = printing_config(
         tmp_path / "centre.sqlite3",
         {"door": (printers.door, 80), "desk": (printers.desk, 58)},
         KIOSKS,
         timeout_s=0.8,
     )
+    kiosks = [
+        msgspec.structs.replace(k, screen_ticket_when_printers_down=screen_tickets)
+        for k in config.devices.kiosks
+    ]
+    devices = msgspec.structs.replace(config.devices, kiosks=kiosks)
+    return msgspec.structs.replace(config, devices=devices)
+
+
+@pytest.fixture
+async def server(tmp_path: Path, printers: Printers) -> AsyncIterator[RunningCentre]:
+    config = centre_config(tmp_path, printers)
     async with serve_centre(tmp_path, config=config, tokens=TOKENS) as running:
         yield running
 
@@ -246,3 +261,27 @@ async def test_status_never_answered(server: RunningCentre, printers: Printers) 
     body, _ = await issue(server)
     assert body["print"]["printer"] == "door"
     await printed(printers.door, 1)
+
+
+async def test_a_kiosk_whose_printers_are_all_down_refuses_tickets(
+    tmp_path: Path, printers: Printers
+) -> None:
+    """By default a kiosk that cannot print hands out nothing (its page sends citizens to
+    the reception desk); a ticket it would only show on screen is refused, not issued."""
+    config = centre_config(tmp_path, printers, screen_tickets=False)
+    async with serve_centre(tmp_path, config=config, tokens=TOKENS) as server:
+        printing = server.centre.printing
+        assert printing is not None
+        await printers.door.stop()
+        await printing.refresh()  # as the server's own polling finds it
+        body, _ = await issue(server, kiosk="kiosk-door")
+        assert body["print"]["printer"] == "desk"  # one printer left: still a kiosk
+        async with Api(server.base, server.tokens["kiosk-solo"]) as kiosk:
+            status, refused = await kiosk.post("/api/v1/tickets", {"service": "CT"})
+        assert (status, refused["error"]["code"]) == (503, "kiosk_out_of_order")
+        assert server.centre.engine.state.issued_today == 1  # nothing issued for it
+
+        await printers.door.start()
+        await printing.refresh()
+        body, _ = await issue(server, kiosk="kiosk-solo")
+        assert body["print"]["printer"] == "door"

@@ -68,7 +68,7 @@ async def test_idle_printers_are_watched_and_admins_told(
 ) -> None:
     async with connect(server.ws_url) as ws:
         snapshot = await admin_hello(ws, server.tokens["admin"])
-        assert [d["name"] for d in snapshot["devices"]] == ["door"]
+        assert [d["name"] for d in snapshot["devices"]] == ["door", "kiosk:kiosk-door"]
         queries = door.status_queries
         for state in (PrinterState.PAPER_NEAR_END, PrinterState.COVER_OPEN, PrinterState.ONLINE):
             door.state = state
@@ -79,6 +79,9 @@ async def test_idle_printers_are_watched_and_admins_told(
         await door.stop()  # switched off
         device = await device_state(ws, "door", "offline")
         assert "refused" in device["detail"].lower()
+        kiosk = await device_state(ws, "kiosk:kiosk-door", "out_of_order")  # its only printer
+        assert kiosk["up"] is False and kiosk["kiosk"] == "kiosk-door"
+        assert kiosk["detail"].startswith("door: offline")
 
 
 async def test_metrics_show_printer_states(server: RunningCentre, door: PrinterEmulator) -> None:
@@ -96,6 +99,7 @@ async def test_metrics_show_printer_states(server: RunningCentre, door: PrinterE
         await server.centre.printing.refresh()
         status, text = await admin.get("/metrics")
         assert 'queue_device_up{device="door",kind="printer"} 0.0' in text
+        assert 'queue_device_up{device="kiosk:kiosk-door",kind="kiosk"} 0.0' in text
         assert 'queue_printer_state_info{printer="door",state="paper_out"} 1.0' in text
         assert 'queue_tickets_printed_total{printer="door"} 1.0' in text
 

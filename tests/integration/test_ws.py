@@ -620,3 +620,20 @@ async def test_a_display_back_after_a_restart_sees_the_calls_made_before_it(
             )
     assert messages[-1]["resumed"] is True
     assert [m["number"] for m in messages if m["type"] == "call"] == ["A002"]
+
+
+async def test_a_call_says_which_language_its_citizen_chose(server: RunningCentre) -> None:
+    """The hall announces a call in the centre's language and in the ticket's (chosen at
+    the kiosk): the call message must carry it, live and in a snapshot."""
+    await server.centre.dispatcher.execute(c.OpenCounter(counter=1), STAFF)
+    await server.centre.dispatcher.execute(
+        c.IssueTicket(service="HT", lang="ar", tracking_code="t-arabic"), Actor("kiosk", "test")
+    )
+    async with connect(server.ws_url) as ws:
+        await hello(ws, role="display", token=server.tokens["hall"])
+        await call(server, 1)
+        message = await next_of(ws, "call")
+    assert (message["number"], message["lang"]) == ("A001", "ar")
+    async with connect(server.ws_url) as ws:
+        snapshot = (await hello(ws, role="display", token=server.tokens["hall"]))[-1]
+    assert [(m["number"], m["lang"]) for m in snapshot["calls"]] == [("A001", "ar")]

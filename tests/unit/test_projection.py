@@ -148,6 +148,7 @@ def test_snapshots_per_view(queue: Queue) -> None:
             priority=None,
             recall=0,
             at=None,
+            lang="vi",
         )
         for n in range(30)
     ]

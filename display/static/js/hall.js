@@ -1,10 +1,14 @@
 // @ts-check
 // The hall display: a 1920x1080 TV left running for days.  Latest calls, large, the
 // newest flashing; or one column per counter (?layout=counters).  Each call chimes and
-// is then announced in every configured language; announcements queue, never cut off.
+// is then said in the centre's language and, when the citizen chose another at the
+// kiosk, in that one.  The pace is hall_pace.js's: a call is said at most
+// `max_delay_seconds` late or not at all, and the big panel shows each call at least
+// `min_show_seconds`, so neither falls behind on a busy morning.
 
 import { Api, ApiError, centreInfo, el, option, pageToken, runClock, $ } from "./common.js";
 import { Live } from "./live.js";
+import { AnnouncementQueue, CallPanel } from "./hall_pace.js";
 import {
   loadCatalogs, languageButtons, onLanguageChange, t, localized, formatTime, formatDate,
   setTimeZone,
@@ -22,11 +26,18 @@ const MAX_CALLS = 8;
 const FLASH_MS = 12000;
 const CHIME = "/static/sounds/chime.wav";
 
-/** Plays announcements one after another: chime, then each language; none is cut short. */
-class AnnouncementQueue {
-  constructor() {
-    /** @type {{ call: CallMessage, phrases: Promise<Promise<string | null>[]> }[]} */
-    this.queue = [];
+/** The page's clock for the pace, in milliseconds, never going back (a clock set back
+ * by a few seconds must not hold the panel).  Date.now rather than performance.now:
+ * tests drive it with Playwright's fake clock, whose performance.now is unreliable here. */
+let lastNow = 0;
+const now = () => (lastNow = Math.max(lastNow, Date.now()));
+
+/** Says calls one at a time, chime then each phrase, in the order and within the delay
+ * the pace allows; none is cut short. */
+class Speaker {
+  /** @param {AnnouncementQueue} pace */
+  constructor(pace) {
+    this.pace = pace;
     this.playing = false;
     this.blocked = false;
     this.audio = new Audio();
@@ -35,25 +46,23 @@ class AnnouncementQueue {
 
   /** @param {CallMessage} call */
   push(call) {
-    // Fetch every language's phrase at once, so it is ready when its turn comes.
     if (state.voice?.unreachable) voiceReady = loadVoice(); // the server was down at boot
-    const phrases = voiceReady.then(() =>
-      (state.voice?.available ? state.voice.languages : []).map((lang) => this.fetchPhrase(lang, call)),
-    );
-    this.queue.push({ call, phrases });
+    this.pace.push(call, now());
     if (!this.playing) this.drain();
   }
 
   /** A new day: calls not yet announced are yesterday's; none is said now. */
   clear() {
-    this.queue = [];
+    this.pace.clear();
   }
 
   async drain() {
     this.playing = true;
-    for (let next; (next = this.queue.shift()); ) {
-      const { call, phrases } = next;
+    for (let next; (next = this.pace.next(now())); ) {
+      const { call } = next;
       document.body.dataset.announcing = call.number;
+      // The phrases are made and fetched while the chime plays.
+      const phrases = voiceReady.then(() => spokenLanguages(call).map((lang) => this.fetchPhrase(lang, call)));
       await this.play(CHIME);
       for (const phrase of await phrases) {
         const url = await phrase;
@@ -63,6 +72,7 @@ class AnnouncementQueue {
         }
       }
       document.body.dataset.announced = String(call.seq);
+      document.body.dataset.unsaid = String(this.pace.skipped);
       delete document.body.dataset.announcing;
     }
     this.playing = false;
@@ -128,10 +138,13 @@ const shown = (option("counters") || "").split(",").map(Number).filter(Boolean);
 /**
  * @type {{
  *   centre: Centre | null, calls: CallMessage[], counters: Map<number, Counter>,
- *   voice: Voice | null, flashTimer: ReturnType<typeof setTimeout> | undefined
+ *   voice: Voice | null, flashTimer: ReturnType<typeof setTimeout> | undefined,
+ *   panelTimer: ReturnType<typeof setTimeout> | undefined
  * }}
  */
-const state = { centre: null, calls: [], counters: new Map(), voice: null, flashTimer: undefined };
+const state = {
+  centre: null, calls: [], counters: new Map(), voice: null, flashTimer: undefined, panelTimer: undefined,
+};
 
 await loadCatalogs("hall");
 languageButtons($("#languages"));
@@ -147,7 +160,9 @@ onLanguageChange(() => {
   renderVoiceNote();
 });
 
-const announcer = new AnnouncementQueue();
+const maxDelayMs = (centre.hall?.max_delay_seconds ?? 20) * 1000;
+const announcer = new Speaker(new AnnouncementQueue(maxDelayMs));
+const panel = new CallPanel((centre.hall?.min_show_seconds ?? 4) * 1000, maxDelayMs);
 let voiceReady = loadVoice();
 
 /** @type {Live<"hall">} */
@@ -169,6 +184,7 @@ live.on("snapshot", (m) => {
     state.calls.sort((a, b) => b.seq - a.seq);
     state.calls = state.calls.slice(0, MAX_CALLS);
     live.lastCallSeq = Math.max(live.lastCallSeq, ...m.calls.map((c) => c.seq), 0);
+    if (!panel.shown) panel.show(state.calls[0] ?? null, now());
   }
   renderCalls();
   renderColumns();
@@ -180,6 +196,8 @@ live.on("counter", (m) => {
 live.on("day", () => {
   state.calls = [];
   announcer.clear();
+  panel.clear();
+  clearTimeout(state.panelTimer);
   renderCalls();
   renderColumns();
 });
@@ -187,7 +205,9 @@ live.on("call", (call) => {
   // A recall moves its number to the top; it never stands twice.
   const same = (/** @type {CallMessage} */ c) => c.number === call.number && c.counter === call.counter;
   state.calls = [call, ...state.calls.filter((c) => c.seq !== call.seq && !same(c))].slice(0, MAX_CALLS);
-  renderCalls(true);
+  const up = panel.push(call, now());
+  renderCalls(Boolean(up));
+  if (!up) waitForPanel();
   renderColumns(call);
   announcer.push(call);
 });
@@ -209,9 +229,24 @@ function renderStatic() {
   ticker.style.animationDuration = `${seconds}s`;
 }
 
-/** @param {boolean} [flash] the newest call just came: make it flash */
+/** Put the next waiting call on the big panel once the one shown has had its time. */
+function waitForPanel() {
+  clearTimeout(state.panelTimer);
+  const due = panel.dueAt;
+  if (due === null) return;
+  state.panelTimer = setTimeout(() => {
+    if (panel.next(now())) renderCalls(true);
+    waitForPanel();
+  }, Math.max(0, due - now()));
+}
+
+/**
+ * The big panel shows the call its pace allows; the list below, the other recent calls
+ * (a call waiting for the panel stands there at once).
+ * @param {boolean} [flash] a call just went up on the panel: make it flash
+ */
 function renderCalls(flash = false) {
-  const [latest] = state.calls;
+  const latest = panel.shown;
   $("#latest-number").textContent = latest ? latest.number : "—";
   $("#latest-counter").textContent = latest ? t("hall.counter_n", { counter: latest.counter }) : "";
   $("#latest").dataset.seq = latest ? String(latest.seq) : "";
@@ -223,8 +258,10 @@ function renderCalls(flash = false) {
     clearTimeout(state.flashTimer);
     state.flashTimer = setTimeout(() => box.classList.remove("flash"), FLASH_MS);
   }
+  const onPanel = (/** @type {CallMessage} */ c) =>
+    latest !== null && c.number === latest.number && c.counter === latest.counter;
   $("#calls").replaceChildren(
-    ...state.calls.slice(1).map((call) =>
+    ...state.calls.filter((call) => !onPanel(call)).slice(0, MAX_CALLS - 1).map((call) =>
       el(
         "li",
         { class: "call", dataset: { seq: String(call.seq), number: call.number } },
@@ -257,6 +294,18 @@ function renderColumns(newCall = null) {
       ),
     ),
   );
+}
+
+/**
+ * The languages a call is said in: the centre's, then the one its citizen chose at the
+ * kiosk if it is another; only those the server can say.
+ * @param {CallMessage} call
+ * @returns {string[]}
+ */
+function spokenLanguages(call) {
+  const speakable = state.voice?.available ? state.voice.languages : [];
+  const wanted = [state.centre?.languages[0] ?? "vi", call.lang];
+  return [...new Set(wanted)].filter((lang) => speakable.includes(lang));
 }
 
 async function loadVoice() {

@@ -4,6 +4,10 @@
 // back to the centre's language too: the next citizen must not meet the last one's.
 // Outside the opening hours it shows a closed centre instead, and when it opens (asked
 // at load and every minute, and told by a refused ticket), in the citizen's language.
+// While none of its printers can print it is out of order and sends citizens to the
+// reception desk (told over /ws as the server finds its printers down, and by a refused
+// ticket); where the centre allows it, a citizen with a phone may still take the ticket
+// on screen.
 
 import { Api, ApiError, centreInfo, el, option, pageToken, $, $of } from "./common.js";
 import { Live } from "./live.js";
@@ -13,6 +17,7 @@ import {
 } from "./i18n.js";
 
 /** @typedef {import('./messages.js').Centre} Centre */
+/** @typedef {import('./messages.js').Device} Device */
 /** @typedef {import('./messages.js').IssuedTicket} IssuedTicket */
 /** @typedef {import('./messages.js').Service} Service */
 /** @typedef {import('./messages.js').Services} Services */
@@ -28,12 +33,12 @@ const RECHECK_S = Number(option("recheck")) || 60;
  *   centre: Centre | null, services: Map<string, Service>, priority: string | null,
  *   query: string, countdown: ReturnType<typeof setInterval> | undefined,
  *   idle: ReturnType<typeof setTimeout> | undefined, spoken: string | null,
- *   closed: boolean, opensAt: string | null
+ *   closed: boolean, opensAt: string | null, printing: Device | null, onScreen: boolean
  * }}
  */
 const state = {
   centre: null, services: new Map(), priority: null, query: "", countdown: undefined, idle: undefined,
-  spoken: null, closed: false, opensAt: null,
+  spoken: null, closed: false, opensAt: null, printing: null, onScreen: false,
 };
 const voice = new Audio();
 const api = new Api({ token: pageToken("kiosk") });
@@ -59,6 +64,10 @@ const live = new Live(() => ({ role: "kiosk", token: api.token, view: "kiosk" })
 live.on("snapshot", (m) => {
   state.services = new Map(m.services.map((s) => [s.code, s]));
   renderServices();
+  showPrinting(m.kiosk ?? null);
+});
+live.on("device", (m) => {
+  if (m.device.kind === "kiosk") showPrinting(m.device);
 });
 live.on("service", (m) => {
   state.services.set(m.service.code, m.service);
@@ -80,6 +89,10 @@ search.addEventListener("input", () => {
   renderServices();
 });
 $("#ticket-done").addEventListener("click", reset);
+$("#screen-ticket").addEventListener("click", () => {
+  state.onScreen = true; // this citizen only: the next one is told again
+  showHome();
+});
 $("#ticket-listen").addEventListener("click", () => say(state.spoken));
 // A citizen who walks away mid-choice leaves the screen as it was: after a quiet minute
 // it starts afresh, in the centre's language.
@@ -198,10 +211,27 @@ async function recheckHours() {
   }
 }
 
-/** The tiles, or the closed screen in their place. */
+/**
+ * Whether this kiosk can print, as the server last said ("kiosk" device; null: no printers).
+ * @param {Device | null} printing
+ */
+function showPrinting(printing) {
+  state.printing = printing;
+  $("#screen-ticket").hidden = !printing?.screen_tickets;
+  if ($("#ticket").hidden) showHome();
+}
+
+/** No printer of this kiosk can print, and the citizen did not ask for the ticket on screen. */
+function outOfOrder() {
+  return state.printing !== null && !state.printing.up && !state.onScreen;
+}
+
+/** The tiles, or the closed or out-of-order screen in their place. */
 function showHome() {
-  $("#start").hidden = state.closed;
+  const out = !state.closed && outOfOrder();
+  $("#start").hidden = state.closed || out;
   $("#closed").hidden = !state.closed;
+  $("#out-of-order").hidden = !out;
 }
 
 function renderClosed() {
@@ -231,7 +261,9 @@ async function take(code) {
     showTicket(ticket);
   } catch (error) {
     if (error instanceof ApiError && error.code === "centre_closed") showHours(false, error.opensAt);
-    else showError(errorText(error));
+    else if (error instanceof ApiError && error.code === "kiosk_out_of_order") {
+      showPrinting({ ...(state.printing ?? { name: "", kind: "kiosk" }), up: false, screen_tickets: false });
+    } else showError(errorText(error));
   } finally {
     $("#issuing").hidden = true;
   }
@@ -265,6 +297,7 @@ function showTicket(ticket) {
   view.hidden = false;
   $("#start").hidden = true;
   $("#closed").hidden = true;
+  $("#out-of-order").hidden = true;
   countdown(ok ? SHOW_TICKET_S : SHOW_UNPRINTED_S);
   speak(ticket);
 }
@@ -315,6 +348,7 @@ function reset() {
   clearTimeout(state.idle);
   if (language() !== homeLanguage()) setLanguage(homeLanguage(), { remember: false });
   $("#ticket").hidden = true;
+  state.onScreen = false;
   showHome();
   state.priority = null;
   state.query = "";

@@ -99,8 +99,9 @@
 /** @typedef {"unknown" | "online" | "paper_near_end" | "paper_out" | "cover_open" | "offline" | "not_answering"} PrinterState */
 
 /**
- * A device's latest state: a printer (devices/escpos/service.py device_view) or a serial
- * line (keypad-line, rf-receiver, led-display-line), which carries more counters.
+ * A device's latest state: a printer (devices/escpos/service.py device_view), a kiosk
+ * (integrations/escpos/kiosks.py: `up` while it can print) or a serial line (keypad-line,
+ * rf-receiver, led-display-line), which carries more counters.
  * @typedef {{
  *   name: string,
  *   kind: string,
@@ -110,6 +111,9 @@
  *   since?: string | null,
  *   connection?: string,
  *   paper_mm?: number,
+ *   kiosk?: string,
+ *   printers?: string[],
+ *   screen_tickets?: boolean,
  *   line?: string,
  *   online?: boolean,
  *   codes?: number,
@@ -146,6 +150,7 @@
  * @property {string | null} priority
  * @property {number} recall 0 for the first call, then 1, 2…
  * @property {string | null} at
+ * @property {string} lang the language the citizen chose at the kiosk (the hall says the call in it too)
  */
 
 /** @typedef {{ type: "counter", seq: number, counter: Counter }} CounterMessage */
@@ -161,8 +166,10 @@
 /** @typedef {{ type: "snapshot", seq: number, resumed: boolean }} SnapshotBase */
 /** @typedef {SnapshotBase & { day: string | null, counters: Counter[], services: Service[], calls: CallMessage[] }} HallSnapshot */
 /** @typedef {SnapshotBase & { day: string | null, counters: Counter[], calls: CallMessage[] }} CounterSnapshot */
-/** @typedef {SnapshotBase & { day: string | null, counters: Counter[], services: Service[], waiting: WaitingLine[], calls: CallMessage[] }} StaffSnapshot */
-/** @typedef {SnapshotBase & { services: Service[] }} KioskSnapshot */
+/** `kiosks`: every kiosk with printers, and whether it can print ("kiosk" Devices).
+ * @typedef {SnapshotBase & { day: string | null, counters: Counter[], services: Service[], waiting: WaitingLine[], calls: CallMessage[], kiosks?: Device[] }} StaffSnapshot */
+/** A kiosk's own state: whether it can print (a "kiosk" Device); null when it has no printers.
+ * @typedef {SnapshotBase & { services: Service[], kiosk?: Device | null }} KioskSnapshot */
 /** @typedef {SnapshotBase & { ticket: PublicTicket | null }} CitizenSnapshot */
 /**
  * The whole centre (views.state_snapshot), its devices and the recent calls.
@@ -231,6 +238,8 @@
  * @property {{ code: string, name: Texts }[]} priority_classes
  * @property {boolean} open_now tickets may be issued now
  * @property {string | null} opens_at while closed: when it next opens (ISO, with offset)
+ * @property {{ min_show_seconds: number, max_delay_seconds: number }} [hall] the hall's pace:
+ *   each call on the big panel at least min_show_seconds; none said or put up later than max_delay_seconds
  */
 
 /**

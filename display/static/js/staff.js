@@ -9,6 +9,7 @@ import { loadCatalogs, languageButtons, onLanguageChange, t, localized, errorTex
 /** @typedef {import('./messages.js').Centre} Centre */
 /** @typedef {import('./messages.js').Counter} Counter */
 /** @typedef {import('./messages.js').CounterAction} CounterAction */
+/** @typedef {import('./messages.js').Device} Device */
 /** @typedef {import('./messages.js').Service} Service */
 /** @typedef {import('./messages.js').Session} Session */
 /** @typedef {import('./messages.js').WaitingLine} WaitingLine */
@@ -20,7 +21,7 @@ const api = new Api();
  * @type {{
  *   centre: Centre | null, session: Session | null, counterId: number | null,
  *   counter: Counter | null, services: Map<string, Service>, lines: Map<string, WaitingLine>,
- *   live: Live<"staff"> | null, chain: Promise<unknown>
+ *   live: Live<"staff"> | null, chain: Promise<unknown>, kiosks: Map<string, Device>
  * }}
  */
 const state = {
@@ -32,6 +33,7 @@ const state = {
   lines: new Map(),
   live: null,
   chain: Promise.resolve(),
+  kiosks: new Map(),
 };
 
 const username = $of(HTMLInputElement, "#username");
@@ -50,6 +52,7 @@ onLanguageChange(() => {
   renderHeader();
   fillCounterSelect();
   render();
+  renderKiosks();
 });
 renderHeader();
 
@@ -181,7 +184,9 @@ function begin(session, counterId) {
     state.counter = m.counters.find((c) => c.id === counterId) ?? null;
     state.services = new Map(m.services.map((s) => [s.code, s]));
     state.lines = new Map(m.waiting.map((w) => [String(w.line), w]));
+    state.kiosks = new Map((m.kiosks ?? []).map((k) => [k.name, k]));
     render();
+    renderKiosks();
   });
   live.on("counter", (m) => {
     if (m.counter.id !== counterId) return;
@@ -196,6 +201,11 @@ function begin(session, counterId) {
     state.lines.set(String(m.waiting.line), m.waiting);
     renderWaiting();
   });
+  live.on("device", (m) => {
+    if (m.device.kind !== "kiosk") return;
+    state.kiosks.set(m.device.name, m.device);
+    renderKiosks();
+  });
   live.on("call", (m) => {
     if (m.counter === counterId) info(t(m.recall ? "staff.recalled" : "staff.called", { number: m.number }));
   });
@@ -208,6 +218,22 @@ function begin(session, counterId) {
 function serviceName(code) {
   const service = state.centre?.services.find((s) => s.code === code);
   return service ? localized(service.name) : code;
+}
+
+/** Kiosks that cannot print send citizens to the desk: staff must know which one. */
+function renderKiosks() {
+  const down = [...state.kiosks.values()].filter((kiosk) => !kiosk.up);
+  const box = $("#kiosks-down");
+  box.replaceChildren(
+    ...down.map((kiosk) =>
+      el(
+        "li",
+        { class: "kiosk-down", dataset: { kiosk: kiosk.kiosk ?? kiosk.name }, title: kiosk.detail || null },
+        t("staff.kiosk_down", { kiosk: kiosk.kiosk ?? kiosk.name }),
+      ),
+    ),
+  );
+  box.hidden = down.length === 0;
 }
 
 function render() {

@@ -36,6 +36,9 @@ class Kiosk(_Strict, frozen=True):
 
     name: str
     printers: list[str]
+    screen_ticket_when_printers_down: bool = False
+    """While every printer of the kiosk is down it shows "out of order, please ask at the
+    reception desk"; true: it also offers the ticket on screen (to photograph)."""
 
 
 def printer_problems(printers: Sequence[Printer], kiosks: Sequence[Kiosk]) -> Iterator[str]:

@@ -28,7 +28,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from devices.escpos.driver import PrinterDriver, PrintFailed, driver_for
-from devices.escpos.protocol import Cutter, JobEncoder
+from devices.escpos.protocol import Cutter, JobEncoder, PrinterStatus
 from devices.escpos.render import Strip, TicketFacts, TicketRenderer, shaping_problem
 
 from ...config import CentreConfig, LocalizedText
@@ -37,6 +37,7 @@ from ...engine import Actor, Engine
 from ...engine.events import TicketPrinted, TicketPrintFailed
 from ...engine.state import Ticket
 from ...views import iso_time
+from .kiosks import KioskStates
 from .recent import RecentTickets
 
 log = logging.getLogger(__name__)
@@ -165,6 +166,8 @@ class PrintService:
         self.deadline_s = deadline_s
         self.drivers = {p.name: driver_for(p) for p in config.devices.printers}
         self.kiosks = {k.name: list(k.printers) for k in config.devices.kiosks}
+        self.kiosk_states = KioskStates(config.devices.kiosks)
+        """Which kiosks cannot print (kiosks.py): their pages and the staff are told."""
         self.jobs = TicketJobs()
         self.recent = RecentTickets()
         """The last tickets handed to the printers, with their images (admin page)."""
@@ -199,17 +202,33 @@ class PrintService:
     # ------------------------------------------------------------------ status
 
     def on_change(self, listener: DeviceListener) -> None:
-        """Call `listener` with a printer's view whenever its state changes."""
+        """Call `listener` with a printer's view whenever its state changes, then with
+        the view of each kiosk whose verdict (can print or not) changed with it."""
         zone = self.config.zone
+
+        def changed(driver: PrinterDriver, _old: object, _new: object) -> None:
+            listener(device_view(driver, zone))
+            for kiosk in self.kiosk_states.changed(self._statuses()):
+                listener(kiosk)
+
         for driver in self.drivers.values():
-            driver.listen(lambda d, _old, _new: listener(device_view(d, zone)))
+            driver.listen(changed)
+
+    def _statuses(self) -> dict[str, PrinterStatus]:
+        return {name: driver.status for name, driver in self.drivers.items()}
+
+    def refuses_tickets(self, kiosk: str) -> bool:
+        """Every printer of the kiosk is down and it may not show tickets on screen."""
+        return self.kiosk_states.refuses_tickets(kiosk, self._statuses())
 
     async def refresh(self) -> None:
         """Ask every idle printer now (an admin's "check again")."""
         await asyncio.gather(*(d.poll(fresh=True) for d in self.drivers.values()))
 
     def device_views(self) -> list[dict[str, Any]]:
-        return [device_view(d, self.config.zone) for d in self.drivers.values()]
+        """The printers, then the kiosks (whether each can print)."""
+        printers = [device_view(d, self.config.zone) for d in self.drivers.values()]
+        return printers + self.kiosk_states.views(self._statuses())
 
     # ------------------------------------------------------------------ printing
 
