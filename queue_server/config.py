@@ -30,6 +30,7 @@ from .integrations.lines_config import DisplayModel, SerialLine, serial_line_pro
 
 CONFIG_VERSION = 1
 _CODE = re.compile(r"^[A-Za-z0-9_-]{1,16}$")
+_ORIGIN = re.compile(r"^https?://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:[0-9]{1,5})?/?$")
 
 Durability = Literal["process", "full"]
 LocalizedText = dict[str, str]
@@ -117,6 +118,9 @@ class Security(_Strict, frozen=True):
     login_burst: int = 5
     secure_cookies: bool = False
     """Mark the session cookie Secure; turn on when the centre is served over HTTPS."""
+    allowed_origins: list[str] = []
+    """Web sites, besides the server's own, whose pages may open `/ws` in a browser
+    (`https://intranet.example`); the server's own pages always may."""
 
 
 class Server(_Strict, frozen=True):
@@ -452,6 +456,12 @@ def _check_security(security: Security) -> Iterator[str]:
     for name in ("kiosk_ticket_burst", "status_burst", "login_burst"):
         if getattr(security, name) < 1:
             yield f"security.{name}: must be at least 1"
+    for i, origin in enumerate(security.allowed_origins):
+        if not _ORIGIN.match(origin):
+            yield (
+                f"security.allowed_origins[{i}]: {origin!r} must be a scheme and host, "
+                "like https://intranet.example or http://192.168.1.10:8080 (no path)"
+            )
 
 
 def _check_devices(config: CentreConfig) -> Iterator[str]:

@@ -36,6 +36,7 @@ def create_app(centre: CentreContext) -> web.Application:
         centre.hub,
         Lookups(centre.accounts, centre.engine, centre.dispatcher.now),
         centre.dispatcher.settled,
+        centre.config.security.allowed_origins,
     )
     app[METRICS] = centre.metrics
     app[LIMITS] = Limits(centre.config.security)

@@ -27,7 +27,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from http.cookies import CookieError, SimpleCookie
 from urllib.parse import urlsplit
 
@@ -54,6 +54,8 @@ from ..live.conversation import (
 from ..live.fanout import Hub, Subscriber
 from ..live.messages import PONG
 from .auth import PUBLIC, SESSION_COOKIE, allow
+from .errors import ApiError
+from .origins import normal_origin, origin_allowed
 
 log = logging.getLogger(__name__)
 
@@ -85,9 +87,17 @@ class HubSockets:
     """Every `/ws` connection of one server, and the heartbeat that keeps them honest."""
 
     def __init__(
-        self, hub: Hub, directory: Directory, settled: Callable[[], Awaitable[None]]
+        self,
+        hub: Hub,
+        directory: Directory,
+        settled: Callable[[], Awaitable[None]],
+        allowed_origins: Iterable[str] = (),
     ) -> None:
         self.hub = hub
+        self.allowed_origins = frozenset(
+            normal for origin in allowed_origins if (normal := normal_origin(origin))
+        )
+        """Other sites whose pages may open `/ws` (web/origins.py); the server's own may."""
         self.directory = directory
         """Who a client is and what it may see (the conversation asks)."""
         self.settled = settled
@@ -113,6 +123,15 @@ class HubSockets:
 
     def closed(self, socket: HubSocket) -> None:
         self._sockets.discard(socket)
+
+    def refuses_origin(self, origin: str | None, host: str | None) -> str | None:
+        """Why a browser page from `origin` may not open `/ws` here; None if it may."""
+        if origin_allowed(origin, host, self.allowed_origins):
+            return None
+        return (
+            f"a page from {origin} may not open /ws here: "
+            "list its origin in [security] allowed_origins"
+        )
 
     def conversation(self, session: str | None = None) -> Conversation:
         """A new client's conversation, its hello due from now."""
@@ -162,6 +181,9 @@ HUB_SOCKETS = web.AppKey("hub_sockets", HubSockets)
 async def websocket(request: web.Request) -> web.WebSocketResponse:
     """`/ws` on a connection that served HTTP first, through aiohttp (see above)."""
     sockets = request.app[HUB_SOCKETS]
+    refusal = sockets.refuses_origin(request.headers.get("Origin"), request.host)
+    if refusal is not None:
+        raise ApiError(403, "origin_not_allowed", refusal)
     ws = web.WebSocketResponse(
         heartbeat=sockets.heartbeat_s, compress=False, max_msg_size=MAX_CLIENT_MESSAGE
     )
@@ -334,8 +356,13 @@ class HubSocket(asyncio.Protocol):
 
     def _handshake(self, request: Request) -> None:
         protocol = self._protocol
+        refusal = self._sockets.refuses_origin(
+            request.headers.get("Origin"), request.headers.get("Host")
+        )
         if urlsplit(request.path).path != "/ws":
             response = _json_error(protocol.reject(404, "no such websocket endpoint: use /ws"))
+        elif refusal is not None:
+            response = _json_error(protocol.reject(403, refusal), "origin_not_allowed")
         else:
             response = protocol.accept(request)
         if response.status_code == 101:
@@ -462,11 +489,12 @@ class HubSocket(asyncio.Protocol):
         return self.subscriber.name if self.subscriber is not None else "(no hello yet)"
 
 
-def _json_error(response: Response) -> Response:
+def _json_error(response: Response, code: str | None = None) -> Response:
     """A refused handshake, said like every other error of the API: a JSON body."""
     if response.headers.get("Content-Type", "").startswith("application/json"):
         return response
-    code = "not_found" if response.status_code == 404 else "bad_websocket_handshake"
+    if code is None:
+        code = "not_found" if response.status_code == 404 else "bad_websocket_handshake"
     message = response.body.decode(errors="replace").split("\n")[0]
     body = msgspec.json.encode({"error": {"code": code, "message": message}})
     headers = Headers(response.headers)
