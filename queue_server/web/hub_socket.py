@@ -60,6 +60,9 @@ from .origins import normal_origin, origin_allowed
 log = logging.getLogger(__name__)
 
 HEARTBEAT_S = 20.0
+CREDENTIALS_CHECK_S = 0.25
+"""How often the accounts are asked whether a credential ended (a cheap PRAGMA): a revoked
+token, a logout or a changed password closes that identity's connections within this."""
 CLOSE_WAIT_S = 2.0
 """How long a refused client has to answer our close frame before the connection is cut."""
 FIRST_BYTES_S = 30.0
@@ -105,8 +108,11 @@ class HubSockets:
         self.heartbeat_s = HEARTBEAT_S
         self.hello_timeout_s = HELLO_TIMEOUT_S
         self._sockets: set[HubSocket] = set()
+        self._carried: dict[Conversation, Callable[[Close], None]] = {}
+        """Conversations aiohttp carries (`websocket` below), and how to close each."""
         self._joining: set[asyncio.Task[None]] = set()
         self._heartbeat: asyncio.Task[None] | None = None
+        self._credentials_watch: asyncio.Task[None] | None = None
         self.closing = False
         """The server is stopping: connections still at the front door are closed."""
 
@@ -153,11 +159,40 @@ class HubSockets:
 
     def start(self) -> None:
         self._heartbeat = asyncio.create_task(self._beat_forever(), name="websocket heartbeat")
+        self._credentials_watch = asyncio.create_task(
+            self._watch_credentials(), name="websocket credentials"
+        )
+
+    def carried(self, conversation: Conversation, close: Callable[[Close], None]) -> None:
+        """aiohttp carries this conversation: `close` ends it if its credential ends."""
+        self._carried[conversation] = close
+
+    def uncarried(self, conversation: Conversation) -> None:
+        self._carried.pop(conversation, None)
+
+    async def _watch_credentials(self) -> None:
+        seen = self.directory.credentials_version()
+        while True:
+            await asyncio.sleep(CREDENTIALS_CHECK_S)
+            version = self.directory.credentials_version()
+            if version != seen:
+                seen = version
+                self.recheck_credentials()
+
+    def recheck_credentials(self) -> None:
+        """Close every client whose token, session or password no longer holds (4401)."""
+        for socket in list(self._sockets):
+            socket.recheck()
+        for conversation, close in list(self._carried.items()):
+            decision = conversation.recheck()
+            if isinstance(decision, Close):
+                close(decision)
 
     async def close_all(self) -> None:
         """The server stops: every client is told (1001) and will resume elsewhere or later."""
         self.closing = True
         await cancel_and_wait(self._heartbeat)
+        await cancel_and_wait(self._credentials_watch)
         for task in list(self._joining):
             await cancel_and_wait(task)
         for socket in list(self._sockets):
@@ -191,6 +226,18 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
     loop = asyncio.get_running_loop()
     conversation = sockets.conversation(request.cookies.get(SESSION_COOKIE))
     subscriber: Subscriber | None = None
+    closing: list[asyncio.Task[bool]] = []
+
+    def revoked(decision: Close) -> None:
+        """The credential ended: nothing more from the hub, then the close frame."""
+        nonlocal subscriber
+        if subscriber is not None:
+            sockets.hub.leave(subscriber)
+            subscriber = None
+        message = decision.reason.encode()[:120]
+        closing.append(asyncio.create_task(ws.close(code=decision.code, message=message)))
+
+    sockets.carried(conversation, revoked)
     try:
         while True:
             deadline = conversation.deadline
@@ -228,9 +275,12 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
                 await ws.close(code=decision.code, message=decision.reason.encode()[:120])
                 break
     finally:
+        sockets.uncarried(conversation)
         conversation.closed()
         if subscriber is not None:
             sockets.hub.leave(subscriber)
+        for task in closing:
+            await task
     return ws
 
 
@@ -420,6 +470,13 @@ class HubSocket(asyncio.Protocol):
             if decision is None:
                 self._await_hello()  # woken a hair early: the hello is due at the deadline
             self._do(decision)
+
+    def recheck(self) -> None:
+        """Accounts changed: closed (4401) if the credential it came with has ended."""
+        if self._conversation is not None:
+            decision = self._conversation.recheck()
+            if decision is not None:
+                self._do(decision)
 
     def heartbeat(self) -> None:
         transport = self._transport

@@ -3,6 +3,7 @@ identities that still hold; and how much a client that never reads may cost."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -10,15 +11,17 @@ from typing import Any
 
 import aiohttp
 import pytest
-from websockets.asyncio.client import connect
-from websockets.exceptions import InvalidStatus
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.frames import Close
 from websockets.typing import Origin
+from yarl import URL
 
-from queue_server.accounts import Role
+from queue_server.accounts import AccountStore, Role
 from queue_server.web.keys import HUB
-from tests.support.server import RunningCentre, Token, serve_centre
+from tests.support.server import Api, RunningCentre, Token, serve_centre
 
-from .test_ws import hello
+from .test_ws import hello, next_of
 
 TOKENS = {"hall": Token(Role.DISPLAY), "admin": Token(Role.ADMIN)}
 
@@ -80,3 +83,90 @@ async def test_the_origin_is_checked_on_a_connection_used_for_http_too(
                 {"type": "hello", "protocol": 1, "role": "display", "token": server.tokens["hall"]}
             )
             assert (await ws.receive_json(timeout=5))["type"] == "welcome"
+
+
+async def closed_within_1s(ws: ClientConnection) -> Close:
+    """Wait for the server to close this client (messages before it are skipped), at most
+    1 s: the close it sent."""
+    with pytest.raises(ConnectionClosed) as closed:
+        async with asyncio.timeout(1.0):
+            while True:
+                await ws.recv()
+    assert closed.value.rcvd is not None, "cut without a close frame"
+    return closed.value.rcvd
+
+
+async def staff_socket(server: RunningCentre, api: Api, username: str) -> ClientConnection:
+    await api.login(username, counter=4)
+    cookie = api.session.cookie_jar.filter_cookies(URL(server.base))["qs_session"].value
+    ws = await connect(server.ws_url, additional_headers={"Cookie": f"qs_session={cookie}"})
+    await hello(ws, role="staff")
+    return ws
+
+
+async def test_a_revoked_token_closes_its_open_sockets_within_1s(server: RunningCentre) -> None:
+    hall = await connect(server.ws_url)
+    await hello(hall, role="display", token=server.tokens["hall"])
+    other = await connect(server.ws_url)
+    await hello(other, role="admin", token=server.tokens["admin"])
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=1)) as http:
+        async with http.get(server.base + "/healthz") as first:
+            await first.read()
+        carried = await http.ws_connect(server.base + "/ws")  # through aiohttp
+        await carried.send_json(
+            {"type": "hello", "protocol": 1, "role": "display", "token": server.tokens["hall"]}
+        )
+        assert (await carried.receive_json(timeout=5))["type"] == "welcome"
+        async with Api(server.base, server.tokens["admin"]) as admin:
+            status, _ = await admin.post("/api/v1/tokens/hall/revoke")
+            assert status == 200
+        close = await closed_within_1s(hall)
+        assert (close.code, close.reason) == (4401, "this token has been revoked")
+        async with asyncio.timeout(1.0):
+            while (message := await carried.receive()).type is aiohttp.WSMsgType.TEXT:
+                pass
+        assert (message.type, message.data) == (aiohttp.WSMsgType.CLOSE, 4401)
+    await other.send(json.dumps({"type": "ping"}))  # another identity: still served
+    assert (await next_of(other, "pong"))["type"] == "pong"
+    await other.close()
+
+
+async def test_a_token_revoked_from_the_cli_closes_its_sockets_within_1s(
+    server: RunningCentre,
+) -> None:
+    """`queue-server token revoke` writes the accounts file from another process: the
+    same as another connection to it, here."""
+    hall = await connect(server.ws_url)
+    await hello(hall, role="display", token=server.tokens["hall"])
+    elsewhere = AccountStore(server.centre.accounts.path)
+    try:
+        elsewhere.revoke_token("hall")
+    finally:
+        elsewhere.close()
+    assert (await closed_within_1s(hall)).code == 4401
+
+
+async def test_logging_out_closes_that_sessions_sockets_within_1s(server: RunningCentre) -> None:
+    async with Api(server.base) as first, Api(server.base) as second:
+        mine = await staff_socket(server, first, "lan")
+        other_session = await staff_socket(server, second, "lan")
+        status, _ = await first.post("/api/v1/logout")
+        assert status == 204
+        close = await closed_within_1s(mine)
+        assert close.code == 4401 and "log in again" in close.reason
+        await other_session.send(json.dumps({"type": "ping"}))  # the other login stays
+        assert (await next_of(other_session, "pong"))["type"] == "pong"
+        await other_session.close()
+
+
+async def test_a_changed_password_closes_every_session_of_that_person_within_1s(
+    server: RunningCentre,
+) -> None:
+    async with Api(server.base) as console:
+        ws = await staff_socket(server, console, "lan")
+        elsewhere = AccountStore(server.centre.accounts.path)  # `queue-server user passwd`
+        try:
+            elsewhere.set_password("lan", "another long passphrase here")
+        finally:
+            elsewhere.close()
+        assert (await closed_within_1s(ws)).code == 4401
