@@ -39,6 +39,7 @@ from websockets.http11 import Request, Response
 from websockets.protocol import State
 from websockets.server import ServerProtocol
 
+from devices.sockets import cap_send_buffer
 from devices.tasks import cancel_and_wait
 
 from ..live.conversation import (
@@ -68,6 +69,20 @@ CLOSE_WAIT_S = 2.0
 FIRST_BYTES_S = 30.0
 """A connection that says nothing for this long after it opens is closed."""
 WS_REQUEST_LINES = (b"GET /ws ", b"GET /ws?")
+KERNEL_SHARE = 8
+"""The kernel may hold 1/KERNEL_SHARE of a client's bound (Linux: twice the SO_SNDBUF
+asked, so 1/8 asked): 64 KiB of 256, plenty for messages of a few KiB on a LAN."""
+
+
+def own_share(transport: asyncio.BaseTransport, bound: int) -> int:
+    """Cap the kernel's send buffer for a `/ws` client and return what our own write buffer
+    may hold, so that both together stay within `bound` (the hub's `max_buffer_bytes`).
+
+    Why: the kernel's send buffer grows by itself up to megabytes (tcp_wmem), so a client
+    that never read was dropped at ~3 MB, not at the documented 256 KiB."""
+    return max(bound - cap_send_buffer(transport, max(bound // KERNEL_SHARE, 1)), 0)
+
+
 PING_FRAME = Frame(Opcode.PING, b"").serialize(mask=False, extensions=[])
 
 _encode = msgspec.json.Encoder().encode
@@ -223,6 +238,10 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
         heartbeat=sockets.heartbeat_s, compress=False, max_msg_size=MAX_CLIENT_MESSAGE
     )
     await ws.prepare(request)
+    transport = request.transport
+    if transport is None:
+        return ws  # gone already
+    max_buffer = own_share(transport, sockets.hub.max_buffer_bytes)
     loop = asyncio.get_running_loop()
     conversation = sockets.conversation(request.cookies.get(SESSION_COOKIE))
     subscriber: Subscriber | None = None
@@ -255,12 +274,10 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
                 else:
                     break  # closed by the client, or broken
             if isinstance(decision, Join):
-                if request.transport is None:
+                if transport.is_closing():
                     break
                 hub = sockets.hub
-                joining = Subscriber(
-                    request.transport, decision.view, decision.name, hub.max_buffer_bytes
-                )
+                joining = Subscriber(transport, decision.view, decision.name, max_buffer)
                 await sockets.settled()
                 if not hub.join(joining, decision.last_seq, decision.welcome):
                     break
@@ -339,6 +356,7 @@ class HubSocket(asyncio.Protocol):
     __slots__ = (
         "_closing_seen",
         "_conversation",
+        "_max_buffer",
         "_protocol",
         "_sockets",
         "_timer",
@@ -357,12 +375,15 @@ class HubSocket(asyncio.Protocol):
         self.heard = True
         """Anything received since the last heartbeat."""
         self._closing_seen = False
+        self._max_buffer = sockets.hub.max_buffer_bytes
+        """What our own write buffer may hold for it (`own_share`)."""
 
     # ------------------------------------------------------------------ asyncio
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
         self._transport = transport
+        self._max_buffer = own_share(transport, self._sockets.hub.max_buffer_bytes)
         self._sockets.opened(self)
         self._conversation = self._sockets.conversation()
         self._await_hello()
@@ -440,10 +461,7 @@ class HubSocket(asyncio.Protocol):
                 self._timer.cancel()
                 self._timer = None
             assert self._transport is not None
-            hub = self._sockets.hub
-            subscriber = Subscriber(
-                self._transport, decision.view, decision.name, hub.max_buffer_bytes
-            )
+            subscriber = Subscriber(self._transport, decision.view, decision.name, self._max_buffer)
             self._sockets.join_soon(self, subscriber, decision)
         elif isinstance(decision, Reply):
             if self.subscriber is not None:
@@ -524,7 +542,7 @@ class HubSocket(asyncio.Protocol):
                 self._end()
                 return
             transport.write(data)
-        if transport.get_write_buffer_size() > self._sockets.hub.max_buffer_bytes:
+        if transport.get_write_buffer_size() > self._max_buffer:
             log.info("websocket %s: does not read what it is sent, cut", self._name())
             transport.abort()
 

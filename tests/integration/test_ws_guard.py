@@ -4,7 +4,11 @@ identities that still hold; and how much a client that never reads may cost."""
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import json
+import socket
+import struct
+import termios
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -18,10 +22,11 @@ from websockets.typing import Origin
 from yarl import URL
 
 from queue_server.accounts import AccountStore, Role
-from queue_server.web.keys import HUB
+from queue_server.engine import commands as c
+from queue_server.web.keys import HUB, HUB_SOCKETS
 from tests.support.server import Api, RunningCentre, Token, serve_centre
 
-from .test_ws import hello, next_of
+from .test_ws import STAFF, call, hello, issue, next_of
 
 TOKENS = {"hall": Token(Role.DISPLAY), "admin": Token(Role.ADMIN)}
 
@@ -170,3 +175,41 @@ async def test_a_changed_password_closes_every_session_of_that_person_within_1s(
         finally:
             elsewhere.close()
         assert (await closed_within_1s(ws)).code == 4401
+
+
+def unsent_bytes(transport: asyncio.WriteTransport) -> int:
+    """What the server holds for a client and has not had acknowledged: its own write
+    buffer plus the kernel's send queue (SIOCOUTQ, the same ioctl as TIOCOUTQ)."""
+    sock = transport.get_extra_info("socket")
+    queued = struct.unpack("i", fcntl.ioctl(sock.fileno(), termios.TIOCOUTQ, b"\0" * 4))[0]
+    return int(transport.get_write_buffer_size()) + int(queued)
+
+
+async def test_a_reader_that_never_reads_is_dropped_before_256_kib_unsent(
+    server: RunningCentre,
+) -> None:
+    """The documented bound (README, firmware_notes/websocket-protocol.md) counts what the
+    kernel holds too: before, the kernel's send buffer grew to megabytes first."""
+    hub = server.app[HUB]
+    assert hub.max_buffer_bytes == 256 * 1024
+    await server.centre.dispatcher.execute(c.OpenCounter(counter=1), STAFF)
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # the client holds little
+    sock.connect(("127.0.0.1", int(server.base.rsplit(":", 1)[1])))
+    reader = await connect(server.ws_url, sock=sock, max_queue=1)
+    await hello(reader, role="admin", token=server.tokens["admin"])
+    [client] = list(server.app[HUB_SOCKETS]._sockets)
+    transport = client._transport
+    assert transport is not None
+    reader.transport.pause_reading()  # from now on it never reads
+    most = 0
+    for _ in range(2000):
+        for _ in range(5):  # the admin view gets the growing waiting list each time
+            await issue(server, "HT")
+        await call(server, 1)
+        if hub.dropped_slow:
+            break
+        most = max(most, unsent_bytes(transport))
+    assert hub.dropped_slow == 1, f"never dropped; {most:,} bytes unsent"
+    assert most <= 256 * 1024, f"{most:,} bytes held for a client that does not read"
+    reader.transport.abort()
