@@ -8,7 +8,7 @@ alive, ~16 KiB each (bench/fanout.py --tracemalloc).  Here a connection is a
 a few fields; no task, no timer per idle client.
 
 How a connection gets here: the server's listening socket makes a `FrontDoor` per
-connection, which reads the first bytes.  A request line `GET /ws` goes to a
+connection (web/front_door.py), which reads the request head.  A request line `GET /ws` goes to a
 `HubSocket`; anything else goes, with the bytes read so far, to aiohttp's own protocol,
 which never knows the difference.  Browsers and the `websockets` client open a
 websocket on a new connection; `/ws` asked on a connection already used for HTTP (a
@@ -66,9 +66,6 @@ CREDENTIALS_CHECK_S = 0.25
 token, a logout or a changed password closes that identity's connections within this."""
 CLOSE_WAIT_S = 2.0
 """How long a refused client has to answer our close frame before the connection is cut."""
-FIRST_BYTES_S = 30.0
-"""A connection that says nothing for this long after it opens is closed."""
-WS_REQUEST_LINES = (b"GET /ws ", b"GET /ws?")
 KERNEL_SHARE = 8
 """The kernel may hold 1/KERNEL_SHARE of a client's bound (Linux: twice the SO_SNDBUF
 asked, so 1/8 asked): 64 KiB of 256, plenty for messages of a few KiB on a LAN."""
@@ -299,55 +296,6 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
         for task in closing:
             await task
     return ws
-
-
-class FrontDoor(asyncio.Protocol):
-    """Reads the first bytes of a connection and hands it to the protocol that serves it."""
-
-    def __init__(self, http: Callable[[], asyncio.BaseProtocol], sockets: HubSockets) -> None:
-        self._http = http
-        self._sockets = sockets
-        self._transport: asyncio.Transport | None = None
-        self._buffer = b""
-        self._timer: asyncio.TimerHandle | None = None
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self._transport = transport
-        self._timer = asyncio.get_running_loop().call_later(FIRST_BYTES_S, transport.close)
-
-    def data_received(self, data: bytes) -> None:
-        self._buffer += data
-        head = self._buffer[: len(WS_REQUEST_LINES[0])]
-        if len(head) < len(WS_REQUEST_LINES[0]) and any(
-            line.startswith(head) for line in WS_REQUEST_LINES
-        ):
-            return  # could still be `GET /ws`: wait for more
-        self._hand_over(self._sockets.connection() if head in WS_REQUEST_LINES else self._http())
-
-    def eof_received(self) -> bool | None:
-        if self._transport is not None:
-            self._transport.close()
-        return None
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-
-    def _hand_over(self, protocol: asyncio.BaseProtocol) -> None:
-        transport = self._transport
-        assert transport is not None
-        if self._sockets.closing:  # too late: the server is stopping
-            transport.close()
-            return
-        assert isinstance(protocol, asyncio.Protocol)
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-        transport.set_protocol(protocol)
-        protocol.connection_made(transport)
-        data, self._buffer = self._buffer, b""
-        protocol.data_received(data)
 
 
 class HubSocket(asyncio.Protocol):
