@@ -28,7 +28,6 @@ import time
 from pathlib import Path
 
 import msgspec
-from aiohttp import web
 
 from bench.common import BENCH_DIR, bench_config, machine_line, out, summarize, table
 from devices.keypad.adapter import KeypadLine
@@ -41,7 +40,7 @@ from queue_server.engine import Actor
 from queue_server.engine import commands as c
 from queue_server.integrations.lines_config import Keypad, SerialLine
 from queue_server.web.app import create_app
-from queue_server.web.site import serve
+from queue_server.web.site import centre_runner, serve
 
 KIOSK = Actor("kiosk", "bench")
 STAFF = Actor("staff", "bench")
@@ -137,7 +136,7 @@ async def run_scenario(mode: str, baud: int, count: int, presses: int) -> dict[s
         config = msgspec.structs.replace(config, devices=Devices(serial_lines=[line]))
         centre = Centre(config)
         token = centre.accounts.create_token(Role.DISPLAY, "bench-hall")
-        runner = web.AppRunner(create_app(centre), access_log=None)
+        runner = centre_runner(create_app(centre), access_log=None)
         url = f"ws://127.0.0.1:{await serve(runner, '127.0.0.1', 0)}/ws"
         display = await asyncio.create_subprocess_exec(
             sys.executable,

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
-from aiohttp import web
 
 from devices.tasks import cancel_and_wait
 from queue_server.integrations.escpos.cli import add_commands as add_printer_commands
@@ -178,13 +177,13 @@ async def _serve_until_stopped(
     """Serve until SIGINT or SIGTERM, then close cleanly (the log is already safe).
     `background(url)` runs beside the server (the demo's simulation) and stops first."""
     from .web.app import create_app  # the web layer is only needed to serve
-    from .web.site import serve
+    from .web.site import centre_runner, serve
 
     host = host or centre.config.server.host
     port = port if port is not None else centre.config.server.port
     # Live websocket clients never finish on their own: without a short bound, a stop
     # would wait aiohttp's default 60 s for them.  Cut, they resume from their last seq.
-    runner = web.AppRunner(
+    runner = centre_runner(
         create_app(centre), access_log=None, handle_signals=False, shutdown_timeout=2.0
     )
     try:

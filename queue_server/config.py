@@ -30,6 +30,7 @@ from .integrations.lines_config import DisplayModel, SerialLine, serial_line_pro
 
 CONFIG_VERSION = 1
 _CODE = re.compile(r"^[A-Za-z0-9_-]{1,16}$")
+_ORIGIN = re.compile(r"^https?://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:[0-9]{1,5})?/?$")
 
 Durability = Literal["process", "full"]
 LocalizedText = dict[str, str]
@@ -117,6 +118,20 @@ class Security(_Strict, frozen=True):
     login_burst: int = 5
     secure_cookies: bool = False
     """Mark the session cookie Secure; turn on when the centre is served over HTTPS."""
+    max_connections: int = 2000
+    """Connections held at once, all clients together: keeps file descriptors for everyone
+    (the server raises its own limit to fit, or serves fewer and says so at start)."""
+    max_connections_per_address: int = 600
+    """Connections from one address: generous, since a hall full of phones may share the
+    centre's Wi-Fi behind one NAT (a page and its live feed: two each)."""
+    request_head_timeout_s: float = 10.0
+    """A request's head (its line and headers) must come within this, and an idle
+    keep-alive connection is closed after it."""
+    request_body_timeout_s: float = 30.0
+    """A request's body (16 KiB at most) must come within this, or it is answered 408."""
+    allowed_origins: list[str] = []
+    """Web sites, besides the server's own, whose pages may open `/ws` in a browser
+    (`https://intranet.example`); the server's own pages always may."""
 
 
 class Server(_Strict, frozen=True):
@@ -477,9 +492,22 @@ def _check_security(security: Security) -> Iterator[str]:
     ):
         if getattr(security, name) <= 0:
             yield f"security.{name}: must be positive"
+    for name in ("request_head_timeout_s", "request_body_timeout_s"):
+        if not 0 < getattr(security, name) <= 300:
+            yield f"security.{name}: between 0 and 300 seconds"
+    if security.max_connections < 16:
+        yield "security.max_connections: at least 16 (kiosks, displays and counters need theirs)"
+    if not 1 <= security.max_connections_per_address <= security.max_connections:
+        yield "security.max_connections_per_address: between 1 and max_connections"
     for name in ("kiosk_ticket_burst", "status_burst", "login_burst"):
         if getattr(security, name) < 1:
             yield f"security.{name}: must be at least 1"
+    for i, origin in enumerate(security.allowed_origins):
+        if not _ORIGIN.match(origin):
+            yield (
+                f"security.allowed_origins[{i}]: {origin!r} must be a scheme and host, "
+                "like https://intranet.example or http://192.168.1.10:8080 (no path)"
+            )
 
 
 def _check_devices(config: CentreConfig) -> Iterator[str]:

@@ -129,6 +129,8 @@ class AccountStore:
         self._cache: dict[str, Principal | None] = {}
         self._cache_version = self._data_version()
         self._recheck_at = 0.0
+        self._ended = 0
+        """Counts the writes that may have ended a credential (see `credentials_version`)."""
 
     def _migrate(self) -> None:
         version = self._db.execute("PRAGMA user_version").fetchone()[0]
@@ -190,12 +192,14 @@ class AccountStore:
         if cursor.rowcount == 0:
             raise AccountError(f"no user {username!r}")
         self._db.execute("DELETE FROM sessions WHERE username=?", (username,))
+        self._ended += 1
 
     def disable_user(self, username: str) -> None:
         cursor = self._db.execute("UPDATE users SET disabled=1 WHERE username=?", (username,))
         if cursor.rowcount == 0:
             raise AccountError(f"no user {username!r}")
         self._db.execute("DELETE FROM sessions WHERE username=?", (username,))
+        self._ended += 1
 
     def user(self, username: str) -> User | None:
         row = self._db.execute(
@@ -254,6 +258,7 @@ class AccountStore:
         if cursor.rowcount == 0:
             raise AccountError(f"no active token named {name!r}")
         self._cache.clear()  # our own writes do not move data_version
+        self._ended += 1
 
     def tokens(self) -> list[TokenInfo]:
         rows = self._db.execute(
@@ -311,11 +316,19 @@ class AccountStore:
 
     def end_session(self, session_id: str) -> None:
         self._db.execute("DELETE FROM sessions WHERE session_hash=?", (_digest(session_id),))
+        self._ended += 1
 
     # ------------------------------------------------------------------ cache
 
     def _data_version(self) -> int:
         return int(self._db.execute("PRAGMA data_version").fetchone()[0])
+
+    def credentials_version(self) -> int:
+        """A number that moves whenever a token, a session or a password may have ended,
+        here or in another process (the CLI): open connections' credentials are checked
+        again when it does.  Looks at the file at once (a cheap PRAGMA)."""
+        self._notice_other_writers()
+        return self._ended
 
     def _refresh_cache(self) -> None:
         """Another process (the CLI) may have revoked a token: look at most twice a second."""
@@ -323,7 +336,11 @@ class AccountStore:
         if now < self._recheck_at:
             return
         self._recheck_at = now + CACHE_RECHECK_S
+        self._notice_other_writers()
+
+    def _notice_other_writers(self) -> None:
         version = self._data_version()
         if version != self._cache_version:
             self._cache.clear()
             self._cache_version = version
+            self._ended += 1

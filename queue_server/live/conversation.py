@@ -14,8 +14,9 @@ Protocol (version 1, JSON text frames; see firmware_notes/websocket-protocol.md)
               ... {"type": "call" | "counter" | "service" | "waiting" | "ticket" | "events", "seq": ...}
     client -> {"type": "ping"}     server -> {"type": "pong"}
 
-Close codes: 4400 bad message, 4401 not authenticated, 4403 not allowed,
-4404 unknown ticket, 4408 no hello in time.
+Close codes: 4400 bad message, 4401 not authenticated (also: the token was revoked or
+the session ended while connected), 4403 not allowed, 4404 unknown ticket, 4408 no
+hello in time.
 """
 
 from __future__ import annotations
@@ -41,6 +42,11 @@ class Directory(Protocol):
     def principal_for_token(self, token: str) -> Principal | None: ...
 
     def principal_for_session(self, session: str) -> Principal | None: ...
+
+    def credentials_version(self) -> int:
+        """Moves whenever a token or a session may have ended (revoked, logged out, a
+        password changed): then every open conversation checks its own again."""
+        ...
 
     def ticket_for_tracking_code(self, code: str) -> int | None: ...
 
@@ -108,7 +114,7 @@ class Phase(Enum):
 class Conversation:
     """One client's `/ws` conversation, from the handshake to the close."""
 
-    __slots__ = ("_directory", "deadline", "hello_timeout_s", "phase", "session")
+    __slots__ = ("_credential", "_directory", "deadline", "hello_timeout_s", "phase", "session")
 
     def __init__(
         self,
@@ -124,6 +130,8 @@ class Conversation:
         self.deadline: float | None = opened_at + hello_timeout_s
         """When the hello must have come (None once it has)."""
         self.phase = Phase.HELLO
+        self._credential: Credential | None = None
+        """What the client proved who it is with, checked again when accounts change."""
 
     def text(self, data: str | bytes | bytearray | memoryview) -> Decision:
         """A text message from the client."""
@@ -149,6 +157,23 @@ class Conversation:
             return self._close(4408, f"say hello within {self.hello_timeout_s:g} s")
         return None
 
+    def recheck(self) -> Decision:
+        """Accounts changed: does the credential the client came with still hold?  A
+        revoked token, a closed session, a changed password close it (4401); so does a
+        token that now stands for another role."""
+        credential = self._credential
+        if credential is None or self.phase is Phase.CLOSED:
+            return None
+        if isinstance(credential, TokenCredential):
+            principal = self._directory.principal_for_token(credential.token)
+            gone = "this token has been revoked"
+        else:
+            principal = self._directory.principal_for_session(credential.session)
+            gone = "the session has ended (logged out, or the password changed): log in again"
+        if principal is None or principal.role is not credential.role:
+            return self._close(4401, gone)
+        return None
+
     def joined(self) -> None:
         """The hub took the client: from now on its pings are answered."""
         if self.phase is Phase.JOINING:
@@ -167,8 +192,34 @@ class Conversation:
         session, self.session, self.deadline = self.session, None, None
         hello = parse_hello(data)
         view, welcome, name = admit(self._directory, hello, session)
+        self._credential = credential_of(hello, session, Role(welcome.role))
         self.phase = Phase.JOINING
         return Join(view, welcome, name, hello.last_seq)
+
+
+@dataclass(frozen=True, slots=True)
+class TokenCredential:
+    token: str
+    role: Role
+
+
+@dataclass(frozen=True, slots=True)
+class SessionCredential:
+    session: str
+    role: Role
+
+
+Credential = TokenCredential | SessionCredential
+
+
+def credential_of(hello: Hello, session: str | None, role: Role) -> Credential | None:
+    """What an admitted client proved who it is with (as `admit` chose: the token first)."""
+    if role is Role.CITIZEN:
+        return None  # a tracking code, not an identity
+    if hello.token:
+        return TokenCredential(hello.token, role)
+    assert session is not None  # admit refuses a hello with neither
+    return SessionCredential(session, role)
 
 
 def parse_hello(data: str | bytes | bytearray | memoryview) -> Hello:

@@ -26,6 +26,9 @@ class Lookups:
     def principal_for_session(self, session: str) -> Principal | None:
         return self._accounts.principal_for_session(session)
 
+    def credentials_version(self) -> int:
+        return self._accounts.credentials_version()
+
     def ticket_for_tracking_code(self, code: str) -> int | None:
         """Today's ticket, or one of the closed day's while it may still be looked up."""
         ticket = self._engine.recent_ticket(code, self._clock())

@@ -15,8 +15,10 @@ Why it is shaped this way:
   loop turn that made them (one more turn, a few microseconds) and go out joined:
   a burst of NEXT presses committed together costs each display one write, not one
   per press (bench/next_to_display.py: p2p bursts' p99 8.4 -> 6.7 ms).
-* A client's bounded buffer is its transport's write buffer.  A client whose
-  buffer is over the bound is dropped on the spot (the connection is aborted);
+* A client's bounded buffer is its transport's write buffer plus the kernel's send
+  buffer, which the transport caps (web/hub_socket.py `own_share`): each subscriber
+  gets the part of the hub's `max_buffer_bytes` the kernel does not hold.  A client
+  whose next write would pass it is dropped on the spot (the connection is reset);
   nobody waits for it.  It resumes from its last seq when it reconnects.
 * Calls are momentary, so the hub keeps the recent call frames and replays the
   ones a reconnecting client missed.  Everything else is state: a client gets
@@ -72,9 +74,13 @@ class Subscriber:
         self.dropped = False
 
     def offer(self, frame: bytes) -> bool:
-        """Write a frame unless the client is gone or too far behind; False means drop it."""
+        """Write a frame unless the client is gone or would be too far behind with it;
+        False means drop it.  The frame counts: the bound holds after the write too."""
         transport = self.transport
-        if transport.is_closing() or transport.get_write_buffer_size() > self.max_buffer:
+        if (
+            transport.is_closing()
+            or transport.get_write_buffer_size() + len(frame) > self.max_buffer
+        ):
             return False
         transport.write(frame)
         return True

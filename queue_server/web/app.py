@@ -13,7 +13,8 @@ from aiohttp import web
 from ..live.directory import Lookups
 from .auth import ACCOUNTS, auth_middleware
 from .context import CENTRE, CentreContext
-from .errors import error_middleware
+from .doorkeeper import DOORKEEPER, Doorkeeper, fit_descriptors
+from .errors import BODY_TIMEOUT_S, error_middleware
 from .hub_socket import HubSockets
 from .keys import HUB, HUB_SOCKETS, LIMITS, METRICS, Limits
 from .openapi import build_openapi
@@ -36,7 +37,13 @@ def create_app(centre: CentreContext) -> web.Application:
         centre.hub,
         Lookups(centre.accounts, centre.engine, centre.dispatcher.now),
         centre.dispatcher.settled,
+        centre.config.security.allowed_origins,
     )
+    security = centre.config.security
+    app[DOORKEEPER] = Doorkeeper(
+        fit_descriptors(security.max_connections), security.max_connections_per_address
+    )
+    app[BODY_TIMEOUT_S] = security.request_body_timeout_s
     app[METRICS] = centre.metrics
     app[LIMITS] = Limits(centre.config.security)
     app[OPENAPI_DOC] = build_openapi(

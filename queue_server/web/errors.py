@@ -9,6 +9,7 @@ address mistyped from a paper ticket): they get a short page in the three langua
 
 from __future__ import annotations
 
+import asyncio
 import html
 import logging
 from collections.abc import Awaitable, Callable
@@ -182,13 +183,26 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         )
 
 
+BODY_TIMEOUT_S = web.AppKey("body_timeout_s", float)
+"""How long a request's body may take to come ([security] request_body_timeout_s)."""
+
+
 async def read_json(request: web.Request, model: type[T]) -> T:
-    """Decode and check a JSON body against a msgspec model; 4xx that says what is wrong."""
+    """Decode and check a JSON body against a msgspec model; 4xx that says what is wrong.
+    A body that trickles in is given up after the body timeout (408): aiohttp would wait
+    for it as long as the client likes."""
     if request.content_type != "application/json":
         raise ApiError(
             415, "unsupported_media_type", "send a JSON body with Content-Type: application/json"
         )
-    body = await request.read()
+    timeout_s = request.app.get(BODY_TIMEOUT_S, 30.0)
+    try:
+        async with asyncio.timeout(timeout_s):
+            body = await request.read()
+    except TimeoutError:
+        raise ApiError(
+            408, "request_timeout", f"the request body did not come within {timeout_s:g} s"
+        ) from None
     try:
         return msgspec.json.decode(body, type=model)
     except msgspec.ValidationError as exc:

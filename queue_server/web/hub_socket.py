@@ -8,7 +8,7 @@ alive, ~16 KiB each (bench/fanout.py --tracemalloc).  Here a connection is a
 a few fields; no task, no timer per idle client.
 
 How a connection gets here: the server's listening socket makes a `FrontDoor` per
-connection, which reads the first bytes.  A request line `GET /ws` goes to a
+connection (web/front_door.py), which reads the request head.  A request line `GET /ws` goes to a
 `HubSocket`; anything else goes, with the bytes read so far, to aiohttp's own protocol,
 which never knows the difference.  Browsers and the `websockets` client open a
 websocket on a new connection; `/ws` asked on a connection already used for HTTP (a
@@ -27,7 +27,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from http.cookies import CookieError, SimpleCookie
 from urllib.parse import urlsplit
 
@@ -39,6 +39,7 @@ from websockets.http11 import Request, Response
 from websockets.protocol import State
 from websockets.server import ServerProtocol
 
+from devices.sockets import cap_send_buffer
 from devices.tasks import cancel_and_wait
 
 from ..live.conversation import (
@@ -54,15 +55,31 @@ from ..live.conversation import (
 from ..live.fanout import Hub, Subscriber
 from ..live.messages import PONG
 from .auth import PUBLIC, SESSION_COOKIE, allow
+from .errors import ApiError
+from .origins import normal_origin, origin_allowed
 
 log = logging.getLogger(__name__)
 
 HEARTBEAT_S = 20.0
+CREDENTIALS_CHECK_S = 0.25
+"""How often the accounts are asked whether a credential ended (a cheap PRAGMA): a revoked
+token, a logout or a changed password closes that identity's connections within this."""
 CLOSE_WAIT_S = 2.0
 """How long a refused client has to answer our close frame before the connection is cut."""
-FIRST_BYTES_S = 30.0
-"""A connection that says nothing for this long after it opens is closed."""
-WS_REQUEST_LINES = (b"GET /ws ", b"GET /ws?")
+KERNEL_SHARE = 8
+"""The kernel may hold 1/KERNEL_SHARE of a client's bound (Linux: twice the SO_SNDBUF
+asked, so 1/8 asked): 64 KiB of 256, plenty for messages of a few KiB on a LAN."""
+
+
+def own_share(transport: asyncio.BaseTransport, bound: int) -> int:
+    """Cap the kernel's send buffer for a `/ws` client and return what our own write buffer
+    may hold, so that both together stay within `bound` (the hub's `max_buffer_bytes`).
+
+    Why: the kernel's send buffer grows by itself up to megabytes (tcp_wmem), so a client
+    that never read was dropped at ~3 MB, not at the documented 256 KiB."""
+    return max(bound - cap_send_buffer(transport, max(bound // KERNEL_SHARE, 1)), 0)
+
+
 PING_FRAME = Frame(Opcode.PING, b"").serialize(mask=False, extensions=[])
 
 _encode = msgspec.json.Encoder().encode
@@ -85,9 +102,17 @@ class HubSockets:
     """Every `/ws` connection of one server, and the heartbeat that keeps them honest."""
 
     def __init__(
-        self, hub: Hub, directory: Directory, settled: Callable[[], Awaitable[None]]
+        self,
+        hub: Hub,
+        directory: Directory,
+        settled: Callable[[], Awaitable[None]],
+        allowed_origins: Iterable[str] = (),
     ) -> None:
         self.hub = hub
+        self.allowed_origins = frozenset(
+            normal for origin in allowed_origins if (normal := normal_origin(origin))
+        )
+        """Other sites whose pages may open `/ws` (web/origins.py); the server's own may."""
         self.directory = directory
         """Who a client is and what it may see (the conversation asks)."""
         self.settled = settled
@@ -95,8 +120,11 @@ class HubSockets:
         self.heartbeat_s = HEARTBEAT_S
         self.hello_timeout_s = HELLO_TIMEOUT_S
         self._sockets: set[HubSocket] = set()
+        self._carried: dict[Conversation, Callable[[Close], None]] = {}
+        """Conversations aiohttp carries (`websocket` below), and how to close each."""
         self._joining: set[asyncio.Task[None]] = set()
         self._heartbeat: asyncio.Task[None] | None = None
+        self._credentials_watch: asyncio.Task[None] | None = None
         self.closing = False
         """The server is stopping: connections still at the front door are closed."""
 
@@ -113,6 +141,15 @@ class HubSockets:
 
     def closed(self, socket: HubSocket) -> None:
         self._sockets.discard(socket)
+
+    def refuses_origin(self, origin: str | None, host: str | None) -> str | None:
+        """Why a browser page from `origin` may not open `/ws` here; None if it may."""
+        if origin_allowed(origin, host, self.allowed_origins):
+            return None
+        return (
+            f"a page from {origin} may not open /ws here: "
+            "list its origin in [security] allowed_origins"
+        )
 
     def conversation(self, session: str | None = None) -> Conversation:
         """A new client's conversation, its hello due from now."""
@@ -134,11 +171,40 @@ class HubSockets:
 
     def start(self) -> None:
         self._heartbeat = asyncio.create_task(self._beat_forever(), name="websocket heartbeat")
+        self._credentials_watch = asyncio.create_task(
+            self._watch_credentials(), name="websocket credentials"
+        )
+
+    def carried(self, conversation: Conversation, close: Callable[[Close], None]) -> None:
+        """aiohttp carries this conversation: `close` ends it if its credential ends."""
+        self._carried[conversation] = close
+
+    def uncarried(self, conversation: Conversation) -> None:
+        self._carried.pop(conversation, None)
+
+    async def _watch_credentials(self) -> None:
+        seen = self.directory.credentials_version()
+        while True:
+            await asyncio.sleep(CREDENTIALS_CHECK_S)
+            version = self.directory.credentials_version()
+            if version != seen:
+                seen = version
+                self.recheck_credentials()
+
+    def recheck_credentials(self) -> None:
+        """Close every client whose token, session or password no longer holds (4401)."""
+        for socket in list(self._sockets):
+            socket.recheck()
+        for conversation, close in list(self._carried.items()):
+            decision = conversation.recheck()
+            if isinstance(decision, Close):
+                close(decision)
 
     async def close_all(self) -> None:
         """The server stops: every client is told (1001) and will resume elsewhere or later."""
         self.closing = True
         await cancel_and_wait(self._heartbeat)
+        await cancel_and_wait(self._credentials_watch)
         for task in list(self._joining):
             await cancel_and_wait(task)
         for socket in list(self._sockets):
@@ -162,13 +228,32 @@ HUB_SOCKETS = web.AppKey("hub_sockets", HubSockets)
 async def websocket(request: web.Request) -> web.WebSocketResponse:
     """`/ws` on a connection that served HTTP first, through aiohttp (see above)."""
     sockets = request.app[HUB_SOCKETS]
+    refusal = sockets.refuses_origin(request.headers.get("Origin"), request.host)
+    if refusal is not None:
+        raise ApiError(403, "origin_not_allowed", refusal)
     ws = web.WebSocketResponse(
         heartbeat=sockets.heartbeat_s, compress=False, max_msg_size=MAX_CLIENT_MESSAGE
     )
     await ws.prepare(request)
+    transport = request.transport
+    if transport is None:
+        return ws  # gone already
+    max_buffer = own_share(transport, sockets.hub.max_buffer_bytes)
     loop = asyncio.get_running_loop()
     conversation = sockets.conversation(request.cookies.get(SESSION_COOKIE))
     subscriber: Subscriber | None = None
+    closing: list[asyncio.Task[bool]] = []
+
+    def revoked(decision: Close) -> None:
+        """The credential ended: nothing more from the hub, then the close frame."""
+        nonlocal subscriber
+        if subscriber is not None:
+            sockets.hub.leave(subscriber)
+            subscriber = None
+        message = decision.reason.encode()[:120]
+        closing.append(asyncio.create_task(ws.close(code=decision.code, message=message)))
+
+    sockets.carried(conversation, revoked)
     try:
         while True:
             deadline = conversation.deadline
@@ -186,12 +271,10 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
                 else:
                     break  # closed by the client, or broken
             if isinstance(decision, Join):
-                if request.transport is None:
+                if transport.is_closing():
                     break
                 hub = sockets.hub
-                joining = Subscriber(
-                    request.transport, decision.view, decision.name, hub.max_buffer_bytes
-                )
+                joining = Subscriber(transport, decision.view, decision.name, max_buffer)
                 await sockets.settled()
                 if not hub.join(joining, decision.last_seq, decision.welcome):
                     break
@@ -206,59 +289,13 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
                 await ws.close(code=decision.code, message=decision.reason.encode()[:120])
                 break
     finally:
+        sockets.uncarried(conversation)
         conversation.closed()
         if subscriber is not None:
             sockets.hub.leave(subscriber)
+        for task in closing:
+            await task
     return ws
-
-
-class FrontDoor(asyncio.Protocol):
-    """Reads the first bytes of a connection and hands it to the protocol that serves it."""
-
-    def __init__(self, http: Callable[[], asyncio.BaseProtocol], sockets: HubSockets) -> None:
-        self._http = http
-        self._sockets = sockets
-        self._transport: asyncio.Transport | None = None
-        self._buffer = b""
-        self._timer: asyncio.TimerHandle | None = None
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self._transport = transport
-        self._timer = asyncio.get_running_loop().call_later(FIRST_BYTES_S, transport.close)
-
-    def data_received(self, data: bytes) -> None:
-        self._buffer += data
-        head = self._buffer[: len(WS_REQUEST_LINES[0])]
-        if len(head) < len(WS_REQUEST_LINES[0]) and any(
-            line.startswith(head) for line in WS_REQUEST_LINES
-        ):
-            return  # could still be `GET /ws`: wait for more
-        self._hand_over(self._sockets.connection() if head in WS_REQUEST_LINES else self._http())
-
-    def eof_received(self) -> bool | None:
-        if self._transport is not None:
-            self._transport.close()
-        return None
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-
-    def _hand_over(self, protocol: asyncio.BaseProtocol) -> None:
-        transport = self._transport
-        assert transport is not None
-        if self._sockets.closing:  # too late: the server is stopping
-            transport.close()
-            return
-        assert isinstance(protocol, asyncio.Protocol)
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-        transport.set_protocol(protocol)
-        protocol.connection_made(transport)
-        data, self._buffer = self._buffer, b""
-        protocol.data_received(data)
 
 
 class HubSocket(asyncio.Protocol):
@@ -267,6 +304,7 @@ class HubSocket(asyncio.Protocol):
     __slots__ = (
         "_closing_seen",
         "_conversation",
+        "_max_buffer",
         "_protocol",
         "_sockets",
         "_timer",
@@ -285,12 +323,15 @@ class HubSocket(asyncio.Protocol):
         self.heard = True
         """Anything received since the last heartbeat."""
         self._closing_seen = False
+        self._max_buffer = sockets.hub.max_buffer_bytes
+        """What our own write buffer may hold for it (`own_share`)."""
 
     # ------------------------------------------------------------------ asyncio
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
         self._transport = transport
+        self._max_buffer = own_share(transport, self._sockets.hub.max_buffer_bytes)
         self._sockets.opened(self)
         self._conversation = self._sockets.conversation()
         self._await_hello()
@@ -334,8 +375,13 @@ class HubSocket(asyncio.Protocol):
 
     def _handshake(self, request: Request) -> None:
         protocol = self._protocol
+        refusal = self._sockets.refuses_origin(
+            request.headers.get("Origin"), request.headers.get("Host")
+        )
         if urlsplit(request.path).path != "/ws":
             response = _json_error(protocol.reject(404, "no such websocket endpoint: use /ws"))
+        elif refusal is not None:
+            response = _json_error(protocol.reject(403, refusal), "origin_not_allowed")
         else:
             response = protocol.accept(request)
         if response.status_code == 101:
@@ -363,10 +409,7 @@ class HubSocket(asyncio.Protocol):
                 self._timer.cancel()
                 self._timer = None
             assert self._transport is not None
-            hub = self._sockets.hub
-            subscriber = Subscriber(
-                self._transport, decision.view, decision.name, hub.max_buffer_bytes
-            )
+            subscriber = Subscriber(self._transport, decision.view, decision.name, self._max_buffer)
             self._sockets.join_soon(self, subscriber, decision)
         elif isinstance(decision, Reply):
             if self.subscriber is not None:
@@ -393,6 +436,13 @@ class HubSocket(asyncio.Protocol):
             if decision is None:
                 self._await_hello()  # woken a hair early: the hello is due at the deadline
             self._do(decision)
+
+    def recheck(self) -> None:
+        """Accounts changed: closed (4401) if the credential it came with has ended."""
+        if self._conversation is not None:
+            decision = self._conversation.recheck()
+            if decision is not None:
+                self._do(decision)
 
     def heartbeat(self) -> None:
         transport = self._transport
@@ -440,7 +490,7 @@ class HubSocket(asyncio.Protocol):
                 self._end()
                 return
             transport.write(data)
-        if transport.get_write_buffer_size() > self._sockets.hub.max_buffer_bytes:
+        if transport.get_write_buffer_size() > self._max_buffer:
             log.info("websocket %s: does not read what it is sent, cut", self._name())
             transport.abort()
 
@@ -462,11 +512,12 @@ class HubSocket(asyncio.Protocol):
         return self.subscriber.name if self.subscriber is not None else "(no hello yet)"
 
 
-def _json_error(response: Response) -> Response:
+def _json_error(response: Response, code: str | None = None) -> Response:
     """A refused handshake, said like every other error of the API: a JSON body."""
     if response.headers.get("Content-Type", "").startswith("application/json"):
         return response
-    code = "not_found" if response.status_code == 404 else "bad_websocket_handshake"
+    if code is None:
+        code = "not_found" if response.status_code == 404 else "bad_websocket_handshake"
     message = response.body.decode(errors="replace").split("\n")[0]
     body = msgspec.json.encode({"error": {"code": code, "message": message}})
     headers = Headers(response.headers)

@@ -1,14 +1,30 @@
-"""Where a centre listens: aiohttp's TCP site, with a front door that sends `/ws` around
-aiohttp (web/hub_socket.py explains why)."""
+"""Where a centre listens: aiohttp's TCP site, with a front door that counts each
+connection, bounds the time of its request head and sends `/ws` around aiohttp
+(web/front_door.py, web/hub_socket.py explain why)."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
+from typing import Any
 
 from aiohttp import web
 
-from .hub_socket import FrontDoor
+from .context import CENTRE
+from .doorkeeper import DOORKEEPER
+from .front_door import FrontDoor
 from .keys import HUB_SOCKETS
+from .throttled_log import ThrottledLog, quiet_accept_errors
+
+log = logging.getLogger(__name__)
+
+
+def centre_runner(app: web.Application, **kwargs: Any) -> web.AppRunner:
+    """aiohttp's runner for a centre's app.  Its keep-alive timeout is the head timeout:
+    aiohttp closes a connection whose next request head has not come by then (a slow
+    one, or an idle one), which bounds every head after a connection's first."""
+    security = app[CENTRE].config.security
+    return web.AppRunner(app, keepalive_timeout=security.request_head_timeout_s, **kwargs)
 
 
 class CentreSite(web.BaseSite):
@@ -29,10 +45,19 @@ class CentreSite(web.BaseSite):
         assert isinstance(runner, web.AppRunner)
         http = runner.server
         assert http is not None
-        sockets = runner.app[HUB_SOCKETS]
+        app = runner.app
+        sockets = app[HUB_SOCKETS]
+        keeper = app[DOORKEEPER]
+        head_timeout_s = app[CENTRE].config.security.request_head_timeout_s
         loop = asyncio.get_running_loop()
+        loop.set_exception_handler(
+            quiet_accept_errors(ThrottledLog(log), loop.get_exception_handler())
+        )
         self._server = await loop.create_server(
-            lambda: FrontDoor(http, sockets), self._host, self._port, reuse_address=True
+            lambda: FrontDoor(http, sockets, keeper, head_timeout_s),
+            self._host,
+            self._port,
+            reuse_address=True,
         )
 
 

@@ -34,9 +34,12 @@ def write_example_config(
     text = text.replace('path = "var/ward-center.sqlite3"', f'path = "{db_path}"')
     text = text.replace('durability = "process"', f'durability = "{durability}"')
     text = text.replace("next_guard_seconds = 5", f"next_guard_seconds = {next_guard_seconds:g}")
-    text += (
+    assert "\n[security]\n" in text
+    text = text.replace(
+        "\n[security]\n",
         "\n[security]\nkiosk_tickets_per_minute = 1e9\nkiosk_ticket_burst = 1000000\n"
-        "status_requests_per_minute = 1e9\nstatus_burst = 1000000\n"
+        "status_requests_per_minute = 1e9\nstatus_burst = 1000000\n",
+        1,
     )
     path.write_text(text, encoding="utf-8")
     return path

@@ -17,7 +17,7 @@ from queue_server.accounts import Role
 from queue_server.app import Centre
 from queue_server.config import CentreConfig, Durability
 from queue_server.web.app import create_app
-from queue_server.web.site import serve
+from queue_server.web.site import centre_runner, serve
 
 from .centre import example_config
 
@@ -68,7 +68,7 @@ async def serve_centre(
         for name, t in (tokens or {}).items()
     }
     app = create_app(centre)
-    runner = web.AppRunner(app, access_log=None)
+    runner = centre_runner(app, access_log=None)
     port = await serve(runner, "127.0.0.1", 0)
     try:
         yield RunningCentre(f"http://127.0.0.1:{port}", centre, app, made)

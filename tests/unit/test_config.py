@@ -203,6 +203,17 @@ def test_public_url(raw: dict[str, Any]) -> None:
     expect_error(raw, "server.public_url", "http://")
 
 
+def test_allowed_origins_are_a_scheme_and_a_host(raw: dict[str, Any]) -> None:
+    raw.setdefault("security", {})["allowed_origins"] = [
+        "https://intranet.example",
+        "http://192.168.1.10:8080",
+        "http://[::1]:8080/",
+    ]
+    parse_config(raw)
+    raw["security"]["allowed_origins"] = ["https://intranet.example/queue", "*"]
+    expect_error(raw, "security.allowed_origins[0]", "security.allowed_origins[1]", "no path")
+
+
 def test_version_is_required(raw: dict[str, Any]) -> None:
     raw["version"] = 2
     expect_error(raw, "version", "expected 1")

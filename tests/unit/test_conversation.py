@@ -33,11 +33,18 @@ SESSIONS = {"s-lan": Principal(Role.STAFF, "lan", counter=2)}
 class Directory:
     """The centre as the conversation sees it: two sessions' worth of accounts, a ticket."""
 
+    def __init__(self) -> None:
+        self.tokens = dict(TOKENS)
+        self.sessions = dict(SESSIONS)
+
     def principal_for_token(self, token: str) -> Principal | None:
-        return TOKENS.get(token)
+        return self.tokens.get(token)
 
     def principal_for_session(self, session: str) -> Principal | None:
-        return SESSIONS.get(session)
+        return self.sessions.get(session)
+
+    def credentials_version(self) -> int:
+        return 0
 
     def ticket_for_tracking_code(self, code: str) -> int | None:
         return 42 if code == "abc" else None
@@ -130,3 +137,29 @@ def test_binary_messages_are_refused_whenever_they_come() -> None:
     live.joined()
     assert live.binary() == Close(4400, "this endpoint speaks JSON text frames")
     assert live.binary() is None
+
+
+def test_a_credential_that_ends_while_connected_closes_with_4401() -> None:
+    directory = Directory()
+    display = Conversation(directory, opened_at=100.0)
+    display.text(hello(role="display", token="hall"))
+    staff = Conversation(directory, opened_at=100.0, session="s-lan")
+    staff.text(hello(role="staff"))
+    citizen = Conversation(directory, opened_at=100.0)
+    citizen.text(hello(role="citizen", tracking_code="abc"))
+    kiosk = Conversation(directory, opened_at=100.0)
+    kiosk.text(hello(role="kiosk", token="kiosk"))
+    for live in (display, staff, citizen, kiosk):
+        live.joined()
+        assert live.recheck() is None  # nothing ended yet
+
+    del directory.tokens["hall"]
+    assert display.recheck() == Close(4401, "this token has been revoked")
+    assert display.recheck() is None  # closed: decided once
+    del directory.sessions["s-lan"]  # logged out, or the password changed
+    assert staff.recheck() == Close(
+        4401, "the session has ended (logged out, or the password changed): log in again"
+    )
+    directory.tokens["kiosk"] = Principal(Role.DISPLAY, "kiosk-1")  # another role now
+    assert isinstance(kiosk.recheck(), Close)
+    assert citizen.recheck() is None  # a tracking code is no identity to end

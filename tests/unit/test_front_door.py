@@ -8,7 +8,9 @@ from typing import Any, cast
 
 import pytest
 
-from queue_server.web.hub_socket import FrontDoor, HubSockets
+from queue_server.web.doorkeeper import Doorkeeper
+from queue_server.web.front_door import FrontDoor
+from queue_server.web.hub_socket import HubSockets
 
 
 class Recorder(asyncio.Protocol):
@@ -30,6 +32,12 @@ class Transport(asyncio.Transport):
         self.protocol: asyncio.BaseProtocol | None = None
         self.closed = False
 
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return ("127.0.0.1", 40000) if name == "peername" else default
+
+    def is_closing(self) -> bool:
+        return self.closed
+
     def set_protocol(self, protocol: asyncio.BaseProtocol) -> None:
         self.protocol = protocol
 
@@ -49,7 +57,8 @@ class Sockets:
 
 
 def door() -> tuple[FrontDoor, Transport]:
-    front = FrontDoor(lambda: Recorder("http"), cast(HubSockets, Sockets()))
+    keeper = Doorkeeper(max_total=10, max_per_address=10)
+    front = FrontDoor(lambda: Recorder("http"), cast(HubSockets, Sockets()), keeper, 10.0)
     transport = Transport()
     transport.set_protocol(front)
     front.connection_made(transport)
@@ -65,6 +74,7 @@ HANDSHAKE = b"GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n\r\n"
         ([HANDSHAKE], "ws"),
         ([b"GE", b"T /w", b"s?screen=1 HTTP/1.1\r\n\r\n"], "ws"),
         ([b"G", b"E", b"T", b" ", b"/", b"w", b"s", b" HTTP/1.1\r\n\r\n"], "ws"),
+        ([b"GET /ws HTTP/1.1\r\nHost: x\r", b"\n", b"\r", b"\n"], "ws"),
         ([b"GET /wsx HTTP/1.1\r\n\r\n"], "http"),
         ([b"GET /ws/x HTTP/1.1\r\n\r\n"], "http"),
         ([b"POST /ws HTTP/1.1\r\n\r\n"], "http"),
@@ -72,12 +82,14 @@ HANDSHAKE = b"GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n\r\n"
         ([b"\x16\x03\x01\x02\x00"], "http"),  # TLS to a plain port: aiohttp says 400
     ],
 )
-async def test_the_first_bytes_choose_the_protocol(chunks: list[bytes], kind: str) -> None:
+async def test_the_request_head_chooses_the_protocol(chunks: list[bytes], kind: str) -> None:
+    """Handed over once the head is whole (or cannot be a request's), not before."""
     front, transport = door()
     for chunk in chunks:
-        assert transport.protocol is front  # undecided until a chunk decides
+        assert front.serving is None  # undecided until the head is complete
         front.data_received(chunk)
-    chosen: Any = transport.protocol
+    assert transport.protocol is front  # the door stays, passing everything on
+    chosen: Any = front.serving
     assert isinstance(chosen, Recorder)
     assert chosen.kind == kind
     assert chosen.transport is transport
@@ -89,4 +101,4 @@ async def test_a_connection_that_ends_before_deciding_is_closed() -> None:
     front.data_received(b"GET /")
     front.eof_received()
     assert transport.closed
-    assert transport.protocol is front
+    assert front.serving is None

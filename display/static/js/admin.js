@@ -270,6 +270,11 @@ function begin(session) {
     deviceToldAt.set(key, performance.now());
     renderDevices();
   });
+  live.on("refused", (m) => {
+    if (m.code !== 4401) return;
+    live.stop(); // logged out (here or elsewhere), or the password changed: log in again
+    showLogin();
+  });
   live.start();
   refreshStatus();
   setInterval(refreshStatus, STATUS_EVERY_MS);

@@ -19,6 +19,9 @@ const PING_EVERY_MS = 15000;
 const PONG_WITHIN_MS = 10000;
 const BACKOFF_MS = [250, 500, 1000, 2000, 3000, 5000];
 const REFUSED = new Set([4400, 4401, 4403, 4404]);
+/** Refusals not worth a retry: 4401 (no valid credential: a revoked token, a logout, a
+ * changed password, even while connected) and 4404 (no such ticket today). */
+const FINAL = new Set([4401, 4404]);
 
 /**
  * A live feed for one view: V names the view, and so the snapshot its handlers get; the
@@ -174,13 +177,16 @@ export class Live {
     if (socket !== this.socket) return;
     this.clearTimers();
     if (this.stopped) return;
-    if (event.code === 4404) {
+    if (FINAL.has(event.code)) {
+      // An unknown ticket, or a credential that is not (or no longer) valid: the same
+      // hello would be refused again. Say so and stop; the page asks for a login or a
+      // new address (a token is revoked or replaced by an administrator).
       this.setState("refused", event.reason, event.code);
       this.emit("refused", { code: event.code, reason: event.reason });
       return;
     }
     if (REFUSED.has(event.code)) {
-      // A revoked token or a wrong role: say so, and try again slowly (it may be fixed).
+      // A wrong role or a bad hello: say so, and try again slowly (it may be fixed).
       this.setState("refused", event.reason, event.code);
       this.emit("refused", { code: event.code, reason: event.reason });
       this.retryTimer = setTimeout(() => this.connect(), 30000);

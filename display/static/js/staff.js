@@ -209,7 +209,10 @@ function begin(session, counterId) {
   live.on("call", (m) => {
     if (m.counter === counterId) info(t(m.recall ? "staff.recalled" : "staff.called", { number: m.number }));
   });
-  live.on("refused", () => showLogin());
+  live.on("refused", () => {
+    live.stop(); // logged out (here or elsewhere), or the password changed: log in again
+    showLogin();
+  });
   live.start();
   $("[data-action=next]").focus();
 }
