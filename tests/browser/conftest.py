@@ -80,13 +80,16 @@ class PageServer:
     tokens: dict[str, str] = field(default_factory=dict)
     options: list[str] = field(default_factory=list)
     """More options for `tests.browser.server` (e.g. --printer NAME=URL)."""
+    prefix: list[str] = field(default_factory=list)
+    """Run the server through this (e.g. nsenter into a namespace with a small disk)."""
 
     @property
     def base(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, setup: bool = False) -> None:
-        command = [sys.executable, "-m", "tests.browser.server", "--dir", str(self.directory)]
+        command = [*self.prefix, sys.executable, "-m", "tests.browser.server"]
+        command += ["--dir", str(self.directory)]
         command += ["--port", str(self.port)] + (["--setup"] if setup else []) + self.options
         self.process = subprocess.Popen(
             command,

@@ -68,10 +68,16 @@ def main() -> int:
         metavar="SECONDS",
         help="refuse a NEXT this soon after a call nobody started (queue.next_guard_seconds)",
     )
+    parser.add_argument(
+        "--log-dir", type=Path, help="keep the event log and accounts here (default: --dir)"
+    )
     args = parser.parse_args()
     directory: Path = args.dir
     config_file = write_example_config(
-        directory / "centre.toml", directory / "centre.sqlite3", "process", args.next_guard
+        directory / "centre.toml",
+        (args.log_dir or directory) / "centre.sqlite3",
+        "process",
+        args.next_guard,
     )
     text = config_file.read_text(encoding="utf-8")
     text = text.replace('cache_dir = "var/voice"', f'cache_dir = "{directory / "voice"}"')

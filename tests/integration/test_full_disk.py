@@ -19,39 +19,7 @@ import aiohttp
 import pytest
 
 from tests.support.centre import REPO_ROOT, write_example_config
-
-
-class Namespace:
-    """A mount namespace kept alive by a sleeping process; commands run in it by nsenter."""
-
-    def __init__(self, folder: Path, size_kb: int) -> None:
-        self.folder = folder
-        self.holder = subprocess.Popen(
-            ["unshare", "-m", "--propagation", "private", "sh", "-c",
-             f'mount -t tmpfs -o size={size_kb}k tmpfs "{folder}" && echo mounted && exec sleep 600'],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        )  # fmt: skip
-        assert self.holder.stdout is not None
-        if self.holder.stdout.readline().strip() != "mounted":
-            error = self.holder.stderr.read() if self.holder.stderr else ""
-            self.holder.wait(5)
-            pytest.skip(f"no mount namespace with a tmpfs here: {error.strip()}")
-
-    def command(self, *argv: str) -> list[str]:
-        return ["nsenter", "-t", str(self.holder.pid), "-m", "--", *argv]
-
-    def run(self, *argv: str) -> str:
-        done = subprocess.run(
-            self.command(*argv), cwd=REPO_ROOT, capture_output=True, text=True, check=True
-        )
-        return done.stdout
-
-    def remount(self, size_kb: int) -> None:
-        self.run("mount", "-o", f"remount,size={size_kb}k", str(self.folder))
-
-    def close(self) -> None:
-        self.holder.kill()
-        self.holder.wait(5)
+from tests.support.namespace import Namespace
 
 
 @pytest.fixture

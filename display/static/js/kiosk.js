@@ -33,12 +33,13 @@ const RECHECK_S = Number(option("recheck")) || 60;
  *   centre: Centre | null, services: Map<string, Service>, priority: string | null,
  *   query: string, countdown: ReturnType<typeof setInterval> | undefined,
  *   idle: ReturnType<typeof setTimeout> | undefined, spoken: string | null,
- *   closed: boolean, opensAt: string | null, printing: Device | null, onScreen: boolean
+ *   closed: boolean, opensAt: string | null, printing: Device | null, onScreen: boolean,
+ *   storeDown: boolean
  * }}
  */
 const state = {
   centre: null, services: new Map(), priority: null, query: "", countdown: undefined, idle: undefined,
-  spoken: null, closed: false, opensAt: null, printing: null, onScreen: false,
+  spoken: null, closed: false, opensAt: null, printing: null, onScreen: false, storeDown: false,
 };
 const voice = new Audio();
 const api = new Api({ token: pageToken("kiosk") });
@@ -62,6 +63,7 @@ setInterval(recheckHours, RECHECK_S * 1000);
 /** @type {Live<"kiosk">} */
 const live = new Live(() => ({ role: "kiosk", token: api.token, view: "kiosk" }));
 live.on("snapshot", (m) => {
+  state.storeDown = false;
   state.services = new Map(m.services.map((s) => [s.code, s]));
   renderServices();
   showPrinting(m.kiosk ?? null);
@@ -221,9 +223,11 @@ function showPrinting(printing) {
   if ($("#ticket").hidden) showHome();
 }
 
-/** No printer of this kiosk can print, and the citizen did not ask for the ticket on screen. */
+/** No ticket can be had here now: the server cannot record one (its log cannot be written:
+ * a full disk), or no printer of this kiosk can print and the citizen did not ask for the
+ * ticket on screen. */
 function outOfOrder() {
-  return state.printing !== null && !state.printing.up && !state.onScreen;
+  return state.storeDown || (state.printing !== null && !state.printing.up && !state.onScreen);
 }
 
 /** The tiles, or the closed or out-of-order screen in their place. */
@@ -261,7 +265,11 @@ async function take(code) {
     showTicket(ticket);
   } catch (error) {
     if (error instanceof ApiError && error.code === "centre_closed") showHours(false, error.opensAt);
-    else if (error instanceof ApiError && error.code === "kiosk_out_of_order") {
+    else if (error instanceof ApiError && error.code === "store_unavailable") {
+      // Until the server is restarted (the live feed's next snapshot says it is back).
+      state.storeDown = true;
+      showHome();
+    } else if (error instanceof ApiError && error.code === "kiosk_out_of_order") {
       showPrinting({ ...(state.printing ?? { name: "", kind: "kiosk" }), up: false, screen_tickets: false });
     } else showError(errorText(error));
   } finally {
