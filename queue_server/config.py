@@ -7,6 +7,7 @@ services sharing a prefix) are checked here.  Every error names the field.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import tomllib
 from collections.abc import Iterator
@@ -132,6 +133,14 @@ class Security(_Strict, frozen=True):
     allowed_origins: list[str] = []
     """Web sites, besides the server's own, whose pages may open `/ws` in a browser
     (`https://intranet.example`); the server's own pages always may."""
+    trusted_proxies: list[str] = []
+    """Reverse proxies (addresses or networks: `127.0.0.1`, `10.0.0.0/24`) whose
+    `X-Forwarded-For` names the client, for rate limits and connection caps; nobody
+    else's header is believed."""
+    login_failures_before_backoff: int = 5
+    """Wrong passwords for one account before each further try must wait: 1 s, then
+    twice as long after each further failure, up to `login_backoff_max_s`."""
+    login_backoff_max_s: float = 900.0
 
 
 class Server(_Strict, frozen=True):
@@ -502,6 +511,18 @@ def _check_security(security: Security) -> Iterator[str]:
     for name in ("kiosk_ticket_burst", "status_burst", "login_burst"):
         if getattr(security, name) < 1:
             yield f"security.{name}: must be at least 1"
+    for i, proxy in enumerate(security.trusted_proxies):
+        try:
+            ipaddress.ip_network(proxy, strict=False)
+        except ValueError:
+            yield (
+                f"security.trusted_proxies[{i}]: {proxy!r} is not an address or network "
+                "(like 127.0.0.1 or 10.0.0.0/24)"
+            )
+    if security.login_failures_before_backoff < 1:
+        yield "security.login_failures_before_backoff: at least 1"
+    if not 1 <= security.login_backoff_max_s <= 86400:
+        yield "security.login_backoff_max_s: between 1 and 86400 seconds"
     for i, origin in enumerate(security.allowed_origins):
         if not _ORIGIN.match(origin):
             yield (

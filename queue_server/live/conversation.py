@@ -21,6 +21,7 @@ hello in time.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
@@ -49,6 +50,11 @@ class Directory(Protocol):
         ...
 
     def ticket_for_tracking_code(self, code: str) -> int | None: ...
+
+    def lookup_wait(self, client: str) -> float | None:
+        """Seconds before this client (an address) may look up another tracking code;
+        None: now.  Counted here and by the HTTP status lookups alike."""
+        ...
 
     def counter_services(self) -> Mapping[int, tuple[str, ...]]:
         """Every counter of the centre, with the services it serves."""
@@ -114,7 +120,15 @@ class Phase(Enum):
 class Conversation:
     """One client's `/ws` conversation, from the handshake to the close."""
 
-    __slots__ = ("_credential", "_directory", "deadline", "hello_timeout_s", "phase", "session")
+    __slots__ = (
+        "_credential",
+        "_directory",
+        "client",
+        "deadline",
+        "hello_timeout_s",
+        "phase",
+        "session",
+    )
 
     def __init__(
         self,
@@ -126,6 +140,8 @@ class Conversation:
         self._directory = directory
         self.session = session
         """The handshake's session cookie (a staff console's login), until the hello."""
+        self.client = ""
+        """The client's address (through trusted proxies), for the citizen lookups' limit."""
         self.hello_timeout_s = hello_timeout_s
         self.deadline: float | None = opened_at + hello_timeout_s
         """When the hello must have come (None once it has)."""
@@ -191,7 +207,7 @@ class Conversation:
     def _hello(self, data: str | bytes | bytearray | memoryview) -> Join:
         session, self.session, self.deadline = self.session, None, None
         hello = parse_hello(data)
-        view, welcome, name = admit(self._directory, hello, session)
+        view, welcome, name = admit(self._directory, hello, session, self.client)
         self._credential = credential_of(hello, session, Role(welcome.role))
         self.phase = Phase.JOINING
         return Join(view, welcome, name, hello.last_seq)
@@ -245,9 +261,14 @@ def _ping(data: str | bytes | bytearray | memoryview) -> None:
         raise Refused(4400, f"unknown message type {kind!r}")
 
 
-def admit(directory: Directory, hello: Hello, session: str | None) -> tuple[View, Welcome, str]:
+def admit(
+    directory: Directory, hello: Hello, session: str | None, client: str = ""
+) -> tuple[View, Welcome, str]:
     """Check who the client is and what it may see; returns its view, welcome and name."""
     if hello.role == Role.CITIZEN:
+        wait = directory.lookup_wait(client)
+        if wait is not None:
+            raise Refused(4429, f"too many tickets looked up; try again in {math.ceil(wait)} s")
         ticket = directory.ticket_for_tracking_code(hello.tracking_code or "")
         if ticket is None:
             raise Refused(4404, "no ticket with this tracking code today")

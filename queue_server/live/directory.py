@@ -14,11 +14,17 @@ class Lookups:
     """Accounts and the engine, asked only what the conversation needs."""
 
     def __init__(
-        self, accounts: AccountStore, engine: Engine, clock: Callable[[], float] = time.time
+        self,
+        accounts: AccountStore,
+        engine: Engine,
+        clock: Callable[[], float] = time.time,
+        lookup_wait: Callable[[str], float | None] = lambda client: None,
     ) -> None:
         self._accounts = accounts
         self._engine = engine
         self._clock = clock
+        self.lookup_wait = lookup_wait
+        """The status lookups' rate limit, shared with the HTTP API's (web/keys.py)."""
 
     def principal_for_token(self, token: str) -> Principal | None:
         return self._accounts.principal_for_token(token)

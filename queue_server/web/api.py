@@ -44,6 +44,7 @@ from .auth import (
     allow,
     principal_of,
 )
+from .client import client_address
 from .context import CENTRE, CentreContext
 from .errors import ApiError, json_response, read_json
 from .keys import LIMITS, METRICS
@@ -209,12 +210,19 @@ async def rate_at_counter(request: web.Request) -> web.Response:
     return json_response(CounterRated(counter_view(centre.engine, centre.engine.counter(counter))))
 
 
+def check_lookup_rate(request: web.Request) -> None:
+    """Anything that tells whether a tracking code exists (a status, a QR code, a
+    citizen's live feed) is asked at a bounded rate per client, so codes cannot be found
+    by trying: 429 past it."""
+    wait = request.app[LIMITS].status.check(client_address(request))
+    if wait is not None:
+        raise retry_later(wait, "status requests")
+
+
 async def _tracked_ticket(request: web.Request) -> Ticket:
     """Today's ticket named by the tracking code in the path; asked at a bounded rate per
     address, so codes cannot be guessed by trying."""
-    wait = request.app[LIMITS].status.check(request.remote or "unknown")
-    if wait is not None:
-        raise retry_later(wait, "status requests")
+    check_lookup_rate(request)
     centre = centre_of(request)
     await centre.dispatcher.settled()
     code, now = request.match_info["code"], centre.dispatcher.now()
@@ -359,16 +367,22 @@ async def close_day(request: web.Request) -> web.Response:
 
 @allow(PUBLIC)
 async def login(request: web.Request) -> web.Response:
-    wait = request.app[LIMITS].login.check(request.remote or "unknown")
+    wait = request.app[LIMITS].login.check(client_address(request))
     if wait is not None:
         raise retry_later(wait, "login attempts")
     body = await read_json(request, LoginBody)
+    guard = request.app[LIMITS].accounts
+    wait = guard.wait(body.username)
+    if wait is not None:
+        raise retry_later(wait, "wrong passwords for this account")
     centre = centre_of(request)
     accounts = request.app[ACCOUNTS]
     user = accounts.user(body.username)
     stored = None if user is None or user.disabled else user.password_hash
     if not await asyncio.to_thread(verify_password, stored, body.password) or user is None:
+        guard.failed(body.username)
         raise ApiError(401, "bad_credentials", "wrong username or password")
+    guard.succeeded(body.username)
     if body.counter is not None:
         centre.engine.counter(body.counter)  # 404 for a counter that does not exist
         if not user.may_work_at(body.counter):

@@ -12,6 +12,7 @@ from aiohttp import web
 
 from ..live.directory import Lookups
 from .auth import ACCOUNTS, auth_middleware
+from .client import TRUSTED_PROXIES, TrustedProxies
 from .context import CENTRE, CentreContext
 from .doorkeeper import DOORKEEPER, Doorkeeper, fit_descriptors
 from .errors import BODY_TIMEOUT_S, error_middleware
@@ -33,19 +34,23 @@ def create_app(centre: CentreContext) -> web.Application:
     app[CENTRE] = centre
     app[ACCOUNTS] = centre.accounts
     app[HUB] = centre.hub
+    security = centre.config.security
+    proxies = app[TRUSTED_PROXIES] = TrustedProxies(security.trusted_proxies)
+    limits = app[LIMITS] = Limits(security)
     app[HUB_SOCKETS] = HubSockets(
         centre.hub,
-        Lookups(centre.accounts, centre.engine, centre.dispatcher.now),
+        Lookups(centre.accounts, centre.engine, centre.dispatcher.now, limits.status.check),
         centre.dispatcher.settled,
-        centre.config.security.allowed_origins,
+        security.allowed_origins,
+        proxies,
     )
-    security = centre.config.security
     app[DOORKEEPER] = Doorkeeper(
-        fit_descriptors(security.max_connections), security.max_connections_per_address
+        fit_descriptors(security.max_connections),
+        security.max_connections_per_address,
+        proxies.trusts,
     )
     app[BODY_TIMEOUT_S] = security.request_body_timeout_s
     app[METRICS] = centre.metrics
-    app[LIMITS] = Limits(centre.config.security)
     app[OPENAPI_DOC] = build_openapi(
         centre.config.centre.name[centre.config.centre.default_language]
     )

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import resource
+from collections.abc import Callable
 from typing import Protocol
 
 from aiohttp import web
@@ -38,9 +39,17 @@ class Visitor(Protocol):
 class Doorkeeper:
     """Counts connections; says whether a newcomer comes in, and who gives way to it."""
 
-    def __init__(self, max_total: int, max_per_address: int) -> None:
+    def __init__(
+        self,
+        max_total: int,
+        max_per_address: int,
+        unlimited: Callable[[str], bool] = lambda address: False,
+    ) -> None:
         self.max_total = max_total
         self.max_per_address = max_per_address
+        self._unlimited = unlimited
+        """Addresses the per-address cap does not count: trusted reverse proxies, which
+        carry every client's connections (web/client.py)."""
         self._by_address: dict[str, int] = {}
         self._inside: set[Visitor] = set()
         self._waiting: dict[Visitor, None] = {}
@@ -54,8 +63,10 @@ class Doorkeeper:
     def admit(self, visitor: Visitor) -> str | None:
         """Count a new connection in; None, or why it is refused (it is not counted then)."""
         address = visitor.address
-        if self._by_address.get(address, 0) >= self.max_per_address and not self._make_room(
-            address
+        if (
+            self._by_address.get(address, 0) >= self.max_per_address
+            and not self._unlimited(address)
+            and not self._make_room(address)
         ):
             self.refused += 1
             return "address"

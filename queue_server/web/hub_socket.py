@@ -55,6 +55,7 @@ from ..live.conversation import (
 from ..live.fanout import Hub, Subscriber
 from ..live.messages import PONG
 from .auth import PUBLIC, SESSION_COOKIE, allow
+from .client import TrustedProxies, client_address
 from .errors import ApiError
 from .origins import normal_origin, origin_allowed
 
@@ -107,8 +108,11 @@ class HubSockets:
         directory: Directory,
         settled: Callable[[], Awaitable[None]],
         allowed_origins: Iterable[str] = (),
+        proxies: TrustedProxies | None = None,
     ) -> None:
         self.hub = hub
+        self.proxies = proxies or TrustedProxies()
+        """Whose X-Forwarded-For names the client (web/client.py)."""
         self.allowed_origins = frozenset(
             normal for origin in allowed_origins if (normal := normal_origin(origin))
         )
@@ -241,6 +245,7 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
     max_buffer = own_share(transport, sockets.hub.max_buffer_bytes)
     loop = asyncio.get_running_loop()
     conversation = sockets.conversation(request.cookies.get(SESSION_COOKIE))
+    conversation.client = client_address(request)
     subscriber: Subscriber | None = None
     closing: list[asyncio.Task[bool]] = []
 
@@ -388,9 +393,16 @@ class HubSocket(asyncio.Protocol):
             cookies = _cookies(request.headers.get_all("Cookie"))
             if self._conversation is not None:
                 self._conversation.session = cookies.get(SESSION_COOKIE)
+                self._conversation.client = self._sockets.proxies.client(
+                    self._peer(), request.headers.get("X-Forwarded-For")
+                )
         else:
             response = _json_error(response)
         protocol.send_response(response)
+
+    def _peer(self) -> str:
+        peer = self._transport.get_extra_info("peername") if self._transport else None
+        return str(peer[0]) if peer else "unknown"
 
     def _on_frame(self, frame: Frame) -> None:
         conversation = self._conversation

@@ -8,6 +8,7 @@ from ..config import Security
 from ..live.fanout import Hub
 from .context import CENTRE
 from .hub_socket import HUB_SOCKETS
+from .login_guard import LoginGuard
 from .metrics import Metrics
 from .ratelimit import RateLimiter
 
@@ -19,6 +20,10 @@ class Limits:
         self.kiosk = RateLimiter(security.kiosk_tickets_per_minute, security.kiosk_ticket_burst)
         self.status = RateLimiter(security.status_requests_per_minute, security.status_burst)
         self.login = RateLimiter(security.login_attempts_per_minute, security.login_burst)
+        self.accounts = LoginGuard(
+            security.login_failures_before_backoff, security.login_backoff_max_s
+        )
+        """Wrong passwords per account, whatever the address (login_guard.py)."""
 
 
 __all__ = ["CENTRE", "HUB", "HUB_SOCKETS", "LIMITS", "METRICS", "Limits"]

@@ -26,7 +26,7 @@ import qrcode.image.svg
 from aiohttp import web
 
 from ..views import iso_time
-from .api import status_url
+from .api import check_lookup_rate, status_url
 from .auth import PUBLIC, RouteHandler, allow
 from .context import CENTRE
 from .errors import ApiError, json_response
@@ -135,6 +135,7 @@ async def page_status(request: web.Request) -> web.Response:
 async def ticket_qr(request: web.Request) -> web.Response:
     """The QR code of a ticket's status page, as SVG, for the kiosk's screen."""
     code = request.match_info["code"]
+    check_lookup_rate(request)
     if not _CODE.match(code) or request.app[CENTRE].engine.ticket_by_tracking_code(code) is None:
         raise ApiError(404, "unknown_ticket", "no ticket with this tracking code today")
     body = await asyncio.to_thread(_qr_svg, status_url(request, code))

@@ -36,6 +36,8 @@ class Directory:
     def __init__(self) -> None:
         self.tokens = dict(TOKENS)
         self.sessions = dict(SESSIONS)
+        self.waits: dict[str, float] = {}
+        """Clients that must wait before their next tracking-code lookup."""
 
     def principal_for_token(self, token: str) -> Principal | None:
         return self.tokens.get(token)
@@ -45,6 +47,9 @@ class Directory:
 
     def credentials_version(self) -> int:
         return 0
+
+    def lookup_wait(self, client: str) -> float | None:
+        return self.waits.get(client)
 
     def ticket_for_tracking_code(self, code: str) -> int | None:
         return 42 if code == "abc" else None
@@ -109,6 +114,19 @@ def test_a_citizen_follows_the_ticket_its_code_opens_and_has_no_name() -> None:
     assert isinstance(decision, Join)
     assert decision.view == View("citizen", ticket=42)
     assert decision.welcome == Welcome(role="citizen", view="citizen")
+
+
+def test_a_client_that_looked_up_too_many_codes_is_told_to_wait() -> None:
+    """Codes cannot be found by trying them over /ws either: the same limit as HTTP."""
+    directory = Directory()
+    directory.waits["203.0.113.9"] = 2.2
+    conversation = Conversation(directory, opened_at=0.0)
+    conversation.client = "203.0.113.9"
+    decision = conversation.text(hello(role="citizen", tracking_code="abc"))
+    assert decision == Close(4429, "too many tickets looked up; try again in 3 s")
+    other = Conversation(directory, opened_at=0.0)
+    other.client = "203.0.113.10"
+    assert isinstance(other.text(hello(role="citizen", tracking_code="abc")), Join)
 
 
 def test_a_staff_console_is_known_by_its_session_and_sees_its_counters_services() -> None:

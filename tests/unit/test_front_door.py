@@ -102,3 +102,28 @@ async def test_a_connection_that_ends_before_deciding_is_closed() -> None:
     front.eof_received()
     assert transport.closed
     assert front.serving is None
+
+
+class Caller:
+    """A connection as the doorkeeper sees it."""
+
+    def __init__(self, address: str) -> None:
+        self.address = address
+        self.evicted = False
+
+    def evict(self) -> None:
+        self.evicted = True
+
+
+def test_a_trusted_proxy_is_not_held_to_the_per_address_cap() -> None:
+    """Behind a reverse proxy every client's connection comes from the proxy's address."""
+    keeper = Doorkeeper(max_total=10, max_per_address=2, unlimited={"127.0.0.1"}.__contains__)
+    proxied = [Caller("127.0.0.1") for _ in range(5)]
+    assert [keeper.admit(c) for c in proxied] == [None] * 5
+    for caller in proxied:
+        keeper.decided(caller)
+    others = [Caller("203.0.113.5") for _ in range(3)]
+    for caller in others[:2]:
+        assert keeper.admit(caller) is None
+        keeper.decided(caller)
+    assert keeper.admit(others[2]) == "address"  # anyone else still is
