@@ -10,6 +10,7 @@ from typing import Any
 from .cli_accounts import add_location
 from .config import CentreConfig, load_config
 from .reports import UnknownDay, day_report
+from .reports.spreadsheet import LANGUAGES as CSV_LANGUAGES
 
 
 def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -18,6 +19,11 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     output = report.add_mutually_exclusive_group()
     output.add_argument("--csv", action="store_true", help="one row per ticket, for a spreadsheet")
     output.add_argument("--json", action="store_true", help="the figures as the API gives them")
+    report.add_argument(
+        "--lang",
+        choices=CSV_LANGUAGES,
+        help="the CSV's header, separator and decimal mark (default: the centre's language)",
+    )
     add_location(report)
     report.set_defaults(handler=_report)
 
@@ -30,7 +36,7 @@ def _report(args: argparse.Namespace) -> int:
         print(f"{exc}; days held: {', '.join(exc.days[:10]) or 'none'}", file=sys.stderr)
         return 1
     if args.csv:
-        sys.stdout.write(report.csv())
+        sys.stdout.write(report.csv(args.lang))
     elif args.json:
         print(json.dumps(report.result(), ensure_ascii=False, indent=1))
     else:

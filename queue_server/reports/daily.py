@@ -8,8 +8,6 @@ from the log file.
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 from collections import Counter
 from collections.abc import Callable
@@ -20,6 +18,7 @@ from typing import Any
 from ..config import CentreConfig
 from ..engine import events as ev
 from ..engine.events import RATINGS, Event
+from .spreadsheet import write_csv
 
 SATISFIED = ("very_satisfied", "satisfied")
 ROW_COLUMNS = (
@@ -32,7 +31,9 @@ ROW_COLUMNS = (
     "counter",
     "finished",
     "wait_minutes",
+    "wait_seconds",
     "service_minutes",
+    "service_seconds",
     "outcome",
     "transfers",
     "rating",
@@ -83,21 +84,29 @@ class TicketRecord:
 
 
 def minutes(seconds: list[float]) -> dict[str, Any]:
-    """count, mean, median, p90 and max of durations, in minutes to 0.1."""
+    """count, mean, median, p90 and max of durations, in minutes to 0.1, and the same in
+    whole seconds (`mean_s`...: pages show minutes and seconds)."""
     if not seconds:
-        return {"count": 0, "mean": None, "median": None, "p90": None, "max": None}
+        return {"count": 0, **dict.fromkeys(_FIGURES), **{f"{k}_s": None for k in _FIGURES}}
     ordered = sorted(seconds)
 
     def rank(q: float) -> float:  # nearest rank: a value that happened
         return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
 
+    figures = {
+        "mean": sum(ordered) / len(ordered),
+        "median": rank(0.5),
+        "p90": rank(0.9),
+        "max": ordered[-1],
+    }
     return {
         "count": len(ordered),
-        "mean": _min(sum(ordered) / len(ordered)),
-        "median": _min(rank(0.5)),
-        "p90": _min(rank(0.9)),
-        "max": _min(ordered[-1]),
+        **{k: _min(v) for k, v in figures.items()},
+        **{f"{k}_s": round(v) for k, v in figures.items()},
     }
+
+
+_FIGURES = ("mean", "median", "p90", "max")
 
 
 def _min(seconds: float) -> float:
@@ -192,6 +201,9 @@ class DayReport:
         def mins(seconds: float | None) -> float | None:
             return None if seconds is None else _min(seconds)
 
+        def secs(seconds: float | None) -> int | None:
+            return None if seconds is None else round(seconds)
+
         return [
             dict(
                 zip(
@@ -206,7 +218,9 @@ class DayReport:
                         t.counter,
                         clock(t.finished_at),
                         mins(t.wait_s),
+                        secs(t.wait_s),
                         mins(t.service_s),
+                        secs(t.service_s),
                         t.outcome,
                         t.transfers,
                         t.rating or "",
@@ -217,13 +231,10 @@ class DayReport:
             for t in sorted(self.tickets.values(), key=lambda t: t.id)
         ]
 
-    def csv(self) -> str:
-        """`rows()` as CSV text, a header first (also on a day without tickets)."""
-        text = io.StringIO()
-        writer = csv.DictWriter(text, fieldnames=ROW_COLUMNS)
-        writer.writeheader()
-        writer.writerows(self.rows())
-        return text.getvalue()
+    def csv(self, lang: str | None = None) -> str:
+        """`rows()` as CSV text for a spreadsheet in `lang` (the centre's language by
+        default): its header, separator and decimal mark (reports/spreadsheet.py)."""
+        return write_csv(self.rows(), lang or self.config.centre.default_language)
 
     def _service(self, code: str, tickets: list[TicketRecord]) -> dict[str, Any]:
         return {"code": code, **_group([t for t in tickets if t.service == code])}

@@ -10,6 +10,7 @@ from typing import TypeVar
 from aiohttp import web
 
 from ..reports import DayReport, UnknownDay, day_report
+from ..reports.spreadsheet import LANGUAGES as CSV_LANGUAGES
 from .auth import MANAGERS, allow
 from .context import CENTRE
 from .errors import ApiError, json_response
@@ -27,12 +28,16 @@ async def daily_report(request: web.Request) -> web.Response:
 
 @allow(MANAGERS)
 async def daily_report_csv(request: web.Request) -> web.Response:
-    day, text = await _report(request, DayReport.csv)
+    """`?lang=vi|en|ar` (default: the centre's): the header's words, the separator and
+    the decimal mark a spreadsheet in that language expects (reports/spreadsheet.py)."""
+    lang = request.query.get("lang") or None
+    if lang is not None and lang not in CSV_LANGUAGES:
+        raise ApiError(400, "invalid_lang", f"lang: one of {', '.join(CSV_LANGUAGES)}")
+    day, text = await _report(request, lambda report: report.csv(lang))
     centre = request.app[CENTRE].config.centre.id
     name = _UNSAFE_IN_NAME.sub("_", f"{centre}-{day}.csv")  # a plain name in a header
     return web.Response(
-        # With a byte-order mark, spreadsheets read the Vietnamese names as UTF-8.
-        body=("\ufeff" + text).encode(),
+        body=text.encode(),  # with its byte-order mark: spreadsheets read it as UTF-8
         content_type="text/csv",
         charset="utf-8",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},

@@ -41,6 +41,11 @@ def snapshot(page: Page, name: str) -> None:
     page.locator("#report").screenshot(path=str(SCREENSHOTS / f"{name}.png"))
 
 
+def clock(seconds: int) -> str:
+    """Minutes and seconds, as the page writes a duration: 3:24."""
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
 def figure(page: Page, name: str) -> Any:
     return page.locator(f"#report [data-figure={name}] .figure-value")
 
@@ -72,7 +77,10 @@ def test_the_head_reads_the_day_in_vietnamese_and_arabic(
     expect(figure(admin, "no_show")).to_have_text("1")
     expect(figure(admin, "satisfied")).to_have_text("50%")
     expect(report.locator("[data-figure=satisfied]")).to_contain_text("2 lượt đánh giá")
-    expect(report.locator("[data-figure=wait_median] .figure-note")).to_have_text("phút")
+    expect(report.locator("[data-figure=wait_median] .figure-note")).to_have_text("phút:giây")
+    waits = day["wait_minutes"]
+    expect(figure(admin, "wait_median")).to_have_text(clock(waits["median_s"]))
+    expect(figure(admin, "wait_longest")).to_have_text(clock(waits["max_s"]))
     expect(report.locator("#report-note")).to_contain_text("Số liệu tính đến thời điểm hiện tại")
     expect(report.locator("#report-day")).to_have_value(day["day"])
     expect(report.locator("#report-day option")).to_have_count(len(day["days"]))

@@ -194,11 +194,11 @@ def test_report_prints_the_day_and_its_tickets(tmp_path: Path) -> None:
     assert "median 5.0 min" in text.stdout, "called at 09:05, issued at 09:00"
     assert "0% of 1 ratings" in text.stdout and "dissatisfied 1" in text.stdout
 
-    table = _report("--db", str(db), "--day", "2026-11-27", "--csv")
+    table = _report("--db", str(db), "--day", "2026-11-27", "--csv", "--lang", "en")
     assert table.returncode == 0, table.stderr
-    rows = list(csv.DictReader(io.StringIO(table.stdout)))
-    assert [(r["number"], r["outcome"], r["wait_minutes"], r["rating"]) for r in rows] == [
-        (served, "done", "5.0", "dissatisfied"),
+    rows = list(csv.DictReader(io.StringIO(table.stdout.lstrip("\ufeff"))))
+    assert [(r["Number"], r["Outcome"], r["Wait (min)"], r["Rating"]) for r in rows] == [
+        (served, "served", "5.0", "dissatisfied"),
         (waiting, "waiting", "", ""),
     ]
 

@@ -83,14 +83,18 @@ async def test_a_citizen_rates_once_and_the_head_reads_the_day(server: RunningCe
         assert counters[1]["served"] == 1 and counters[1]["satisfaction"]["rated"] == 1
         assert (await head.get(f"/api/v1/reports/daily?day={day['day']}"))[1] == day
 
-        status, text = await head.get(f"/api/v1/reports/daily.csv?day={day['day']}")
+        status, text = await head.get(f"/api/v1/reports/daily.csv?day={day['day']}&lang=en")
         assert status == 200
         assert text.startswith("\ufeff"), "a byte-order mark, for spreadsheets"
         rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
-        assert [(r["number"], r["outcome"], r["rating"], r["language"]) for r in rows] == [
-            (served["number"], "done", "very_satisfied", "en"),
+        assert [(r["Number"], r["Outcome"], r["Rating"], r["Language"]) for r in rows] == [
+            (served["number"], "served", "very satisfied", "en"),
             (waiting["number"], "waiting", "", "vi"),
         ]
+        status, text = await head.get(f"/api/v1/reports/daily.csv?day={day['day']}")
+        assert text.lstrip("\ufeff").startswith("Số thứ tự;Dịch vụ;"), "the centre's language"
+        status, body = await head.get(f"/api/v1/reports/daily.csv?day={day['day']}&lang=fr")
+        assert (status, body["error"]["code"]) == (400, "invalid_lang")
 
 
 async def test_a_report_asked_for_a_day_wrongly_says_what_is_wrong(server: RunningCentre) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from typing import Any
 
 from queue_server.engine import Actor
@@ -32,11 +34,18 @@ def serve(desk: Desk, counter: int, wait_min: float, serve_min: float) -> int:
     return ticket
 
 
-def test_minutes_are_nearest_rank_statistics() -> None:
-    assert minutes([]) == {"count": 0, "mean": None, "median": None, "p90": None, "max": None}
+def test_minutes_are_nearest_rank_statistics_in_minutes_and_in_seconds() -> None:
+    empty = minutes([])
+    assert empty["count"] == 0
+    assert all(empty[k] is None for k in ("mean", "median", "p90", "max", "median_s", "max_s"))
     waits = [m * MINUTE for m in (1, 2, 3, 4, 5, 6, 7, 8, 9, 30)]
-    assert minutes(waits) == {"count": 10, "mean": 7.5, "median": 5.0, "p90": 9.0, "max": 30.0}
-    assert minutes([90.0]) == {"count": 1, "mean": 1.5, "median": 1.5, "p90": 1.5, "max": 1.5}
+    assert minutes(waits) == {
+        "count": 10,
+        **{"mean": 7.5, "median": 5.0, "p90": 9.0, "max": 30.0},
+        **{"mean_s": 450, "median_s": 300, "p90_s": 540, "max_s": 1800},
+    }
+    one = minutes([204.0])  # 3 min 24 s: the page shows 3:24, not 3.4
+    assert (one["median"], one["median_s"]) == (3.4, 204)
 
 
 def test_satisfaction_counts_each_level_and_the_share_satisfied() -> None:
@@ -80,10 +89,8 @@ def test_a_morning_in_figures(desk: Desk) -> None:
     }
     assert day["wait_minutes"] == {
         "count": 3,
-        "mean": 12.0,
-        "median": 10.0,
-        "p90": 22.0,
-        "max": 22.0,
+        **{"mean": 12.0, "median": 10.0, "p90": 22.0, "max": 22.0},
+        **{"mean_s": 720, "median_s": 600, "p90_s": 1320, "max_s": 1320},
     }
     assert day["service_minutes"]["count"] == 2
     assert (day["service_minutes"]["median"], day["service_minutes"]["max"]) == (6.0, 10.0)
@@ -181,7 +188,9 @@ def test_rows_say_the_day_as_it_went(desk: Desk) -> None:
         "counter": 1,
         "finished": "09:03:30",
         "wait_minutes": 1.5,
+        "wait_seconds": 90,
         "service_minutes": 2.0,
+        "service_seconds": 120,
         "outcome": "done",
         "transfers": 0,
         "rating": "satisfied",
@@ -240,8 +249,29 @@ def test_a_day_without_tickets_still_has_every_column(desk: Desk) -> None:
     built = DayReport(desk.config, "2025-07-14")
     for event in desk.log:
         built.add(event)
-    header = built.csv().splitlines()
-    assert header == [",".join(ROW_COLUMNS)]
+    header = built.csv("en").lstrip("\ufeff").splitlines()
+    assert len(header) == 1 and len(header[0].split(",")) == len(ROW_COLUMNS)
+
+
+def test_the_csv_opens_in_a_vietnamese_spreadsheet(desk: Desk) -> None:
+    """Vietnamese Excel splits on ';' and reads '1,5' as one and a half: the file the
+    centre's head downloads says it that way, with the header in Vietnamese."""
+    desk.open(1)
+    desk.issue("HT")
+    ticket = serve(desk, 1, wait_min=1.5, serve_min=2)
+    built = DayReport(desk.config, desk.engine.state.day or "")
+    for event in desk.log:
+        built.add(event)
+    text = built.csv()  # the centre's language: vi
+    assert text.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=";"))
+    header, row = rows[0], dict(zip(rows[0], rows[1], strict=True))
+    assert header[:2] == ["Số thứ tự", "Dịch vụ"]
+    assert row["Số thứ tự"] == desk.engine.ticket(ticket).number
+    assert (row["Chờ (phút)"], row["Chờ (giây)"]) == ("1,5", "90")
+    assert row["Kết quả"] == "đã phục vụ"
+    english = list(csv.DictReader(io.StringIO(built.csv("en").lstrip("\ufeff"))))
+    assert (english[0]["Wait (min)"], english[0]["Outcome"]) == ("1.5", "served")
 
 
 def test_a_ticket_next_ended_before_it_started_is_not_served(desk: Desk) -> None:

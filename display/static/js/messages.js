@@ -317,7 +317,13 @@
 /** POST /api/v1/tokens: the secret, shown this once.
  * @typedef {{ token: string, info: TokenInfo }} NewToken */
 
-/** @typedef {{ count: number, mean: number | null, median: number | null, p90: number | null, max: number | null }} Minutes */
+/**
+ * Durations: in minutes to 0.1, and the same in whole seconds (`_s`), which pages show as m:ss.
+ * @typedef {{
+ *   count: number, mean: number | null, median: number | null, p90: number | null, max: number | null,
+ *   mean_s: number | null, median_s: number | null, p90_s: number | null, max_s: number | null
+ * }} Minutes
+ */
 /**
  * @typedef {{
  *   rated: number, very_satisfied: number, satisfied: number, neutral: number,

@@ -82,10 +82,14 @@ function count(n) {
   return n === null || n === undefined ? NONE : new Intl.NumberFormat(locale()).format(n);
 }
 
-/** @param {Figure} m */
-function minutes(m) {
-  if (m === null || m === undefined) return NONE;
-  return new Intl.NumberFormat(locale(), { minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(m);
+/**
+ * Whole seconds as minutes and seconds ("3:24"), as people count a wait.
+ * @param {Figure} s
+ */
+function duration(s) {
+  if (s === null || s === undefined) return NONE;
+  const whole = Math.round(s);
+  return `${Math.floor(whole / 60)}:${String(whole % 60).padStart(2, "0")}`;
 }
 
 /** @param {Figure} s */
@@ -139,8 +143,9 @@ function headline(report) {
       figure("issued", "report.issued", count(tickets.issued)),
       figure("served", "report.served", count(tickets.served)),
       figure("no_show", "report.no_show", count(tickets.no_show)),
-      figure("wait_median", "report.wait_median", minutes(wait.median), inMinutes(wait.median)),
-      figure("wait_ninetieth", "report.wait_ninetieth", minutes(wait.p90), inMinutes(wait.p90)),
+      figure("wait_median", "report.wait_median", duration(wait.median_s), inMinutes(wait.median_s)),
+      figure("wait_ninetieth", "report.wait_ninetieth", duration(wait.p90_s), inMinutes(wait.p90_s)),
+      figure("wait_longest", "report.wait_longest", duration(wait.max_s), inMinutes(wait.max_s)),
       figure(
         "satisfied",
         "report.satisfied_share",
@@ -214,9 +219,9 @@ function servicesTable(services, centre) {
         count(s.issued),
         count(s.served),
         count(s.no_show),
-        minutes(s.wait_minutes.median),
-        minutes(s.wait_minutes.p90),
-        minutes(s.service_minutes.median),
+        duration(s.wait_minutes.median_s),
+        duration(s.wait_minutes.p90_s),
+        duration(s.service_minutes.median_s),
         share(s.satisfaction.satisfied_share),
       ),
     ),
@@ -241,7 +246,7 @@ function countersTable(counters, centre) {
         named.get(c.id) || t("common.counter_n", { counter: c.id }),
         count(c.called),
         count(c.served),
-        minutes(c.service_minutes.median),
+        duration(c.service_minutes.median_s),
         count(c.satisfaction.rated),
         share(c.satisfaction.satisfied_share),
       ),
@@ -289,7 +294,7 @@ function priorityTable(priority) {
    */
   const group = (name, label) => {
     const g = priority[name];
-    return row({ group: name }, t(label), count(g.issued), count(g.served), minutes(g.wait_minutes.median));
+    return row({ group: name }, t(label), count(g.issued), count(g.served), duration(g.wait_minutes.median_s));
   };
   return table(
     "report-priority",
@@ -302,11 +307,11 @@ function priorityTable(priority) {
 /** @param {DailyReport["hours"]} hours */
 function hoursTable(hours) {
   const given = new Map(hours.map((h) => [h.hour, h]));
-  /** @type {{ hour: number, issued: number, wait_minutes: { median: number | null } }[]} */
+  /** @type {{ hour: number, issued: number, wait_minutes: { median_s: number | null } }[]} */
   const all = [];
   if (hours.length) {
     for (let hour = hours[0].hour; hour <= hours[hours.length - 1].hour; hour += 1) {
-      all.push(given.get(hour) ?? { hour, issued: 0, wait_minutes: { median: null } });
+      all.push(given.get(hour) ?? { hour, issued: 0, wait_minutes: { median_s: null } });
     }
   }
   const most = Math.max(1, ...all.map((h) => h.issued));
@@ -320,7 +325,7 @@ function hoursTable(hours) {
         { dataset: { hour: String(h.hour) } },
         el("td", {}, num(`${clock(h.hour)}–${clock(h.hour + 1)}`)),
         el("td", { class: "n" }, el("div", { class: "with-bar" }, bar(h.issued / most), num(count(h.issued)))),
-        el("td", { class: "n" }, num(minutes(h.wait_minutes.median))),
+        el("td", { class: "n" }, num(duration(h.wait_minutes.median_s))),
       ),
     ),
   );

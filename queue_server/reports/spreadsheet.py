@@ -1,0 +1,80 @@
+"""The day's tickets as a CSV file a spreadsheet opens right in the centre's language.
+
+Why: a Vietnamese Excel splits columns on `;` and reads `3,5` as three and a half; an
+English one splits on `,` and reads `3.5`. A file written one way opens as one column
+of garbage the other way. So the separator and the decimal mark follow the language
+asked for (the centre's, by default), the header row names the columns in it, and a
+byte-order mark tells the spreadsheet the text is UTF-8 (Vietnamese letters intact).
+Times of day are text (`08:05:10`); durations are numbers: minutes with one decimal,
+and whole seconds.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Mapping
+from typing import Any, NamedTuple
+
+
+class Dialect(NamedTuple):
+    separator: str
+    decimal: str
+
+
+DIALECTS = {"vi": Dialect(";", ","), "en": Dialect(",", "."), "ar": Dialect(";", ".")}
+"""What Excel expects under each language's regional settings on Windows."""
+
+COLUMNS: dict[str, dict[str, str]] = {
+    "number": {"vi": "Số thứ tự", "en": "Number", "ar": "الرقم"},
+    "service": {"vi": "Dịch vụ", "en": "Service", "ar": "الخدمة"},
+    "priority": {"vi": "Ưu tiên", "en": "Priority", "ar": "الأولوية"},
+    "language": {"vi": "Ngôn ngữ", "en": "Language", "ar": "اللغة"},
+    "issued": {"vi": "Giờ lấy số", "en": "Issued", "ar": "وقت الإصدار"},
+    "called": {"vi": "Giờ gọi", "en": "Called", "ar": "وقت النداء"},
+    "counter": {"vi": "Quầy", "en": "Counter", "ar": "الشباك"},
+    "finished": {"vi": "Giờ xong", "en": "Finished", "ar": "وقت الانتهاء"},
+    "wait_minutes": {"vi": "Chờ (phút)", "en": "Wait (min)", "ar": "الانتظار (دقيقة)"},
+    "wait_seconds": {"vi": "Chờ (giây)", "en": "Wait (s)", "ar": "الانتظار (ثانية)"},
+    "service_minutes": {"vi": "Phục vụ (phút)", "en": "Service (min)", "ar": "الخدمة (دقيقة)"},
+    "service_seconds": {"vi": "Phục vụ (giây)", "en": "Service (s)", "ar": "الخدمة (ثانية)"},
+    "outcome": {"vi": "Kết quả", "en": "Outcome", "ar": "النتيجة"},
+    "transfers": {"vi": "Số lần chuyển", "en": "Transfers", "ar": "التحويلات"},
+    "rating": {"vi": "Đánh giá", "en": "Rating", "ar": "التقييم"},
+}
+VALUES: dict[str, dict[str, str]] = {
+    "done": {"vi": "đã phục vụ", "en": "served", "ar": "تمت الخدمة"},
+    "ended": {"vi": "kết thúc khi chưa phục vụ", "en": "ended unstarted", "ar": "انتهت دون خدمة"},
+    "no_show": {"vi": "vắng mặt", "en": "no-show", "ar": "لم يحضر"},
+    "cancelled": {"vi": "đã hủy", "en": "cancelled", "ar": "ملغاة"},
+    "expired": {"vi": "hết hạn", "en": "expired", "ar": "منتهية"},
+    "waiting": {"vi": "đang chờ", "en": "waiting", "ar": "في الانتظار"},
+    "at_counter": {"vi": "đang ở quầy", "en": "at the counter", "ar": "عند الشباك"},
+    "very_satisfied": {"vi": "rất hài lòng", "en": "very satisfied", "ar": "راضٍ جدًا"},
+    "satisfied": {"vi": "hài lòng", "en": "satisfied", "ar": "راضٍ"},
+    "neutral": {"vi": "bình thường", "en": "neutral", "ar": "محايد"},
+    "dissatisfied": {"vi": "không hài lòng", "en": "dissatisfied", "ar": "غير راضٍ"},
+}
+"""Outcomes and ratings as people say them."""
+LANGUAGES = tuple(DIALECTS)
+
+
+def write_csv(rows: Iterable[Mapping[str, Any]], lang: str) -> str:
+    """The rows (`DayReport.rows()`) as CSV text for `lang`, its header row first."""
+    dialect = DIALECTS[lang]
+    text = io.StringIO()
+    writer = csv.writer(text, delimiter=dialect.separator, lineterminator="\r\n")
+    writer.writerow(COLUMNS[name][lang] for name in COLUMNS)
+    for row in rows:
+        writer.writerow(_cell(row[name], dialect, lang) for name in COLUMNS)
+    return "\ufeff" + text.getvalue()
+
+
+def _cell(value: Any, dialect: Dialect, lang: str) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.1f}".replace(".", dialect.decimal)
+    if isinstance(value, str) and value in VALUES:
+        return VALUES[value][lang]
+    return str(value)
