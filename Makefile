@@ -37,8 +37,10 @@ system-deps:  ## Debian packages: Chromium for the browser tests and kiosks, esp
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
 
-run: install  ## serve the demo ward centre on http://127.0.0.1:8080
-	$(BIN)/queue-server demo --simulate
+HOST ?= 127.0.0.1
+PORT ?= 8080
+run: install  ## serve the demo ward centre on http://$(HOST):$(PORT) (make run HOST=0.0.0.0 PORT=8081)
+	$(BIN)/queue-server demo --simulate --host $(HOST) --port $(PORT)
 
 test: lint  ## lint, type-check, then every test
 	$(BIN)/pytest

@@ -8,10 +8,12 @@ import gc
 import logging
 import os
 import signal
+import socket
 import sys
 from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import msgspec
 
@@ -160,11 +162,26 @@ def _demo(args: argparse.Namespace) -> int:
             centre,
             args.host,
             args.port,
-            lambda url: print(demo_guide(url, access) + guide + "\n", flush=True),
+            lambda url: print(demo_guide(reachable(url), access) + guide + "\n", flush=True),
             background,
         )
     )
     return 0
+
+
+def reachable(url: str) -> str:
+    """The address to type on another machine (a hall TV) when the server listens on all
+    of this one's (`HOST=0.0.0.0`): its address on the network, not 0.0.0.0."""
+    parts = urlsplit(url)
+    if parts.hostname not in ("0.0.0.0", "::"):  # noqa: S104 (compared, not bound)
+        return url
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("192.0.2.1", 9))  # no packet is sent: it only picks a route
+            address = probe.getsockname()[0]
+        except OSError:
+            return url
+    return f"{parts.scheme}://{address}:{parts.port}"
 
 
 async def _serve_until_stopped(

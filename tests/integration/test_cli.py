@@ -270,3 +270,21 @@ def test_a_staff_member_is_given_their_counters(tmp_path: Path) -> None:
     assert "mai" in listed.stdout and "counters 1,2" in listed.stdout, listed.stdout
     wrong = run_cli("user", "add", "hoa", "--counters", "one", "--config", str(config))
     assert wrong.returncode == 2 and "not a list of counter numbers" in wrong.stderr
+
+
+def test_a_demo_for_other_machines_prints_an_address_they_can_reach(tmp_path: Path) -> None:
+    """`make run HOST=0.0.0.0`: the guide names this machine's address, not 0.0.0.0."""
+    db = tmp_path / "demo.sqlite3"
+    with server("demo", "--db", str(db), "--host", "0.0.0.0") as (proc, base, _):
+        assert proc.stdout is not None
+        guide = ""
+        while "/kiosk" not in guide:
+            line = proc.stdout.readline()
+            assert line, "the demo stopped before its guide"
+            guide += line
+        kiosk = re.search(r"(http://[^/\s]+)/kiosk", guide)
+        assert kiosk is not None, guide
+        assert "0.0.0.0" not in kiosk.group(1)
+        port = base.rsplit(":", 1)[1]
+        assert kiosk.group(1).endswith(f":{port}")
+        assert get_json(kiosk.group(1) + "/healthz")["status"] == "ok"  # reachable there
