@@ -155,6 +155,7 @@ def _demo(args: argparse.Namespace) -> int:
             config,
             access.tokens[access.kiosk],
             access.tokens["keypads"],
+            access.tokens["counter-displays"],
             press=press_on_demo_keypads(keypads),
         ).run
     asyncio.run(

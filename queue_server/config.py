@@ -216,6 +216,51 @@ class Voice(_Strict, frozen=True):
         return [lang for lang in centre_languages if self.template(lang)]
 
 
+class RatingReason(_Strict, frozen=True):
+    code: str
+    name: LocalizedText
+
+
+DEFAULT_RATING_REASONS = [
+    RatingReason(
+        "long_wait",
+        {"vi": "Chờ quá lâu", "en": "I waited too long", "ar": "انتظرت طويلًا"},
+    ),
+    RatingReason(
+        "attitude",
+        {
+            "vi": "Thái độ phục vụ chưa tốt",
+            "en": "The staff were not helpful",
+            "ar": "الموظف لم يكن متعاونًا",
+        },
+    ),
+    RatingReason(
+        "unclear",
+        {
+            "vi": "Hướng dẫn chưa rõ ràng",
+            "en": "The guidance was unclear",
+            "ar": "الإرشادات غير واضحة",
+        },
+    ),
+    RatingReason(
+        "come_back",
+        {
+            "vi": "Phải đi lại nhiều lần",
+            "en": "I have to come back again",
+            "ar": "علي العودة مرة أخرى",
+        },
+    ),
+    RatingReason("other", {"vi": "Lý do khác", "en": "Something else", "ar": "سبب آخر"}),
+]
+
+
+class Ratings(_Strict, frozen=True):
+    """`[ratings]`: what a dissatisfied citizen is asked (one reason, or none)."""
+
+    reasons: list[RatingReason] = msgspec.field(default_factory=lambda: DEFAULT_RATING_REASONS)
+    """A short list, kept with the rating and counted in the day's report; `[]`: not asked."""
+
+
 class Hall(_Strict, frozen=True):
     """`[hall]`: the hall display's pace."""
 
@@ -238,6 +283,7 @@ class CentreConfig(_Strict, frozen=True):
     devices: Devices = Devices()
     voice: Voice = Voice()
     hall: Hall = Hall()
+    ratings: Ratings = Ratings()
 
     def service(self, code: str) -> Service:
         for service in self.services:
@@ -274,6 +320,7 @@ class CentreConfig(_Strict, frozen=True):
                 CounterSetup(id=c.id, services=tuple(c.services)) for c in self.counters
             ),
             priority_classes=tuple(p.code for p in self.priority_classes),
+            rating_reasons=tuple(r.code for r in self.ratings.reasons),
             languages=tuple(self.centre.languages),
             timezone=self.centre.timezone,
             rules=self.queue,

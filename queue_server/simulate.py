@@ -79,6 +79,7 @@ class Simulation:
         config: CentreConfig,
         kiosk_token: str,
         device_token: str,
+        display_token: str,
         *,
         pace: Pace | None = None,
         seed: int | None = None,
@@ -87,6 +88,9 @@ class Simulation:
         self.config = config
         self.kiosk_token = kiosk_token
         self.device_token = device_token
+        self.display_token = display_token
+        """What the civil servant sees on the counter's display: a screen's token reads
+        the counters, a keypad's only acts (the README's roles)."""
         self.pace = pace or Pace()
         self.random = random.Random(seed)  # noqa: S311 (a simulation, not a secret)
         self.press = press
@@ -199,7 +203,7 @@ class Simulation:
     async def _counter_state(
         self, http: aiohttp.ClientSession, counter: int
     ) -> dict[str, Any] | None:
-        headers = {"Authorization": f"Bearer {self.device_token}"}
+        headers = {"Authorization": f"Bearer {self.display_token}"}
         try:
             async with http.get("/api/v1/counters", headers=headers) as response:
                 body = await response.json()

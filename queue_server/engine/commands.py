@@ -70,6 +70,8 @@ class RateService(_Command, frozen=True):
     rating: Rating
     counter: int | None = None
     """Given by a counter's rating tablet: only the ticket it served last may be rated."""
+    reason: str | None = None
+    """Why a citizen was dissatisfied: one of the centre's reasons (`rating_reasons`)."""
 
 
 class Cancel(_Command, frozen=True):

@@ -469,7 +469,17 @@ class Engine:
             )
         if ticket.rating is not None:
             raise err.AlreadyRated(f"ticket {ticket.number} was rated already")
-        return [ev.ServiceRated(at=at, actor=actor, ticket=ticket.id, rating=cmd.rating)]
+        if cmd.reason is not None:
+            if cmd.rating != "dissatisfied":
+                raise err.InvalidRatingReason("a reason is asked only of the dissatisfied")
+            if cmd.reason not in self.setup.rating_reasons:
+                known = ", ".join(self.setup.rating_reasons) or "none configured"
+                raise err.InvalidRatingReason(f"no reason {cmd.reason!r} (known: {known})")
+        return [
+            ev.ServiceRated(
+                at=at, actor=actor, ticket=ticket.id, rating=cmd.rating, reason=cmd.reason
+            )
+        ]
 
     def _check_tablet(self, counter: CounterState, ticket: Ticket, at: float) -> None:
         """A counter's tablet asks the citizen still at the desk, and nobody else: the
@@ -675,6 +685,7 @@ class Engine:
         st = self.state
         ticket = st.tickets.get(e.ticket) or st.closed_tickets[e.ticket]
         ticket.rating = e.rating
+        ticket.rating_reason = e.reason
 
     def _on_no_show(self, e: ev.TicketNoShow) -> None:
         ticket = self.state.tickets[e.ticket]

@@ -90,6 +90,10 @@ class RatingClosed(CommandRejected):
     code = "rating_closed"
 
 
+class InvalidRatingReason(CommandRejected):
+    code = "invalid_reason"
+
+
 class WrongCounterState(CommandRejected):
     code = "wrong_counter_state"
 

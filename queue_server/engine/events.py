@@ -111,6 +111,8 @@ class ServiceRated(_Event, tag=True, frozen=True):
 
     ticket: int
     rating: Rating
+    reason: str | None = None
+    """Why, when dissatisfied and the citizen said (one of the configured reasons)."""
 
 
 class TicketCancelled(_Event, tag=True, frozen=True):

@@ -105,6 +105,8 @@ class QueueSetup(_Rules, frozen=True, dict=True):
     services: tuple[ServiceSetup, ...]
     counters: tuple[CounterSetup, ...]
     priority_classes: tuple[str, ...] = ()
+    rating_reasons: tuple[str, ...] = ()
+    """Why a citizen may say they were dissatisfied (codes of `[ratings] reasons`)."""
     languages: tuple[str, ...] = ("vi",)
     timezone: str = "Asia/Ho_Chi_Minh"
     rules: QueueRules = QueueRules()

@@ -66,6 +66,7 @@ class Ticket:
     requeues: int = 0
     requeue_at: float | None = None
     rating: str | None = None
+    rating_reason: str | None = None
 
     @property
     def is_priority(self) -> bool:

@@ -37,6 +37,7 @@ ROW_COLUMNS = (
     "outcome",
     "transfers",
     "rating",
+    "reason",
 )
 """The columns of `DayReport.rows()`, the same on a day without tickets."""
 
@@ -67,6 +68,7 @@ class TicketRecord:
     """The counter that finished it (or last held it)."""
     transfers: int = 0
     rating: str | None = None
+    rating_reason: str | None = None
 
     @property
     def wait_s(self) -> float | None:
@@ -113,12 +115,18 @@ def _min(seconds: float) -> float:
     return round(seconds / 60.0, 1)
 
 
-def satisfaction(ratings: list[str]) -> dict[str, Any]:
-    """Counts per level and the share satisfied (very satisfied or satisfied)."""
+def satisfaction(ratings: list[str], reasons: list[str] | None = None) -> dict[str, Any]:
+    """Counts per level, the share satisfied (very satisfied or satisfied), and why the
+    dissatisfied said they were (reason code -> count, most said first)."""
     counts = Counter(ratings)
     rated = len(ratings)
     share = None if rated == 0 else round(sum(counts[r] for r in SATISFIED) / rated, 3)
-    return {"rated": rated, **{r: counts[r] for r in RATINGS}, "satisfied_share": share}
+    return {
+        "rated": rated,
+        **{r: counts[r] for r in RATINGS},
+        "satisfied_share": share,
+        "reasons": dict(Counter(reasons or []).most_common()),
+    }
 
 
 @dataclass(slots=True)
@@ -224,6 +232,7 @@ class DayReport:
                         t.outcome,
                         t.transfers,
                         t.rating or "",
+                        t.rating_reason or "",
                     ),
                     strict=True,
                 )
@@ -234,7 +243,9 @@ class DayReport:
     def csv(self, lang: str | None = None) -> str:
         """`rows()` as CSV text for a spreadsheet in `lang` (the centre's language by
         default): its header, separator and decimal mark (reports/spreadsheet.py)."""
-        return write_csv(self.rows(), lang or self.config.centre.default_language)
+        lang = lang or self.config.centre.default_language
+        reasons = {r.code: r.name.get(lang) or r.code for r in self.config.ratings.reasons}
+        return write_csv(self.rows(), lang, reasons)
 
     def _service(self, code: str, tickets: list[TicketRecord]) -> dict[str, Any]:
         return {"code": code, **_group([t for t in tickets if t.service == code])}
@@ -286,7 +297,10 @@ def _service_times(tickets: list[TicketRecord]) -> dict[str, Any]:
 
 
 def _ratings(tickets: list[TicketRecord]) -> dict[str, Any]:
-    return satisfaction([t.rating for t in tickets if t.rating is not None])
+    return satisfaction(
+        [t.rating for t in tickets if t.rating is not None],
+        [t.rating_reason for t in tickets if t.rating_reason is not None],
+    )
 
 
 def _group(tickets: list[TicketRecord]) -> dict[str, Any]:
@@ -344,6 +358,7 @@ def _expired(record: TicketRecord, event: ev.TicketExpired) -> None:
 
 def _rated(record: TicketRecord, event: ev.ServiceRated) -> None:
     record.rating = event.rating
+    record.rating_reason = event.reason
 
 
 _DAY_FOLDS: dict[type[Event], Callable[[DayReport, Any], None]] = {

@@ -41,6 +41,7 @@ COLUMNS: dict[str, dict[str, str]] = {
     "outcome": {"vi": "Kết quả", "en": "Outcome", "ar": "النتيجة"},
     "transfers": {"vi": "Số lần chuyển", "en": "Transfers", "ar": "التحويلات"},
     "rating": {"vi": "Đánh giá", "en": "Rating", "ar": "التقييم"},
+    "reason": {"vi": "Lý do", "en": "Reason", "ar": "السبب"},
 }
 VALUES: dict[str, dict[str, str]] = {
     "done": {"vi": "đã phục vụ", "en": "served", "ar": "تمت الخدمة"},
@@ -59,14 +60,20 @@ VALUES: dict[str, dict[str, str]] = {
 LANGUAGES = tuple(DIALECTS)
 
 
-def write_csv(rows: Iterable[Mapping[str, Any]], lang: str) -> str:
-    """The rows (`DayReport.rows()`) as CSV text for `lang`, its header row first."""
+def write_csv(
+    rows: Iterable[Mapping[str, Any]], lang: str, reasons: Mapping[str, str] | None = None
+) -> str:
+    """The rows (`DayReport.rows()`) as CSV text for `lang`, its header row first;
+    `reasons`: the centre's rating reasons by code, in `lang`."""
     dialect = DIALECTS[lang]
     text = io.StringIO()
     writer = csv.writer(text, delimiter=dialect.separator, lineterminator="\r\n")
     writer.writerow(COLUMNS[name][lang] for name in COLUMNS)
     for row in rows:
-        writer.writerow(_cell(row[name], dialect, lang) for name in COLUMNS)
+        cells = [_cell(row[name], dialect, lang) for name in COLUMNS]
+        if reasons and row.get("reason"):
+            cells[-1] = reasons.get(row["reason"], row["reason"])
+        writer.writerow(cells)
     return "\ufeff" + text.getvalue()
 
 

@@ -78,12 +78,15 @@ class NextBody(_Body, frozen=True):
 
 class RatingBody(_Body, frozen=True):
     rating: Rating
+    reason: str | None = None
+    """When dissatisfied: one of `rating_reasons` in `GET /api/v1/centre`."""
 
 
 class CounterRatingBody(_Body, frozen=True):
     ticket: int
     """The id of the ticket the tablet showed as served last (`last_served` of the counter)."""
     rating: Rating
+    reason: str | None = None
 
 
 TicketId = Annotated[int, msgspec.Meta(ge=1, le=999_999_999)]
@@ -187,7 +190,7 @@ async def rate_ticket(request: web.Request) -> web.Response:
     body = await read_json(request, RatingBody)
     centre = centre_of(request)
     ticket = await _tracked_ticket(request)
-    command = c.RateService(ticket=ticket.id, rating=body.rating)
+    command = c.RateService(ticket=ticket.id, rating=body.rating, reason=body.reason)
     await centre.dispatcher.execute(command, Actor("citizen"))
     return json_response(ticket_public(centre.engine, ticket))
 
@@ -205,7 +208,9 @@ async def rate_at_counter(request: web.Request) -> web.Response:
         )
     body = await read_json(request, CounterRatingBody)
     centre = centre_of(request)
-    command = c.RateService(ticket=body.ticket, rating=body.rating, counter=counter)
+    command = c.RateService(
+        ticket=body.ticket, rating=body.rating, counter=counter, reason=body.reason
+    )
     await centre.dispatcher.execute(command, actor_of(principal))
     return json_response(CounterRated(counter_view(centre.engine, centre.engine.counter(counter))))
 

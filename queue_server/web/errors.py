@@ -70,6 +70,7 @@ _REFUSAL_STATUS: dict[type[CommandRejected], int] = {
     refusals.UnknownLanguage: 422,
     refusals.TransferToSelf: 422,
     refusals.InvalidTransfer: 422,
+    refusals.InvalidRatingReason: 422,
 }
 """The engine's refusals as HTTP statuses; any other refusal is a conflict with the queue's
 state (409).  A subclass answers as its nearest listed base (`UnknownTicket` is a `NotFound`)."""

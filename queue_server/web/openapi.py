@@ -130,6 +130,11 @@ SCHEMAS: dict[str, Any] = {
             ),
         },
         priority_classes={"type": "array", "items": _obj(["code", "name"], code=_STR, name=_TEXT)},
+        rating_reasons={
+            "type": "array",
+            "items": _obj(["code", "name"], code=_STR, name=_TEXT),
+            "description": "what a dissatisfied citizen may say went wrong ([ratings] reasons)",
+        },
         open_now={
             "type": "boolean",
             "description": "tickets may be issued now (always, when the hours are not enforced)",

@@ -186,6 +186,7 @@ async def centre_info(request: web.Request) -> web.Response:
                 {"id": c.id, "name": c.name, "services": c.services} for c in config.counters
             ],
             "priority_classes": [{"code": p.code, "name": p.name} for p in config.priority_classes],
+            "rating_reasons": [{"code": r.code, "name": r.name} for r in config.ratings.reasons],
             "open_now": open_now,
             "opens_at": iso_time(opens_at, centre.engine.setup.zone),
             "hall": {

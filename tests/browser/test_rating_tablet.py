@@ -107,3 +107,33 @@ def test_the_tablet_stops_asking_once_the_citizen_has_gone(
     }"""
     )
     assert word_x > box["x"] + box["width"] / 2, "the Arabic word starts on the right"
+
+
+def test_a_dissatisfied_citizen_is_asked_why_in_one_tap(
+    server: PageServer, new_page: OpenPage
+) -> None:
+    server.counter(1, "open")
+    tablet = new_page(f"{server.base}/rate/1?ask=30#token={server.tokens['tablet']}", 1280, 800)
+    expect(tablet.locator("html")).to_have_attribute("data-live", "live")
+    served = server.issue("HT")
+    server.counter(1, "next")
+    server.counter(1, "done")
+    expect(tablet.locator("body")).to_have_attribute("data-mode", "ask")
+    tablet.click("[data-rating=dissatisfied]")
+    reasons = tablet.locator("#rating-choices [data-reason]")
+    expect(reasons).to_have_count(5)  # the example centre's list, and a "skip"
+    expect(tablet.locator("#rating-choices .rating-skip")).to_have_text("Bỏ qua")
+    expect(tablet.locator("[data-reason=long_wait]")).to_have_text("Chờ quá lâu")
+    screenshot(tablet, "rate-reason-vi")
+    with tablet.expect_response(lambda r: r.url.endswith("/api/v1/counters/1/rating")) as sent:
+        tablet.click("[data-reason=long_wait]")
+    assert sent.value.status == 200
+    assert sent.value.request.post_data_json == {
+        "ticket": served["id"],
+        "rating": "dissatisfied",
+        "reason": "long_wait",
+    }
+    expect(tablet.locator("body")).to_have_attribute("data-mode", "thanks")
+    _, day = server.api("GET", "/api/v1/reports/daily", server.tokens["admin"])
+    assert day["satisfaction"]["reasons"] == {"long_wait": 1}
+    expect(tablet.locator(".rating-choice")).to_have_count(4)  # faces again, for the next one

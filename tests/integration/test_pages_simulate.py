@@ -23,13 +23,18 @@ FAST = Pace(
 
 
 async def test_a_simulated_morning_issues_and_calls(tmp_path: Path) -> None:
-    tokens = {"kiosk": Token(Role.KIOSK), "keypads": Token(Role.DEVICE)}
+    tokens = {
+        "kiosk": Token(Role.KIOSK),
+        "keypads": Token(Role.DEVICE),
+        "displays": Token(Role.DISPLAY),
+    }
     security = {"kiosk_tickets_per_minute": 6000.0, "kiosk_ticket_burst": 1000}
     async with serve_centre(tmp_path, tokens=tokens, security=security) as server:
         simulation = Simulation(
             server.centre.config,
             server.tokens["kiosk"],
             server.tokens["keypads"],
+            server.tokens["displays"],
             pace=FAST,
             seed=7,
         )

@@ -6,7 +6,9 @@ import csv
 import io
 from typing import Any
 
-from queue_server.engine import Actor
+import pytest
+
+from queue_server.engine import Actor, CommandRejected
 from queue_server.engine import commands as c
 from queue_server.reports import DayReport
 from queue_server.reports.daily import ROW_COLUMNS, minutes, satisfaction
@@ -58,7 +60,11 @@ def test_satisfaction_counts_each_level_and_the_share_satisfied() -> None:
         "neutral": 0,
         "dissatisfied": 1,
         "satisfied_share": 0.75,
+        "reasons": {},
     }
+    said = satisfaction(["dissatisfied"] * 3, ["long_wait", "unclear", "long_wait"])
+    assert said["reasons"] == {"long_wait": 2, "unclear": 1}
+    assert list(said["reasons"]) == ["long_wait", "unclear"], "the most said first"
 
 
 def test_a_morning_in_figures(desk: Desk) -> None:
@@ -194,6 +200,7 @@ def test_rows_say_the_day_as_it_went(desk: Desk) -> None:
         "outcome": "done",
         "transfers": 0,
         "rating": "satisfied",
+        "reason": "",
     }
     assert (waiting["outcome"], waiting["called"], waiting["wait_minutes"]) == ("waiting", "", None)
 
@@ -287,3 +294,24 @@ def test_a_ticket_next_ended_before_it_started_is_not_served(desk: Desk) -> None
     assert (day["tickets"]["served"], day["tickets"]["ended_unstarted"]) == (0, 1)
     assert day["service_minutes"]["count"] == 0
     assert desk.engine.ticket(first.ticket).status.value == "ended"
+
+
+def test_a_dissatisfied_citizen_says_why_and_the_day_counts_it(desk: Desk) -> None:
+    desk.open(1)
+    first, second = desk.issue("HT"), desk.issue("HT")
+    serve(desk, 1, wait_min=1, serve_min=1)
+    serve(desk, 1, wait_min=0, serve_min=1)
+    desk.do(c.RateService(ticket=first.ticket, rating="dissatisfied", reason="long_wait"), CITIZEN)
+    with pytest.raises(CommandRejected) as refused:  # a reason only where one is asked
+        desk.do(c.RateService(ticket=second.ticket, rating="satisfied", reason="unclear"), CITIZEN)
+    assert refused.value.code == "invalid_reason"
+    with pytest.raises(CommandRejected) as refused:
+        desk.do(c.RateService(ticket=second.ticket, rating="dissatisfied", reason="rude"), CITIZEN)
+    assert refused.value.code == "invalid_reason" and "long_wait" in refused.value.message
+    day = report(desk)
+    assert day["satisfaction"]["reasons"] == {"long_wait": 1}
+    built = DayReport(desk.config, desk.engine.state.day or "")
+    for event in desk.log:
+        built.add(event)
+    rows = list(csv.DictReader(io.StringIO(built.csv("en").lstrip("\ufeff"))))
+    assert (rows[0]["Rating"], rows[0]["Reason"]) == ("dissatisfied", "I waited too long")

@@ -236,6 +236,7 @@
  * @property {{ code: string, name: Texts, description: Texts }[]} services
  * @property {{ id: number, name: Texts, services: string[] }[]} counters
  * @property {{ code: string, name: Texts }[]} priority_classes
+ * @property {{ code: string, name: Texts }[]} [rating_reasons] what a dissatisfied citizen may say went wrong
  * @property {boolean} open_now tickets may be issued now
  * @property {string | null} opens_at while closed: when it next opens (ISO, with offset)
  * @property {{ min_show_seconds: number, max_delay_seconds: number }} [hall] the hall's pace:

@@ -33,7 +33,7 @@ languageButtons($("#languages"));
 state.centre = await centreInfo();
 setLanguage(homeLanguage(), { remember: false });
 onLanguageChange(render);
-ratingButtons($("#rating-choices"), rate);
+ratingButtons($("#rating-choices"), rate, () => state.centre?.rating_reasons ?? []);
 render();
 
 /** @type {Live<"counter">} */
@@ -71,13 +71,16 @@ function follow(counter, snapshot = false) {
   show("ask", ASK_S);
 }
 
-/** @param {Rating} rating */
-async function rate(rating) {
+/**
+ * @param {Rating} rating
+ * @param {string} [reason] why, when dissatisfied
+ */
+async function rate(rating, reason) {
   const asked = state.asking;
   if (!asked) return;
   setRatingBusy($("#rating-choices"), true);
   try {
-    await api.post(`/api/v1/counters/${counterId}/rating`, { ticket: asked.id, rating });
+    await api.post(`/api/v1/counters/${counterId}/rating`, { ticket: asked.id, rating, ...(reason ? { reason } : {}) });
     show("thanks", THANKS_S);
   } catch (error) {
     const code = error instanceof ApiError ? error.code : null;

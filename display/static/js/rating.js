@@ -2,9 +2,10 @@
 // The four satisfaction buttons, shared by the citizen's phone and the counter's tablet:
 // large, each a drawn face (fonts on old phones and kiosks may lack emoji) and its name.
 
-import { t } from "./i18n.js";
+import { localized, t } from "./i18n.js";
 
 /** @typedef {import('./messages.js').Rating} Rating */
+/** @typedef {{ code: string, name: import('./messages.js').Texts }} Reason */
 
 /** @type {Rating[]} */
 export const RATINGS = ["very_satisfied", "satisfied", "neutral", "dissatisfied"];
@@ -42,24 +43,58 @@ function face(rating) {
 }
 
 /**
- * Fill `container` with the four buttons; `choose(rating)` runs on a tap.
+ * Fill `container` with the four buttons; `choose(rating, reason)` runs on a tap.  A
+ * dissatisfied citizen is then asked why, in one tap (one of the centre's `reasons()`,
+ * or "skip"), before `choose` runs: the head of the centre learns what to fix.
  * @param {HTMLElement} container
- * @param {(rating: Rating) => void} choose
+ * @param {(rating: Rating, reason?: string) => void} choose
+ * @param {() => Reason[]} [reasons]
  */
-export function ratingButtons(container, choose) {
-  container.replaceChildren();
-  for (const rating of RATINGS) {
-    const button = document.createElement("button");
-    button.type = "button";
-    button.className = "rating-choice";
-    button.dataset.rating = rating;
-    const label = document.createElement("span");
-    label.dataset.i18n = `rating.${rating}`; // kept in step by the page's language switch
-    label.textContent = t(`rating.${rating}`);
-    button.append(face(rating), label);
-    button.addEventListener("click", () => choose(rating));
-    container.append(button);
-  }
+export function ratingButtons(container, choose, reasons = () => []) {
+  const faces = () => {
+    container.replaceChildren();
+    delete container.dataset.step;
+    for (const rating of RATINGS) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "rating-choice";
+      button.dataset.rating = rating;
+      const label = document.createElement("span");
+      label.dataset.i18n = `rating.${rating}`; // kept in step by the page's language switch
+      label.textContent = t(`rating.${rating}`);
+      button.append(face(rating), label);
+      button.addEventListener("click", () => {
+        if (rating === "dissatisfied" && reasons().length) askWhy();
+        else choose(rating);
+      });
+      container.append(button);
+    }
+  };
+  const askWhy = () => {
+    container.replaceChildren();
+    container.dataset.step = "reason";
+    const question = document.createElement("p");
+    question.className = "rating-reason-question";
+    question.textContent = t("rating.reason_question");
+    container.append(question);
+    /** @param {string} text @param {string | undefined} code */
+    const add = (text, code) => {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = code ? "rating-choice rating-reason" : "rating-choice rating-reason rating-skip";
+      if (code) button.dataset.reason = code;
+      button.textContent = text;
+      button.addEventListener("click", () => {
+        faces(); // for the next citizen
+        choose("dissatisfied", code);
+      });
+      container.append(button);
+    };
+    for (const reason of reasons()) add(localized(reason.name) || reason.code, reason.code);
+    add(t("rating.reason_skip"), undefined);
+    /** @type {HTMLButtonElement | null} */ (container.querySelector("button"))?.focus();
+  };
+  faces();
 }
 
 /**

@@ -53,7 +53,7 @@ $("#sound").addEventListener("click", () => {
   }, () => {});
 });
 
-ratingButtons($("#rating-choices"), rate);
+ratingButtons($("#rating-choices"), rate, () => state.centre?.rating_reasons ?? []);
 
 /** @type {Live<"citizen">} */
 const live = new Live(() => ({ role: "citizen", tracking_code: code }));
@@ -77,12 +77,15 @@ function update(ticket) {
   }
 }
 
-/** @param {Rating} rating */
-async function rate(rating) {
+/**
+ * @param {Rating} rating
+ * @param {string} [reason] why, when dissatisfied
+ */
+async function rate(rating, reason) {
   state.ratingError = null;
   setRatingBusy($("#rating-choices"), true);
   try {
-    state.ticket = await api.post(`/api/v1/tickets/${encodeURIComponent(code)}/rating`, { rating });
+    state.ticket = await api.post(`/api/v1/tickets/${encodeURIComponent(code)}/rating`, { rating, ...(reason ? { reason } : {}) });
     state.rated = true;
   } catch (error) {
     if (error instanceof ApiError && error.code === "already_rated") state.rated = true;
