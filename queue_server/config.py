@@ -18,6 +18,7 @@ import msgspec
 
 from .engine.setup import (
     WEEKDAYS,
+    AppointmentRules,
     CounterSetup,
     OpeningHours,
     QueueRules,
@@ -194,6 +195,7 @@ class CentreConfig(_Strict, frozen=True):
     priority_classes: list[PriorityClass] = []
     hours: Hours = Hours(enforce=False)
     queue: QueueRules = QueueRules()
+    appointments: AppointmentRules = AppointmentRules()
     store: Store = Store()
     server: Server = Server()
     security: Security = Security()
@@ -239,6 +241,7 @@ class CentreConfig(_Strict, frozen=True):
             timezone=self.centre.timezone,
             rules=self.queue,
             hours=self.hours,
+            appointments=self.appointments,
         )
 
 
@@ -319,6 +322,7 @@ def _semantic_problems(config: CentreConfig) -> Iterator[str]:
     yield from _check_services(config)
     yield from _check_counters(config)
     yield from _check_queue_rules(config.queue)
+    yield from _check_appointments(config)
     yield from _check_security(config.security)
     yield from _check_devices(config)
     yield from _check_voice(config)
@@ -439,6 +443,29 @@ def _check_queue_rules(rules: QueueRules) -> Iterator[str]:
         yield "queue.no_show.max_requeues: must not be negative"
     if not 0 <= rules.after_close_hours <= 7 * 24:
         yield "queue.after_close_hours: between 0 and 168 (a week)"
+
+
+def _check_appointments(config: CentreConfig) -> Iterator[str]:
+    rules = config.appointments
+    for name in ("days_ahead", "cutoff_minutes", "early_minutes", "late_minutes"):
+        if getattr(rules, name) < 0:
+            yield f"appointments.{name}: must not be negative"
+    for name in ("slot_minutes", "max_wait_minutes", "retention_days", "per_person_per_day"):
+        if getattr(rules, name) < 1:
+            yield f"appointments.{name}: must be at least 1"
+    if rules.per_slot < 0:
+        yield "appointments.per_slot: must not be negative"
+    if not 0 < rules.max_share <= 1:
+        yield "appointments.max_share: a share above 0 and at most 1"
+    b, w = rules.lane_ratio
+    if b < 1 or w < 1:
+        yield f"appointments.lane_ratio: [{b}, {w}] must be two whole numbers >= 1 (booked, walk-in)"
+    known = set(config.service_codes)
+    for code, places in rules.per_service.items():
+        if code not in known:
+            yield f"appointments.per_service.{code}: no such service"
+        elif places < 0:
+            yield f"appointments.per_service.{code}: must not be negative"
 
 
 def _check_security(security: Security) -> Iterator[str]:

@@ -19,7 +19,7 @@ import msgspec
 from .config import Service as ServiceConfig
 from .engine import Engine
 from .engine.events import Rating
-from .engine.state import CounterState, CounterStatus, LineKey, Ticket, TicketStatus
+from .engine.state import LANES, CounterState, CounterStatus, LineKey, Ticket, TicketStatus
 
 WAITING_LIST_LIMIT = 50
 
@@ -250,10 +250,12 @@ def service_view(engine: Engine, service: ServiceConfig) -> Service:
 
 
 def waiting_list(engine: Engine, line: LineKey, limit: int = WAITING_LIST_LIMIT) -> WaitingList:
-    """The first tickets of a line in calling order (priority lane first), and the total."""
+    """The first tickets of a line in calling order (priority lane first, then booked
+    tickets, then walk-ins), and the total."""
     lines, tickets = engine.state.lines, engine.state.tickets
-    orders = lines.first(line, True, limit)
-    orders += lines.first(line, False, limit - len(orders))
+    orders: list[int] = []
+    for lane in LANES:
+        orders += lines.first(line, lane, limit - len(orders))
     return WaitingList(
         line=line,
         total=lines.count(line),
