@@ -116,6 +116,12 @@ class Security(_Strict, frozen=True):
     status_burst: int = 30
     login_attempts_per_minute: float = 10.0
     login_burst: int = 5
+    bookings_per_minute: float = 6.0
+    """Bookings one address may make (the public booking page)."""
+    booking_burst: int = 3
+    partner_bookings_per_minute: float = 600.0
+    """Bookings one partner token may make (an app booking for many citizens)."""
+    partner_booking_burst: int = 60
     secure_cookies: bool = False
     """Mark the session cookie Secure; turn on when the centre is served over HTTPS."""
 
@@ -473,10 +479,18 @@ def _check_security(security: Security) -> Iterator[str]:
         "kiosk_tickets_per_minute",
         "status_requests_per_minute",
         "login_attempts_per_minute",
+        "bookings_per_minute",
+        "partner_bookings_per_minute",
     ):
         if getattr(security, name) <= 0:
             yield f"security.{name}: must be positive"
-    for name in ("kiosk_ticket_burst", "status_burst", "login_burst"):
+    for name in (
+        "kiosk_ticket_burst",
+        "status_burst",
+        "login_burst",
+        "booking_burst",
+        "partner_booking_burst",
+    ):
         if getattr(security, name) < 1:
             yield f"security.{name}: must be at least 1"
 

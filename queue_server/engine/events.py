@@ -13,7 +13,7 @@ from typing import Literal
 import msgspec
 
 ActorKind = Literal[
-    "staff", "kiosk", "keypad", "system", "admin", "supervisor", "display", "citizen"
+    "staff", "kiosk", "keypad", "system", "admin", "supervisor", "display", "citizen", "partner"
 ]
 CallReason = Literal["next", "overdue", "chosen"]
 Rating = Literal["very_satisfied", "satisfied", "neutral", "dissatisfied"]

@@ -19,6 +19,10 @@ class Limits:
         self.kiosk = RateLimiter(security.kiosk_tickets_per_minute, security.kiosk_ticket_burst)
         self.status = RateLimiter(security.status_requests_per_minute, security.status_burst)
         self.login = RateLimiter(security.login_attempts_per_minute, security.login_burst)
+        self.booking = RateLimiter(security.bookings_per_minute, security.booking_burst)
+        self.partner = RateLimiter(
+            security.partner_bookings_per_minute, security.partner_booking_burst
+        )
 
 
 __all__ = ["CENTRE", "HUB", "HUB_SOCKETS", "LIMITS", "METRICS", "Limits"]

@@ -25,6 +25,8 @@ VIEWS: tuple[type[msgspec.Struct], ...] = (
     views.CounterAction,
     views.Service,
     views.State,
+    views.AppointmentSlots,
+    views.Appointment,
 )
 """The answers of the API that are views, by schema name (their class names)."""
 
@@ -139,6 +141,22 @@ SCHEMAS: dict[str, Any] = {
             "description": "while closed: when the centre next opens, local time with its "
             "offset; null while open or if it has no opening hours",
         },
+        appointments=_obj(
+            ["enabled"],
+            enabled={"type": "boolean", "description": "the centre takes bookings"},
+            days_ahead=_INT,
+            slot_minutes=_INT,
+            cutoff_minutes={"type": "number"},
+            per_person_per_day=_INT,
+            early_minutes={"type": "number"},
+            late_minutes={"type": "number"},
+            late={"enum": ["walk_in", "refuse"]},
+            places={
+                "type": "object",
+                "additionalProperties": _INT,
+                "description": "bookable places per slot, per service",
+            },
+        ),
     ),
     "VoiceStatus": _obj(
         ["enabled", "available", "reason", "languages"],

@@ -16,48 +16,56 @@ from tests.support.server import Api, Token, serve_centre
 
 DENIALS = {"unauthenticated", "forbidden", "not_your_counter"}
 """The answers that mean "not for you" (a wrong password is a 401 too, but not a denial)."""
-COLUMNS = ["nobody", "kiosk", "display", "device@1", "staff@1", "supervisor", "admin"]
+COLUMNS = ["nobody", "kiosk", "display", "device@1", "staff@1", "supervisor", "admin", "partner"]
 Y, N = True, False
 
 # (method, path) -> allowed for each column, in COLUMNS order.  Counter 1 is staff@1's and
 # device@1's own counter; counter 2 is someone else's.
 MATRIX: dict[tuple[str, str], list[bool]] = {
-    ("GET", "/healthz"): [Y, Y, Y, Y, Y, Y, Y],
-    ("GET", "/api/v1/openapi.json"): [Y, Y, Y, Y, Y, Y, Y],
-    ("GET", "/metrics"): [N, N, N, N, N, Y, Y],
-    ("GET", "/api/v1/services"): [Y, Y, Y, Y, Y, Y, Y],
-    ("POST", "/api/v1/tickets"): [N, Y, N, N, N, Y, Y],
-    ("GET", "/api/v1/tickets/{code}"): [Y, Y, Y, Y, Y, Y, Y],
-    ("POST", "/api/v1/tickets/{code}/rating"): [Y, Y, Y, Y, Y, Y, Y],
-    ("GET", "/api/v1/tickets/{code}/voice"): [N, Y, N, N, N, Y, Y],
+    ("GET", "/healthz"): [Y, Y, Y, Y, Y, Y, Y, Y],
+    ("GET", "/api/v1/openapi.json"): [Y, Y, Y, Y, Y, Y, Y, Y],
+    ("GET", "/metrics"): [N, N, N, N, N, Y, Y, N],
+    ("GET", "/api/v1/services"): [Y, Y, Y, Y, Y, Y, Y, Y],
+    ("POST", "/api/v1/tickets"): [N, Y, N, N, N, Y, Y, N],
+    ("GET", "/api/v1/tickets/{code}"): [Y, Y, Y, Y, Y, Y, Y, Y],
+    ("POST", "/api/v1/tickets/{code}/rating"): [Y, Y, Y, Y, Y, Y, Y, Y],
+    ("GET", "/api/v1/tickets/{code}/voice"): [N, Y, N, N, N, Y, Y, N],
     # Only a display token bound to the counter (its rating tablet; tests/integration/
     # test_reports.py), so nobody in these columns, on either counter.
-    ("POST", "/api/v1/counters/{counter}/rating"): [N, N, N, N, N, N, N],
-    ("POST", "/api/v1/tickets/{ticket}/cancel"): [N, N, N, N, N, Y, Y],
-    ("POST", "/api/v1/tickets/{ticket}/reactivate"): [N, N, N, N, Y, Y, Y],
-    ("GET", "/api/v1/counters"): [N, N, Y, Y, Y, Y, Y],
-    ("GET", "/api/v1/state"): [N, N, N, N, Y, Y, Y],
-    ("POST", "/api/v1/day/close"): [N, N, N, N, N, Y, Y],
-    ("POST", "/api/v1/login"): [Y, Y, Y, Y, Y, Y, Y],
-    ("GET", "/api/v1/session"): [N, N, N, N, Y, Y, Y],
-    ("POST", "/api/v1/logout"): [N, N, N, N, Y, Y, Y],
-    ("GET", "/api/v1/centre"): [Y, Y, Y, Y, Y, Y, Y],
-    ("GET", "/api/v1/voice"): [N, N, Y, N, N, Y, Y],
-    ("GET", "/api/v1/announcements/{lang}/{call}"): [N, N, Y, N, N, Y, Y],
-    ("GET", "/api/v1/status"): [N, N, N, N, N, Y, Y],
-    ("GET", "/api/v1/reports/daily"): [N, N, N, N, N, Y, Y],
-    ("GET", "/api/v1/reports/daily.csv"): [N, N, N, N, N, Y, Y],
-    ("GET", "/api/v1/users"): [N, N, N, N, N, N, Y],
-    ("POST", "/api/v1/users"): [N, N, N, N, N, N, Y],
-    ("GET", "/api/v1/tokens"): [N, N, N, N, N, N, Y],
-    ("POST", "/api/v1/tokens"): [N, N, N, N, N, N, Y],
-    ("POST", "/api/v1/tokens/{name}/revoke"): [N, N, N, N, N, N, Y],
-    ("POST", "/api/v1/devices/rf/learn"): [N, N, N, N, N, N, Y],
-    ("GET", "/api/v1/devices/rf/buttons"): [N, N, N, N, N, N, Y],
-    ("POST", "/api/v1/devices/rf/buttons"): [N, N, N, N, N, N, Y],
-    ("DELETE", "/api/v1/devices/rf/buttons/{code}"): [N, N, N, N, N, N, Y],
-    ("GET", "/api/v1/devices/printers/tickets"): [N, N, N, N, N, Y, Y],
-    ("GET", "/api/v1/devices/printers/tickets/{id}.png"): [N, N, N, N, N, Y, Y],
+    ("POST", "/api/v1/counters/{counter}/rating"): [N, N, N, N, N, N, N, N],
+    ("POST", "/api/v1/tickets/{ticket}/cancel"): [N, N, N, N, N, Y, Y, N],
+    ("POST", "/api/v1/tickets/{ticket}/reactivate"): [N, N, N, N, Y, Y, Y, N],
+    ("GET", "/api/v1/counters"): [N, N, Y, Y, Y, Y, Y, N],
+    ("GET", "/api/v1/state"): [N, N, N, N, Y, Y, Y, N],
+    ("POST", "/api/v1/day/close"): [N, N, N, N, N, Y, Y, N],
+    ("POST", "/api/v1/login"): [Y, Y, Y, Y, Y, Y, Y, Y],
+    ("GET", "/api/v1/session"): [N, N, N, N, Y, Y, Y, N],
+    ("POST", "/api/v1/logout"): [N, N, N, N, Y, Y, Y, N],
+    ("GET", "/api/v1/centre"): [Y, Y, Y, Y, Y, Y, Y, Y],
+    ("GET", "/api/v1/voice"): [N, N, Y, N, N, Y, Y, N],
+    ("GET", "/api/v1/announcements/{lang}/{call}"): [N, N, Y, N, N, Y, Y, N],
+    ("GET", "/api/v1/status"): [N, N, N, N, N, Y, Y, N],
+    ("GET", "/api/v1/reports/daily"): [N, N, N, N, N, Y, Y, N],
+    ("GET", "/api/v1/reports/daily.csv"): [N, N, N, N, N, Y, Y, N],
+    ("GET", "/api/v1/users"): [N, N, N, N, N, N, Y, N],
+    ("POST", "/api/v1/users"): [N, N, N, N, N, N, Y, N],
+    ("GET", "/api/v1/tokens"): [N, N, N, N, N, N, Y, N],
+    ("POST", "/api/v1/tokens"): [N, N, N, N, N, N, Y, N],
+    ("POST", "/api/v1/tokens/{name}/revoke"): [N, N, N, N, N, N, Y, N],
+    ("POST", "/api/v1/devices/rf/learn"): [N, N, N, N, N, N, Y, N],
+    ("GET", "/api/v1/devices/rf/buttons"): [N, N, N, N, N, N, Y, N],
+    ("POST", "/api/v1/devices/rf/buttons"): [N, N, N, N, N, N, Y, N],
+    ("DELETE", "/api/v1/devices/rf/buttons/{code}"): [N, N, N, N, N, N, Y, N],
+    ("GET", "/api/v1/devices/printers/tickets"): [N, N, N, N, N, Y, Y, N],
+    ("GET", "/api/v1/devices/printers/tickets/{id}.png"): [N, N, N, N, N, Y, Y, N],
+    # Anyone books and looks up a booking by its code; a partner's app books for citizens;
+    # a check-in gives a ticket: kiosks and the people at the counters only.
+    ("GET", "/api/v1/appointments/slots"): [Y, Y, Y, Y, Y, Y, Y, Y],
+    ("POST", "/api/v1/appointments"): [Y, Y, Y, Y, Y, Y, Y, Y],
+    ("GET", "/api/v1/appointments/{code}"): [Y, Y, Y, Y, Y, Y, Y, Y],
+    ("POST", "/api/v1/appointments/{code}/cancel"): [Y, Y, Y, Y, Y, Y, Y, Y],
+    ("GET", "/api/v1/appointments/{code}/calendar.ics"): [Y, Y, Y, Y, Y, Y, Y, Y],
+    ("POST", "/api/v1/appointments/{code}/check-in"): [N, Y, N, N, Y, Y, Y, N],
 }
 COUNTER_ACTIONS = [
     "next",
@@ -72,8 +80,8 @@ COUNTER_ACTIONS = [
     "open",
     "close",
 ]
-OWN_COUNTER = [N, N, N, Y, Y, Y, Y]
-OTHER_COUNTER = [N, N, N, N, N, Y, Y]
+OWN_COUNTER = [N, N, N, Y, Y, Y, Y, N]
+OTHER_COUNTER = [N, N, N, N, N, Y, Y, N]
 for _action in COUNTER_ACTIONS:
     MATRIX[("POST", f"/api/v1/counters/{{counter}}/{_action}")] = OWN_COUNTER
 
@@ -87,6 +95,7 @@ BODIES = {
     "/api/v1/users": {"username": "matrix", "password": "a long enough password"},
     "/api/v1/tokens": {"role": "kiosk", "name": "matrix-kiosk"},
     "/api/v1/devices/rf/buttons": {"code": "A1B2C3", "counter": 1, "key": "next"},
+    "/api/v1/appointments": {"service": "HT", "start": "2030-01-07T10:00", "phone": "1"},
 }
 
 
@@ -102,6 +111,7 @@ async def test_every_endpoint_for_every_role(tmp_path: Path) -> None:
         "kiosk": Token(Role.KIOSK),
         "display": Token(Role.DISPLAY),
         "device@1": Token(Role.DEVICE, counter=1),
+        "partner": Token(Role.PARTNER),
     }
     security = {
         "kiosk_tickets_per_minute": 6000.0,
@@ -118,6 +128,7 @@ async def test_every_endpoint_for_every_role(tmp_path: Path) -> None:
             "staff@1": Api(server.base),
             "supervisor": Api(server.base),
             "admin": Api(server.base),
+            "partner": Api(server.base, server.tokens["partner"]),
         }
         try:
             await clients["staff@1"].login("lan", counter=1)
