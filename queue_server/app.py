@@ -13,6 +13,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -21,10 +22,11 @@ from devices.tasks import cancel_and_wait
 
 from . import trace
 from .accounts import AccountStore
+from .accounts.day_keys import DayKeys
 from .config import CentreConfig
 from .dispatcher import Delivery, Dispatcher, Listener, save_state_at_last_close
 from .engine import Engine, Event
-from .engine.events import DayClosed
+from .engine.events import AppointmentDataDropped, DayClosed
 from .integrations.rf433.bindings import RfBindings
 from .issuing import TicketIssuer
 from .live.fanout import Hub
@@ -69,6 +71,8 @@ class Centre:
         accounts_file = config.store.accounts_file(log_path)
         self.accounts = AccountStore(accounts_file)
         self.radio_bindings = RfBindings(accounts_file)
+        self.day_keys = DayKeys(accounts_file)
+        """The keys phone numbers are digested with, one per booked day."""
         self.dispatcher = Dispatcher(self.engine, self.log)
         started = time.perf_counter()
         self.replayed_events = self.dispatcher.replay()
@@ -126,7 +130,13 @@ class Centre:
         the devices at the counters (keypads, LED signs), which follow the same state."""
         hub: Listener = trace.traced_hub(self.hub) if trace.TRACE_FILE else self.hub
         counter_devices = self.serial.watches() if self.serial is not None else []
-        return [hub, self.metrics.on_events, self._watch_day_close, *counter_devices]
+        return [
+            hub,
+            self.metrics.on_events,
+            self._watch_day_close,
+            self._forget_dropped_days,
+            *counter_devices,
+        ]
 
     def _report_device_states(self) -> None:
         """Devices report their states to the hub (admin views) and to /metrics."""
@@ -162,6 +172,7 @@ class Centre:
     async def start(self) -> None:
         self.dispatcher.start()
         await self.dispatcher.housekeep()
+        self._drop_day_keys(self._last_dropped_day())
         self._housekeeping = asyncio.create_task(self._housekeep_forever(), name="housekeeping")
         for component in self.components:
             await component.start()
@@ -180,8 +191,30 @@ class Centre:
         self.dispatcher.stop()
         self.log.close()
         self.radio_bindings.close()
+        self.day_keys.close()
         self.accounts.close()
         self.lock.release()
+
+    def _forget_dropped_days(self, first_seq: int, events: Sequence[Event]) -> Delivery | None:
+        """A day's appointment data is dropped and committed: delete its key (and any
+        older one), so the digests the log keeps for it link to no phone number."""
+        days = [e.day for e in events if type(e) is AppointmentDataDropped]
+        if not days:
+            return None
+        last = max(days)
+        return lambda: self._drop_day_keys(last)
+
+    def _last_dropped_day(self) -> str:
+        """The last day whose data is dropped by now: its key may be left over by a stop
+        between the drop's commit and its delivery."""
+        now = datetime.fromtimestamp(self.dispatcher.now(), self.config.zone).date()
+        kept = self.config.appointments.retention_days + 1
+        return (now - timedelta(days=kept)).isoformat()
+
+    def _drop_day_keys(self, day: str) -> None:
+        dropped = self.day_keys.drop_through(day)
+        if dropped:
+            log.info("dropped the phone keys of %d day(s) through %s", dropped, day)
 
     def _watch_day_close(self, first_seq: int, events: Sequence[Event]) -> Delivery | None:
         if any(type(event) is DayClosed for event in events):

@@ -41,7 +41,9 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     token = sub.add_parser("token", help="tokens for kiosks, displays and device agents")
     token_sub = token.add_subparsers(required=True, metavar="ACTION")
     create = token_sub.add_parser("create", help="make a token; it is printed once, stored hashed")
-    create.add_argument("--role", required=True, choices=["kiosk", "display", "device", "admin"])
+    create.add_argument(
+        "--role", required=True, choices=["kiosk", "display", "device", "partner", "admin"]
+    )
     create.add_argument("--name", required=True, help="which kiosk or display, e.g. kiosk-door")
     create.add_argument("--counter", type=int, help="bind a device or counter display to a counter")
     create.add_argument(

@@ -19,6 +19,7 @@ import msgspec
 
 from .engine.setup import (
     WEEKDAYS,
+    AppointmentRules,
     CounterSetup,
     OpeningHours,
     QueueRules,
@@ -117,6 +118,12 @@ class Security(_Strict, frozen=True):
     status_burst: int = 30
     login_attempts_per_minute: float = 10.0
     login_burst: int = 5
+    bookings_per_minute: float = 6.0
+    """Bookings one address may make (the public booking page)."""
+    booking_burst: int = 3
+    partner_bookings_per_minute: float = 600.0
+    """Bookings one partner token may make (an app booking for many citizens)."""
+    partner_booking_burst: int = 60
     secure_cookies: bool = False
     """Mark the session cookie Secure; turn on when the centre is served over HTTPS."""
     max_connections: int = 2000
@@ -277,6 +284,7 @@ class CentreConfig(_Strict, frozen=True):
     priority_classes: list[PriorityClass] = []
     hours: Hours = Hours(enforce=False)
     queue: QueueRules = QueueRules()
+    appointments: AppointmentRules = AppointmentRules()
     store: Store = Store()
     server: Server = Server()
     security: Security = Security()
@@ -325,6 +333,7 @@ class CentreConfig(_Strict, frozen=True):
             timezone=self.centre.timezone,
             rules=self.queue,
             hours=self.hours,
+            appointments=self.appointments,
         )
 
 
@@ -417,6 +426,7 @@ def _semantic_problems(config: CentreConfig) -> Iterator[str]:
     yield from _check_services(config)
     yield from _check_counters(config)
     yield from _check_queue_rules(config.queue)
+    yield from _check_appointments(config)
     yield from _check_security(config.security)
     yield from _check_devices(config)
     yield from _check_voice(config)
@@ -540,11 +550,36 @@ def _check_queue_rules(rules: QueueRules) -> Iterator[str]:
         yield "queue.after_close_hours: between 0 and 168 (a week)"
 
 
+def _check_appointments(config: CentreConfig) -> Iterator[str]:
+    rules = config.appointments
+    for name in ("days_ahead", "cutoff_minutes", "early_minutes", "late_minutes"):
+        if getattr(rules, name) < 0:
+            yield f"appointments.{name}: must not be negative"
+    for name in ("slot_minutes", "max_wait_minutes", "retention_days", "per_person_per_day"):
+        if getattr(rules, name) < 1:
+            yield f"appointments.{name}: must be at least 1"
+    if rules.per_slot < 0:
+        yield "appointments.per_slot: must not be negative"
+    if not 0 < rules.max_share <= 1:
+        yield "appointments.max_share: a share above 0 and at most 1"
+    b, w = rules.lane_ratio
+    if b < 1 or w < 1:
+        yield f"appointments.lane_ratio: [{b}, {w}] must be two whole numbers >= 1 (booked, walk-in)"
+    known = set(config.service_codes)
+    for code, places in rules.per_service.items():
+        if code not in known:
+            yield f"appointments.per_service.{code}: no such service"
+        elif places < 0:
+            yield f"appointments.per_service.{code}: must not be negative"
+
+
 def _check_security(security: Security) -> Iterator[str]:
     for name in (
         "kiosk_tickets_per_minute",
         "status_requests_per_minute",
         "login_attempts_per_minute",
+        "bookings_per_minute",
+        "partner_bookings_per_minute",
     ):
         if getattr(security, name) <= 0:
             yield f"security.{name}: must be positive"
@@ -555,7 +590,13 @@ def _check_security(security: Security) -> Iterator[str]:
         yield "security.max_connections: at least 16 (kiosks, displays and counters need theirs)"
     if not 1 <= security.max_connections_per_address <= security.max_connections:
         yield "security.max_connections_per_address: between 1 and max_connections"
-    for name in ("kiosk_ticket_burst", "status_burst", "login_burst"):
+    for name in (
+        "kiosk_ticket_burst",
+        "status_burst",
+        "login_burst",
+        "booking_burst",
+        "partner_booking_burst",
+    ):
         if getattr(security, name) < 1:
             yield f"security.{name}: must be at least 1"
     for i, proxy in enumerate(security.trusted_proxies):

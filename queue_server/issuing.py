@@ -96,6 +96,20 @@ class TicketIssuer:
         printed = await self._print(print_at, ticket, status_url(ticket.tracking_code), actor)
         return IssuedTicket(ticket, printed)
 
+    async def check_in(
+        self, *, code: str, actor: Actor, print_at: str | None, status_url: Callable[[str], str]
+    ) -> IssuedTicket:
+        """A booked citizen is here: commit the check-in and its ticket, and print it as a
+        kiosk's ticket.  Raises CommandRejected (too early, cancelled...)."""
+        events = await self.dispatcher.execute(
+            c.CheckIn(code=code, tracking_code=secrets.token_urlsafe(12)), actor
+        )
+        issued = events[-1]
+        assert isinstance(issued, TicketIssued)
+        ticket = self.engine.ticket(issued.ticket)
+        printed = await self._print(print_at, ticket, status_url(ticket.tracking_code), actor)
+        return IssuedTicket(ticket, printed)
+
     async def _print(
         self, kiosk: str | None, ticket: Ticket, url: str, actor: Actor
     ) -> PrintOutcome:

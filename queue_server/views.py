@@ -10,7 +10,7 @@ is its number, service, status and place in line.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal, cast
 from zoneinfo import ZoneInfo
 
@@ -19,7 +19,15 @@ import msgspec
 from .config import Service as ServiceConfig
 from .engine import Engine
 from .engine.events import Rating
-from .engine.state import CounterState, CounterStatus, LineKey, Ticket, TicketStatus
+from .engine.state import (
+    LANES,
+    CounterState,
+    CounterStatus,
+    LineKey,
+    Ticket,
+    TicketStatus,
+)
+from .engine.state import Appointment as AppointmentState
 
 WAITING_LIST_LIMIT = 50
 
@@ -250,10 +258,12 @@ def service_view(engine: Engine, service: ServiceConfig) -> Service:
 
 
 def waiting_list(engine: Engine, line: LineKey, limit: int = WAITING_LIST_LIMIT) -> WaitingList:
-    """The first tickets of a line in calling order (priority lane first), and the total."""
+    """The first tickets of a line in calling order (priority lane first, then booked
+    tickets, then walk-ins), and the total."""
     lines, tickets = engine.state.lines, engine.state.tickets
-    orders = lines.first(line, True, limit)
-    orders += lines.first(line, False, limit - len(orders))
+    orders: list[int] = []
+    for lane in LANES:
+        orders += lines.first(line, lane, limit - len(orders))
     return WaitingList(
         line=line,
         total=lines.count(line),
@@ -287,3 +297,78 @@ def lines_in_order(engine: Engine) -> list[LineKey]:
         return (0, services.get(line, len(services)), line)
 
     return sorted(engine.state.lines.keys(), key=order)
+
+
+# ---------------------------------------------------------------------- appointments
+
+
+class AppointmentSlot(msgspec.Struct):
+    start: str
+    end: str
+    capacity: Annotated[int, msgspec.Meta(description="places the slot offers to bookings")]
+    free: Annotated[int, msgspec.Meta(description="places left; 0 once booking is closed")]
+
+
+class AppointmentSlots(msgspec.Struct):
+    service: str
+    date: str
+    slots: list[AppointmentSlot]
+
+
+class Appointment(msgspec.Struct):
+    """A booking as its code's holder sees it."""
+
+    code: Annotated[str, msgspec.Meta(description="XXXX-XXXX, to read aloud or scan")]
+    service: str
+    start: str
+    end: str
+    status: Literal["booked", "cancelled", "checked_in", "missed"]
+    phone: Annotated[str, msgspec.Meta(description="masked: 09xx xxx 123")]
+    status_url: Annotated[str, msgspec.Meta(description="the booking's page (its QR code)")]
+    ics_url: Annotated[str, msgspec.Meta(description="the booking as an iCalendar event")]
+    ticket: str | None = None
+    """The number of the ticket its check-in gave."""
+
+
+def appointment_slots(engine: Engine, service: str, day: date, at: float) -> AppointmentSlots:
+    zone = engine.setup.zone
+    return AppointmentSlots(
+        service=service,
+        date=day.isoformat(),
+        slots=[
+            AppointmentSlot(_iso(start, zone), _iso(end, zone), capacity, free)
+            for start, end, capacity, free in engine.appointment_slots(service, day, at)
+        ],
+    )
+
+
+def appointment_view(
+    engine: Engine, appointment: AppointmentState, status_url: str, ics_url: str
+) -> Appointment:
+    zone = engine.setup.zone
+    ticket = None
+    if appointment.ticket is not None:
+        held = engine.state.tickets.get(appointment.ticket) or engine.state.closed_tickets.get(
+            appointment.ticket
+        )
+        ticket = None if held is None else held.number
+    return Appointment(
+        code=shown_code(appointment.code),
+        service=appointment.service,
+        start=_iso(appointment.start, zone),
+        end=_iso(appointment.end, zone),
+        status=appointment.status.value,
+        phone=appointment.masked_phone,
+        status_url=status_url,
+        ics_url=ics_url,
+        ticket=ticket,
+    )
+
+
+def shown_code(code: str) -> str:
+    """`ABCD2345` as people read it: `ABCD-2345`."""
+    return f"{code[:4]}-{code[4:]}"
+
+
+def _iso(at: float, zone: ZoneInfo) -> str:
+    return datetime.fromtimestamp(at, zone).isoformat(timespec="seconds")

@@ -14,13 +14,15 @@ class Role(StrEnum):
     KIOSK = "kiosk"
     DISPLAY = "display"
     DEVICE = "device"
+    PARTNER = "partner"
+    """A partner's app (the city's iHanoi) that books queue numbers for citizens."""
     CITIZEN = "citizen"
     ANONYMOUS = "anonymous"
 
 
 PERSON_ROLES = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.STAFF})
 """Roles held by people, who log in with a password."""
-TOKEN_ROLES = frozenset({Role.ADMIN, Role.KIOSK, Role.DISPLAY, Role.DEVICE})
+TOKEN_ROLES = frozenset({Role.ADMIN, Role.KIOSK, Role.DISPLAY, Role.DEVICE, Role.PARTNER})
 """Roles given to machines, which present a bearer token."""
 
 
@@ -45,6 +47,7 @@ class Principal(msgspec.Struct, frozen=True):
             Role.KIOSK: "kiosk",
             Role.DEVICE: "keypad",
             Role.DISPLAY: "display",
+            Role.PARTNER: "partner",
         }.get(self.role, "system")
 
     def may_act_on_counter(self, counter: int) -> bool:

@@ -98,6 +98,29 @@ class CloseDay(_Command, frozen=True):
     pass
 
 
+class BookAppointment(_Command, frozen=True):
+    """Book a slot.  `person` (a keyed digest of the phone), `masked_phone` and `code`
+    are made outside: the engine holds no key and no randomness."""
+
+    service: str
+    start: float
+    person: str
+    masked_phone: str
+    code: str
+    lang: str = "vi"
+
+
+class CancelAppointment(_Command, frozen=True):
+    code: str
+
+
+class CheckIn(_Command, frozen=True):
+    """The booked citizen is here: a ticket, with this tracking code."""
+
+    code: str
+    tracking_code: str
+
+
 Command = (
     IssueTicket
     | CallNext
@@ -115,4 +138,7 @@ Command = (
     | ResumeCounter
     | CloseCounter
     | CloseDay
+    | BookAppointment
+    | CancelAppointment
+    | CheckIn
 )

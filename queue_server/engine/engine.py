@@ -10,8 +10,9 @@ must be applied before deciding a command at that time; `handle` does both.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import msgspec
@@ -23,9 +24,12 @@ from .events import SYSTEM, Actor, Event, untimed_finish
 from .hours import OpeningTimes
 from .numbering import format_number
 from .setup import QueueSetup, ServiceSetup
+from .slots import SlotPlan
 from .state import (
     AT_COUNTER,
     FINAL,
+    Appointment,
+    AppointmentStatus,
     CentreState,
     CounterState,
     CounterStatus,
@@ -39,8 +43,9 @@ TABLET_RATING_WINDOW_S = 180.0
 """How long after a service a counter's rating tablet may rate it: the citizen is still
 at the desk.  A phone, holding the ticket, may rate until the day closes."""
 
-_Pick = tuple[int, bool, LineKey]
-"""A lane's head: (order, is priority lane, line key)."""
+_Pick = tuple[int, bool, bool, ev.CallReason]
+"""The next ticket's order, whether priority vs the rest was contested, whether booked vs
+walk-in was, and why it is called."""
 
 
 class Engine:
@@ -58,6 +63,10 @@ class Engine:
         self._max_wait_s = rules.max_wait_minutes * 60.0
         self._in_order = rules.service_choice == "in_order"
         self._hours = OpeningTimes(setup.hours, setup.zone)
+        self._booking = setup.appointments
+        self._slots = SlotPlan(setup.appointments, setup.hours, setup.zone)
+        self._lane_booked, self._lane_walk_in = setup.appointments.lane_ratio
+        self._booked_wait_s = setup.appointments.max_wait_minutes * 60.0
         self._served_by: dict[str, list[int]] = {code: [] for code in self._services}
         for counter in setup.counters:
             for code in counter.services:
@@ -83,6 +92,9 @@ class Engine:
             c.ResumeCounter: self._resume,
             c.CloseCounter: self._close,
             c.CloseDay: self._close_day,
+            c.BookAppointment: self._book,
+            c.CancelAppointment: self._cancel_appointment,
+            c.CheckIn: self._check_in,
         }
         self._appliers: dict[type, Callable[[Any], None]] = {
             ev.TicketIssued: self._on_issued,
@@ -105,6 +117,11 @@ class Engine:
             ev.DayClosed: self._on_day_closed,
             ev.TicketPrinted: self._on_device_event,
             ev.TicketPrintFailed: self._on_device_event,
+            ev.AppointmentBooked: self._on_booked,
+            ev.AppointmentCancelled: self._on_appointment_cancelled,
+            ev.AppointmentCheckedIn: self._on_checked_in,
+            ev.AppointmentMissed: self._on_appointment_missed,
+            ev.AppointmentDataDropped: self._on_appointment_data_dropped,
         }
 
     # ------------------------------------------------------------------ entry points
@@ -114,7 +131,8 @@ class Engine:
         return self._deciders[type(command)](command, at, actor)
 
     def housekeeping(self, at: float) -> list[Event]:
-        """Events that time alone causes by `at`: a new day, no-shows back in line."""
+        """Events that time alone causes by `at`: a new day, no-shows back in line,
+        appointments missed, a past day's personal data dropped."""
         st = self.state
         if at >= st.day_ends_at:
             events: list[Event] = []
@@ -122,12 +140,29 @@ class Engine:
                 events.extend(self._day_close_events(at, SYSTEM))
             day, ends_at = self._local_day(at)
             events.append(ev.DayOpened(at=at, actor=SYSTEM, day=day, ends_at=ends_at))
+            events.extend(self._appointments_due(at))
             return events
         due: list[Event] = []
         for requeue_at, ticket_id in self.state.parked:
             if requeue_at > at:
                 break
             due.append(ev.TicketRequeued(at=at, actor=SYSTEM, ticket=ticket_id))
+        book = st.appointments
+        if (book.pending and book.pending[0][0] <= at) or (book.drops and book.drops[0][0] <= at):
+            due.extend(self._appointments_due(at))
+        return due
+
+    def _appointments_due(self, at: float) -> list[Event]:
+        book = self.state.appointments
+        due: list[Event] = []
+        for missed_at, code in book.pending:
+            if missed_at > at:
+                break
+            due.append(ev.AppointmentMissed(at=at, actor=SYSTEM, code=code))
+        for drop_at, day in book.drops:
+            if drop_at > at:
+                break
+            due.append(ev.AppointmentDataDropped(at=at, actor=SYSTEM, day=day))
         return due
 
     def apply(self, event: Event) -> None:
@@ -195,16 +230,36 @@ class Engine:
         return service
 
     def waiting_count(self, line: LineKey, priority: bool | None = None) -> int:
-        return self.state.lines.count(line, priority)
+        """Everyone waiting in a line, or its priority lane (True), or its walk-ins (False)."""
+        if priority is None:
+            return self.state.lines.count(line)
+        return self.state.lines.count(line, "priority" if priority else "normal")
+
+    def booked_waiting(self, line: LineKey) -> int:
+        return self.state.lines.count(line, "booked")
 
     def people_ahead(self, ticket: Ticket) -> int | None:
-        """How many will be called before this ticket (priority lane first); None if not waiting."""
+        """How many will be called before this ticket; None if not waiting.  The priority
+        lane goes first; booked and walk-in tickets share the calls by `lane_ratio`."""
         if ticket.status is not TicketStatus.WAITING:
             return None
-        ahead = self.state.lines.rank(ticket)
-        if not ticket.is_priority:
-            ahead += self.state.lines.count(ticket.line, True)
-        return ahead
+        lines = self.state.lines
+        rank = lines.rank(ticket)
+        lane = ticket.lane
+        if lane == "priority":
+            return rank
+        ahead = rank + lines.count(ticket.line, "priority")
+        if lane == "booked":
+            return ahead + self._walk_ins_before(rank, lines.count(ticket.line, "normal"))
+        return ahead + self._booked_before(rank, lines.count(ticket.line, "booked"))
+
+    def _booked_before(self, rank: int, booked: int) -> int:
+        """Booked tickets called before a walk-in with `rank` walk-ins ahead of it."""
+        return min(booked, (rank // self._lane_walk_in + 1) * self._lane_booked)
+
+    def _walk_ins_before(self, rank: int, walk_ins: int) -> int:
+        """Walk-ins called before a booked ticket with `rank` booked ones ahead of it."""
+        return min(walk_ins, rank // self._lane_booked * self._lane_walk_in)
 
     def open_counters(self, service: str) -> int:
         counters = self.state.counters
@@ -242,7 +297,10 @@ class Engine:
     def service_estimate(self, service: str, priority: bool = False) -> tuple[int, float | None]:
         """People a newcomer would have ahead, and the estimated wait."""
         lines = self.state.lines
-        ahead = lines.count(service, True) + (0 if priority else lines.count(service, False))
+        ahead = lines.count(service, "priority")
+        if not priority:
+            walk_ins = lines.count(service, "normal")
+            ahead += walk_ins + self._booked_before(walk_ins, lines.count(service, "booked"))
         return ahead, self.estimated_wait_s(service, ahead)
 
     def is_open(self, at: float) -> bool:
@@ -266,25 +324,38 @@ class Engine:
                 f"language {cmd.lang!r} is not offered (offered: {', '.join(self.setup.languages)})"
             )
         self._check_open_hours(at)
+        return [self._new_ticket(service, cmd.tracking_code, cmd.lang, cmd.priority, at, actor)]
+
+    def _new_ticket(
+        self,
+        service: ServiceSetup,
+        tracking_code: str,
+        lang: str,
+        priority: str | None,
+        at: float,
+        actor: Actor,
+        booked: str | None = None,
+        due_at: float | None = None,
+    ) -> ev.TicketIssued:
         st = self.state
-        if cmd.tracking_code in st.by_tracking_code:
+        if tracking_code in st.by_tracking_code:
             raise err.DuplicateTrackingCode("tracking code already used")
         serial = st.serials.get(service.code, 0) + 1
-        return [
-            ev.TicketIssued(
-                at=at,
-                actor=actor,
-                ticket=st.next_ticket_id,
-                number=format_number(service, serial),
-                service=service.code,
-                priority=cmd.priority,
-                day=st.day or self._local_day(at)[0],
-                serial=serial,
-                order=st.next_order,
-                tracking_code=cmd.tracking_code,
-                lang=cmd.lang,
-            )
-        ]
+        return ev.TicketIssued(
+            at=at,
+            actor=actor,
+            ticket=st.next_ticket_id,
+            number=format_number(service, serial),
+            service=service.code,
+            priority=priority,
+            day=st.day or self._local_day(at)[0],
+            serial=serial,
+            order=st.next_order,
+            tracking_code=tracking_code,
+            lang=lang,
+            booked=booked,
+            due_at=due_at,
+        )
 
     def _call_next(self, cmd: c.CallNext, at: float, actor: Actor) -> list[Event]:
         counter = self._open_counter(cmd.counter)
@@ -293,7 +364,7 @@ class Engine:
                 f"counter {cmd.counter} has called another ticket since NEXT was pressed"
             )
         self._guard_next(counter, at)
-        order, contested, reason = self._pick(counter, at)
+        order, contested, booked_contested, reason = self._pick(counter, at)
         ticket_id = self.state.lines.ticket_at[order]
         events = self._release(counter, at, actor)
         events.append(
@@ -304,6 +375,7 @@ class Engine:
                 counter=counter.id,
                 reason=reason,
                 contested=contested,
+                booked_contested=booked_contested,
             )
         )
         return events
@@ -325,30 +397,48 @@ class Engine:
                 f"do not; NEXT ends it only after {guard:g} s"
             )
 
-    def _pick(self, counter: CounterState, at: float) -> tuple[int, bool, ev.CallReason]:
-        """Choose the next ticket for a counter: overdue first, then the priority ratio."""
-        lines = self.state.lines
-        heads: list[_Pick] = []
+    def _pick(self, counter: CounterState, at: float) -> _Pick:
+        """Choose the next ticket for a counter: a booked ticket past its due time first
+        (the one due first), then anyone overdue, then the priority ratio, and among the
+        rest the booked:walk-in ratio.  Looks at each lane's head only: O(lines)."""
+        priority: list[int] = []
+        booked: list[tuple[float, int]] = []
+        normal: list[int] = []
+        get = self.state.lines.get
         keys: tuple[LineKey, ...] = (counter.id, *counter.services)
         for key in keys:
-            for priority in (True, False):
-                order = lines.head(key, priority)
-                if order is not None:
-                    heads.append((order, priority, key))
-        if not heads:
+            line = get(key)
+            if line is None:
+                continue
+            if line.priority:
+                priority.append(line.priority[0])
+            if line.booked:
+                booked.append(line.booked[0])
+            if line.normal:
+                normal.append(line.normal[0])
+        if not (priority or booked or normal):
             raise err.NobodyWaiting(f"nobody is waiting for counter {counter.id}")
-        has_priority = any(h[1] for h in heads)
-        has_normal = not all(h[1] for h in heads)
-        contested = has_priority and has_normal
-        tickets, ticket_at = self.state.tickets, lines.ticket_at
+        contested = bool(priority) and bool(booked or normal)
+        booked_contested = bool(booked) and bool(normal)
+        if booked:
+            first_due = min(booked)
+            if first_due[0] <= at:
+                return first_due[1], contested, booked_contested, "overdue"
+        tickets, ticket_at = self.state.tickets, self.state.lines.ticket_at
         deadline = at - self._max_wait_s
-        overdue = [h for h in heads if tickets[ticket_at[h[0]]].waiting_since <= deadline]
+        overdue = [
+            o for o in (*priority, *normal) if tickets[ticket_at[o]].waiting_since <= deadline
+        ]
         if overdue:
-            return min(overdue)[0], contested, "overdue"
-        take_priority = counter.priority_run < self._ratio_priority if contested else has_priority
-        in_lane = [h for h in heads if h[1] is take_priority]
-        chosen = in_lane[0] if self._in_order else min(in_lane)
-        return chosen[0], contested, "next"
+            return min(overdue), contested, booked_contested, "overdue"
+        take_priority = counter.priority_run < self._ratio_priority if contested else bool(priority)
+        if take_priority:
+            chosen = priority[0] if self._in_order else min(priority)
+        elif booked and (counter.booked_run < self._lane_booked if booked_contested else True):
+            chosen = booked[0][1] if self._in_order else min(booked)[1]
+        else:
+            chosen = normal[0] if self._in_order else min(normal)
+        return chosen, contested, booked_contested, "next"
 
     def _call_ticket(self, cmd: c.CallTicket, at: float, actor: Actor) -> list[Event]:
         counter = self._open_counter(cmd.counter)
@@ -561,6 +651,148 @@ class Engine:
         events.append(ev.DayClosed(at=at, actor=actor, day=st.day))
         return events
 
+    # ------------------------------------------------------------------ deciding: appointments
+
+    def _book(self, cmd: c.BookAppointment, at: float, actor: Actor) -> list[Event]:
+        self._check_booking_open()
+        service = self.service(cmd.service)
+        if cmd.lang not in self._languages:
+            raise err.UnknownLanguage(
+                f"language {cmd.lang!r} is not offered (offered: {', '.join(self.setup.languages)})"
+            )
+        book = self.state.appointments
+        if cmd.code in book.by_code:
+            raise err.DuplicateAppointmentCode("appointment code already used")
+        start, end = self._bookable_slot(cmd.start, at)
+        capacity = self.slot_capacity(service.code)
+        if book.taken(service.code, start) >= capacity:
+            raise err.SlotFull(f"the slot at {self._clock(start)} is full ({capacity} places)")
+        day = self._slots.day_of(start).isoformat()
+        held = book.held_by(day, cmd.person)
+        per_day = self._booking.per_person_per_day
+        if len(held) >= per_day:
+            raise err.QuotaExceeded(f"this phone number already holds {per_day} bookings on {day}")
+        if any(a.service == service.code for a in held):
+            raise err.QuotaExceeded(
+                f"this phone number already holds a booking for {service.code!r} on {day}"
+            )
+        return [
+            ev.AppointmentBooked(
+                at=at,
+                actor=actor,
+                code=cmd.code,
+                service=service.code,
+                start=start,
+                end=end,
+                person=cmd.person,
+                masked_phone=cmd.masked_phone,
+                lang=cmd.lang,
+            )
+        ]
+
+    def _cancel_appointment(self, cmd: c.CancelAppointment, at: float, actor: Actor) -> list[Event]:
+        appointment = self.appointment(cmd.code)
+        self._check_not_settled(appointment)
+        if appointment.status is AppointmentStatus.MISSED:
+            raise err.TooLate("the appointment was missed: there is nothing left to cancel")
+        return [ev.AppointmentCancelled(at=at, actor=actor, code=appointment.code)]
+
+    def _check_in(self, cmd: c.CheckIn, at: float, actor: Actor) -> list[Event]:
+        """On time: a ticket in the booked lane, due `max_wait_minutes` after the later of
+        the slot's start and now.  Late the same day: a walk-in ticket, or refused."""
+        self._check_booking_open()
+        rules = self._booking
+        appointment = self.appointment(cmd.code)
+        self._check_not_settled(appointment)
+        opens_at = appointment.start - rules.early_minutes * 60.0
+        if at < opens_at:
+            raise err.TooEarly(f"check-in opens at {self._clock(opens_at)}")
+        on_time = appointment.status is AppointmentStatus.BOOKED and at < appointment.missed_at
+        if not on_time:
+            same_day = appointment.day == self._slots.day_of(at).isoformat()
+            if rules.late == "refuse" or not same_day:
+                raise err.TooLate(
+                    f"check-in for the slot at {self._clock(appointment.start)} closed at "
+                    f"{self._clock(appointment.missed_at)}"
+                )
+            self._check_open_hours(at)
+        service = self.service(appointment.service)
+        due_at = max(appointment.start, at) + self._booked_wait_s if on_time else None
+        issued = self._new_ticket(
+            service, cmd.tracking_code, appointment.lang, None, at, actor, appointment.code, due_at
+        )
+        checked_in = ev.AppointmentCheckedIn(
+            at=at, actor=actor, code=appointment.code, ticket=issued.ticket
+        )
+        return [checked_in, issued]
+
+    def appointment(self, code: str) -> Appointment:
+        appointment = self.state.appointments.get(code)
+        if appointment is None:
+            raise err.UnknownAppointment("no appointment with this code")
+        return appointment
+
+    def slot_capacity(self, service: str) -> int:
+        """Places one slot of a service offers: its `per_slot` (or `per_service`), never
+        more than `max_share` of what its counters can serve in a slot."""
+        rules = self._booking
+        counters = len(self._served_by.get(service, ()))
+        minutes = self._services[service].expected_minutes
+        servable = counters * rules.slot_minutes / minutes if minutes > 0 else 0.0
+        return max(0, min(rules.places(service), math.floor(rules.max_share * servable + 1e-9)))
+
+    def appointment_slots(
+        self, service: str, day: date, at: float
+    ) -> list[tuple[float, float, int, int]]:
+        """(start, end, capacity, free) of a day's slots for a service; `free` is 0 where
+        booking is closed (past, after the cutoff, beyond `days_ahead`)."""
+        code = self.service(service).code
+        capacity = self.slot_capacity(code)
+        taken = self.state.appointments.taken
+        found = []
+        for start, end in self._slots.slots(day):
+            try:
+                self._bookable_slot(start, at)
+                free = max(0, capacity - taken(code, start))
+            except err.InvalidSlot:
+                free = 0
+            found.append((start, end, capacity, free))
+        return found
+
+    def _check_booking_open(self) -> None:
+        if not self._booking.enabled:
+            raise err.AppointmentsDisabled("this centre takes no bookings")
+
+    def _check_not_settled(self, appointment: Appointment) -> None:
+        if appointment.status is AppointmentStatus.CANCELLED:
+            raise err.AppointmentCancelled("the appointment was cancelled")
+        if appointment.status is AppointmentStatus.CHECKED_IN:
+            raise err.AlreadyCheckedIn("the appointment is already checked in")
+
+    def _bookable_slot(self, start: float, at: float) -> tuple[float, float]:
+        rules = self._booking
+        if not math.isfinite(start) or start < at:
+            raise err.InvalidSlot("the slot has passed")
+        if start > at + (rules.days_ahead + 2) * 86400.0:
+            raise err.InvalidSlot(f"slots are booked at most {rules.days_ahead} days ahead")
+        slot = self._slots.slot_starting(start)
+        if slot is None:
+            raise err.InvalidSlot(
+                f"{self._clock(start)} is not the start of a {rules.slot_minutes}-minute slot "
+                "within the opening hours"
+            )
+        if (self._slots.day_of(start) - self._slots.day_of(at)).days > rules.days_ahead:
+            raise err.InvalidSlot(f"slots are booked at most {rules.days_ahead} days ahead")
+        if start - rules.cutoff_minutes * 60.0 < at:
+            raise err.InvalidSlot(
+                f"booking closes {rules.cutoff_minutes:g} minutes before the slot starts"
+            )
+        return slot
+
+    def _clock(self, at: float) -> str:
+        """A moment as the centre's wall clock reads it, for refusals' messages."""
+        return f"{datetime.fromtimestamp(at, self._zone):%Y-%m-%d %H:%M}"
+
     # ------------------------------------------------------------------ deciding: helpers
 
     def _open_counter(self, counter_id: int) -> CounterState:
@@ -626,6 +858,8 @@ class Engine:
             order=e.order,
             waiting_since=e.at,
             line=e.service,
+            booked=e.booked,
+            due_at=e.due_at,
         )
         st.tickets[ticket.id] = ticket
         st.lines.add(ticket)
@@ -649,6 +883,8 @@ class Engine:
         counter.current = ticket.id
         if e.reason == "next":
             self._advance_ratio(counter, e.contested, ticket.is_priority)
+            if not ticket.is_priority:
+                self._advance_lanes(counter, e.booked_contested, ticket.due_at is not None)
 
     def _advance_ratio(self, counter: CounterState, contested: bool, priority: bool) -> None:
         """Count a regular call in the p:n cycle; an uncontested call starts a fresh cycle."""
@@ -660,6 +896,17 @@ class Engine:
             counter.normal_run += 1
             if counter.normal_run >= self._ratio_normal:
                 counter.priority_run = counter.normal_run = 0
+
+    def _advance_lanes(self, counter: CounterState, contested: bool, booked: bool) -> None:
+        """Count a regular non-priority call in the booked:walk-in cycle, as the p:n one."""
+        if not contested:
+            counter.booked_run = counter.walk_in_run = 0
+        elif booked:
+            counter.booked_run += 1
+        else:
+            counter.walk_in_run += 1
+            if counter.walk_in_run >= self._lane_walk_in:
+                counter.booked_run = counter.walk_in_run = 0
 
     def _on_recalled(self, e: ev.TicketRecalled) -> None:
         self.state.tickets[e.ticket].recalls = e.recalls
@@ -731,6 +978,7 @@ class Engine:
         counter = self._counter(e.counter)
         counter.status = CounterStatus.CLOSED
         counter.priority_run = counter.normal_run = 0
+        counter.booked_run = counter.walk_in_run = 0
 
     def _on_day_opened(self, e: ev.DayOpened) -> None:
         st = self.state
@@ -754,6 +1002,37 @@ class Engine:
         st.closed_at = e.at
         st.by_number.clear()
         self.state.parked.clear()
+
+    def _on_booked(self, e: ev.AppointmentBooked) -> None:
+        rules = self._booking
+        day = self._slots.day_of(e.start)
+        self.state.appointments.add(
+            Appointment(
+                code=e.code,
+                service=e.service,
+                start=e.start,
+                end=e.end,
+                day=day.isoformat(),
+                person=e.person,
+                masked_phone=e.masked_phone,
+                lang=e.lang,
+                booked_at=e.at,
+                missed_at=e.start + rules.late_minutes * 60.0,
+                drop_at=self._slots.midnight(day + timedelta(days=rules.retention_days + 1)),
+            )
+        )
+
+    def _on_appointment_cancelled(self, e: ev.AppointmentCancelled) -> None:
+        self.state.appointments.cancel(e.code)
+
+    def _on_checked_in(self, e: ev.AppointmentCheckedIn) -> None:
+        self.state.appointments.settle(e.code, AppointmentStatus.CHECKED_IN, e.ticket)
+
+    def _on_appointment_missed(self, e: ev.AppointmentMissed) -> None:
+        self.state.appointments.settle(e.code, AppointmentStatus.MISSED)
+
+    def _on_appointment_data_dropped(self, e: ev.AppointmentDataDropped) -> None:
+        self.state.appointments.drop_day(e.day)
 
     # ------------------------------------------------------------------ applying: helpers
 

@@ -128,3 +128,45 @@ class DayAlreadyClosed(CommandRejected):
 
 class DuplicateTrackingCode(CommandRejected):
     code = "duplicate_tracking_code"
+
+
+class AppointmentsDisabled(CommandRejected):
+    code = "appointments_disabled"
+
+
+class SlotFull(CommandRejected):
+    code = "slot_full"
+
+
+class QuotaExceeded(CommandRejected):
+    code = "quota_exceeded"
+
+
+class InvalidSlot(CommandRejected):
+    """Not a slot's start, outside the hours, past, too far ahead, or after the cutoff."""
+
+    code = "invalid_slot"
+
+
+class UnknownAppointment(NotFound):
+    code = "unknown_appointment"
+
+
+class DuplicateAppointmentCode(CommandRejected):
+    code = "duplicate_appointment_code"
+
+
+class TooEarly(CommandRejected):
+    code = "too_early"
+
+
+class TooLate(CommandRejected):
+    code = "too_late"
+
+
+class AlreadyCheckedIn(CommandRejected):
+    code = "already_checked_in"
+
+
+class AppointmentCancelled(CommandRejected):
+    code = "appointment_cancelled"

@@ -13,7 +13,7 @@ from typing import Literal
 import msgspec
 
 ActorKind = Literal[
-    "staff", "kiosk", "keypad", "system", "admin", "supervisor", "display", "citizen"
+    "staff", "kiosk", "keypad", "system", "admin", "supervisor", "display", "citizen", "partner"
 ]
 CallReason = Literal["next", "overdue", "chosen"]
 Rating = Literal["very_satisfied", "satisfied", "neutral", "dissatisfied"]
@@ -51,6 +51,11 @@ class TicketIssued(_Event, tag=True, frozen=True):
     order: int
     tracking_code: str
     lang: str
+    booked: str | None = None
+    """The appointment this ticket was checked in for (its code); None for a walk-in."""
+    due_at: float | None = None
+    """An on-time booked ticket: called by then, whenever a counter serving it calls
+    (it waits in the booked lane); None for every other ticket."""
 
 
 class TicketCalled(_Event, tag=True, frozen=True):
@@ -60,6 +65,9 @@ class TicketCalled(_Event, tag=True, frozen=True):
     contested: bool
     """Both lanes were waiting.  A contested "next" call counts in the priority:normal
     cycle; an uncontested one starts the cycle afresh."""
+    booked_contested: bool = False
+    """Booked and walk-in tickets were both waiting: a non-priority "next" call counts in
+    the booked:walk-in cycle (`lane_ratio`) when contested, else starts it afresh."""
 
 
 class TicketRecalled(_Event, tag=True, frozen=True):
@@ -171,6 +179,44 @@ class TicketPrintFailed(_Event, tag=True, frozen=True):
     reason: str
 
 
+class AppointmentBooked(_Event, tag=True, frozen=True):
+    """A queue number booked ahead for a slot.  `person` is a keyed digest of the phone
+    number made outside the engine (which only compares them); `masked_phone` is what
+    pages show.  Both are forgotten by `AppointmentDataDropped`."""
+
+    code: str
+    service: str
+    start: float
+    end: float
+    person: str
+    masked_phone: str
+    lang: str = "vi"
+
+
+class AppointmentCancelled(_Event, tag=True, frozen=True):
+    code: str
+
+
+class AppointmentCheckedIn(_Event, tag=True, frozen=True):
+    """The citizen came: decided with the `TicketIssued` of `ticket`, in the same batch."""
+
+    code: str
+    ticket: int
+
+
+class AppointmentMissed(_Event, tag=True, frozen=True):
+    """Not checked in by the end of its window: a no-show."""
+
+    code: str
+
+
+class AppointmentDataDropped(_Event, tag=True, frozen=True):
+    """`retention_days` after a day: its appointments (their phone digests and masked
+    numbers) are forgotten."""
+
+    day: str
+
+
 Event = (
     TicketIssued
     | TicketCalled
@@ -192,6 +238,11 @@ Event = (
     | DayClosed
     | TicketPrinted
     | TicketPrintFailed
+    | AppointmentBooked
+    | AppointmentCancelled
+    | AppointmentCheckedIn
+    | AppointmentMissed
+    | AppointmentDataDropped
 )
 
 TICKET_EVENTS = (
@@ -207,6 +258,14 @@ TICKET_EVENTS = (
     ServiceRated,
     TicketCancelled,
     TicketExpired,
+)
+
+APPOINTMENT_EVENTS = (
+    AppointmentBooked,
+    AppointmentCancelled,
+    AppointmentCheckedIn,
+    AppointmentMissed,
+    AppointmentDataDropped,
 )
 
 DEVICE_EVENTS = (TicketPrinted, TicketPrintFailed)

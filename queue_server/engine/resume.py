@@ -3,7 +3,8 @@
 A busy ward centre writes about a million events a year, and replaying them all takes
 seconds that grow with every day.  At `DayClosed` every ticket is final and forgotten
 (`Engine._on_day_closed`): what is left is small (the counters, the recent service
-times, the day and the counters of ids), so it is captured there, and a restart
+times, the day and the counters of ids, the appointments booked ahead and those whose
+personal data is still kept), so it is captured there, and a restart
 restores it and replays the events after it.  Captures are taken while the log is
 replayed (`dispatcher.replay_log`): at start, and on a thread after each close.
 
@@ -22,11 +23,12 @@ import msgspec
 
 from .engine import Engine
 from .setup import QueueSetup
-from .state import CounterState, CounterStatus, Ticket
+from .state import Appointment, CounterState, CounterStatus, Ticket
 
-FORMAT = 2
+FORMAT = 3
 """Bump when the engine's state changes shape or meaning: older captures are ignored.
-2: the closed day's tickets are kept (their citizens' pages, late ratings)."""
+2: the closed day's tickets are kept (their citizens' pages, late ratings).
+3: appointments (they outlive the day), and the counters' booked:walk-in cycles."""
 
 
 class CounterAtDayEnd(msgspec.Struct, frozen=True, array_like=True):
@@ -34,6 +36,8 @@ class CounterAtDayEnd(msgspec.Struct, frozen=True, array_like=True):
     status: str
     priority_run: int
     normal_run: int
+    booked_run: int = 0
+    walk_in_run: int = 0
 
 
 class DayEnd(msgspec.Struct, frozen=True):
@@ -52,6 +56,7 @@ class DayEnd(msgspec.Struct, frozen=True):
     issued_today: int
     closed_at: float
     closed_tickets: list[Ticket]
+    appointments: list[Appointment] = []
 
 
 try:
@@ -86,7 +91,9 @@ def capture(engine: Engine, at: float) -> bytes | None:
             day=st.day,
             day_ends_at=st.day_ends_at,
             counters=[
-                CounterAtDayEnd(c.id, c.status.value, c.priority_run, c.normal_run)
+                CounterAtDayEnd(
+                    c.id, c.status.value, c.priority_run, c.normal_run, c.booked_run, c.walk_in_run
+                )
                 for c in st.counters.values()
             ],
             service_times={k: list(v) for k, v in st.service_times.samples.items()},
@@ -96,6 +103,7 @@ def capture(engine: Engine, at: float) -> bytes | None:
             issued_today=st.issued_today,
             closed_at=st.closed_at,
             closed_tickets=list(st.closed_tickets.values()),
+            appointments=list(st.appointments.by_code.values()),
         )
     )
 
@@ -119,6 +127,7 @@ def restore(engine: Engine, body: bytes) -> float | None:
             counter = st.counters[kept.id] = CounterState(kept.id, ())
         counter.status = status
         counter.priority_run, counter.normal_run = kept.priority_run, kept.normal_run
+        counter.booked_run, counter.walk_in_run = kept.booked_run, kept.walk_in_run
     times = st.service_times
     for service, samples in saved.service_times.items():
         times.samples[service] = deque(samples, maxlen=times.window)
@@ -129,4 +138,6 @@ def restore(engine: Engine, body: bytes) -> float | None:
     st.closed_at = saved.closed_at
     st.closed_tickets = {t.id: t for t in saved.closed_tickets}
     st.closed_by_code = {t.tracking_code: t.id for t in saved.closed_tickets}
+    for appointment in saved.appointments:
+        st.appointments.add(appointment)
     return saved.at

@@ -7,8 +7,9 @@ state saved at a day's close (`resume.py`) holds exactly as long as these rules 
 its fingerprint is the hash of this value, and renaming a service or moving a printer
 no longer forces a replay of the whole log.
 
-`QueueRules`, `NoShowPolicy` and `OpeningHours` are also the schema of the config
-file's `[queue]` and `[hours]` tables (config.py reads them straight into these).
+`QueueRules`, `NoShowPolicy`, `OpeningHours` and `AppointmentRules` are also the schema
+of the config file's `[queue]`, `[hours]` and `[appointments]` tables (config.py reads
+them straight into these).
 """
 
 from __future__ import annotations
@@ -83,6 +84,42 @@ def parse_span(span: str) -> tuple[time, time]:
     return start, end
 
 
+class AppointmentRules(_Rules, frozen=True):
+    """Queue numbers booked ahead (`[appointments]`): slots within the opening hours, for
+    today and the next `days_ahead` days, each with a few places that walk-ins never lose."""
+
+    enabled: bool = False
+    days_ahead: int = 6
+    slot_minutes: int = 30
+    per_slot: int = 2
+    per_service: dict[str, int] = {}
+    """Places per slot for some services, instead of `per_slot`."""
+    max_share: float = 0.5
+    """Booked places per slot never exceed this share of what the counters serving the
+    service can serve in a slot (counters x slot_minutes / expected_minutes, floored):
+    walk-ins keep the rest."""
+    cutoff_minutes: float = 30.0
+    """Booking a slot closes this long before it starts."""
+    per_person_per_day: int = 2
+    """Bookings one phone number may hold for one day (and one per service)."""
+    early_minutes: float = 15.0
+    late_minutes: float = 15.0
+    """Check-in is open from `early_minutes` before the slot to `late_minutes` after its
+    start; an appointment not checked in by then is missed (a no-show, counted)."""
+    max_wait_minutes: float = 10.0
+    """An on-time booked ticket is called by the later of its slot's start and its
+    check-in, plus this, whenever a counter serving it calls."""
+    late: Literal["walk_in", "refuse"] = "walk_in"
+    """A check-in after the window: a walk-in ticket, or refused."""
+    retention_days: int = 30
+    """The day's phone digests and masked numbers are dropped this many days after it."""
+    lane_ratio: tuple[int, int] = (2, 1)
+    """Booked to walk-in calls among non-priority calls while both wait."""
+
+    def places(self, service: str) -> int:
+        return self.per_service.get(service, self.per_slot)
+
+
 class ServiceSetup(_Rules, frozen=True):
     """A service as the queue sees it: its code, how its tickets are numbered, and how
     long a service takes before any has been timed."""
@@ -111,6 +148,7 @@ class QueueSetup(_Rules, frozen=True, dict=True):
     timezone: str = "Asia/Ho_Chi_Minh"
     rules: QueueRules = QueueRules()
     hours: OpeningHours = OpeningHours(enforce=False)
+    appointments: AppointmentRules = AppointmentRules()
 
     @cached_property
     def zone(self) -> ZoneInfo:

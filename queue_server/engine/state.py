@@ -10,12 +10,14 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from sortedcontainers import SortedList
 
 LineKey = str | int
 """A service code, or a counter id for tickets sent to that one counter."""
+LaneName = Literal["priority", "booked", "normal"]
+LANES: tuple[LaneName, ...] = ("priority", "booked", "normal")
 
 
 class TicketStatus(StrEnum):
@@ -67,10 +69,20 @@ class Ticket:
     requeue_at: float | None = None
     rating: str | None = None
     rating_reason: str | None = None
+    booked: str | None = None
+    """The appointment's code, for a ticket checked in for one."""
+    due_at: float | None = None
+    """Set for an on-time booked ticket: it waits in the booked lane, called by then."""
 
     @property
     def is_priority(self) -> bool:
         return self.priority is not None
+
+    @property
+    def lane(self) -> LaneName:
+        if self.priority is not None:
+            return "priority"
+        return "normal" if self.due_at is None else "booked"
 
 
 @dataclass(slots=True)
@@ -81,24 +93,46 @@ class CounterState:
     current: int | None = None
     priority_run: int = 0
     normal_run: int = 0
+    booked_run: int = 0
+    walk_in_run: int = 0
     last_served: int | None = None
     """The ticket this counter finished last today: the one its rating tablet may rate."""
 
 
 class Line:
-    """One waiting line in two lanes: priority and normal, each ordered by `order`."""
+    """One waiting line in three lanes: priority and walk-in (`normal`) ordered by `order`,
+    and booked ordered by `(due_at, order)`: the appointment due first is called first."""
 
-    __slots__ = ("normal", "priority")
+    __slots__ = ("booked", "normal", "priority")
 
     def __init__(self) -> None:
         self.priority: Any = SortedList()
+        self.booked: Any = SortedList()
         self.normal: Any = SortedList()
 
-    def lane(self, priority: bool) -> Any:
-        return self.priority if priority else self.normal
+    def lane(self, name: LaneName) -> Any:
+        return (
+            self.priority
+            if name == "priority"
+            else self.normal
+            if name == "normal"
+            else self.booked
+        )
+
+    def orders(self, name: LaneName) -> Any:
+        """A lane's orders, first to be called first."""
+        if name == "booked":
+            return (order for _, order in self.booked)
+        return iter(self.lane(name))
 
     def __len__(self) -> int:
-        return len(self.priority) + len(self.normal)
+        return len(self.priority) + len(self.booked) + len(self.normal)
+
+
+def _lane_key(ticket: Ticket) -> Any:
+    return (
+        ticket.order if ticket.due_at is None or ticket.priority else (ticket.due_at, ticket.order)
+    )
 
 
 class WaitingLines:
@@ -116,46 +150,51 @@ class WaitingLines:
             line = self._lines[key] = Line()
         return line
 
+    def get(self, key: LineKey) -> Line | None:
+        return self._lines.get(key)
+
     def add(self, ticket: Ticket) -> None:
-        self.line(ticket.line).lane(ticket.is_priority).add(ticket.order)
+        self.line(ticket.line).lane(ticket.lane).add(_lane_key(ticket))
         self.ticket_at[ticket.order] = ticket.id
 
     def remove(self, ticket: Ticket) -> None:
-        self.line(ticket.line).lane(ticket.is_priority).remove(ticket.order)
+        self.line(ticket.line).lane(ticket.lane).remove(_lane_key(ticket))
         del self.ticket_at[ticket.order]
 
-    def head(self, key: LineKey, priority: bool) -> int | None:
+    def head(self, key: LineKey, lane: LaneName) -> int | None:
         """The order of the first ticket in a lane, or None when it is empty."""
         line = self._lines.get(key)
         if line is None:
             return None
-        lane = line.lane(priority)
-        return lane[0] if lane else None
+        return next(line.orders(lane), None)
 
     def rank(self, ticket: Ticket) -> int:
         """How many are ahead of a waiting ticket in its own lane."""
-        rank: int = self.line(ticket.line).lane(ticket.is_priority).bisect_left(ticket.order)
+        lane = self.line(ticket.line).lane(ticket.lane)
+        rank: int = lane.bisect_left(_lane_key(ticket))
         return rank
 
-    def count(self, key: LineKey, priority: bool | None = None) -> int:
+    def count(self, key: LineKey, lane: LaneName | None = None) -> int:
         line = self._lines.get(key)
         if line is None:
             return 0
-        return len(line) if priority is None else len(line.lane(priority))
+        return len(line) if lane is None else len(line.lane(lane))
 
-    def first(self, key: LineKey, priority: bool, limit: int) -> list[int]:
+    def first(self, key: LineKey, lane: LaneName, limit: int) -> list[int]:
         """The orders of the first `limit` tickets of a lane."""
         line = self._lines.get(key)
-        if line is None:
+        if line is None or limit <= 0:
             return []
-        return list(line.lane(priority).islice(0, limit))
+        if lane == "booked":
+            return [order for _, order in line.booked.islice(0, limit)]
+        return list(line.lane(lane).islice(0, limit))
 
     def keys(self) -> list[LineKey]:
         return [k for k, line in self._lines.items() if len(line)]
 
     def snapshot(self) -> dict[str, dict[str, list[int]]]:
         return {
-            str(key): {"priority": list(line.priority), "normal": list(line.normal)}
+            str(key): {name: list(line.orders(name)) for name in LANES}
             for key, line in self._lines.items()
             if len(line)
         }
@@ -181,6 +220,122 @@ class ServiceTimes:
         return sum(recent) / len(recent)
 
 
+class AppointmentStatus(StrEnum):
+    BOOKED = "booked"
+    CANCELLED = "cancelled"
+    CHECKED_IN = "checked_in"
+    MISSED = "missed"
+
+
+@dataclass(slots=True)
+class Appointment:
+    code: str
+    service: str
+    start: float
+    end: float
+    day: str
+    """The slot's local date (ISO)."""
+    person: str
+    masked_phone: str
+    lang: str
+    booked_at: float
+    missed_at: float
+    """When it is missed if not checked in: the end of its check-in window."""
+    drop_at: float
+    """When its day's personal data is dropped (`retention_days` after the day)."""
+    status: AppointmentStatus = AppointmentStatus.BOOKED
+    ticket: int | None = None
+
+
+class Appointments:
+    """Every appointment the state still holds (today's, the next days', and past days'
+    until their data is dropped), with the counts that bookings are checked against."""
+
+    __slots__ = ("by_code", "by_day", "drops", "pending", "person_day", "slot_taken")
+
+    def __init__(self) -> None:
+        self.by_code: dict[str, Appointment] = {}
+        self.slot_taken: dict[tuple[str, float], int] = {}
+        """(service, start) -> places held (every appointment not cancelled)."""
+        self.person_day: dict[tuple[str, str], list[str]] = {}
+        """(day, person) -> the codes of that person's appointments not cancelled."""
+        self.pending: Any = SortedList()
+        """(missed_at, code) of appointments still waiting for their citizen."""
+        self.by_day: dict[str, list[str]] = {}
+        self.drops: Any = SortedList()
+        """(drop_at, day) of days that still hold personal data, soonest first."""
+
+    def get(self, code: str) -> Appointment | None:
+        return self.by_code.get(code)
+
+    def taken(self, service: str, start: float) -> int:
+        return self.slot_taken.get((service, start), 0)
+
+    def held_by(self, day: str, person: str) -> list[Appointment]:
+        return [self.by_code[c] for c in self.person_day.get((day, person), ())]
+
+    def add(self, appointment: Appointment) -> None:
+        """Hold an appointment (a new booking, or one restored in any state)."""
+        a = appointment
+        self.by_code[a.code] = a
+        codes = self.by_day.get(a.day)
+        if codes is None:
+            codes = self.by_day[a.day] = []
+            self.drops.add((a.drop_at, a.day))
+        codes.append(a.code)
+        if a.status is AppointmentStatus.CANCELLED:
+            return
+        slot = (a.service, a.start)
+        self.slot_taken[slot] = self.slot_taken.get(slot, 0) + 1
+        self.person_day.setdefault((a.day, a.person), []).append(a.code)
+        if a.status is AppointmentStatus.BOOKED:
+            self.pending.add((a.missed_at, a.code))
+
+    def cancel(self, code: str) -> None:
+        a = self.by_code[code]
+        self.pending.discard((a.missed_at, a.code))
+        self._release(a)
+        a.status = AppointmentStatus.CANCELLED
+
+    def settle(self, code: str, status: AppointmentStatus, ticket: int | None = None) -> None:
+        """Checked in or missed: no longer pending, still holding its place."""
+        a = self.by_code[code]
+        self.pending.discard((a.missed_at, a.code))
+        a.status = status
+        if ticket is not None:
+            a.ticket = ticket
+
+    def drop_day(self, day: str) -> None:
+        """Forget a day's appointments, and with them its phone digests and masked numbers."""
+        for code in self.by_day.pop(day, ()):
+            a = self.by_code.pop(code)
+            if a.status is not AppointmentStatus.CANCELLED:
+                self._release(a)
+            self.pending.discard((a.missed_at, a.code))
+            self.drops.discard((a.drop_at, day))
+
+    def _release(self, a: Appointment) -> None:
+        """Give back the place and the quota an appointment held."""
+        slot = (a.service, a.start)
+        self.slot_taken[slot] -= 1
+        if not self.slot_taken[slot]:
+            del self.slot_taken[slot]
+        held = self.person_day[(a.day, a.person)]
+        held.remove(a.code)
+        if not held:
+            del self.person_day[(a.day, a.person)]
+
+    def snapshot(self) -> dict[str, Any]:
+        return {
+            "by_code": {k: _fields(a) for k, a in self.by_code.items()},
+            "slot_taken": dict(self.slot_taken),
+            "person_day": {k: sorted(v) for k, v in self.person_day.items()},
+            "pending": list(self.pending),
+            "by_day": {k: sorted(v) for k, v in self.by_day.items()},
+            "drops": list(self.drops),
+        }
+
+
 @dataclass(slots=True)
 class CentreState:
     counters: dict[int, CounterState]
@@ -203,13 +358,23 @@ class CentreState:
     a finished service may still be rated, for `after_close_hours` after `closed_at`."""
     closed_by_code: dict[str, int] = field(default_factory=dict)
     closed_at: float = 0.0
+    appointments: Appointments = field(default_factory=Appointments)
+    """Kept across days: they are for the next days too."""
 
     def snapshot(self) -> dict[str, Any]:
         """Everything that defines the state, as plain data (for equality checks)."""
         return {
             "tickets": {tid: _ticket_dict(t) for tid, t in self.tickets.items()},
             "counters": {
-                cid: (c.status.value, c.current, c.priority_run, c.normal_run, c.last_served)
+                cid: (
+                    c.status.value,
+                    c.current,
+                    c.priority_run,
+                    c.normal_run,
+                    c.booked_run,
+                    c.walk_in_run,
+                    c.last_served,
+                )
                 for cid, c in self.counters.items()
             },
             "lines": self.lines.snapshot(),
@@ -222,8 +387,12 @@ class CentreState:
                 self.closed_at,
                 {tid: _ticket_dict(t) for tid, t in self.closed_tickets.items()},
             ),
+            "appointments": self.appointments.snapshot(),
         }
 
 
-def _ticket_dict(ticket: Ticket) -> dict[str, Any]:
-    return {name: getattr(ticket, name) for name in Ticket.__slots__}
+def _fields(item: Any) -> dict[str, Any]:
+    return {name: getattr(item, name) for name in type(item).__slots__}
+
+
+_ticket_dict = _fields

@@ -103,6 +103,12 @@ class Projection:
             # printed or not, the queue is the same: only the audit feed tells
             ev.TicketPrinted: _nothing,
             ev.TicketPrintFailed: _nothing,
+            # appointments show on no live view yet: a check-in's ticket comes as issued
+            ev.AppointmentBooked: _nothing,
+            ev.AppointmentCancelled: _nothing,
+            ev.AppointmentCheckedIn: _nothing,
+            ev.AppointmentMissed: _nothing,
+            ev.AppointmentDataDropped: _nothing,
         }
 
     # ------------------------------------------------------------------ batches

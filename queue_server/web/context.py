@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from ..accounts import AccountStore
+from ..accounts.day_keys import DayKeys
 from ..config import CentreConfig
 from ..dispatcher import Dispatcher
 from ..engine import Engine
@@ -90,6 +91,7 @@ class CentreContext(Protocol):
     engine: Engine
     dispatcher: Dispatcher
     accounts: AccountStore
+    day_keys: DayKeys
     hub: Hub
     metrics: Metrics
     issuer: TicketIssuer

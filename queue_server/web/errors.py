@@ -71,9 +71,11 @@ _REFUSAL_STATUS: dict[type[CommandRejected], int] = {
     refusals.TransferToSelf: 422,
     refusals.InvalidTransfer: 422,
     refusals.InvalidRatingReason: 422,
+    refusals.InvalidSlot: 422,
 }
 """The engine's refusals as HTTP statuses; any other refusal is a conflict with the queue's
-state (409).  A subclass answers as its nearest listed base (`UnknownTicket` is a `NotFound`)."""
+state (409: a full slot, a quota used, too early or late, cancelled, checked in, bookings
+off).  A subclass answers as its nearest listed base (`UnknownTicket` is a `NotFound`)."""
 
 
 def refusal_status(refusal: CommandRejected) -> int:

@@ -24,6 +24,10 @@ class Limits:
             security.login_failures_before_backoff, security.login_backoff_max_s
         )
         """Wrong passwords per account, whatever the address (login_guard.py)."""
+        self.booking = RateLimiter(security.bookings_per_minute, security.booking_burst)
+        self.partner = RateLimiter(
+            security.partner_bookings_per_minute, security.partner_booking_burst
+        )
 
 
 __all__ = ["CENTRE", "HUB", "HUB_SOCKETS", "LIMITS", "METRICS", "Limits"]

@@ -17,6 +17,7 @@ from prometheus_client.registry import Collector
 
 from ..engine import Engine, Event
 from ..engine.events import TicketIssued, TicketPrinted, TicketPrintFailed
+from ..engine.state import LANES
 from ..live.fanout import Hub
 from ..store import EventLog
 
@@ -86,8 +87,8 @@ class _StateCollector(Collector):
             labels=["service", "lane"],
         )
         for code in engine.setup.service_codes:
-            for lane, priority in (("priority", True), ("normal", False)):
-                waiting.add_metric([code, lane], engine.waiting_count(code, priority))
+            for lane in LANES:
+                waiting.add_metric([code, lane], engine.state.lines.count(code, lane))
         yield waiting
         counters = GaugeMetricFamily("queue_counters", "Counters per status", labels=["status"])
         by_status: dict[str, int] = {"open": 0, "paused": 0, "closed": 0}

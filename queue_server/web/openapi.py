@@ -25,6 +25,8 @@ VIEWS: tuple[type[msgspec.Struct], ...] = (
     views.CounterAction,
     views.Service,
     views.State,
+    views.AppointmentSlots,
+    views.Appointment,
 )
 """The answers of the API that are views, by schema name (their class names)."""
 
@@ -153,6 +155,22 @@ SCHEMAS: dict[str, Any] = {
             max_delay_seconds={
                 "type": "number",
                 "description": "a call is said (and put on the big panel) this late at most",
+            },
+        ),
+        appointments=_obj(
+            ["enabled"],
+            enabled={"type": "boolean", "description": "the centre takes bookings"},
+            days_ahead=_INT,
+            slot_minutes=_INT,
+            cutoff_minutes={"type": "number"},
+            per_person_per_day=_INT,
+            early_minutes={"type": "number"},
+            late_minutes={"type": "number"},
+            late={"enum": ["walk_in", "refuse"]},
+            places={
+                "type": "object",
+                "additionalProperties": _INT,
+                "description": "bookable places per slot, per service",
             },
         ),
     ),

@@ -25,6 +25,7 @@ import qrcode
 import qrcode.image.svg
 from aiohttp import web
 
+from ..engine import Engine
 from ..views import iso_time
 from .api import check_lookup_rate, status_url
 from .auth import PUBLIC, RouteHandler, allow
@@ -193,5 +194,22 @@ async def centre_info(request: web.Request) -> web.Response:
                 "min_show_seconds": config.hall.min_show_seconds,
                 "max_delay_seconds": config.voice.max_delay_seconds,
             },
+            "appointments": _booking_rules(centre.engine),
         }
     )
+
+
+def _booking_rules(engine: Engine) -> dict[str, object]:
+    """Whether the centre takes bookings, and the numbers its booking page explains."""
+    rules = engine.setup.appointments
+    return {
+        "enabled": rules.enabled,
+        "days_ahead": rules.days_ahead,
+        "slot_minutes": rules.slot_minutes,
+        "cutoff_minutes": rules.cutoff_minutes,
+        "per_person_per_day": rules.per_person_per_day,
+        "early_minutes": rules.early_minutes,
+        "late_minutes": rules.late_minutes,
+        "late": rules.late,
+        "places": {code: engine.slot_capacity(code) for code in engine.setup.service_codes},
+    }

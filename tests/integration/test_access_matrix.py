@@ -26,7 +26,8 @@ DENIALS = {"unauthenticated", "forbidden", "not_your_counter"}
 """The answers that mean "not for you" (a wrong password is a 401 too, but not a denial)."""
 README = REPO_ROOT / "README.md"
 COLUMNS = [
-    "anyone", "kiosk", "display", "display@1", "device", "device@1", "staff@1", "supervisor", "admin",
+    "anyone", "kiosk", "display", "display@1", "device", "device@1", "staff@1", "supervisor",
+    "admin", "partner",
 ]  # fmt: skip
 ALLOWED, REFUSED, OWN = "✓", "—", "own"
 """A cell: allowed on every counter, refused, or allowed on its own counter (1) only."""
@@ -63,6 +64,7 @@ BODIES = {
     "/api/v1/users": {"username": "matrix", "password": "a long enough password"},
     "/api/v1/tokens": {"role": "kiosk", "name": "matrix-kiosk"},
     "/api/v1/devices/rf/buttons": {"code": "A1B2C3", "counter": 1, "key": "next"},
+    "/api/v1/appointments": {"service": "HT", "start": "2030-01-07T10:00", "phone": "1"},
 }
 
 
@@ -77,6 +79,7 @@ TOKENS = {
     "display@1": Token(Role.DISPLAY, counter=1),
     "device": Token(Role.DEVICE),
     "device@1": Token(Role.DEVICE, counter=1),
+    "partner": Token(Role.PARTNER),
 }
 PEOPLE = {"lan": Role.STAFF, "giamsat": Role.SUPERVISOR, "admin": Role.ADMIN}
 LOGINS = {"staff@1": ("lan", 1), "supervisor": ("giamsat", None), "admin": ("admin", None)}

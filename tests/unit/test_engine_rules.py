@@ -838,10 +838,23 @@ def test_a_ticket_sent_to_one_counter_waits_for_that_counter_alone(desk: Desk) -
 # ---------------------------------------------------------------------- events
 
 
-def test_every_event_carries_its_time_and_actor(desk: Desk) -> None:
+def test_every_event_carries_its_time_and_actor(desk_for: DeskFactory) -> None:
+    desk = desk_for(make_config(appointments={"enabled": True, "retention_days": 1}))
     kiosk, keypad, boss = Actor("kiosk", "k1"), Actor("keypad", "kp-2"), Actor("supervisor", "s")
+    citizen = Actor("citizen")
+
+    def book(service: str, hour: int, minute: int, person: str, code: str) -> c.Command:
+        start = local(2025, 7, 14, hour, minute)
+        return c.BookAppointment(
+            service=service, start=start, person=person, masked_phone="09xx", code=code
+        )
+
     script: list[tuple[float, c.Command, Actor]] = [
         (0, c.OpenCounter(counter=1), boss),
+        (1, book("HT", 10, 0, "p1", "AAAA2222"), citizen),
+        (2, book("CT", 10, 30, "p2", "BBBB3333"), citizen),
+        (3, book("HT", 11, 0, "p3", "CCCC4444"), citizen),
+        (4, c.CancelAppointment(code="CCCC4444"), citizen),
         (5, c.IssueTicket(service="HT", tracking_code="x1"), kiosk),
         (5, c.IssueTicket(service="HT", tracking_code="x2", priority="elderly"), kiosk),
         (7, c.CallNext(counter=1), keypad),
@@ -861,7 +874,9 @@ def test_every_event_carries_its_time_and_actor(desk: Desk) -> None:
         (490, c.ResumeCounter(counter=1), STAFF),
         (500, c.CloseCounter(counter=1), STAFF),
         (510, c.CloseDay(), boss),
-        (86400, c.IssueTicket(service="HT", tracking_code="x4"), kiosk),
+        (2700, c.CheckIn(code="AAAA2222", tracking_code="x5"), kiosk),
+        (86400, c.IssueTicket(service="HT", tracking_code="x4"), kiosk),  # BBBB3333 missed
+        (2 * 86400, c.IssueTicket(service="HT", tracking_code="x6"), kiosk),  # Monday dropped
     ]
     seen: set[type] = set()
     for offset, command, actor in script:

@@ -14,7 +14,17 @@ of each ticket and counter built from those events alone.  After each step:
    next call is the oldest such ticket, reason "overdue" (and only then);
 6. replaying the log into a fresh engine gives exactly the live state, and so does
    restoring the state captured at the last close of a day and replaying what
-   followed (engine/resume.py; every close leaves a state that can be captured).
+   followed (engine/resume.py; every close leaves a state that can be captured);
+7. appointments: a slot never holds more than its capacity, a phone number never more
+   than its quota for a day (and one per service); a booking, a cancellation and a
+   check-in are accepted exactly when the model says so, and refused with the code it
+   expects; a check-in happens only in its window (late ones only as walk-ins); an
+   appointment is missed exactly when its window ends, and a day's data is dropped
+   `retention_days` after it;
+8. the on-time bound: while a booked ticket in a counter's lines is past its `due_at`,
+   that counter's next call is the booked ticket due first (reason "overdue"); booked
+   tickets are called by `due_at` within their lane, and non-priority "next" calls
+   spell a prefix of (B^b W^w)* as priority ones do for p:n.
 
 A refused command must leave the state's snapshot unchanged, and the model
 cross-checks every event against the ticket's state before it (no call of a
@@ -23,8 +33,9 @@ ticket that is not waiting, no requeue before its time...).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Literal
 
 from hypothesis import settings
@@ -37,6 +48,7 @@ from queue_server.engine import commands as c
 from queue_server.engine import errors as err
 from queue_server.engine import events as ev
 from queue_server.engine.engine import TABLET_RATING_WINDOW_S
+from queue_server.engine.setup import WEEKDAYS
 from queue_server.engine.state import AT_COUNTER, LineKey
 
 from .conftest import HANOI, local
@@ -79,6 +91,17 @@ TicketState = Literal[
 ]
 FINAL: frozenset[TicketState] = frozenset({"done", "ended", "cancelled", "expired"})
 CounterState = Literal["open", "paused", "closed"]
+AppointmentState = Literal["booked", "cancelled", "checked_in", "missed"]
+SPANS = ((time(7, 30), time(11, 45)), (time(13, 0), time(17, 0)))
+"""Every day's hours (not enforced for walk-ins): slots from 07:30 to 11:30 (the quarter
+hour before noon holds none) and 13:00 to 17:00."""
+SLOT_S = 30 * 60
+DAYS_AHEAD = 2
+PER_SLOT = 2
+CUTOFF_S = 30 * 60
+EARLY_S = 15 * 60
+LATE_S = 15 * 60
+PERSONS = st.sampled_from(("p0", "p1", "p2"))
 
 
 def centre(
@@ -89,7 +112,11 @@ def centre(
     grace_minutes: int,
     max_requeues: int,
     action: str,
+    lane_ratio: tuple[int, int] = (2, 1),
+    booked_wait_minutes: int = 10,
+    late: str = "walk_in",
 ) -> CentreConfig:
+    spans = [f"{a:%H:%M}-{b:%H:%M}" for a, b in SPANS]
     return parse_config(
         {
             "version": 1,
@@ -104,6 +131,21 @@ def centre(
                 {"code": "TKQ", "band": list(BAND), "name": {"vi": "Trả kết quả"}},
             ],
             "counters": [{"id": k, "services": list(v)} for k, v in COUNTERS.items()],
+            "hours": {"enforce": False, **dict.fromkeys(WEEKDAYS, spans)},
+            "appointments": {
+                "enabled": True,
+                "days_ahead": DAYS_AHEAD,
+                "per_slot": PER_SLOT,
+                "per_service": {"TKQ": 1},
+                "max_share": 1.0,
+                "cutoff_minutes": CUTOFF_S // 60,
+                "early_minutes": EARLY_S // 60,
+                "late_minutes": LATE_S // 60,
+                "max_wait_minutes": booked_wait_minutes,
+                "late": late,
+                "retention_days": 1,
+                "lane_ratio": list(lane_ratio),
+            },
             "queue": {
                 "priority_ratio": list(ratio),
                 "service_choice": choice,
@@ -124,6 +166,25 @@ def expected_number(service: str, serial: int) -> str:
     if service == "TKQ":
         return str(BAND[0] + serial - 1)
     return {"HT": "A", "CT": "B"}[service] + str(serial).zfill({"HT": 3, "CT": 2}[service])
+
+
+def local_day(at: float) -> date:
+    return datetime.fromtimestamp(at, HANOI).date()
+
+
+def midnight(day: date) -> float:
+    return datetime(day.year, day.month, day.day, tzinfo=HANOI).timestamp()
+
+
+def slot_starts(day: date) -> list[float]:
+    starts = []
+    for begin, end in SPANS:
+        at = datetime.combine(day, begin, tzinfo=HANOI).timestamp()
+        last = datetime.combine(day, end, tzinfo=HANOI).timestamp()
+        while at + SLOT_S <= last:
+            starts.append(at)
+            at += SLOT_S
+    return starts
 
 
 def next_local_midnight(at: float) -> float:
@@ -147,6 +208,29 @@ class Model:
     rated: bool = False
     finished_at: float | None = None
     called_at: float | None = None
+    due_at: float | None = None
+
+    @property
+    def lane(self) -> str:
+        if self.priority:
+            return "priority"
+        return "normal" if self.due_at is None else "booked"
+
+    def lane_key(self) -> tuple[float, int]:
+        """Where it stands in its lane: booked tickets by due time, the rest by order."""
+        return (self.due_at if self.lane == "booked" else 0.0, self.order)  # type: ignore[return-value]
+
+
+@dataclass
+class Booking:
+    """What the events alone say about one appointment."""
+
+    service: str
+    start: float
+    day: date
+    person: str
+    state: AppointmentState = "booked"
+    ticket: int | None = None
 
 
 @dataclass
@@ -174,6 +258,12 @@ class EngineMachine(RuleBasedStateMachine):
         self.desks = {k: Desk() for k in COUNTERS}
         self.numbers: dict[tuple[str, str], list[str]] = {}
         self.cycles: dict[int, str] = dict.fromkeys(COUNTERS, "")
+        self.lane_cycles: dict[int, str] = dict.fromkeys(COUNTERS, "")
+        self.bookings: dict[str, Booking] = {}
+        self.booking_codes: list[str] = []
+        """Every code ever tried, dropped ones too."""
+        self.checking_in: tuple[str, float | None] | None = None
+        """The appointment just checked in and its ticket's due time, until its ticket."""
         self.issued: list[int] = []
         self.day: str | None = None
         self.max_order = 0
@@ -182,6 +272,9 @@ class EngineMachine(RuleBasedStateMachine):
         rules = config.queue
         self.pattern = "P" * rules.priority_ratio[0] + "N" * rules.priority_ratio[1]
         self.max_wait_s = rules.max_wait_minutes * 60.0
+        booking = config.appointments
+        self.lane_pattern = "B" * booking.lane_ratio[0] + "W" * booking.lane_ratio[1]
+        self.booked_wait_s = booking.max_wait_minutes * 60.0
 
     @initialize(
         ratio=st.tuples(st.integers(1, 3), st.integers(1, 3)),
@@ -194,6 +287,9 @@ class EngineMachine(RuleBasedStateMachine):
         start=st.one_of(st.integers(7 * 3600, 17 * 3600), st.integers(0, 24 * 3600 - 1)),
         whole_minutes=st.booleans(),
         closed=st.sets(COUNTER_IDS, max_size=1),
+        lane_ratio=st.tuples(st.integers(1, 3), st.integers(1, 3)),
+        booked_wait=st.sampled_from((1, 10)),
+        late=st.sampled_from(("walk_in", "refuse")),
     )
     def configure(
         self,
@@ -207,8 +303,22 @@ class EngineMachine(RuleBasedStateMachine):
         start: int,
         whole_minutes: bool,
         closed: set[int],
+        lane_ratio: tuple[int, int],
+        booked_wait: int,
+        late: str,
     ) -> None:
-        config = centre(ratio, choice, keeps_place, max_wait, grace, max_requeues, action)
+        config = centre(
+            ratio,
+            choice,
+            keeps_place,
+            max_wait,
+            grace,
+            max_requeues,
+            action,
+            lane_ratio,
+            booked_wait,
+            late,
+        )
         self._start(config, START + start)
         # Whole minutes only: waits then land exactly on the bounds (max wait, grace).
         self.whole_minutes = whole_minutes
@@ -354,6 +464,69 @@ class EngineMachine(RuleBasedStateMachine):
         ticket = served if last and served is not None else self._pick(self.issued, index)
         self._run(c.RateService(ticket=ticket, rating=rating, counter=counter))
 
+    @rule(
+        service=SOME_SERVICE,
+        ahead=st.integers(-1, DAYS_AHEAD + 1),
+        index=st.integers(0, 20),
+        jitter=st.sampled_from((0, 0, 0, 60)),
+        person=PERSONS,
+        reuse=st.integers(0, 9),
+    )
+    def book(
+        self, service: str, ahead: int, index: int, jitter: int, person: str, reuse: int
+    ) -> None:
+        """A slot of some day: mostly a real one, now and then past, too far, or no slot."""
+        day = local_day(self.now) + timedelta(days=ahead)
+        starts = slot_starts(day)
+        noon = datetime.combine(day, time(12, 0), tzinfo=HANOI).timestamp()
+        start = (starts[index] if index < len(starts) else noon) + jitter
+        self._book(service, start, person, reuse)
+
+    @rule(service=SOME_SERVICE, later=st.integers(0, 3), person=PERSONS)
+    def book_soon(self, service: str, later: int, person: str) -> None:
+        """One of the next slots still open: what most citizens do."""
+        today = local_day(self.now)
+        starts = [
+            t
+            for d in (today, today + timedelta(days=1))
+            for t in slot_starts(d)
+            if t - CUTOFF_S >= self.now
+        ]
+        if starts:
+            self._book(service, starts[min(later, len(starts) - 1)], person, 1)
+
+    @rule(index=st.integers(0, 10**6))
+    def cancel_booking(self, index: int) -> None:
+        pool = self.booking_codes or ["NONE"]
+        self._run(c.CancelAppointment(code=pool[index % len(pool)]))
+
+    @rule(
+        index=st.integers(0, 10**6),
+        offset=st.sampled_from((0, 300, 900, 1500, 1799, 1800, 2400, 7200)),
+        anyone=st.booleans(),
+    )
+    def check_in(self, index: int, offset: int, anyone: bool) -> None:
+        """A booked citizen comes, mostly around their slot (the clock goes there)."""
+        waiting = [k for k, b in self.bookings.items() if b.state == "booked"]
+        pool = self.booking_codes if anyone or not waiting else waiting
+        code = pool[index % len(pool)] if pool else "NONE"
+        booking = self.bookings.get(code)
+        if booking is not None and not anyone:
+            self.now = max(self.now, booking.start - EARLY_S + offset)
+        self.codes += 1
+        self._run(c.CheckIn(code=code, tracking_code=f"m{self.codes}"))
+
+    def _book(self, service: str, start: float, person: str, reuse: int) -> None:
+        if reuse == 0 and self.booking_codes:
+            code = self.booking_codes[-1]
+        else:
+            code = f"K{len(self.booking_codes)}"
+            self.booking_codes.append(code)
+        command = c.BookAppointment(
+            service=service, start=start, person=person, masked_phone="09xx xxx 000", code=code
+        )
+        self._run(command)
+
     @rule(dice=st.integers(0, 7))
     def close_day(self, dice: int) -> None:
         """Now and then; otherwise only housekeeping (the server's timer)."""
@@ -388,21 +561,32 @@ class EngineMachine(RuleBasedStateMachine):
             closed = state.closed_tickets[ticket_id]
             assert (closed.status.value, closed.rating is not None) == (model.state, model.rated)
         lines: dict[str, dict[str, list[int]]] = {}
+        keyed: dict[str, dict[str, list[tuple[tuple[float, int], int]]]] = {}
         for ticket_id, model in self.tickets.items():
             ticket = state.tickets[ticket_id]
             assert ticket.status.value == model.state, ticket_id
             assert (ticket.rating is not None) == model.rated, ticket_id
             assert (ticket.service, ticket.is_priority) == (model.service, model.priority)
+            assert ticket.due_at == model.due_at
             if model.state == "waiting":
                 assert (ticket.line, ticket.order) == (model.line, model.order)
                 assert ticket.waiting_since == model.since
-                lane = "priority" if model.priority else "normal"
-                line = lines.setdefault(str(model.line), {"priority": [], "normal": []})
-                line[lane].append(model.order)
-        for line in lines.values():
-            line["priority"].sort()
-            line["normal"].sort()
+                line_keys = keyed.setdefault(
+                    str(model.line), {"priority": [], "booked": [], "normal": []}
+                )
+                line_keys[model.lane].append((model.lane_key(), model.order))
+        for key, lanes in keyed.items():
+            lines[key] = {lane: [order for _, order in sorted(k)] for lane, k in lanes.items()}
         assert state.lines.snapshot() == lines
+        book = state.appointments
+        assert set(book.by_code) == set(self.bookings)
+        for code, booking in self.bookings.items():
+            held = book.by_code[code]
+            assert (held.status.value, held.ticket, held.start) == (
+                booking.state,
+                booking.ticket,
+                booking.start,
+            )
         for counter_id, desk in self.desks.items():
             counter = state.counters[counter_id]
             assert (counter.status.value, counter.current, counter.last_served) == (
@@ -414,6 +598,22 @@ class EngineMachine(RuleBasedStateMachine):
             (m.requeue_at, t) for t, m in self.tickets.items() if m.requeue_at is not None
         )
         assert list(state.parked) == parked
+
+    @invariant()
+    def capacity_and_quota_hold(self) -> None:
+        taken: dict[tuple[str, float], int] = {}
+        held: dict[tuple[date, str], list[str]] = {}
+        for booking in self.bookings.values():
+            if booking.state == "cancelled":
+                continue
+            slot = (booking.service, booking.start)
+            taken[slot] = taken.get(slot, 0) + 1
+            held.setdefault((booking.day, booking.person), []).append(booking.service)
+        for (service, _), count in taken.items():
+            assert count <= self._capacity(service), (service, count)
+        for services in held.values():
+            assert len(services) <= self.config.appointments.per_person_per_day
+            assert len(set(services)) == len(services), "one per service per day"
 
     @invariant()
     def replay_gives_the_live_state(self) -> None:
@@ -436,12 +636,14 @@ class EngineMachine(RuleBasedStateMachine):
     def _run(self, command: c.Command) -> None:
         self._housekeep()
         before = self.engine.state.snapshot()
+        expected = self._verdict(command)
         try:
             events = self.engine.handle(command, self.now, STAFF)
         except CommandRejected as refusal:
             assert self.engine.state.snapshot() == before, command
-            self._check_refusal(command, refusal)
+            self._check_refusal(command, refusal, expected)
             return
+        assert expected in (None, "-"), (command, expected)
         assert events, command
         for event in events:
             assert (event.at, event.actor) == (self.now, STAFF), event
@@ -470,6 +672,14 @@ class EngineMachine(RuleBasedStateMachine):
             if m.requeue_at is not None and m.requeue_at <= self.now
         ]
         assert not late, f"no-shows past their grace and not back in line: {late}"
+        missed = [
+            k
+            for k, b in self.bookings.items()
+            if b.state == "booked" and self._missed_at(b) <= self.now
+        ]
+        assert not missed, f"appointments past their window and not missed: {missed}"
+        kept = [k for k, b in self.bookings.items() if self._drop_at(b.day) <= self.now]
+        assert not kept, f"appointments kept past their retention: {kept}"
         assert self.engine.housekeeping(self.now) == [], "housekeeping is done once"
         if any(isinstance(e, ev.DayOpened) for e in due) and len(self.log) > len(due):
             self._staff_arrive()  # a new day: the counters open again
@@ -510,12 +720,77 @@ class EngineMachine(RuleBasedStateMachine):
             resumed.apply_all(self.log[last + 1 :])
             assert resumed.state.snapshot() == live
 
+    def _capacity(self, service: str) -> int:
+        rules = self.config.appointments
+        counters = sum(1 for services in COUNTERS.values() if service in services)
+        servable = rules.max_share * counters * rules.slot_minutes / 10.0  # expected 10 min
+        return min(rules.per_service.get(service, rules.per_slot), math.floor(servable))
+
+    @staticmethod
+    def _missed_at(booking: Booking) -> float:
+        return booking.start + LATE_S
+
+    def _drop_at(self, day: date) -> float:
+        return midnight(day + timedelta(days=self.config.appointments.retention_days + 1))
+
+    def _verdict(self, command: c.Command) -> str | None:
+        """The refusal the model expects for an appointment's command (None: accepted);
+        "-" for any other command."""
+        if isinstance(command, c.BookAppointment):
+            return self._booking_verdict(command)
+        if not isinstance(command, c.CancelAppointment | c.CheckIn):
+            return "-"
+        booking = self.bookings.get(command.code)
+        if booking is None:
+            return "unknown_appointment"
+        if booking.state == "cancelled":
+            return "appointment_cancelled"
+        if booking.state == "checked_in":
+            return "already_checked_in"
+        if isinstance(command, c.CancelAppointment):
+            return "too_late" if booking.state == "missed" else None
+        if self.now < booking.start - EARLY_S:
+            return "too_early"
+        on_time = booking.state == "booked" and self.now < self._missed_at(booking)
+        late = self.config.appointments.late
+        if not on_time and (late == "refuse" or booking.day != local_day(self.now)):
+            return "too_late"
+        return None
+
+    def _booking_verdict(self, command: c.BookAppointment) -> str | None:
+        if command.code in self.bookings:
+            return "duplicate_appointment_code"
+        start = command.start
+        day = local_day(start)
+        if (
+            start not in slot_starts(day)
+            or start - CUTOFF_S < self.now
+            or (day - local_day(self.now)).days > DAYS_AHEAD
+        ):
+            return "invalid_slot"
+        active = [b for b in self.bookings.values() if b.state != "cancelled"]
+        taken = sum(1 for b in active if (b.service, b.start) == (command.service, start))
+        if taken >= self._capacity(command.service):
+            return "slot_full"
+        held = [b for b in active if (b.day, b.person) == (day, command.person)]
+        if len(held) >= self.config.appointments.per_person_per_day or any(
+            b.service == command.service for b in held
+        ):
+            return "quota_exceeded"
+        return None
+
     # ------------------------------------------------------------------ checks on commands
 
-    def _check_refusal(self, command: c.Command, refusal: CommandRejected) -> None:
-        """A refusal must be for a reason the model confirms."""
+    def _check_refusal(
+        self, command: c.Command, refusal: CommandRejected, expected: str | None
+    ) -> None:
+        """A refusal must be for a reason the model confirms (for an appointment's
+        command, exactly the one it expects)."""
         assert refusal.code
         assert refusal.message
+        if expected != "-":
+            exhausted = isinstance(refusal, err.NumberingExhausted)
+            assert refusal.code == expected or (exhausted and expected is None), (command, refusal)
         counter = getattr(command, "counter", None)
         desk = self.desks.get(counter) if isinstance(counter, int) else None
         if isinstance(refusal, err.JustCalled):
@@ -534,9 +809,13 @@ class EngineMachine(RuleBasedStateMachine):
             assert desk is not None
             assert desk.current is None
         elif isinstance(refusal, err.NumberingExhausted):
-            assert isinstance(command, c.IssueTicket)
+            assert isinstance(command, c.IssueTicket | c.CheckIn)
             assert self.day is not None
-            used = self.numbers.get((command.service, self.day), [])
+            if isinstance(command, c.CheckIn):
+                service = self.bookings[command.code].service
+            else:
+                service = command.service
+            used = self.numbers.get((service, self.day), [])
             assert len(used) == BAND[1] - BAND[0] + 1
         elif (
             isinstance(refusal, err.RatingClosed)
@@ -587,20 +866,32 @@ class EngineMachine(RuleBasedStateMachine):
         taken = self.tickets[call.ticket]
         lanes = {m.priority for _, m in waiting}
         assert call.contested == (lanes == {True, False})
-        # 3. FIFO within a lane: nobody older waits in the same line and class.
-        same_lane = [m for _, m in waiting if (m.line, m.priority) == (taken.line, taken.priority)]
-        assert taken.order == min(m.order for m in same_lane)
+        rest = {m.lane for _, m in waiting if not m.priority}
+        assert call.booked_contested == (rest == {"booked", "normal"})
+        # 3. FIFO within a lane: nobody older (booked: due sooner) waits in the same line
+        # and lane.
+        same_lane = [m for _, m in waiting if (m.line, m.lane) == (taken.line, taken.lane)]
+        assert taken.lane_key() == min(m.lane_key() for m in same_lane)
+        # 8. The on-time bound: a booked ticket past its due time goes first, due first.
+        due = [m for _, m in waiting if m.due_at is not None and m.lane == "booked"]
+        late = [m for m in due if m.due_at is not None and m.due_at <= self.now]
+        if late:
+            assert call.reason == "overdue"
+            assert taken.lane_key() == min(m.lane_key() for m in late)
+            return
         # 5. The oldest overdue ticket goes first, and "overdue" means overdue.
-        overdue = [m for _, m in waiting if self.now - m.since >= self.max_wait_s]
+        overdue = [
+            m for _, m in waiting if m.lane != "booked" and self.now - m.since >= self.max_wait_s
+        ]
         if overdue:
             assert call.reason == "overdue"
             assert taken.order == min(m.order for m in overdue)
             return
         assert call.reason == "next"
         # The counter's choice between its lines, within the lane taken.
-        in_lane = [m for _, m in waiting if m.priority == taken.priority]
+        in_lane = [m for _, m in waiting if m.lane == taken.lane]
         if self.config.queue.service_choice == "oldest":
-            assert taken.order == min(m.order for m in in_lane)
+            assert taken.lane_key() == min(m.lane_key() for m in in_lane)
         else:
             first = next(k for k in self._lines_of(counter) if any(m.line == k for m in in_lane))
             assert taken.line == first
@@ -638,6 +929,10 @@ class EngineMachine(RuleBasedStateMachine):
                 model.called_at = event.at
                 if event.reason == "next":
                     self._follow_cycle(event.counter, event.contested, model.priority)
+                    if not model.priority:
+                        self._follow_lane_cycle(
+                            event.counter, event.booked_contested, model.lane == "booked"
+                        )
             case ev.TicketRecalled():
                 self._at_counter(event.ticket, event.counter)
                 assert self.tickets[event.ticket].state == "called"
@@ -705,6 +1000,7 @@ class EngineMachine(RuleBasedStateMachine):
                 assert desk.current is None, "a counter closes after its ticket is finished"
                 desk.state = "closed"
                 self.cycles[event.counter] = ""
+                self.lane_cycles[event.counter] = ""
             case ev.DayOpened():
                 local_start = datetime.fromtimestamp(event.ends_at, HANOI)
                 assert (local_start.hour, local_start.minute, local_start.second) == (0, 0, 0)
@@ -712,6 +1008,40 @@ class EngineMachine(RuleBasedStateMachine):
                 assert event.day == datetime.fromtimestamp(event.at, HANOI).date().isoformat()
                 assert self.day != event.day
                 self.day = event.day
+            case ev.AppointmentBooked():
+                assert event.code not in self.bookings
+                assert event.end == event.start + SLOT_S
+                self.bookings[event.code] = Booking(
+                    event.service, event.start, local_day(event.start), event.person
+                )
+            case ev.AppointmentCancelled():
+                booking = self.bookings[event.code]
+                assert booking.state == "booked"
+                booking.state = "cancelled"
+            case ev.AppointmentCheckedIn():
+                # 7. Only in its window; after it, only as a walk-in, the same day.
+                booking = self.bookings[event.code]
+                assert booking.state in ("booked", "missed")
+                assert event.at >= booking.start - EARLY_S
+                if booking.state == "missed" or event.at >= self._missed_at(booking):
+                    assert self.config.appointments.late == "walk_in"
+                    assert local_day(event.at) == booking.day
+                    self.checking_in = (event.code, None)
+                else:
+                    due = max(booking.start, event.at) + self.booked_wait_s
+                    self.checking_in = (event.code, due)
+                booking.state, booking.ticket = "checked_in", event.ticket
+            case ev.AppointmentMissed():
+                booking = self.bookings[event.code]
+                assert booking.state == "booked"
+                assert event.at >= self._missed_at(booking)
+                booking.state = "missed"
+            case ev.AppointmentDataDropped():
+                dropped = [k for k, b in self.bookings.items() if b.day.isoformat() == event.day]
+                assert dropped
+                assert event.at >= self._drop_at(self.bookings[dropped[0]].day)
+                for code in dropped:
+                    del self.bookings[code]
             case ev.DayClosed():
                 assert event.day == self.day
                 for model in self.tickets.values():
@@ -726,6 +1056,16 @@ class EngineMachine(RuleBasedStateMachine):
         """A ticket a rating names: today's, or the closed day's."""
         return self.tickets.get(ticket) or self.closed[ticket]
 
+    def _follow_lane_cycle(self, counter: int, contested: bool, booked: bool) -> None:
+        # 8. Contested non-priority "next" calls spell a prefix of (B^b W^w)*.
+        if not contested:
+            self.lane_cycles[counter] = ""
+            return
+        cycle = self.lane_cycles[counter] + ("B" if booked else "W")
+        expected = self.lane_pattern * (len(cycle) // len(self.lane_pattern) + 1)
+        assert expected.startswith(cycle), (counter, cycle, self.lane_pattern)
+        self.lane_cycles[counter] = cycle
+
     def _follow_issued(self, event: ev.TicketIssued) -> None:
         # 1. Numbers count 1, 2, 3... per service and day, in the service's format.
         assert event.day == self.day
@@ -738,12 +1078,20 @@ class EngineMachine(RuleBasedStateMachine):
         assert event.order > self.max_order
         self.max_order = event.order
         self.issued.append(event.ticket)
+        if event.booked is None:
+            assert event.due_at is None
+        else:
+            assert self.checking_in == (event.booked, event.due_at), (self.checking_in, event)
+            assert self.bookings[event.booked].ticket == event.ticket
+            assert event.priority is None
+        self.checking_in = None
         self.tickets[event.ticket] = Model(
             service=event.service,
             priority=event.priority is not None,
             line=event.service,
             order=event.order,
             since=event.at,
+            due_at=event.due_at,
         )
 
     def _follow_cycle(self, counter: int, contested: bool, priority: bool) -> None:
