@@ -68,6 +68,9 @@ Hours = OpeningHours
 class PriorityClass(_Strict, frozen=True):
     code: str
     name: LocalizedText
+    at_desk: bool = False
+    """Checked by a person (papers, a card): the kiosk sends the citizen to the reception
+    desk, which gives their ticket the class; a self-declared tap is not enough."""
 
 
 class Service(_Strict, frozen=True):
@@ -328,6 +331,7 @@ class CentreConfig(_Strict, frozen=True):
                 CounterSetup(id=c.id, services=tuple(c.services)) for c in self.counters
             ),
             priority_classes=tuple(p.code for p in self.priority_classes),
+            desk_classes=tuple(p.code for p in self.priority_classes if p.at_desk),
             rating_reasons=tuple(r.code for r in self.ratings.reasons),
             languages=tuple(self.centre.languages),
             timezone=self.centre.timezone,

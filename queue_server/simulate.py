@@ -128,7 +128,7 @@ class Simulation:
         services = [s.code for s in self.config.services]
         # Short services are asked for more often, as in a real ward centre.
         weights = [1.0 / max(1.0, s.expected_minutes) ** 0.5 for s in self.config.services]
-        priorities = [p.code for p in self.config.priority_classes]
+        priorities = [p.code for p in self.config.priority_classes if not p.at_desk]
         await asyncio.sleep(pace.first_wave_s)
         while True:
             for _ in range(self.random.randint(*pace.wave_size)):

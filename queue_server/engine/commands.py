@@ -53,6 +53,14 @@ class Reactivate(_Command, frozen=True):
     ticket: int
 
 
+class SetPriority(_Command, frozen=True):
+    """The reception desk gives a waiting ticket a priority class (papers checked), or
+    takes it away (None)."""
+
+    ticket: int
+    priority: str | None
+
+
 class Transfer(_Command, frozen=True):
     """Send the counter's current ticket to another service or to one counter."""
 
@@ -130,6 +138,7 @@ Command = (
     | Finish
     | MarkNoShow
     | Reactivate
+    | SetPriority
     | Transfer
     | RateService
     | Cancel

@@ -84,6 +84,7 @@ class Engine:
             c.Finish: self._finish,
             c.MarkNoShow: self._no_show,
             c.Reactivate: self._reactivate,
+            c.SetPriority: self._set_priority,
             c.Transfer: self._transfer,
             c.RateService: self._rate,
             c.Cancel: self._cancel,
@@ -105,6 +106,7 @@ class Engine:
             ev.TicketNoShow: self._on_no_show,
             ev.TicketRequeued: self._on_back_in_line,
             ev.TicketReactivated: self._on_back_in_line,
+            ev.TicketPriorityChanged: self._on_priority_changed,
             ev.TicketTransferred: self._on_transferred,
             ev.ServiceRated: self._on_rated,
             ev.TicketCancelled: self._on_cancelled,
@@ -319,6 +321,11 @@ class Engine:
         if cmd.priority is not None and cmd.priority not in self._classes:
             known = ", ".join(sorted(self._classes)) or "none configured"
             raise err.UnknownPriorityClass(f"no priority class {cmd.priority!r} (known: {known})")
+        if cmd.priority in self.setup.desk_classes and actor.kind == "kiosk":
+            raise err.PriorityAtDesk(
+                f"{cmd.priority!r} is checked at the reception desk: take a ticket, then show "
+                "your papers there"
+            )
         if cmd.lang not in self._languages:
             raise err.UnknownLanguage(
                 f"language {cmd.lang!r} is not offered (offered: {', '.join(self.setup.languages)})"
@@ -495,6 +502,19 @@ class Engine:
         if ticket.status is not TicketStatus.NO_SHOW:
             raise err.WrongTicketState(f"ticket {ticket.number} is {ticket.status}, not a no-show")
         return [ev.TicketReactivated(at=at, actor=actor, ticket=ticket.id)]
+
+    def _set_priority(self, cmd: c.SetPriority, at: float, actor: Actor) -> list[Event]:
+        ticket = self.ticket(cmd.ticket)
+        if cmd.priority is not None and cmd.priority not in self._classes:
+            known = ", ".join(sorted(self._classes)) or "none configured"
+            raise err.UnknownPriorityClass(f"no priority class {cmd.priority!r} (known: {known})")
+        if ticket.status is not TicketStatus.WAITING:
+            raise err.WrongTicketState(f"ticket {ticket.number} is {ticket.status}, not waiting")
+        if ticket.priority == cmd.priority:
+            raise err.WrongTicketState(f"ticket {ticket.number} is in that class already")
+        return [
+            ev.TicketPriorityChanged(at=at, actor=actor, ticket=ticket.id, priority=cmd.priority)
+        ]
 
     def _transfer(self, cmd: c.Transfer, at: float, actor: Actor) -> list[Event]:
         if (cmd.to_service is None) == (cmd.to_counter is None):
@@ -949,6 +969,12 @@ class Engine:
         self._leave(ticket)
         ticket.status = TicketStatus.WAITING
         self.state.lines.add(ticket)
+
+    def _on_priority_changed(self, e: ev.TicketPriorityChanged) -> None:
+        ticket = self.state.tickets[e.ticket]
+        self.state.lines.remove(ticket)  # from the lane its class put it in
+        ticket.priority = e.priority
+        self.state.lines.add(ticket)  # by the same order: its place by issue time
 
     def _on_transferred(self, e: ev.TicketTransferred) -> None:
         st = self.state

@@ -86,6 +86,12 @@ class NotServedHere(CommandRejected):
     code = "not_served_here"
 
 
+class PriorityAtDesk(CommandRejected):
+    """A priority class a person must check (papers), asked of a kiosk."""
+
+    code = "priority_at_desk"
+
+
 class RatingClosed(CommandRejected):
     code = "rating_closed"
 

@@ -105,6 +105,14 @@ class TicketReactivated(_Event, tag=True, frozen=True):
     ticket: int
 
 
+class TicketPriorityChanged(_Event, tag=True, frozen=True):
+    """A person at the reception desk checked the citizen's papers: the waiting ticket
+    joins (or leaves) a priority class, keeping its place by issue order."""
+
+    ticket: int
+    priority: str | None
+
+
 class TicketTransferred(_Event, tag=True, frozen=True):
     ticket: int
     counter: int | None
@@ -226,6 +234,7 @@ Event = (
     | TicketNoShow
     | TicketRequeued
     | TicketReactivated
+    | TicketPriorityChanged
     | TicketTransferred
     | ServiceRated
     | TicketCancelled
@@ -254,6 +263,7 @@ TICKET_EVENTS = (
     TicketNoShow,
     TicketRequeued,
     TicketReactivated,
+    TicketPriorityChanged,
     TicketTransferred,
     ServiceRated,
     TicketCancelled,

@@ -142,6 +142,9 @@ class QueueSetup(_Rules, frozen=True, dict=True):
     services: tuple[ServiceSetup, ...]
     counters: tuple[CounterSetup, ...]
     priority_classes: tuple[str, ...] = ()
+    desk_classes: tuple[str, ...] = ()
+    """Priority classes a person checks (papers) at the reception desk: no kiosk issues
+    them; the desk gives a waiting ticket the class (`SetPriority`)."""
     rating_reasons: tuple[str, ...] = ()
     """Why a citizen may say they were dissatisfied (codes of `[ratings] reasons`)."""
     languages: tuple[str, ...] = ("vi",)

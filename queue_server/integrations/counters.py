@@ -170,6 +170,7 @@ _TOUCHES: dict[type[Event], Callable[[CounterWatch, Any, set[int]], None]] = {
     ev.TicketNoShow: _ticket_at_counter,
     ev.TicketRequeued: _ticket,
     ev.TicketReactivated: _ticket,
+    ev.TicketPriorityChanged: _ticket,
     ev.TicketTransferred: _transfer,
     ev.TicketCancelled: _ticket,
     ev.TicketExpired: _ticket,

@@ -90,6 +90,7 @@ class Projection:
             ev.TicketFinished: self._finished,
             ev.TicketRequeued: self._ticket,
             ev.TicketReactivated: self._ticket,
+            ev.TicketPriorityChanged: self._ticket,
             ev.TicketTransferred: self._transferred,
             ev.ServiceRated: self._rated,
             ev.TicketCancelled: self._ticket,

@@ -347,6 +347,10 @@ def _transferred(record: TicketRecord, event: ev.TicketTransferred) -> None:
     record.transfers += 1
 
 
+def _priority_changed(record: TicketRecord, event: ev.TicketPriorityChanged) -> None:
+    record.priority = event.priority
+
+
 def _cancelled(record: TicketRecord, event: ev.TicketCancelled) -> None:
     record.outcome = "cancelled"
 
@@ -373,6 +377,7 @@ _TICKET_FOLDS: dict[type[Event], Callable[[TicketRecord, Any], None]] = {
     ev.TicketNoShow: _no_show,
     ev.TicketRequeued: _back_in_line,
     ev.TicketReactivated: _back_in_line,
+    ev.TicketPriorityChanged: _priority_changed,
     ev.TicketTransferred: _transferred,
     ev.TicketCancelled: _cancelled,
     ev.TicketExpired: _expired,

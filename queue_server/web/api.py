@@ -62,6 +62,11 @@ class IssueBody(_Body, frozen=True):
     lang: str | None = None
 
 
+class PriorityBody(_Body, frozen=True):
+    priority: str | None
+    """A priority class's code, or null to take the class away."""
+
+
 class TransferBody(_Body, frozen=True):
     service: str | None = None
     counter: int | None = None
@@ -245,6 +250,20 @@ async def cancel_ticket(request: web.Request) -> web.Response:
 @allow(STAFF_ROLES)
 async def reactivate_ticket(request: web.Request) -> web.Response:
     return await _ticket_command(request, c.Reactivate)
+
+
+@allow(STAFF_ROLES)
+async def set_ticket_priority(request: web.Request) -> web.Response:
+    """The reception desk, having seen the citizen's papers, gives the waiting ticket its
+    priority class (one the kiosk does not offer by a tap: `at_desk`)."""
+    body = await read_json(request, PriorityBody)
+    centre = centre_of(request)
+    ticket_id = int(request.match_info["ticket"])
+    command = c.SetPriority(ticket=ticket_id, priority=body.priority)
+    await centre.dispatcher.execute(command, actor_of(principal_of(request)))
+    return json_response(
+        TicketResult(ticket_summary(centre.engine, centre.engine.ticket(ticket_id)))
+    )
 
 
 async def _ticket_command(

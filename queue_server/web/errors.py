@@ -71,6 +71,7 @@ _REFUSAL_STATUS: dict[type[CommandRejected], int] = {
     refusals.TransferToSelf: 422,
     refusals.InvalidTransfer: 422,
     refusals.InvalidRatingReason: 422,
+    refusals.PriorityAtDesk: 403,
     refusals.InvalidSlot: 422,
 }
 """The engine's refusals as HTTP statuses; any other refusal is a conflict with the queue's

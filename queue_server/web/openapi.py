@@ -131,7 +131,18 @@ SCHEMAS: dict[str, Any] = {
                 ["id", "services"], id=_INT, name=_TEXT, services={"type": "array", "items": _STR}
             ),
         },
-        priority_classes={"type": "array", "items": _obj(["code", "name"], code=_STR, name=_TEXT)},
+        priority_classes={
+            "type": "array",
+            "items": _obj(
+                ["code", "name"],
+                code=_STR,
+                name=_TEXT,
+                at_desk={
+                    "type": "boolean",
+                    "description": "checked at the reception desk: no kiosk issues it",
+                },
+            ),
+        },
         rating_reasons={
             "type": "array",
             "items": _obj(["code", "name"], code=_STR, name=_TEXT),

@@ -186,7 +186,10 @@ async def centre_info(request: web.Request) -> web.Response:
             "counters": [
                 {"id": c.id, "name": c.name, "services": c.services} for c in config.counters
             ],
-            "priority_classes": [{"code": p.code, "name": p.name} for p in config.priority_classes],
+            "priority_classes": [
+                {"code": p.code, "name": p.name, "at_desk": p.at_desk}
+                for p in config.priority_classes
+            ],
             "rating_reasons": [{"code": r.code, "name": r.name} for r in config.ratings.reasons],
             "open_now": open_now,
             "opens_at": iso_time(opens_at, centre.engine.setup.zone),

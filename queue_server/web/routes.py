@@ -150,6 +150,16 @@ ROUTES: list[Route] = [
         ints=("ticket",),
     ),
     Route(
+        "POST",
+        "/api/v1/tickets/{ticket}/priority",
+        api.set_ticket_priority,
+        "Give a waiting ticket a priority class after its papers were checked (or take it)",
+        "tickets",
+        body=api.PriorityBody,
+        responses={200: "TicketResult", 404: "Error", 409: "Error", 422: "Error"},
+        ints=("ticket",),
+    ),
+    Route(
         "GET",
         "/api/v1/appointments/slots",
         appointments_api.list_slots,

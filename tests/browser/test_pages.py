@@ -344,3 +344,18 @@ def test_the_kiosk_says_the_number_in_the_citizens_language(
     assert spoken.value.url.endswith(f"/api/v1/tickets/{code}/voice")
     expect(kiosk.locator("#ticket-listen")).to_have_text("Hear my number again")
     expect(kiosk.locator("#ticket-number")).to_have_text(number)
+
+
+def test_a_class_checked_at_the_desk_sends_the_citizen_there(
+    server: PageServer, new_page: OpenPage
+) -> None:
+    """ "Merit to the revolution" needs a card: the kiosk does not take a tap for it."""
+    kiosk = new_page(f"{server.base}/kiosk#token={server.tokens['kiosk']}", 1080, 1920)
+    merit = kiosk.locator(".priority-choice[data-priority=merit]")
+    expect(merit).to_have_class(re.compile(r"\bat-desk\b"))
+    merit.click()
+    expect(merit).to_have_attribute("aria-pressed", "false")
+    expect(kiosk.locator("#kiosk-error")).to_contain_text("quầy hướng dẫn")
+    kiosk.locator(".tile[data-service='HT']").click()
+    expect(kiosk.locator("#ticket")).to_be_visible()
+    expect(kiosk.locator("#ticket-priority")).to_be_hidden()  # a normal ticket, for the desk

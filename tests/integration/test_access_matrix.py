@@ -55,6 +55,7 @@ VIEWS = {view.split("`")[0] or view.split("`")[1]: row for view, row in readme_t
 
 
 BODIES = {
+    "/api/v1/tickets/{ticket}/priority": {"priority": "elderly"},
     "/api/v1/tickets": {"service": "HT"},
     "/api/v1/tickets/{code}/rating": {"rating": "satisfied"},
     "/api/v1/counters/{counter}/rating": {"ticket": 1, "rating": "satisfied"},

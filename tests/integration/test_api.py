@@ -371,3 +371,28 @@ async def test_only_a_supervisor_may_send_a_ticket_where_no_counter_is_open(
             "/api/v1/counters/1/transfer", {"counter": 3, "insist": True}
         )
         assert status == 200 and body["ticket"] is None, body
+
+
+async def test_a_class_checked_at_the_desk_is_given_there_not_at_the_kiosk(
+    server: RunningCentre,
+) -> None:
+    """The example centre checks "merit" (a card) at the reception desk."""
+    async with Api(server.base, server.tokens["kiosk-1"]) as kiosk, Api(server.base) as desk:
+        status, body = await kiosk.post("/api/v1/tickets", {"service": "HT", "priority": "merit"})
+        assert (status, body["error"]["code"]) == (403, "priority_at_desk"), body
+        status, ticket = await kiosk.post("/api/v1/tickets", {"service": "HT"})
+        assert status == 201 and ticket["priority"] is None
+        await desk.login("lan", counter=1)
+        status, body = await desk.post(
+            f"/api/v1/tickets/{ticket['id']}/priority", {"priority": "merit"}
+        )
+        assert status == 200 and body["ticket"]["priority"] == "merit", body
+        status, seen = await desk.get(f"/api/v1/tickets/{ticket['tracking_code']}")
+        assert seen["priority"] == "merit"
+        status, body = await desk.post(
+            f"/api/v1/tickets/{ticket['id']}/priority", {"priority": "veteran"}
+        )
+        assert (status, body["error"]["code"]) == (422, "unknown_priority_class")
+        status, centre = await desk.get("/api/v1/centre")
+        classes = {p["code"]: p["at_desk"] for p in centre["priority_classes"]}
+        assert classes["merit"] is True and classes["elderly"] is False

@@ -39,7 +39,10 @@ async def server(tmp_path: Path, printers: Printers) -> AsyncIterator[RunningCen
         msgspec.structs.replace(desk, profile="NT-5890K", cutter=True),
     ]
     devices = msgspec.structs.replace(config.devices, printers=installed)
-    config = msgspec.structs.replace(config, devices=devices)
+    # The longest label, "merit", declared at the kiosk (the example centre checks it at
+    # the desk; some centres let citizens declare it).
+    declared = [msgspec.structs.replace(p, at_desk=False) for p in config.priority_classes]
+    config = msgspec.structs.replace(config, devices=devices, priority_classes=declared)
     async with serve_centre(tmp_path, config=config, tokens=TOKENS) as running:
         yield running
 

@@ -869,6 +869,7 @@ def test_every_event_carries_its_time_and_actor(desk_for: DeskFactory) -> None:
         (440, c.CallTicket(counter=1, ticket=3), STAFF),
         (450, c.MarkNoShow(counter=1), STAFF),
         (460, c.Reactivate(ticket=3), boss),
+        (465, c.SetPriority(ticket=3, priority="elderly"), STAFF),
         (470, c.Cancel(ticket=1), boss),
         (480, c.PauseCounter(counter=1), STAFF),
         (490, c.ResumeCounter(counter=1), STAFF),
@@ -938,3 +939,66 @@ def test_deciding_changes_nothing(desk: Desk) -> None:
     for command in commands:
         assert desk.engine.decide(command, desk.now, STAFF), command
         assert desk.engine.state.snapshot() == before, command
+
+
+# ---------------------------------------------------------------------- priority checked at the desk
+
+
+def desk_checked(desk_for: DeskFactory) -> Desk:
+    """The test centre with a class a person must check ("merit": a card shown at the desk)."""
+    classes = [
+        {"code": "elderly", "name": {"vi": "Người cao tuổi"}},
+        {"code": "merit", "name": {"vi": "Người có công"}, "at_desk": True},
+    ]
+    return desk_for(make_config(priority_classes=classes))
+
+
+def test_a_kiosk_does_not_issue_a_class_checked_at_the_desk(desk_for: DeskFactory) -> None:
+    desk = desk_checked(desk_for)
+    assert desk.issue("HT", "elderly").priority == "elderly"  # a self-declared class is
+    with pytest.raises(err.PriorityAtDesk) as refused:
+        desk.issue("HT", "merit")
+    assert "reception desk" in refused.value.message
+    at_desk = desk.do(
+        c.IssueTicket(service="HT", tracking_code="desk-1", priority="merit"),
+        Actor("supervisor", "le-tan"),
+    )
+    assert only(at_desk, ev.TicketIssued).priority == "merit"  # a person may
+
+
+def test_the_desk_gives_a_waiting_ticket_its_class_and_it_keeps_its_place(
+    desk_for: DeskFactory,
+) -> None:
+    desk = desk_checked(desk_for)
+    desk.open(1)
+    first, second, card = desk.issue("HT"), desk.issue("HT"), desk.issue("HT")
+    elderly = desk.issue("HT", "elderly")
+    changed = only(
+        desk.do(c.SetPriority(ticket=card.ticket, priority="merit"), STAFF),
+        ev.TicketPriorityChanged,
+    )
+    assert (changed.ticket, changed.priority) == (card.ticket, "merit")
+    assert desk.ticket(card.ticket).is_priority
+    # The priority lane by issue order: the card holder came before the elderly citizen.
+    assert [desk.call(1).ticket for _ in range(4)] == [
+        card.ticket,
+        elderly.ticket,
+        first.ticket,
+        second.ticket,
+    ]
+
+
+def test_only_a_waiting_ticket_changes_class_and_only_to_a_known_one(desk_for: DeskFactory) -> None:
+    desk = desk_checked(desk_for)
+    desk.open(1)
+    waiting, called = desk.issue("HT"), desk.issue("HT", "elderly")
+    assert desk.call(1).ticket == called.ticket
+    with pytest.raises(err.WrongTicketState):
+        desk.do(c.SetPriority(ticket=called.ticket, priority="merit"), STAFF)
+    with pytest.raises(err.UnknownPriorityClass):
+        desk.do(c.SetPriority(ticket=waiting.ticket, priority="veteran"), STAFF)
+    with pytest.raises(err.WrongTicketState):
+        desk.do(c.SetPriority(ticket=waiting.ticket, priority=None), STAFF)  # none already
+    desk.do(c.SetPriority(ticket=waiting.ticket, priority="merit"), STAFF)
+    desk.do(c.SetPriority(ticket=waiting.ticket, priority=None), STAFF)  # a mistake undone
+    assert not desk.ticket(waiting.ticket).is_priority

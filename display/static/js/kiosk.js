@@ -121,10 +121,14 @@ function renderCentre() {
 
 function renderPriorities() {
   const box = $("#priorities");
-  /** @type {{ code: string | null, label: string }[]} */
+  /** @type {{ code: string | null, label: string, atDesk: boolean }[]} */
   const choices = [
-    { code: null, label: t("kiosk.priority_none") },
-    ...(state.centre?.priority_classes ?? []).map((p) => ({ code: p.code, label: localized(p.name) })),
+    { code: null, label: t("kiosk.priority_none"), atDesk: false },
+    ...(state.centre?.priority_classes ?? []).map((p) => ({
+      code: p.code,
+      label: localized(p.name),
+      atDesk: Boolean(p.at_desk),
+    })),
   ];
   box.replaceChildren(
     ...choices.map((choice) =>
@@ -132,10 +136,16 @@ function renderPriorities() {
         "button",
         {
           type: "button",
-          class: "priority-choice",
+          class: choice.atDesk ? "priority-choice at-desk" : "priority-choice",
           "aria-pressed": String(choice.code === state.priority),
           dataset: { priority: choice.code ?? "" },
           onclick: () => {
+            // A class a person checks (a card): the citizen takes a ticket and shows it
+            // at the reception desk, which gives the ticket its class.
+            if (choice.atDesk) {
+              showError(t("kiosk.priority_at_desk", { name: choice.label }));
+              return;
+            }
             state.priority = choice.code;
             renderPriorities();
           },

@@ -235,7 +235,7 @@
  * @property {Texts} ticket_footer
  * @property {{ code: string, name: Texts, description: Texts }[]} services
  * @property {{ id: number, name: Texts, services: string[] }[]} counters
- * @property {{ code: string, name: Texts }[]} priority_classes
+ * @property {{ code: string, name: Texts, at_desk?: boolean }[]} priority_classes at_desk: checked at the reception desk, not by a tap
  * @property {{ code: string, name: Texts }[]} [rating_reasons] what a dissatisfied citizen may say went wrong
  * @property {boolean} open_now tickets may be issued now
  * @property {string | null} opens_at while closed: when it next opens (ISO, with offset)
