@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -75,7 +74,9 @@ class PageServer:
     """A centre server process that can be stopped and started again on the same port."""
 
     directory: Path
-    port: int = field(default_factory=lambda: _free_port())
+    port: int = 0
+    """0 until the first start, which lets the server pick a free one (two test runs on one
+    machine once raced for a port chosen ahead); restarts keep it."""
     process: subprocess.Popen[str] | None = None
     tokens: dict[str, str] = field(default_factory=dict)
     options: list[str] = field(default_factory=list)
@@ -103,6 +104,7 @@ class PageServer:
         assert self.process.stdout is not None
         for line in self.process.stdout:
             if line.startswith("READY "):
+                self.port = int(line.strip().rsplit(":", 1)[1])
                 break
             if time.monotonic() > deadline:
                 raise TimeoutError("the server did not start")
@@ -153,13 +155,6 @@ class PageServer:
         )
         assert status in (200, 204), body
         return body if isinstance(body, dict) else None
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @pytest.fixture
