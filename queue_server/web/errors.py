@@ -160,6 +160,8 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         centre = request.app.get(CENTRE)
         zone = centre.engine.setup.zone if centre is not None else ZoneInfo("UTC")
         return json_response({"error": refusal_body(exc, zone)}, status)
+    except web.RequestPayloadError as exc:  # the body's coding broke while it was read
+        return error_response(400, "bad_body_encoding", f"the body cannot be read: {exc}")
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
