@@ -12,6 +12,7 @@ import msgspec
 
 from .. import views
 from ..engine.events import RATINGS
+from .fields import MAX_ID
 from .routes import PAGES_TAG, ROUTES, Route
 
 VIEWS: tuple[type[msgspec.Struct], ...] = (
@@ -31,6 +32,8 @@ VIEWS: tuple[type[msgspec.Struct], ...] = (
 _STR = {"type": "string"}
 _INT = {"type": "integer"}
 _NULLABLE_INT = {"type": ["integer", "null"]}
+_PATH_ID = {"type": "integer", "minimum": 0, "maximum": MAX_ID}
+"""An id in a path: the router takes 1 to 9 digits (`Route.aiohttp_path`)."""
 _NULLABLE_STR = {"type": ["string", "null"]}
 _TEXT = {
     "type": "object",
@@ -344,7 +347,7 @@ def build_openapi(title: str, routes: list[Route] = ROUTES) -> dict[str, Any]:
                     "name": name,
                     "in": "path",
                     "required": True,
-                    "schema": _INT if name in route.ints else _STR,
+                    "schema": _PATH_ID if name in route.ints else _STR,
                 }
                 for name in route.params
             ]
