@@ -336,6 +336,7 @@ def build_openapi(title: str, routes: list[Route] = ROUTES) -> dict[str, Any]:
             "responses": {},
         }
         roles = sorted(r.value for r in getattr(route.handler, "allowed_roles", ()))
+        operation["x-roles"] = roles  # for programs: who may call it (tests sign in as one)
         operation["description"] = f"Allowed roles: {', '.join(roles)}." + (
             " Staff and devices only on their own counter."
             if getattr(route.handler, "counter_scoped", False)
