@@ -14,7 +14,7 @@ from http import HTTPStatus
 
 from aiohttp import http_exceptions as bad
 from aiohttp import web
-from aiohttp.web_protocol import RequestHandler
+from aiohttp.web_protocol import RequestHandler, _ErrInfo
 
 from .errors import error_response
 
@@ -43,6 +43,23 @@ def refusal(status: int, exc: BaseException | None, message: str | None) -> tupl
 
 class JsonErrorHandler(RequestHandler):
     """aiohttp's handler of one connection, answering its refusals in JSON."""
+
+    def data_received(self, data: bytes) -> None:
+        """A body coding that breaks after its request's handler began (a bad chunk) is
+        queued by aiohttp as a refusal of a next request, while the handler waits for a
+        body that will never end: tell the handler instead (400 bad_body_encoding), and
+        take no more requests on this connection, whose parser is lost."""
+        reading = self._current_request
+        queued = len(self._messages)
+        super().data_received(data)
+        if reading is None or len(self._messages) == queued or reading.content.is_eof():
+            return
+        refused, _ = self._messages[-1]
+        if isinstance(refused, _ErrInfo):
+            self._messages.pop()
+            said = (refused.message or "").split("\n", 1)[0].rstrip(": ")
+            reading.content.set_exception(web.RequestPayloadError(said or "bad body coding"))
+            self.close()
 
     def handle_error(
         self,

@@ -10,12 +10,15 @@ from __future__ import annotations
 import asyncio
 import gzip
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from queue_server.web.doorkeeper import DOORKEEPER
 from queue_server.web.front_door import MAX_HEAD_BYTES, MAX_REQUEST_LINE_BYTES
+from tests.support.devices import until
 from tests.support.server import RunningCentre, serve_centre
 
 
@@ -150,3 +153,45 @@ async def test_a_body_too_large_is_a_413_in_json(tmp_path: Path) -> None:
         body = b"a" * 100_000
         head = LOGIN + b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(body)
         assert_json_error(await exchange(server, head + body), 413, "body_too_large")
+
+
+def reading_a_body(server: RunningCentre) -> bool:
+    """A handler is waiting for its request's body (aiohttp's handler of the connection)."""
+    doors = server.app[DOORKEEPER]._inside
+    return any(getattr(d, "serving", None) and d.serving._current_request for d in doors)  # type: ignore[attr-defined]
+
+
+async def test_a_bad_chunk_after_the_body_began_is_a_400_at_once(tmp_path: Path) -> None:
+    """The handler is already reading when the bad chunk comes: it is told, not left to wait
+    for the body timeout (408)."""
+    async with serve_centre(tmp_path, security={"request_body_timeout_s": 30.0}) as server:
+        host, port = server.base.removeprefix("http://").split(":")
+        reader, writer = await asyncio.open_connection(host, int(port))
+        try:
+            writer.write(LOGIN + b'Transfer-Encoding: chunked\r\n\r\n3\r\n{"u\r\n')
+            await until(lambda: reading_a_body(server))
+            writer.write(b"ZZ\r\nabc\r\n0\r\n\r\n")
+            async with asyncio.timeout(5):
+                answer = await reader.read()
+        finally:
+            writer.close()
+        head, _, body = answer.partition(b"\r\n\r\n")
+        assert head.split()[1] == b"400" and answer.count(b"HTTP/1.") == 1, answer
+        assert json.loads(body)["error"]["code"] == "bad_body_encoding", answer
+
+
+async def test_a_client_that_leaves_mid_body_is_no_unexpected_error(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="queue_server.web.errors")
+    async with serve_centre(tmp_path) as server:
+        host, port = server.base.removeprefix("http://").split(":")
+        _, writer = await asyncio.open_connection(host, int(port))
+        writer.write(LOGIN + b'Content-Length: 10\r\n\r\n{"u')
+        await until(lambda: reading_a_body(server))
+        writer.close()
+        await until(lambda: any(r.name == "queue_server.web.errors" for r in caplog.records))
+    said = [
+        (r.levelname, r.getMessage()) for r in caplog.records if r.name == "queue_server.web.errors"
+    ]
+    assert said == [("DEBUG", "a client left before its request body came: POST /api/v1/login")]
