@@ -16,7 +16,8 @@ TSC := /usr/bin/tsc
 # What `make drill` runs with QUEUE_DRILL=1 (tests/support/drill.py): the same tests as in
 # `make test`, ten times harder.
 DRILLS := tests/integration/test_crash.py tests/unit/test_decoders_seeded.py \
-	tests/integration/test_power_cut.py tests/integration/test_full_disk.py
+	tests/integration/test_power_cut.py tests/integration/test_full_disk.py \
+	tests/integration/test_api_properties.py
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 $(STAMP): pyproject.toml

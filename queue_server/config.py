@@ -31,7 +31,9 @@ from .integrations.escpos.config import Kiosk, Printer, printer_problems
 from .integrations.lines_config import DisplayModel, SerialLine, serial_line_problems
 
 CONFIG_VERSION = 1
-_CODE = re.compile(r"^[A-Za-z0-9_-]{1,16}$")
+CODE_PATTERN = r"^[A-Za-z0-9_-]{1,16}$"
+"""Services' and priority classes' codes (the API's bodies take the same: web/fields.py)."""
+_CODE = re.compile(CODE_PATTERN)
 _ORIGIN = re.compile(r"^https?://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:[0-9]{1,5})?/?$")
 
 Durability = Literal["process", "full"]

@@ -16,23 +16,33 @@ from ..accounts.store import TokenInfo, User
 from .auth import ACCOUNTS, ADMIN_ONLY, MANAGERS, allow
 from .context import CENTRE
 from .errors import ApiError, json_response, read_json
+from .fields import (
+    CounterId,
+    Counters,
+    DisplayName,
+    Password,
+    PersonRole,
+    TokenName,
+    TokenRole,
+    Username,
+)
 from .keys import HUB
 
 
 class UserBody(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
-    username: str
-    password: str
-    role: str = "staff"
-    name: str = ""
-    counters: list[int] = []
+    username: Username
+    password: Password
+    role: PersonRole = "staff"
+    name: DisplayName = ""
+    counters: Counters = []
     """The counters a staff member may work at (empty: any)."""
 
 
 class TokenBody(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
-    role: str
-    name: str
-    counter: int | None = None
-    counters: list[int] = []
+    role: TokenRole
+    name: TokenName
+    counter: CounterId | None = None
+    counters: Counters = []
 
 
 def _user(user: User) -> dict[str, Any]:

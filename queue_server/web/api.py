@@ -6,7 +6,7 @@ import asyncio
 import logging
 import math
 import time
-from typing import Annotated, Any
+from typing import Any
 
 import msgspec
 from aiohttp import web
@@ -47,6 +47,16 @@ from .auth import (
 from .client import client_address
 from .context import CENTRE, CentreContext
 from .errors import ApiError, json_response, read_json
+from .fields import (
+    CounterId,
+    Language,
+    Password,
+    PriorityCode,
+    ServiceCode,
+    TicketId,
+    TicketNumber,
+    Username,
+)
 from .keys import LIMITS, METRICS
 
 log = logging.getLogger(__name__)
@@ -57,9 +67,9 @@ class _Body(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
 
 
 class IssueBody(_Body, frozen=True):
-    service: str
-    priority: str | None = None
-    lang: str | None = None
+    service: ServiceCode
+    priority: PriorityCode | None = None
+    lang: Language | None = None
 
 
 class PriorityBody(_Body, frozen=True):
@@ -68,14 +78,14 @@ class PriorityBody(_Body, frozen=True):
 
 
 class TransferBody(_Body, frozen=True):
-    service: str | None = None
-    counter: int | None = None
+    service: ServiceCode | None = None
+    counter: CounterId | None = None
     insist: bool = False
     """Send it even where no counter is open now (supervisors and admins only)."""
 
 
 class NextBody(_Body, frozen=True):
-    current: int | msgspec.UnsetType | None = msgspec.UNSET
+    current: TicketId | msgspec.UnsetType | None = msgspec.UNSET
     """The id of the ticket the console showed at the counter when NEXT was pressed (null:
     none): NEXT is refused (409 current_changed) if another call came first.  Left out:
     no check (keypads and scripts that only mean "the next one, whoever it is")."""
@@ -88,14 +98,10 @@ class RatingBody(_Body, frozen=True):
 
 
 class CounterRatingBody(_Body, frozen=True):
-    ticket: int
+    ticket: TicketId
     """The id of the ticket the tablet showed as served last (`last_served` of the counter)."""
     rating: Rating
     reason: str | None = None
-
-
-TicketId = Annotated[int, msgspec.Meta(ge=1, le=999_999_999)]
-TicketNumber = Annotated[str, msgspec.Meta(min_length=1, max_length=16, pattern=r"^[A-Z0-9]+$")]
 
 
 class CallBody(_Body, frozen=True):
@@ -104,9 +110,9 @@ class CallBody(_Body, frozen=True):
 
 
 class LoginBody(_Body, frozen=True):
-    username: str
-    password: str
-    counter: int | None = None
+    username: Username
+    password: Password
+    counter: CounterId | None = None
 
 
 def actor_of(principal: Principal) -> Actor:

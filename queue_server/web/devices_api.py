@@ -11,8 +11,7 @@ Bindings are the centre's runtime data, kept beside its tokens
 
 from __future__ import annotations
 
-import re
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 from aiohttp import web
@@ -20,21 +19,21 @@ from aiohttp import web
 from .auth import ADMIN_ONLY, allow
 from .context import CENTRE, RadioButton
 from .errors import ApiError, json_response, read_json
+from .fields import CounterId, RfCode
 
 MAX_LEARN_S = 120.0
-_CODE = re.compile(r"^[0-9A-Fa-f]{6}$")
 RfKey = Literal["next", "recall", "start", "done", "no_show", "pause", "resume"]
 
 
 class LearnBody(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
-    timeout_s: float = 30.0
+    timeout_s: Annotated[float, msgspec.Meta(gt=0, le=MAX_LEARN_S)] = 30.0
     """How long to listen for a button, at most 120 s."""
 
 
 class RfButtonBody(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
-    code: str
+    code: RfCode
     """The button's 24-bit code as 6 hex digits, as learned."""
-    counter: int
+    counter: CounterId
     key: RfKey
 
 
@@ -50,8 +49,6 @@ async def rf_learn(request: web.Request) -> web.Response:
         body = await read_json(request, LearnBody)
     else:
         body = LearnBody()
-    if not 0 < body.timeout_s <= MAX_LEARN_S:
-        raise ApiError(422, "invalid_body", f"timeout_s: between 0 and {MAX_LEARN_S:.0f} s")
     if rf is None:
         raise ApiError(409, "no_radio_receiver", "no rf433 line is configured in devices")
     heard = await rf.learn(body.timeout_s)
@@ -76,8 +73,6 @@ async def list_rf_buttons(request: web.Request) -> web.Response:
 async def bind_rf_button(request: web.Request) -> web.Response:
     body = await read_json(request, RfButtonBody)
     centre = request.app[CENTRE]
-    if not _CODE.match(body.code):
-        raise ApiError(422, "invalid_body", "code: 6 hex digits, as learned (e.g. A1B2C3)")
     if body.counter not in centre.engine.state.counters:
         raise ApiError(404, "unknown_counter", f"no counter {body.counter}")
     button = centre.radio_bindings.bind(body.code, body.counter, body.key)

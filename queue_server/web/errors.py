@@ -164,6 +164,8 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         centre = request.app.get(CENTRE)
         zone = centre.engine.setup.zone if centre is not None else ZoneInfo("UTC")
         return json_response({"error": refusal_body(exc, zone)}, status)
+    except web.RequestPayloadError as exc:  # the body's coding broke while it was read
+        return error_response(400, "bad_body_encoding", f"the body cannot be read: {exc}")
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
@@ -199,17 +201,13 @@ async def read_json(request: web.Request, model: type[T]) -> T:
         raise ApiError(
             415, "unsupported_media_type", "send a JSON body with Content-Type: application/json"
         )
-    if request.content.is_eof():  # all here already (a small body comes with its head)
-        body = await request.read()
-    else:
-        timeout_s = request.app.get(BODY_TIMEOUT_S, 30.0)
-        try:
-            async with asyncio.timeout(timeout_s):
-                body = await request.read()
-        except TimeoutError:
-            raise ApiError(
-                408, "request_timeout", f"the request body did not come within {timeout_s:g} s"
-            ) from None
+    try:
+        body = await _read_body(request)
+    except ConnectionResetError:  # nobody to answer: not the server's error
+        log.debug("a client left before its request body came: %s %s", request.method, request.path)
+        raise ApiError(
+            400, "incomplete_body", "the connection closed before the body came"
+        ) from None
     try:
         return msgspec.json.decode(body, type=model)
     except msgspec.ValidationError as exc:
@@ -218,6 +216,19 @@ async def read_json(request: web.Request, model: type[T]) -> T:
         raise ApiError(400, "invalid_json", f"the body is not valid JSON: {exc}") from None
     except UnicodeDecodeError:
         raise ApiError(400, "invalid_json", "the body is not valid UTF-8") from None
+
+
+async def _read_body(request: web.Request) -> bytes:
+    if request.content.is_eof():  # all here already (a small body comes with its head)
+        return await request.read()
+    timeout_s = request.app.get(BODY_TIMEOUT_S, 30.0)
+    try:
+        async with asyncio.timeout(timeout_s):
+            return await request.read()
+    except TimeoutError:
+        raise ApiError(
+            408, "request_timeout", f"the request body did not come within {timeout_s:g} s"
+        ) from None
 
 
 def _readable(message: str) -> str:

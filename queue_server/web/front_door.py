@@ -26,8 +26,13 @@ log = logging.getLogger(__name__)
 
 WS_REQUEST_LINES = (b"GET /ws ", b"GET /ws?")
 MAX_HEAD_BYTES = 32 * 1024
-"""Past this without the head's end, aiohttp takes it (and refuses it: header too large)."""
+"""A request head longer than this is refused at the door (431): aiohttp bounds each
+field and their number, not the whole."""
+MAX_REQUEST_LINE_BYTES = 8190
+"""A request line longer than this is refused at the door (414); aiohttp's own bound on
+the target (its `max_line_size`, the same number) is then never reached."""
 HEAD_END = b"\r\n\r\n"
+LINE_END = b"\r\n"
 _throttled = ThrottledLog(log)
 
 
@@ -50,6 +55,31 @@ TOO_MANY = _answer(503, "Service Unavailable", "server_busy", "too many connecti
 TOO_SLOW = _answer(
     408, "Request Timeout", "request_timeout", "the request head did not come in time"
 )
+LINE_TOO_LONG = _answer(
+    414,
+    "URI Too Long",
+    "uri_too_long",
+    f"the request line is longer than {MAX_REQUEST_LINE_BYTES} bytes",
+)
+HEAD_TOO_LARGE = _answer(
+    431,
+    "Request Header Fields Too Large",
+    "header_too_large",
+    f"the request head is longer than {MAX_HEAD_BYTES} bytes",
+)
+
+
+def oversized(buffer: bytes, head_end: int) -> bytes | None:
+    """The answer to a head the door refuses for its size, or None.  `head_end` is where
+    the head's blank line starts (-1 while it has not come)."""
+    line_end = buffer.find(LINE_END, 0, MAX_REQUEST_LINE_BYTES + len(LINE_END))
+    if line_end < 0 and len(buffer) > MAX_REQUEST_LINE_BYTES:
+        return LINE_TOO_LONG
+    if head_end + len(HEAD_END) > MAX_HEAD_BYTES or (
+        head_end < 0 and len(buffer) >= MAX_HEAD_BYTES
+    ):
+        return HEAD_TOO_LARGE
+    return None
 
 
 class FrontDoor(asyncio.Protocol):
@@ -115,11 +145,16 @@ class FrontDoor(asyncio.Protocol):
         searched_from = max(len(self._buffer) - len(HEAD_END) + 1, 0)
         self._buffer += data
         buffer = self._buffer
-        if (
-            buffer.find(HEAD_END, searched_from) < 0
-            and len(buffer) < MAX_HEAD_BYTES
-            and buffer[:1].isupper()  # still looks like a request line (else: aiohttp says 400)
-        ):
+        head_end = buffer.find(HEAD_END, searched_from)
+        if not buffer[:1].isupper():  # cannot be a request line: aiohttp says why (400)
+            self._hand_over(self._http())
+            return
+        if head_end >= 0 or len(buffer) > MAX_REQUEST_LINE_BYTES:
+            refusal = oversized(buffer, head_end)
+            if refusal is not None:
+                self._refuse(refusal)
+                return
+        if head_end < 0:
             return  # the head is not complete yet
         head = buffer[: len(WS_REQUEST_LINES[0])]
         self._hand_over(self._sockets.connection() if head in WS_REQUEST_LINES else self._http())
@@ -137,6 +172,17 @@ class FrontDoor(asyncio.Protocol):
         )
         if self._buffer:  # something came: say why it is closed
             transport.write(TOO_SLOW)
+        transport.close()
+
+    def _refuse(self, answer: bytes) -> None:
+        """Answer at the door and close: the head is refused before anyone parses it."""
+        transport = self._transport
+        assert transport is not None
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        self._buffer = b""
+        transport.write(answer)
         transport.close()
 
     def evict(self) -> None:

@@ -12,6 +12,7 @@ import msgspec
 
 from .. import views
 from ..engine.events import RATINGS
+from .fields import MAX_ID
 from .routes import PAGES_TAG, ROUTES, Route
 
 VIEWS: tuple[type[msgspec.Struct], ...] = (
@@ -33,6 +34,8 @@ VIEWS: tuple[type[msgspec.Struct], ...] = (
 _STR = {"type": "string"}
 _INT = {"type": "integer"}
 _NULLABLE_INT = {"type": ["integer", "null"]}
+_PATH_ID = {"type": "integer", "minimum": 0, "maximum": MAX_ID}
+"""An id in a path: the router takes 1 to 9 digits (`Route.aiohttp_path`)."""
 _NULLABLE_STR = {"type": ["string", "null"]}
 _TEXT = {
     "type": "object",
@@ -367,6 +370,7 @@ def build_openapi(title: str, routes: list[Route] = ROUTES) -> dict[str, Any]:
             "responses": {},
         }
         roles = sorted(r.value for r in getattr(route.handler, "allowed_roles", ()))
+        operation["x-roles"] = roles  # for programs: who may call it (tests sign in as one)
         operation["description"] = f"Allowed roles: {', '.join(roles)}." + (
             " Staff and devices only on their own counter."
             if getattr(route.handler, "counter_scoped", False)
@@ -378,7 +382,7 @@ def build_openapi(title: str, routes: list[Route] = ROUTES) -> dict[str, Any]:
                     "name": name,
                     "in": "path",
                     "required": True,
-                    "schema": _INT if name in route.ints else _STR,
+                    "schema": _PATH_ID if name in route.ints else _STR,
                 }
                 for name in route.params
             ]

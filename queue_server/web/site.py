@@ -14,6 +14,7 @@ from .context import CENTRE
 from .doorkeeper import DOORKEEPER
 from .front_door import FrontDoor
 from .keys import HUB_SOCKETS
+from .malformed import json_error_handlers
 from .throttled_log import ThrottledLog, quiet_accept_errors
 
 log = logging.getLogger(__name__)
@@ -49,12 +50,13 @@ class CentreSite(web.BaseSite):
         sockets = app[HUB_SOCKETS]
         keeper = app[DOORKEEPER]
         head_timeout_s = app[CENTRE].config.security.request_head_timeout_s
+        handlers = json_error_handlers(http)
         loop = asyncio.get_running_loop()
         loop.set_exception_handler(
             quiet_accept_errors(ThrottledLog(log), loop.get_exception_handler())
         )
         self._server = await loop.create_server(
-            lambda: FrontDoor(http, sockets, keeper, head_timeout_s),
+            lambda: FrontDoor(handlers, sockets, keeper, head_timeout_s),
             self._host,
             self._port,
             reuse_address=True,

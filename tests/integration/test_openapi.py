@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -105,3 +106,56 @@ async def test_the_views_answer_as_their_derived_schemas_say(tmp_path: Path) -> 
         assert state["counters"][0]["current"]["number"] == issued["number"]
         await answer(admin, "GET", "/api/v1/counters", "/api/v1/counters")
         await answer(admin, "GET", "/api/v1/services", "/api/v1/services")
+
+
+BROKEN_BODIES = [
+    ("/api/v1/tickets", {"service": "H" * 17}, ("IssueBody", "service", "pattern")),
+    ("/api/v1/tickets", {"service": "HT", "lang": "../x"}, ("IssueBody", "lang", "pattern")),
+    ("/api/v1/counters/1/transfer", {"counter": -1}, ("TransferBody", "counter", "minimum")),
+    ("/api/v1/counters/1/next", {"current": 0}, ("NextBody", "current", "minimum")),
+    ("/api/v1/login", {"username": "", "password": "x"}, ("LoginBody", "username", "minLength")),
+    (
+        "/api/v1/login",
+        {"username": "a", "password": "x" * 1025},
+        ("LoginBody", "password", "maxLength"),
+    ),
+    (
+        "/api/v1/users",
+        {"username": "a", "password": "long enough pw", "name": "n" * 101},
+        ("UserBody", "name", "maxLength"),
+    ),
+    ("/api/v1/tokens", {"role": "kiosk", "name": ""}, ("TokenBody", "name", "minLength")),
+    (
+        "/api/v1/devices/rf/buttons",
+        {"code": "XYZ123", "counter": 1, "key": "next"},
+        ("RfButtonBody", "code", "pattern"),
+    ),
+    ("/api/v1/devices/rf/learn", {"timeout_s": 121}, ("LearnBody", "timeout_s", "maximum")),
+]
+"""Bodies that break one constraint; where the document states it (schema, field, keyword)."""
+
+
+async def test_the_document_states_the_constraints_the_server_enforces(tmp_path: Path) -> None:
+    async with (
+        serve_centre(tmp_path, people={"admin": Role.ADMIN}) as server,
+        Api(server.base) as admin,
+    ):
+        await admin.login("admin")
+        status, doc = await admin.get("/api/v1/openapi.json")
+        assert status == 200
+        schemas = doc["components"]["schemas"]
+        for path, body, stated in BROKEN_BODIES:
+            got, answer = await admin.post(path, body)
+            assert (got, answer["error"]["code"]) == (422, "invalid_body"), (path, body, answer)
+            schema, field, keyword = stated
+            declared = json.dumps(schemas[schema]["properties"][field])
+            assert f'"{keyword}"' in declared, (schema, field, declared)
+        for role_schema, roles in (("UserBody", Role.ADMIN), ("TokenBody", Role.KIOSK)):
+            assert roles.value in schemas[role_schema]["properties"]["role"]["enum"]
+        ticket = schemas["CallBody"]["properties"]["ticket"]["anyOf"]
+        assert {"pattern", "maxLength"} <= set(ticket[0]) and ticket[1]["maximum"] == 999_999_999
+        for ops in doc["paths"].values():
+            for op in ops.values():
+                for parameter in op.get("parameters", []):
+                    if parameter["schema"]["type"] == "integer":
+                        assert parameter["schema"]["maximum"] == 999_999_999, parameter

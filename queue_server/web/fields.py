@@ -1,0 +1,66 @@
+"""The constrained fields of the API's request bodies, declared once: msgspec checks them
+when a body is read (422 invalid_body) and the OpenAPI document states them, both from
+these annotations.  Patterns are written so that Python and JSON Schema (ECMA-262) read
+them alike: ASCII classes only."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+
+from ..accounts.principal import PERSON_ROLES, TOKEN_ROLES
+from ..config import CODE_PATTERN
+
+MAX_ID = 999_999_999
+"""The largest id a path takes (`\\d{1,9}`): bodies take the same ids."""
+
+CounterId = Annotated[int, msgspec.Meta(ge=0, le=MAX_ID, description="a counter's id")]
+TicketId = Annotated[int, msgspec.Meta(ge=1, le=MAX_ID, description="a ticket's id")]
+TicketNumber = Annotated[
+    str,
+    msgspec.Meta(
+        min_length=1,
+        max_length=16,
+        pattern=r"^[A-Z0-9]+$",
+        description="a ticket's number as printed (A023, 9012)",
+    ),
+]
+ServiceCode = Annotated[
+    str, msgspec.Meta(pattern=CODE_PATTERN, description="a service's code (config)")
+]
+PriorityCode = Annotated[
+    str, msgspec.Meta(pattern=CODE_PATTERN, description="a priority class's code (config)")
+]
+Language = Annotated[
+    str,
+    msgspec.Meta(
+        pattern=r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8}){0,3}$",
+        description="a language tag, one of the centre's (vi, en, ar)",
+    ),
+]
+Username = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+Password = Annotated[str, msgspec.Meta(min_length=1, max_length=1024)]
+DisplayName = Annotated[str, msgspec.Meta(max_length=100)]
+TokenName = Annotated[
+    str, msgspec.Meta(min_length=1, max_length=64, description="which kiosk or display it is for")
+]
+Counters = Annotated[
+    list[CounterId], msgspec.Meta(max_length=1000, description="counters; empty: any")
+]
+PersonRole = Annotated[
+    str,
+    msgspec.Meta(extra_json_schema={"enum": sorted(r.value for r in PERSON_ROLES)}),
+]
+"""Checked by the handler (422 invalid_role), so the enum is stated, not enforced here."""
+TokenRole = Annotated[
+    str,
+    msgspec.Meta(extra_json_schema={"enum": sorted(r.value for r in TOKEN_ROLES)}),
+]
+"""Checked by the handler (422 invalid_role), so the enum is stated, not enforced here."""
+RfCode = Annotated[
+    str,
+    msgspec.Meta(
+        pattern=r"^[0-9A-Fa-f]{6}$", description="a radio button's 24-bit code, 6 hex digits"
+    ),
+]
