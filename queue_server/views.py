@@ -22,6 +22,7 @@ from .engine.events import Rating
 from .engine.state import CounterState, CounterStatus, LineKey, Ticket, TicketStatus
 
 WAITING_LIST_LIMIT = 50
+ABSENT_LIMIT = 20
 
 LocalizedText = Annotated[dict[str, str], msgspec.Meta(description="text per language")]
 
@@ -84,6 +85,12 @@ class TicketSummary(msgspec.Struct):
     status: TicketStatus
     waiting_since: str | None
     recalls: int
+    called_at: Annotated[
+        str | None, msgspec.Meta(description="when it was last called (staff time the wait)")
+    ] = None
+    started_at: Annotated[
+        str | None, msgspec.Meta(description="when its service began (the service timer)")
+    ] = None
 
 
 class TicketResult(msgspec.Struct):
@@ -106,6 +113,16 @@ class Counter(msgspec.Struct):
     current: TicketSummary | None
     waiting: int
     last_served: LastServed | None
+    served_today: Annotated[
+        int, msgspec.Meta(description="tickets this counter finished today (served, not ended)")
+    ] = 0
+    absent: Annotated[
+        list[TicketSummary],
+        msgspec.Meta(
+            description="today's tickets this counter marked no-show, not back in line yet "
+            "(reactivate puts one back), latest first, at most 20"
+        ),
+    ] = []
 
 
 class Counters(msgspec.Struct):
@@ -214,6 +231,8 @@ def ticket_summary(engine: Engine, ticket: Ticket) -> TicketSummary:
         status=ticket.status,
         waiting_since=iso_time(ticket.waiting_since, engine.setup.zone),
         recalls=ticket.recalls,
+        called_at=iso_time(ticket.called_at, engine.setup.zone),
+        started_at=iso_time(ticket.started_at, engine.setup.zone),
     )
 
 
@@ -222,6 +241,7 @@ def counter_view(engine: Engine, counter: CounterState) -> Counter:
     current = tickets.get(counter.current) if counter.current is not None else None
     served = tickets.get(counter.last_served) if counter.last_served is not None else None
     lines: tuple[LineKey, ...] = (counter.id, *counter.services)
+    served_today, absent = _day_at_counter(engine, counter.id)
     return Counter(
         id=counter.id,
         status=counter.status,
@@ -231,7 +251,26 @@ def counter_view(engine: Engine, counter: CounterState) -> Counter:
         last_served=None
         if served is None
         else LastServed(id=served.id, number=served.number, rated=served.rating is not None),
+        served_today=served_today,
+        absent=[ticket_summary(engine, t) for t in absent[:ABSENT_LIMIT]],
     )
+
+
+def _day_at_counter(engine: Engine, counter: int) -> tuple[int, list[Ticket]]:
+    """How many tickets a counter served today, and its no-shows still absent: what its
+    staff see at a glance.  Counted from the day's tickets (a few thousand at most), so
+    the engine keeps no extra tally."""
+    served, absent = 0, []
+    done, no_show = TicketStatus.DONE, TicketStatus.NO_SHOW
+    for ticket in engine.state.tickets.values():
+        if ticket.counter != counter:
+            continue
+        if ticket.status is done:
+            served += 1
+        elif ticket.status is no_show:
+            absent.append(ticket)
+    absent.sort(key=lambda t: t.called_at or 0.0, reverse=True)
+    return served, absent
 
 
 def service_view(engine: Engine, service: ServiceConfig) -> Service:

@@ -368,6 +368,7 @@ class Engine:
                 counter=counter.id,
                 reason="chosen",
                 contested=False,
+                note=cmd.reason,
             )
         )
         return events

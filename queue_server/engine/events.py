@@ -60,6 +60,8 @@ class TicketCalled(_Event, tag=True, frozen=True):
     contested: bool
     """Both lanes were waiting.  A contested "next" call counts in the priority:normal
     cycle; an uncontested one starts the cycle afresh."""
+    note: str | None = None
+    """A chosen call: why staff called it out of order, as they wrote it."""
 
 
 class TicketRecalled(_Event, tag=True, frozen=True):

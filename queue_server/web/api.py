@@ -89,9 +89,14 @@ TicketId = Annotated[int, msgspec.Meta(ge=1, le=999_999_999)]
 TicketNumber = Annotated[str, msgspec.Meta(min_length=1, max_length=16, pattern=r"^[A-Z0-9]+$")]
 
 
+CallReason = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+
+
 class CallBody(_Body, frozen=True):
     ticket: TicketNumber | TicketId
     """A ticket's number as printed (`A023`, `9012`), or its id."""
+    reason: CallReason | None = None
+    """Why it is called out of order (the console asks): kept in the event's `note`."""
 
 
 class LoginBody(_Body, frozen=True):
@@ -297,7 +302,8 @@ async def counter_call(request: web.Request) -> web.Response:
             if not (body.ticket.isascii() and body.ticket.isdigit() and len(body.ticket) <= 9):
                 raise
             ticket_id = int(body.ticket)  # an id written as a string
-    command = c.CallTicket(counter=_counter_id(request), ticket=ticket_id)
+    reason = body.reason.strip() if body.reason else None
+    command = c.CallTicket(counter=_counter_id(request), ticket=ticket_id, reason=reason or None)
     return json_response(await _counter_command(request, command))
 
 
