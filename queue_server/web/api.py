@@ -386,6 +386,8 @@ async def login(request: web.Request) -> web.Response:
             )
     elif user.role is Role.STAFF:
         raise ApiError(422, "counter_required", "staff choose the counter they work at")
+    # Warned, not refused: the one still logged in there may have left without logging out.
+    also_here = [] if body.counter is None else accounts.people_at(body.counter, user.username)
     session_id, csrf = accounts.create_session(user, body.counter)
     response = json_response(
         {
@@ -394,6 +396,7 @@ async def login(request: web.Request) -> web.Response:
             "role": user.role.value,
             "counter": body.counter,
             "csrf_token": csrf,
+            "also_here": also_here,
         }
     )
     response.set_cookie(

@@ -72,3 +72,19 @@ async def test_the_counter_shows_its_times_tally_and_absent_citizens(
         status, counters = await staff.get("/api/v1/counters")
         mine = next(c for c in counters["counters"] if c["id"] == 1)
         assert (mine["served_today"], mine["absent"]) == (1, [])
+
+
+async def test_logging_in_at_a_held_counter_names_who_holds_it(tmp_path: Path) -> None:
+    people = {"lan": Role.STAFF, "hung": Role.STAFF}
+    async with (
+        serve_centre(tmp_path, people=people) as server,
+        Api(server.base) as lan,
+        Api(server.base) as hung,
+        Api(server.base) as again,
+        Api(server.base) as later,
+    ):
+        assert (await lan.login("lan", counter=1))["also_here"] == []
+        assert (await hung.login("hung", counter=2))["also_here"] == []
+        assert (await again.login("hung", counter=1))["also_here"] == ["lan"]
+        assert (await lan.post("/api/v1/logout"))[0] == 204
+        assert (await later.login("lan", counter=1))["also_here"] == ["hung"]
