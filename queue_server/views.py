@@ -91,6 +91,9 @@ class TicketSummary(msgspec.Struct):
     started_at: Annotated[
         str | None, msgspec.Meta(description="when its service began (the service timer)")
     ] = None
+    requeue_at: Annotated[
+        str | None, msgspec.Meta(description="a no-show: when it goes back in line by itself")
+    ] = None
 
 
 class TicketResult(msgspec.Struct):
@@ -233,6 +236,9 @@ def ticket_summary(engine: Engine, ticket: Ticket) -> TicketSummary:
         recalls=ticket.recalls,
         called_at=iso_time(ticket.called_at, engine.setup.zone),
         started_at=iso_time(ticket.started_at, engine.setup.zone),
+        requeue_at=iso_time(ticket.requeue_at, engine.setup.zone)
+        if ticket.status is TicketStatus.NO_SHOW
+        else None,
     )
 
 

@@ -27,6 +27,9 @@
  * @property {TicketStatus} status
  * @property {string | null} waiting_since
  * @property {number} recalls
+ * @property {string | null} [called_at] when it was last called
+ * @property {string | null} [started_at] when its service began (the service timer)
+ * @property {string | null} [requeue_at] a no-show: when it goes back in line by itself
  */
 
 /**
@@ -73,6 +76,8 @@
  * @property {TicketSummary | null} current
  * @property {number} waiting
  * @property {{ id: number, number: string, rated: boolean } | null} last_served
+ * @property {number} [served_today] tickets it finished today
+ * @property {TicketSummary[]} [absent] today's no-shows it called, not back in line yet (latest first)
  */
 
 /**
@@ -259,6 +264,7 @@
  * @property {Role} role
  * @property {number | null} counter
  * @property {string | null} csrf_token
+ * @property {string[]} [also_here] POST /api/v1/login: others logged in at that counter
  */
 
 /** POST /api/v1/counters/{counter}/{action}.
