@@ -166,3 +166,49 @@ def test_a_supervisor_at_a_counter_may_cancel_tickets(
     supervisor.click(f"[data-cancel={first['number']}]")
     expect(supervisor.locator(f"#waiting-list [data-call={first['number']}]")).to_have_count(0)
     assert ticket_status(server, first) == "cancelled"
+
+
+def test_the_transfer_dialog_shows_each_counter_and_refuses_closed_ones(
+    server: PageServer, new_page: OpenPage
+) -> None:
+    first = server.issue("HT")
+    server.issue("HT")
+    staff = staff_at(server, new_page)
+    staff.keyboard.press("p")
+    staff.keyboard.press("n")
+    expect(staff.locator("#current-number")).to_have_text(first["number"])
+    staff.keyboard.press("t")
+    closed = staff.locator("#transfer-counter option[value='2']")
+    expect(closed).to_contain_text("Đóng")  # its state
+    expect(closed).to_contain_text("1 đang chờ")  # and its line
+    expect(closed).to_be_disabled()
+    expect(staff.locator("#transfer-insist-label")).to_be_hidden()
+    staff.click("#transfer-cancel")
+    server.counter(2, "open")
+    staff.keyboard.press("t")
+    expect(closed).to_be_enabled()
+    expect(closed).to_contain_text("Đang mở")
+    staff.select_option("#transfer-counter", "2")
+    staff.click("#transfer-form button[type=submit]")
+    expect(staff.locator("#current-number")).to_have_text("—")
+
+
+def test_a_supervisor_may_insist_on_a_closed_counter(
+    server: PageServer, new_page: OpenPage
+) -> None:
+    first = server.issue("HT")
+    boss = staff_at(server, new_page, "giamsat")
+    boss.keyboard.press("p")
+    boss.keyboard.press("n")
+    expect(boss.locator("#current-number")).to_have_text(first["number"])
+    boss.keyboard.press("t")
+    closed = boss.locator("#transfer-counter option[value='2']")
+    expect(closed).to_be_disabled()
+    boss.check("#transfer-insist")
+    expect(closed).to_be_enabled()
+    boss.select_option("#transfer-counter", "2")
+    boss.click("#transfer-form button[type=submit]")
+    expect(boss.locator("#current-number")).to_have_text("—")
+    status, counters = server.api("GET", "/api/v1/counters", server.tokens["admin"])
+    assert status == 200
+    assert next(c for c in counters["counters"] if c["id"] == 2)["waiting"] == 1

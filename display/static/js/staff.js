@@ -8,6 +8,7 @@ import { Live } from "./live.js";
 import { loadCatalogs, languageButtons, onLanguageChange, t, localized, errorText, formatTime } from "./i18n.js";
 import { formatDuration, secondsBetween, secondsSince } from "./durations.js";
 import { Grace } from "./grace.js";
+import { counterChoices, serviceChoices, fillChoices } from "./transfer_choices.js";
 
 /** @typedef {import('./messages.js').Centre} Centre */
 /** @typedef {import('./messages.js').Counter} Counter */
@@ -51,6 +52,9 @@ const transferDialog = $of(HTMLDialogElement, "#transfer-dialog");
 const transferForm = $of(HTMLFormElement, "#transfer-form");
 const transferService = $of(HTMLSelectElement, "#transfer-service");
 const transferCounter = $of(HTMLSelectElement, "#transfer-counter");
+const transferInsist = $of(HTMLInputElement, "#transfer-insist");
+/** @type {{ counters: Counter[], services: Service[] }} where a ticket may go, as last asked */
+const transferPlaces = { counters: [], services: [] };
 const reasonDialog = $of(HTMLDialogElement, "#reason-dialog");
 const reasonForm = $of(HTMLFormElement, "#reason-form");
 const reasonInput = $of(HTMLInputElement, "#call-reason");
@@ -208,10 +212,11 @@ transferForm.addEventListener("submit", async (event) => {
     return;
   }
   transferDialog.close("ok");
-  /** @type {{ service?: string, counter?: number }} */
+  /** @type {{ service?: string, counter?: number, insist?: boolean }} */
   const body = {};
   if (service) body.service = service;
   if (counter) body.counter = Number(counter);
+  if (transferInsist.checked) body.insist = true;
   state.chain = state.chain.then(() => send("transfer", body));
   await state.chain;
 });
@@ -586,19 +591,31 @@ function noShowText(result) {
     : t("staff.no_show_absent", { number: absent.number });
 }
 
-function openTransfer() {
-  if (!state.counter?.current) return;
-  const none = () => el("option", { value: "" }, "—");
-  transferService.replaceChildren(
-    none(),
-    ...(state.centre?.services ?? []).map((s) => el("option", { value: s.code }, localized(s.name))),
-  );
-  transferCounter.replaceChildren(
-    none(),
-    ...(state.centre?.counters ?? [])
-      .filter((c) => c.id !== state.counterId)
-      .map((c) => el("option", { value: String(c.id) }, counterLabel(c))),
-  );
+/** The transfer dialog lists each counter's state and line and each service's open
+ * counters, asked afresh; places nobody calls from are offered only to a supervisor who
+ * insists (the server refuses them otherwise). */
+async function openTransfer() {
+  if (!state.counter?.current || !state.centre) return;
+  try {
+    const [counters, services] = await Promise.all([api.get("/api/v1/counters"), api.get("/api/v1/services")]);
+    transferPlaces.counters = counters.counters;
+    transferPlaces.services = services.services;
+  } catch (error) {
+    return showError(errorText(error));
+  }
+  transferService.value = "";
+  transferCounter.value = "";
+  transferInsist.checked = false;
+  $("#transfer-insist-label").hidden = !MANAGER_ROLES.has(state.session?.role ?? "");
+  fillTransferChoices();
   transferDialog.showModal();
   transferService.focus();
 }
+
+function fillTransferChoices() {
+  if (!state.centre) return;
+  const insist = transferInsist.checked;
+  fillChoices(transferService, serviceChoices(state.centre, transferPlaces.services), insist);
+  fillChoices(transferCounter, counterChoices(state.centre, transferPlaces.counters, state.counterId), insist);
+}
+transferInsist.addEventListener("change", fillTransferChoices);
