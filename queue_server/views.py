@@ -132,6 +132,19 @@ class Counters(msgspec.Struct):
     counters: list[Counter]
 
 
+class PeopleAtCounter(msgspec.Struct):
+    """Who is logged in at a counter (display names, first logged in first)."""
+
+    counter: int
+    people: list[str]
+
+
+class PeopleAtCounters(msgspec.Struct):
+    """Who is at each counter: a supervisor sees who holds which desk."""
+
+    counters: list[PeopleAtCounter]
+
+
 class CounterRated(msgspec.Struct):
     counter: Counter
 

@@ -23,6 +23,8 @@ from ..views import (
     CounterAction,
     CounterRated,
     Counters,
+    PeopleAtCounter,
+    PeopleAtCounters,
     TicketResult,
     counter_view,
     service_view,
@@ -260,6 +262,19 @@ async def list_counters(request: web.Request) -> web.Response:
     engine = centre.engine
     return json_response(
         Counters([counter_view(engine, k) for k in engine.state.counters.values()])
+    )
+
+
+@allow(MANAGERS)
+async def people_at_counters(request: web.Request) -> web.Response:
+    """Who is logged in at each counter, from the sessions (not the event log: logging in
+    changes nothing in the queue)."""
+    centre = centre_of(request)
+    accounts = request.app[ACCOUNTS]
+    return json_response(
+        PeopleAtCounters(
+            [PeopleAtCounter(c.id, accounts.people_at(c.id)) for c in centre.config.counters]
+        )
     )
 
 

@@ -22,6 +22,7 @@ VIEWS: tuple[type[msgspec.Struct], ...] = (
     views.Counter,
     views.CounterRated,
     views.Counters,
+    views.PeopleAtCounters,
     views.CounterAction,
     views.Service,
     views.State,

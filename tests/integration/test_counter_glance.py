@@ -88,3 +88,23 @@ async def test_logging_in_at_a_held_counter_names_who_holds_it(tmp_path: Path) -
         assert (await again.login("hung", counter=1))["also_here"] == ["lan"]
         assert (await lan.post("/api/v1/logout"))[0] == 204
         assert (await later.login("lan", counter=1))["also_here"] == ["hung"]
+
+
+async def test_supervisors_see_who_is_at_each_counter_and_the_target_wait(
+    tmp_path: Path,
+) -> None:
+    people = {"lan": Role.STAFF, "giamsat": Role.SUPERVISOR}
+    async with (
+        serve_centre(tmp_path, people=people) as server,
+        Api(server.base) as lan,
+        Api(server.base) as boss,
+    ):
+        await lan.login("lan", counter=2)
+        await boss.login("giamsat")
+        status, body = await boss.get("/api/v1/counters/people")
+        assert status == 200, body
+        at = {row["counter"]: row["people"] for row in body["counters"]}
+        assert at[2] == ["lan"] and at[1] == []
+        assert (await lan.get("/api/v1/counters/people"))[0] == 403
+        status, centre = await boss.get("/api/v1/centre")
+        assert centre["queue"] == {"target_wait_minutes": 20}
