@@ -38,3 +38,16 @@ export function formatDuration(seconds) {
   const rest = String(s % 60).padStart(2, "0");
   return hours ? `${hours}:${String(minutes).padStart(2, "0")}:${rest}` : `${minutes}:${rest}`;
 }
+
+/**
+ * A wait against the centre's target (`queue.target_wait_minutes`): within it, near it
+ * (from 80 %, time to open another counter), or beyond it.
+ * @param {number} seconds
+ * @param {number} targetMinutes
+ * @returns {"within" | "near" | "beyond"}
+ */
+export function waitLevel(seconds, targetMinutes) {
+  const target = targetMinutes * 60;
+  if (seconds >= target) return "beyond";
+  return seconds >= 0.8 * target ? "near" : "within";
+}

@@ -243,6 +243,7 @@
  * @property {{ code: string, name: Texts }[]} priority_classes
  * @property {boolean} open_now tickets may be issued now
  * @property {string | null} opens_at while closed: when it next opens (ISO, with offset)
+ * @property {{ target_wait_minutes: number }} [queue] the wait the centre aims at
  * @property {{ min_show_seconds: number, max_delay_seconds: number }} [hall] the hall's pace:
  *   each call on the big panel at least min_show_seconds; none said or put up later than max_delay_seconds
  */
@@ -266,6 +267,9 @@
  * @property {string | null} csrf_token
  * @property {string[]} [also_here] POST /api/v1/login: others logged in at that counter
  */
+
+/** GET /api/v1/counters/people: who is logged in at each counter.
+ * @typedef {{ counters: { counter: number, people: string[] }[] }} PeopleAtCounters */
 
 /** POST /api/v1/counters/{counter}/{action}.
  * @typedef {{ counter: Counter, ticket: TicketSummary | null }} CounterAction */
