@@ -260,7 +260,7 @@ def counter_view(engine: Engine, counter: CounterState) -> Counter:
     current = tickets.get(counter.current) if counter.current is not None else None
     served = tickets.get(counter.last_served) if counter.last_served is not None else None
     lines: tuple[LineKey, ...] = (counter.id, *counter.services)
-    served_today, absent = _day_at_counter(engine, counter.id)
+    absent = [tickets[t] for t in reversed(counter.absent)][:ABSENT_LIMIT]
     return Counter(
         id=counter.id,
         status=counter.status,
@@ -270,26 +270,9 @@ def counter_view(engine: Engine, counter: CounterState) -> Counter:
         last_served=None
         if served is None
         else LastServed(id=served.id, number=served.number, rated=served.rating is not None),
-        served_today=served_today,
-        absent=[ticket_summary(engine, t) for t in absent[:ABSENT_LIMIT]],
+        served_today=counter.served_today,
+        absent=[ticket_summary(engine, t) for t in absent],
     )
-
-
-def _day_at_counter(engine: Engine, counter: int) -> tuple[int, list[Ticket]]:
-    """How many tickets a counter served today, and its no-shows still absent: what its
-    staff see at a glance.  Counted from the day's tickets (a few thousand at most), so
-    the engine keeps no extra tally."""
-    served, absent = 0, []
-    done, no_show = TicketStatus.DONE, TicketStatus.NO_SHOW
-    for ticket in engine.state.tickets.values():
-        if ticket.counter != counter:
-            continue
-        if ticket.status is done:
-            served += 1
-        elif ticket.status is no_show:
-            absent.append(ticket)
-    absent.sort(key=lambda t: t.called_at or 0.0, reverse=True)
-    return served, absent
 
 
 def service_view(engine: Engine, service: ServiceConfig) -> Service:
