@@ -281,6 +281,18 @@ class Hall(_Strict, frozen=True):
     wait their turn (and stand at once in the list of recent calls)."""
 
 
+class QueueConfig(QueueRules, frozen=True):
+    """`[queue]`: the engine's rules, and what the pages measure the queue against."""
+
+    target_wait_minutes: float = 20.0
+    """The wait the centre aims at: the supervisor's view colours each line's longest
+    wait against it.  Not a rule of the queue: the engine never reads it."""
+
+    def rules(self) -> QueueRules:
+        """The engine's part alone (changing the target keeps saved day-end states usable)."""
+        return QueueRules(**{f: getattr(self, f) for f in QueueRules.__struct_fields__})
+
+
 class CentreConfig(_Strict, frozen=True):
     version: int
     centre: CentreInfo
@@ -288,7 +300,7 @@ class CentreConfig(_Strict, frozen=True):
     counters: list[Counter]
     priority_classes: list[PriorityClass] = []
     hours: Hours = Hours(enforce=False)
-    queue: QueueRules = QueueRules()
+    queue: QueueConfig = QueueConfig()
     appointments: AppointmentRules = AppointmentRules()
     store: Store = Store()
     server: Server = Server()
@@ -337,7 +349,7 @@ class CentreConfig(_Strict, frozen=True):
             rating_reasons=tuple(r.code for r in self.ratings.reasons),
             languages=tuple(self.centre.languages),
             timezone=self.centre.timezone,
-            rules=self.queue,
+            rules=self.queue.rules(),
             hours=self.hours,
             appointments=self.appointments,
         )
@@ -540,7 +552,7 @@ def _check_counters(config: CentreConfig) -> Iterator[str]:
                 )
 
 
-def _check_queue_rules(rules: QueueRules) -> Iterator[str]:
+def _check_queue_rules(rules: QueueConfig) -> Iterator[str]:
     p, n = rules.priority_ratio
     if p < 1 or n < 1:
         yield f"queue.priority_ratio: [{p}, {n}] must be two whole numbers >= 1 (priority, normal)"
@@ -554,6 +566,8 @@ def _check_queue_rules(rules: QueueRules) -> Iterator[str]:
         yield "queue.no_show.max_requeues: must not be negative"
     if not 0 <= rules.after_close_hours <= 7 * 24:
         yield "queue.after_close_hours: between 0 and 168 (a week)"
+    if not 0 < rules.target_wait_minutes <= 24 * 60:
+        yield "queue.target_wait_minutes: more than 0, at most 1440 (a day)"
 
 
 def _check_appointments(config: CentreConfig) -> Iterator[str]:

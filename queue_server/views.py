@@ -30,6 +30,7 @@ from .engine.state import (
 from .engine.state import Appointment as AppointmentState
 
 WAITING_LIST_LIMIT = 50
+ABSENT_LIMIT = 20
 
 LocalizedText = Annotated[dict[str, str], msgspec.Meta(description="text per language")]
 
@@ -92,6 +93,15 @@ class TicketSummary(msgspec.Struct):
     status: TicketStatus
     waiting_since: str | None
     recalls: int
+    called_at: Annotated[
+        str | None, msgspec.Meta(description="when it was last called (staff time the wait)")
+    ] = None
+    started_at: Annotated[
+        str | None, msgspec.Meta(description="when its service began (the service timer)")
+    ] = None
+    requeue_at: Annotated[
+        str | None, msgspec.Meta(description="a no-show: when it goes back in line by itself")
+    ] = None
 
 
 class TicketResult(msgspec.Struct):
@@ -114,10 +124,33 @@ class Counter(msgspec.Struct):
     current: TicketSummary | None
     waiting: int
     last_served: LastServed | None
+    served_today: Annotated[
+        int, msgspec.Meta(description="tickets this counter finished today (served, not ended)")
+    ] = 0
+    absent: Annotated[
+        list[TicketSummary],
+        msgspec.Meta(
+            description="today's tickets this counter marked no-show, not back in line yet "
+            "(reactivate puts one back), latest first, at most 20"
+        ),
+    ] = []
 
 
 class Counters(msgspec.Struct):
     counters: list[Counter]
+
+
+class PeopleAtCounter(msgspec.Struct):
+    """Who is logged in at a counter (display names, first logged in first)."""
+
+    counter: int
+    people: list[str]
+
+
+class PeopleAtCounters(msgspec.Struct):
+    """Who is at each counter: a supervisor sees who holds which desk."""
+
+    counters: list[PeopleAtCounter]
 
 
 class CounterRated(msgspec.Struct):
@@ -222,6 +255,11 @@ def ticket_summary(engine: Engine, ticket: Ticket) -> TicketSummary:
         status=ticket.status,
         waiting_since=iso_time(ticket.waiting_since, engine.setup.zone),
         recalls=ticket.recalls,
+        called_at=iso_time(ticket.called_at, engine.setup.zone),
+        started_at=iso_time(ticket.started_at, engine.setup.zone),
+        requeue_at=iso_time(ticket.requeue_at, engine.setup.zone)
+        if ticket.status is TicketStatus.NO_SHOW
+        else None,
     )
 
 
@@ -230,6 +268,7 @@ def counter_view(engine: Engine, counter: CounterState) -> Counter:
     current = tickets.get(counter.current) if counter.current is not None else None
     served = tickets.get(counter.last_served) if counter.last_served is not None else None
     lines: tuple[LineKey, ...] = (counter.id, *counter.services)
+    absent = [tickets[t] for t in reversed(counter.absent)][:ABSENT_LIMIT]
     return Counter(
         id=counter.id,
         status=counter.status,
@@ -239,6 +278,8 @@ def counter_view(engine: Engine, counter: CounterState) -> Counter:
         last_served=None
         if served is None
         else LastServed(id=served.id, number=served.number, rated=served.rating is not None),
+        served_today=counter.served_today,
+        absent=[ticket_summary(engine, t) for t in absent],
     )
 
 

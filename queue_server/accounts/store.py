@@ -314,6 +314,18 @@ class AccountStore:
             return None
         return Principal(Role(row[1]), row[0], counter=row[2], session=session_id, csrf=row[3])
 
+    def people_at(self, counter: int, besides: str = "") -> list[str]:
+        """Who else is logged in at a counter (display names, first logged in first): a
+        second person there is warned, and supervisors see who holds each counter."""
+        rows = self._db.execute(
+            "SELECT DISTINCT u.display_name FROM sessions s"
+            " JOIN users u ON u.username = s.username"
+            " WHERE s.counter=? AND s.username<>? AND s.expires_at > ? AND u.disabled = 0"
+            " ORDER BY s.created_at",
+            (counter, besides, time.time()),
+        ).fetchall()
+        return [row[0] for row in rows]
+
     def end_session(self, session_id: str) -> None:
         self._db.execute("DELETE FROM sessions WHERE session_hash=?", (_digest(session_id),))
         self._ended += 1

@@ -31,6 +31,8 @@ class CallTicket(_Command, frozen=True):
 
     counter: int
     ticket: int
+    reason: str | None = None
+    """Why staff passed over those ahead of it, in their words: kept in the event."""
 
 
 class Recall(_Command, frozen=True):

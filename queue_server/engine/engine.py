@@ -465,6 +465,7 @@ class Engine:
                 counter=counter.id,
                 reason="chosen",
                 contested=False,
+                note=cmd.reason,
             )
         )
         return events
@@ -942,6 +943,8 @@ class Engine:
         self._leave(ticket)
         ticket.status = TicketStatus.ENDED if e.never_started else TicketStatus.DONE
         ticket.finished_at = e.at
+        if not e.never_started:
+            self._counter(e.counter).served_today += 1
         if untimed_finish(e) or e.never_started:
             return
         self._counter(e.counter).last_served = ticket.id
@@ -959,6 +962,7 @@ class Engine:
         self._leave(ticket)
         ticket.status = TicketStatus.NO_SHOW
         ticket.requeue_at = e.requeue_at
+        self._counter(e.counter).absent[ticket.id] = None
         if e.requeue_at is not None:
             self.state.parked.add((e.requeue_at, ticket.id))
 
@@ -1023,6 +1027,8 @@ class Engine:
         st.day_closed = True
         for counter in st.counters.values():
             counter.last_served = None
+            counter.served_today = 0
+            counter.absent.clear()
         st.closed_tickets, st.tickets = st.tickets, {}
         st.closed_by_code, st.by_tracking_code = st.by_tracking_code, {}
         st.closed_at = e.at
@@ -1071,6 +1077,8 @@ class Engine:
 
     def _leave(self, ticket: Ticket) -> None:
         """Take a ticket out of wherever it is: its line, the parked list or a counter."""
+        if ticket.status is TicketStatus.NO_SHOW and ticket.counter is not None:
+            self._counter(ticket.counter).absent.pop(ticket.id, None)
         if ticket.status is TicketStatus.WAITING:
             self.state.lines.remove(ticket)
         elif ticket.status in AT_COUNTER and ticket.counter is not None:

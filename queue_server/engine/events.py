@@ -68,6 +68,8 @@ class TicketCalled(_Event, tag=True, frozen=True):
     booked_contested: bool = False
     """Booked and walk-in tickets were both waiting: a non-priority "next" call counts in
     the booked:walk-in cycle (`lane_ratio`) when contested, else starts it afresh."""
+    note: str | None = None
+    """A chosen call: why staff called it out of order, as they wrote it."""
 
 
 class TicketRecalled(_Event, tag=True, frozen=True):

@@ -97,6 +97,11 @@ class CounterState:
     walk_in_run: int = 0
     last_served: int | None = None
     """The ticket this counter finished last today: the one its rating tablet may rate."""
+    served_today: int = 0
+    """Tickets it finished today (served, not ended unstarted): its staff's tally."""
+    absent: dict[int, None] = field(default_factory=dict)
+    """Today's tickets it marked no-show that are not back in line, in the order marked:
+    kept here so showing them costs no scan of the day's tickets on every call."""
 
 
 class Line:

@@ -88,12 +88,12 @@ class Projection:
             ev.ServiceStarted: self._at_counter,
             ev.TicketNoShow: self._at_counter,
             ev.TicketFinished: self._finished,
-            ev.TicketRequeued: self._ticket,
-            ev.TicketReactivated: self._ticket,
+            ev.TicketRequeued: self._back_from_counter,
+            ev.TicketReactivated: self._back_from_counter,
             ev.TicketPriorityChanged: self._ticket,
             ev.TicketTransferred: self._transferred,
             ev.ServiceRated: self._rated,
-            ev.TicketCancelled: self._ticket,
+            ev.TicketCancelled: self._back_from_counter,
             ev.TicketExpired: self._ticket,
             ev.CounterOpened: self._counter,
             ev.CounterPaused: self._counter,
@@ -209,6 +209,13 @@ class Projection:
         ticket = self.engine.state.tickets.get(event.ticket)
         if ticket is not None:
             touched.lines[ticket.line] = None
+
+    def _back_from_counter(self, event: Any, touched: Touched) -> None:
+        """A no-show back in line (or cancelled) leaves its counter's absent list."""
+        self._ticket(event, touched)
+        ticket = self.engine.state.tickets.get(event.ticket)
+        if ticket is not None and ticket.counter is not None:
+            touched.counters.add(ticket.counter)
 
     def _at_counter(self, event: Any, touched: Touched) -> None:
         touched.counters.add(event.counter)

@@ -23,6 +23,8 @@ from ..views import (
     CounterAction,
     CounterRated,
     Counters,
+    PeopleAtCounter,
+    PeopleAtCounters,
     TicketResult,
     counter_view,
     service_view,
@@ -48,10 +50,12 @@ from .client import client_address
 from .context import CENTRE, CentreContext
 from .errors import ApiError, json_response, read_json
 from .fields import (
+    CallReason,
     CounterId,
     Language,
     Password,
     PriorityCode,
+    RatingReason,
     ServiceCode,
     TicketId,
     TicketNumber,
@@ -73,7 +77,7 @@ class IssueBody(_Body, frozen=True):
 
 
 class PriorityBody(_Body, frozen=True):
-    priority: str | None
+    priority: PriorityCode | None
     """A priority class's code, or null to take the class away."""
 
 
@@ -93,7 +97,7 @@ class NextBody(_Body, frozen=True):
 
 class RatingBody(_Body, frozen=True):
     rating: Rating
-    reason: str | None = None
+    reason: RatingReason | None = None
     """When dissatisfied: one of `rating_reasons` in `GET /api/v1/centre`."""
 
 
@@ -101,12 +105,14 @@ class CounterRatingBody(_Body, frozen=True):
     ticket: TicketId
     """The id of the ticket the tablet showed as served last (`last_served` of the counter)."""
     rating: Rating
-    reason: str | None = None
+    reason: RatingReason | None = None
 
 
 class CallBody(_Body, frozen=True):
     ticket: TicketNumber | TicketId
     """A ticket's number as printed (`A023`, `9012`), or its id."""
+    reason: CallReason | None = None
+    """Why it is called out of order (the console asks): kept in the event's `note`."""
 
 
 class LoginBody(_Body, frozen=True):
@@ -296,6 +302,19 @@ async def list_counters(request: web.Request) -> web.Response:
     )
 
 
+@allow(MANAGERS)
+async def people_at_counters(request: web.Request) -> web.Response:
+    """Who is logged in at each counter, from the sessions (not the event log: logging in
+    changes nothing in the queue)."""
+    centre = centre_of(request)
+    accounts = request.app[ACCOUNTS]
+    return json_response(
+        PeopleAtCounters(
+            [PeopleAtCounter(c.id, accounts.people_at(c.id)) for c in centre.config.counters]
+        )
+    )
+
+
 async def _counter_command(request: web.Request, command: c.Command) -> CounterAction:
     """Run a counter command; answers with the counter and its current ticket."""
     centre = centre_of(request)
@@ -335,7 +354,8 @@ async def counter_call(request: web.Request) -> web.Response:
             if not (body.ticket.isascii() and body.ticket.isdigit() and len(body.ticket) <= 9):
                 raise
             ticket_id = int(body.ticket)  # an id written as a string
-    command = c.CallTicket(counter=_counter_id(request), ticket=ticket_id)
+    reason = body.reason.strip() if body.reason else None
+    command = c.CallTicket(counter=_counter_id(request), ticket=ticket_id, reason=reason or None)
     return json_response(await _counter_command(request, command))
 
 
@@ -424,6 +444,8 @@ async def login(request: web.Request) -> web.Response:
             )
     elif user.role is Role.STAFF:
         raise ApiError(422, "counter_required", "staff choose the counter they work at")
+    # Warned, not refused: the one still logged in there may have left without logging out.
+    also_here = [] if body.counter is None else accounts.people_at(body.counter, user.username)
     session_id, csrf = accounts.create_session(user, body.counter)
     response = json_response(
         {
@@ -432,6 +454,7 @@ async def login(request: web.Request) -> web.Response:
             "role": user.role.value,
             "counter": body.counter,
             "csrf_token": csrf,
+            "also_here": also_here,
         }
     )
     response.set_cookie(

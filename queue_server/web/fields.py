@@ -40,6 +40,12 @@ Language = Annotated[
     ),
 ]
 Username = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+CallReason = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+"""Why staff call a ticket out of order, in their words (kept in the event's `note`)."""
+RatingReason = Annotated[
+    str, msgspec.Meta(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_-]+$")
+]
+"""One of the centre's `[ratings] reasons` codes."""
 Password = Annotated[str, msgspec.Meta(min_length=1, max_length=1024)]
 DisplayName = Annotated[str, msgspec.Meta(max_length=100)]
 TokenName = Annotated[

@@ -23,6 +23,7 @@ VIEWS: tuple[type[msgspec.Struct], ...] = (
     views.Counter,
     views.CounterRated,
     views.Counters,
+    views.PeopleAtCounters,
     views.CounterAction,
     views.Service,
     views.State,

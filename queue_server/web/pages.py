@@ -105,6 +105,7 @@ page_kiosk = _page("kiosk")
 page_staff = _page("staff")
 page_hall = _page("hall")
 page_admin = _page("admin")
+page_supervise = _page("supervise")
 
 
 def _counter_page(name: str) -> RouteHandler:
@@ -193,6 +194,7 @@ async def centre_info(request: web.Request) -> web.Response:
             "rating_reasons": [{"code": r.code, "name": r.name} for r in config.ratings.reasons],
             "open_now": open_now,
             "opens_at": iso_time(opens_at, centre.engine.setup.zone),
+            "queue": {"target_wait_minutes": config.queue.target_wait_minutes},
             "hall": {
                 "min_show_seconds": config.hall.min_show_seconds,
                 "max_delay_seconds": config.voice.max_delay_seconds,

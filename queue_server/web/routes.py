@@ -217,6 +217,14 @@ ROUTES: list[Route] = [
         responses={200: "Counters"},
     ),
     Route(
+        "GET",
+        "/api/v1/counters/people",
+        api.people_at_counters,
+        "Who is logged in at each counter (supervisors' view)",
+        "counters",
+        responses={200: "PeopleAtCounters"},
+    ),
+    Route(
         "POST",
         "/api/v1/counters/{counter}/next",
         api.counter_next,
@@ -422,6 +430,7 @@ ROUTES: list[Route] = [
     _page("/", pages.page_index, "The list of pages"),
     _page("/kiosk", pages.page_kiosk, "Kiosk: take a ticket"),
     _page("/staff", pages.page_staff, "Staff console"),
+    _page("/supervise", pages.page_supervise, "Supervisor's live view of every counter and line"),
     _page("/hall", pages.page_hall, "Hall display"),
     _page("/counter/{counter}", pages.page_counter, "Counter display", ints=("counter",)),
     _page("/rate/{counter}", pages.page_rate, "A counter's rating tablet", ints=("counter",)),

@@ -245,3 +245,15 @@ def test_check_config_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert main(["check-config", str(broken)]) == 2
     err = capsys.readouterr().err
     assert "counters[6].services[0]: unknown service 'CUU'" in err
+
+
+def test_the_target_wait_is_checked_and_kept_from_the_engine(raw: dict[str, Any]) -> None:
+    """The supervisor's target colours the lines; the engine never reads it, so changing it
+    keeps the saved day-end states (fingerprinted by the engine's setup) usable."""
+    assert parse_config(raw).queue.target_wait_minutes == 20
+    raw["queue"]["target_wait_minutes"] = 15
+    config = parse_config(raw)
+    assert config.queue.target_wait_minutes == 15
+    assert not hasattr(config.queue_setup().rules, "target_wait_minutes")
+    raw["queue"]["target_wait_minutes"] = 0
+    expect_error(raw, "queue.target_wait_minutes")

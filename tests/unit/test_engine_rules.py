@@ -1002,3 +1002,31 @@ def test_only_a_waiting_ticket_changes_class_and_only_to_a_known_one(desk_for: D
     desk.do(c.SetPriority(ticket=waiting.ticket, priority="merit"), STAFF)
     desk.do(c.SetPriority(ticket=waiting.ticket, priority=None), STAFF)  # a mistake undone
     assert not desk.ticket(waiting.ticket).is_priority
+
+
+def test_a_counter_keeps_its_days_tally_and_its_absent_citizens(desk: Desk) -> None:
+    """What its staff see at a glance, kept as events apply (not counted on each call)."""
+    desk.open(1)
+    _a, b, c_, d = (desk.issue("HT") for _ in range(4))
+    counter = desk.engine.counter(1)
+    desk.call(1)
+    desk.do(c.StartService(counter=1))
+    desk.do(c.Finish(counter=1))
+    assert counter.served_today == 1
+    desk.call(1)
+    desk.do(c.MarkNoShow(counter=1))
+    desk.call(1)
+    desk.do(c.MarkNoShow(counter=1))
+    assert list(counter.absent) == [b.ticket, c_.ticket]
+    desk.do(c.Reactivate(ticket=b.ticket))
+    assert list(counter.absent) == [c_.ticket]
+    desk.do(c.Cancel(ticket=c_.ticket), Actor("supervisor", "giamsat"))
+    assert list(counter.absent) == []
+    desk.call(1)  # b, back in line
+    desk.advance(1 * MINUTE)
+    desk.call(1)  # d: b was only called, so it is ended, not served
+    assert counter.served_today == 1
+    desk.do(c.MarkNoShow(counter=1))
+    assert list(counter.absent) == [d.ticket]
+    desk.do(c.CloseDay(), Actor("supervisor", "giamsat"))
+    assert (counter.served_today, list(counter.absent)) == (0, [])

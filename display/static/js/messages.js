@@ -27,6 +27,9 @@
  * @property {TicketStatus} status
  * @property {string | null} waiting_since
  * @property {number} recalls
+ * @property {string | null} [called_at] when it was last called
+ * @property {string | null} [started_at] when its service began (the service timer)
+ * @property {string | null} [requeue_at] a no-show: when it goes back in line by itself
  */
 
 /**
@@ -73,6 +76,8 @@
  * @property {TicketSummary | null} current
  * @property {number} waiting
  * @property {{ id: number, number: string, rated: boolean } | null} last_served
+ * @property {number} [served_today] tickets it finished today
+ * @property {TicketSummary[]} [absent] today's no-shows it called, not back in line yet (latest first)
  */
 
 /**
@@ -239,6 +244,7 @@
  * @property {{ code: string, name: Texts }[]} [rating_reasons] what a dissatisfied citizen may say went wrong
  * @property {boolean} open_now tickets may be issued now
  * @property {string | null} opens_at while closed: when it next opens (ISO, with offset)
+ * @property {{ target_wait_minutes: number }} [queue] the wait the centre aims at
  * @property {{ min_show_seconds: number, max_delay_seconds: number }} [hall] the hall's pace:
  *   each call on the big panel at least min_show_seconds; none said or put up later than max_delay_seconds
  */
@@ -260,7 +266,11 @@
  * @property {Role} role
  * @property {number | null} counter
  * @property {string | null} csrf_token
+ * @property {string[]} [also_here] POST /api/v1/login: others logged in at that counter
  */
+
+/** GET /api/v1/counters/people: who is logged in at each counter.
+ * @typedef {{ counters: { counter: number, people: string[] }[] }} PeopleAtCounters */
 
 /** POST /api/v1/counters/{counter}/{action}.
  * @typedef {{ counter: Counter, ticket: TicketSummary | null }} CounterAction */

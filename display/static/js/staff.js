@@ -1,10 +1,14 @@
 // @ts-check
 // The staff console: log in at a counter, then NEXT, RECALL, START, DONE, NO-SHOW,
-// TRANSFER, PAUSE/RESUME and calling a chosen ticket; every action has a key.
+// TRANSFER, PAUSE/RESUME, CLOSE, calling a chosen ticket (out of order: with a reason) and
+// bringing back an absent citizen.  The keys D and X wait a few seconds, undoable.
 
 import { Api, ApiError, el, waitingAt, $, $of } from "./common.js";
 import { Live } from "./live.js";
-import { loadCatalogs, languageButtons, onLanguageChange, t, localized, errorText } from "./i18n.js";
+import { loadCatalogs, languageButtons, onLanguageChange, t, localized, errorText, formatTime } from "./i18n.js";
+import { formatDuration, secondsBetween, secondsSince } from "./durations.js";
+import { Grace } from "./grace.js";
+import { counterChoices, serviceChoices, fillChoices } from "./transfer_choices.js";
 
 /** @typedef {import('./messages.js').Centre} Centre */
 /** @typedef {import('./messages.js').Counter} Counter */
@@ -13,9 +17,14 @@ import { loadCatalogs, languageButtons, onLanguageChange, t, localized, errorTex
 /** @typedef {import('./messages.js').Service} Service */
 /** @typedef {import('./messages.js').Session} Session */
 /** @typedef {import('./messages.js').WaitingLine} WaitingLine */
+/** @typedef {import('./messages.js').TicketSummary} TicketSummary */
 
 /** @type {Record<string, string>} */
 const SHORTCUTS = { n: "next", r: "recall", s: "start", d: "done", x: "no-show", t: "transfer", p: "pause" };
+/** A single key that ends a citizen's turn waits this long, undoable. */
+const GRACE_SECONDS = 4;
+const GRACED = new Set(["done", "no-show"]);
+const MANAGER_ROLES = new Set(["supervisor", "admin"]);
 const api = new Api();
 /**
  * @type {{
@@ -43,6 +52,30 @@ const transferDialog = $of(HTMLDialogElement, "#transfer-dialog");
 const transferForm = $of(HTMLFormElement, "#transfer-form");
 const transferService = $of(HTMLSelectElement, "#transfer-service");
 const transferCounter = $of(HTMLSelectElement, "#transfer-counter");
+const transferInsist = $of(HTMLInputElement, "#transfer-insist");
+/** @type {{ counters: Counter[], services: Service[] }} where a ticket may go, as last asked */
+const transferPlaces = { counters: [], services: [] };
+const reasonDialog = $of(HTMLDialogElement, "#reason-dialog");
+const reasonForm = $of(HTMLFormElement, "#reason-form");
+const reasonInput = $of(HTMLInputElement, "#call-reason");
+const logoutDialog = $of(HTMLDialogElement, "#logout-dialog");
+/** @type {TicketSummary | null} the ticket the reason dialog is about */
+let reasonFor = null;
+
+/** @type {Grace<string>} */
+const grace = new Grace(GRACE_SECONDS, {
+  tick: (action, left) => {
+    const number = state.counter?.current?.number ?? "";
+    $("#pending-text").textContent = t("staff.pending", { action: actionName(action), number, seconds: left });
+    $("#pending").hidden = false;
+  },
+  fire: (action) => {
+    state.chain = state.chain.then(() => (actionButton(action).disabled ? undefined : send(action)));
+  },
+  clear: () => {
+    $("#pending").hidden = true;
+  },
+});
 
 await loadCatalogs("staff");
 languageButtons($("#languages"));
@@ -81,6 +114,10 @@ $("#login-form").addEventListener("submit", async (event) => {
     password.value = "";
     localStorage.setItem("qs.staff.counter", String(counter));
     begin(session, counter);
+    const others = session.also_here ?? [];
+    const warning = $("#held-warning");
+    warning.textContent = others.length ? t("staff.held_by", { names: others.join(", "), counter }) : "";
+    warning.hidden = others.length === 0;
   } catch (error) {
     box.textContent = errorText(error);
     box.hidden = false;
@@ -88,7 +125,23 @@ $("#login-form").addEventListener("submit", async (event) => {
   }
 });
 
-$("#logout").addEventListener("click", async () => {
+$("#logout").addEventListener("click", () => {
+  // An open counter left behind keeps its line waiting for nobody: ask what to do.
+  if ((state.counter?.status ?? "closed") === "closed") return logOut();
+  logoutDialog.returnValue = "";
+  logoutDialog.showModal();
+});
+logoutDialog.addEventListener("close", async () => {
+  const choice = logoutDialog.returnValue;
+  if (choice === "close") {
+    await send("close");
+    if (state.counter?.status !== "closed") return; // refused: the error says why
+  }
+  if (choice === "close" || choice === "leave") await logOut();
+});
+
+async function logOut() {
+  grace.undo();
   try {
     await api.post("/api/v1/logout");
   } catch {
@@ -97,8 +150,22 @@ $("#logout").addEventListener("click", async () => {
   state.live?.stop();
   state.live = null;
   state.session = null;
+  $("#held-warning").hidden = true;
   showLogin();
+}
+
+$("#pending-undo").addEventListener("click", () => grace.undo());
+$("#pending-now").addEventListener("click", () => grace.now());
+$("#reason-cancel").addEventListener("click", () => reasonDialog.close("cancel"));
+reasonForm.addEventListener("submit", (event) => {
+  event.preventDefault();
+  const reason = reasonInput.value.trim();
+  if (!reason || !reasonFor) return reasonInput.focus();
+  const ticket = reasonFor;
+  reasonDialog.close("ok");
+  state.chain = state.chain.then(() => send("call", { ticket: ticket.number, reason }));
 });
+setInterval(renderTimes, 1000);
 
 for (const button of /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll("[data-action]"))) {
   button.addEventListener("click", () => act(button.dataset.action ?? ""));
@@ -106,12 +173,25 @@ for (const button of /** @type {NodeListOf<HTMLElement>} */ (document.querySelec
 
 document.addEventListener("keydown", (event) => {
   if (!state.session || event.ctrlKey || event.altKey || event.metaKey) return;
-  if (transferDialog.open) return;
+  if (transferDialog.open || reasonDialog.open || logoutDialog.open) return;
   const target = event.target;
   if (target instanceof Element && target.closest("input, select, textarea")) return;
+  if (grace.pending) {
+    // While an action waits, Esc takes it back and Enter sends it; other keys wait too.
+    if (event.key === "Escape" || event.key === "Enter") {
+      event.preventDefault();
+      if (event.key === "Escape") grace.undo();
+      else grace.now();
+    }
+    return;
+  }
   const action = SHORTCUTS[event.key.toLowerCase()];
   if (!action) return;
   event.preventDefault();
+  if (GRACED.has(action)) {
+    if (!actionButton(action).disabled) grace.start(action);
+    return;
+  }
   act(action);
 });
 
@@ -132,10 +212,11 @@ transferForm.addEventListener("submit", async (event) => {
     return;
   }
   transferDialog.close("ok");
-  /** @type {{ service?: string, counter?: number }} */
+  /** @type {{ service?: string, counter?: number, insist?: boolean }} */
   const body = {};
   if (service) body.service = service;
   if (counter) body.counter = Number(counter);
+  if (transferInsist.checked) body.insist = true;
   state.chain = state.chain.then(() => send("transfer", body));
   await state.chain;
 });
@@ -176,6 +257,7 @@ function begin(session, counterId) {
   $("#console").hidden = false;
   $("#who").textContent = session.name || session.user;
   $("#counter-id").textContent = String(counterId);
+  actionButton("cancel").hidden = !MANAGER_ROLES.has(session.role);
   state.live?.stop();
   /** @type {Live<"staff">} */
   const live = new Live(() => ({ role: session.role, view: "staff", counter: counterId }));
@@ -248,12 +330,16 @@ function render() {
       (current.recalls ? ` · ${t("staff.recalls", { count: current.recalls })}` : "")
     : t("staff.no_current");
   const status = counter?.status ?? "closed";
+  $("#served-today").textContent = t("staff.served_today", { count: counter?.served_today ?? 0 });
+  renderTimes();
   const pill = $("#counter-status");
   pill.textContent = t(`counter.status.${status}`);
   pill.className = `pill ${status}`;
   $("#pause-label").textContent = t(status === "open" ? "staff.pause" : status === "paused" ? "staff.resume" : "staff.open");
   const has = Boolean(current);
-  for (const action of ["recall", "done", "no-show", "transfer"]) actionButton(action).disabled = !has;
+  for (const action of ["recall", "done", "no-show", "transfer", "cancel"]) actionButton(action).disabled = !has;
+  actionButton("close").disabled = status === "closed";
+  if (grace.pending && !current) grace.undo(); // its citizen is gone: nothing left to end
   actionButton("start").disabled = !current || current.status !== "called";
   // The highlighted action is the one that comes next: open the counter, then START
   // once someone is called (NEXT then would pass them over), else NEXT.
@@ -262,6 +348,97 @@ function render() {
     button.classList.toggle("primary", button instanceof HTMLElement && button.dataset.action === next);
   }
   renderWaiting();
+  renderAbsent();
+}
+
+/** The current citizen's wait before the call, the service timer, and each waiting ticket's wait. */
+function renderTimes() {
+  const current = state.counter?.current;
+  const now = Date.now();
+  const box = $("#current-times");
+  box.hidden = !current;
+  if (current) {
+    const waited = secondsBetween(current.waiting_since, current.called_at);
+    $("#current-waited").textContent =
+      waited === null ? "" : t("staff.waited", { time: formatDuration(waited) });
+    const serving = secondsSince(current.started_at, now);
+    const called = secondsSince(current.called_at, now);
+    $("#service-timer").textContent =
+      serving !== null
+        ? t("staff.serving_for", { time: formatDuration(serving) })
+        : called !== null
+          ? t("staff.called_for", { time: formatDuration(called) })
+          : "";
+  }
+  for (const node of /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll("[data-since]"))) {
+    const waited = secondsSince(node.dataset.since, now);
+    node.textContent = waited === null ? "" : formatDuration(waited);
+  }
+}
+
+/** Citizens marked absent here today: one press puts them back in line when they come. */
+function renderAbsent() {
+  const absent = state.counter?.absent ?? [];
+  const manager = MANAGER_ROLES.has(state.session?.role ?? "");
+  $("#absent-title").hidden = absent.length === 0;
+  $("#absent-list").replaceChildren(
+    ...absent.map((ticket) =>
+      el(
+        "li",
+        { dataset: { absent: ticket.number } },
+        el("span", { class: "waiting-number" }, ticket.number),
+        el("span", { class: "waiting-meta" }, serviceName(ticket.service), requeueNote(ticket)),
+        el(
+          "button",
+          {
+            type: "button",
+            class: "small-button",
+            dataset: { reactivate: ticket.number },
+            "aria-label": t("staff.reactivate_ticket", { number: ticket.number }),
+            onclick: () => (state.chain = state.chain.then(() => ticketAction(ticket, "reactivate"))),
+          },
+          t("staff.reactivate"),
+        ),
+        manager ? cancelButton(ticket) : null,
+      ),
+    ),
+  );
+}
+
+/** @param {TicketSummary} ticket */
+function requeueNote(ticket) {
+  return ticket.requeue_at ? ` · ${t("staff.requeue_at", { time: formatTime(new Date(ticket.requeue_at)) })}` : "";
+}
+
+/** @param {TicketSummary} ticket */
+function cancelButton(ticket) {
+  return el(
+    "button",
+    {
+      type: "button",
+      class: "small-button",
+      dataset: { cancel: ticket.number },
+      "aria-label": t("staff.cancel_number", { number: ticket.number }),
+      onclick: () => (state.chain = state.chain.then(() => ticketAction(ticket, "cancel"))),
+    },
+    t("staff.cancel"),
+  );
+}
+
+/**
+ * Reactivate or cancel a ticket (not the counter's own action: the ticket's).
+ * @param {TicketSummary} ticket
+ * @param {"reactivate" | "cancel"} action
+ */
+async function ticketAction(ticket, action) {
+  showError("");
+  try {
+    await api.post(`/api/v1/tickets/${ticket.id}/${action}`);
+    info(t(action === "cancel" ? "staff.cancelled" : "staff.reactivated", { number: ticket.number }));
+  } catch (error) {
+    showError(errorText(error));
+    if (error instanceof ApiError && error.status === 401) showLogin();
+  }
 }
 
 function renderWaiting() {
@@ -274,9 +451,11 @@ function renderWaiting() {
     const line = state.lines.get(key);
     if (!line) continue;
     total += line.total;
-    for (const ticket of line.tickets) {
+    for (const [index, ticket] of line.tickets.entries()) {
       if (seen.has(ticket.id)) continue;
       seen.add(ticket.id);
+      // Calling anyone but the head of a line passes over those ahead: say why.
+      const outOfOrder = index > 0;
       items.push(
         el(
           "li",
@@ -288,6 +467,7 @@ function renderWaiting() {
             serviceName(ticket.service),
             ticket.priority ? ` · ${t("staff.priority")}` : "",
           ),
+          el("span", { class: "waiting-wait", dataset: { since: ticket.waiting_since ?? "" } }),
           el(
             "button",
             {
@@ -295,15 +475,20 @@ function renderWaiting() {
               class: "small-button",
               dataset: { call: ticket.number },
               "aria-label": t("staff.call_ticket", { number: ticket.number }),
-              onclick: () => (state.chain = state.chain.then(() => send("call", { ticket: ticket.number }))),
+              onclick: () =>
+                outOfOrder
+                  ? askReason(ticket)
+                  : (state.chain = state.chain.then(() => send("call", { ticket: ticket.number }))),
             },
             t("staff.call"),
           ),
+          MANAGER_ROLES.has(state.session?.role ?? "") ? cancelButton(ticket) : null,
         ),
       );
     }
   }
   $("#waiting-list").replaceChildren(...items);
+  renderTimes();
   const totals = new Map([...state.lines].map(([key, line]) => [key, line.total]));
   $("#waiting-total").textContent = String(counter ? waitingAt(counter, totals) : total);
   $("#waiting-empty").hidden = items.length > 0;
@@ -323,6 +508,20 @@ function actionButton(action) {
   return $of(HTMLButtonElement, `[data-action=${action}]`);
 }
 
+/** @param {TicketSummary} ticket */
+function askReason(ticket) {
+  reasonFor = ticket;
+  $("#reason-title").textContent = t("staff.reason_title", { number: ticket.number });
+  reasonInput.value = "";
+  reasonDialog.showModal();
+  reasonInput.focus();
+}
+
+/** @param {string} action */
+function actionName(action) {
+  return t(`staff.${action.replace("-", "_")}`);
+}
+
 /** @param {string} text */
 function info(text) {
   $("#console-info").textContent = text;
@@ -339,6 +538,11 @@ function showError(text) {
 /** @param {string} action */
 function act(action) {
   if (action === "transfer") return openTransfer();
+  if (action === "cancel") {
+    const current = state.counter?.current;
+    if (current) state.chain = state.chain.then(() => ticketAction(current, "cancel"));
+    return state.chain;
+  }
   // NEXT names the ticket on screen when it was pressed: the server refuses a second press
   // (or another console's) once a call came first, so a double press skips nobody.
   const body = action === "next" ? { current: state.counter?.current?.id ?? null } : undefined;
@@ -366,6 +570,8 @@ async function send(action, body) {
       render();
     }
     if (action === "done") info(t("staff.finished"));
+    if (action === "close") info(t("staff.closed"));
+    if (action === "no-show" && body === undefined) info(noShowText(result));
   } catch (error) {
     if (error instanceof ApiError && error.code === "current_changed") return info(t("staff.already_called"));
     showError(errorText(error));
@@ -373,19 +579,43 @@ async function send(action, body) {
   }
 }
 
-function openTransfer() {
-  if (!state.counter?.current) return;
-  const none = () => el("option", { value: "" }, "—");
-  transferService.replaceChildren(
-    none(),
-    ...(state.centre?.services ?? []).map((s) => el("option", { value: s.code }, localized(s.name))),
-  );
-  transferCounter.replaceChildren(
-    none(),
-    ...(state.centre?.counters ?? [])
-      .filter((c) => c.id !== state.counterId)
-      .map((c) => el("option", { value: String(c.id) }, counterLabel(c))),
-  );
+/**
+ * What NO-SHOW did, in words: who was marked absent, and whether they go back in line.
+ * @param {CounterAction | null} result
+ */
+function noShowText(result) {
+  const absent = result?.counter.absent?.[0];
+  if (!absent) return t("staff.no_show_done");
+  return absent.requeue_at
+    ? t("staff.no_show_requeue", { number: absent.number, time: formatTime(new Date(absent.requeue_at)) })
+    : t("staff.no_show_absent", { number: absent.number });
+}
+
+/** The transfer dialog lists each counter's state and line and each service's open
+ * counters, asked afresh; places nobody calls from are offered only to a supervisor who
+ * insists (the server refuses them otherwise). */
+async function openTransfer() {
+  if (!state.counter?.current || !state.centre) return;
+  try {
+    const [counters, services] = await Promise.all([api.get("/api/v1/counters"), api.get("/api/v1/services")]);
+    transferPlaces.counters = counters.counters;
+    transferPlaces.services = services.services;
+  } catch (error) {
+    return showError(errorText(error));
+  }
+  transferService.value = "";
+  transferCounter.value = "";
+  transferInsist.checked = false;
+  $("#transfer-insist-label").hidden = !MANAGER_ROLES.has(state.session?.role ?? "");
+  fillTransferChoices();
   transferDialog.showModal();
   transferService.focus();
 }
+
+function fillTransferChoices() {
+  if (!state.centre) return;
+  const insist = transferInsist.checked;
+  fillChoices(transferService, serviceChoices(state.centre, transferPlaces.services), insist);
+  fillChoices(transferCounter, counterChoices(state.centre, transferPlaces.counters, state.counterId), insist);
+}
+transferInsist.addEventListener("change", fillTransferChoices);
