@@ -43,6 +43,8 @@ class Call(_Message, tag="call", kw_only=True):
     recall: int
     """0 for the first call, then how many times it was called again."""
     at: str | None
+    booked: bool = False
+    """Checked in for a booking: the hall marks it."""
 
 
 class CounterUpdate(_Message, tag="counter", kw_only=True):

@@ -27,6 +27,7 @@
  * @property {TicketStatus} status
  * @property {string | null} waiting_since
  * @property {number} recalls
+ * @property {boolean} [booked] checked in for a booking (shown with a badge)
  */
 
 /**
@@ -45,6 +46,7 @@
  * @property {string | null} issued_at
  * @property {Rating | null} rating
  * @property {string} lang the language chosen at the kiosk
+ * @property {boolean} booked checked in for a booking, not a walk-in
  */
 
 /** @typedef {{ status: "expired" }} GoneTicket */
@@ -146,6 +148,7 @@
  * @property {string | null} priority
  * @property {number} recall 0 for the first call, then 1, 2…
  * @property {string | null} at
+ * @property {boolean} [booked] checked in for a booking (the hall marks it)
  */
 
 /** @typedef {{ type: "counter", seq: number, counter: Counter }} CounterMessage */
@@ -231,6 +234,44 @@
  * @property {{ code: string, name: Texts }[]} priority_classes
  * @property {boolean} open_now tickets may be issued now
  * @property {string | null} opens_at while closed: when it next opens (ISO, with offset)
+ * @property {BookingRules} appointments whether and how the centre takes bookings
+ */
+
+/**
+ * GET /api/v1/centre `appointments` (web/pages.py _booking_rules).
+ * @typedef {object} BookingRules
+ * @property {boolean} enabled
+ * @property {string} today the centre's date now (ISO): the first day one may book
+ * @property {number} days_ahead days bookable after today
+ * @property {number} slot_minutes
+ * @property {number} cutoff_minutes
+ * @property {number} per_person_per_day
+ * @property {number} early_minutes check-in opens this long before a slot
+ * @property {number} late_minutes and closes this long after its start
+ * @property {"walk_in" | "refuse"} late
+ * @property {Record<string, number>} places places per slot, by service code
+ */
+
+/**
+ * One slot of GET /api/v1/appointments/slots.
+ * @typedef {{ start: string, end: string, capacity: number, free: number }} AppointmentSlot */
+/** @typedef {{ service: string, date: string, slots: AppointmentSlot[] }} AppointmentSlots */
+
+/**
+ * A booking as its code's holder sees it (views.Appointment): POST /api/v1/appointments,
+ * GET /api/v1/appointments/{code}, .../cancel.
+ * @typedef {object} Appointment
+ * @property {string} code XXXX-XXXX
+ * @property {string} service
+ * @property {string} start
+ * @property {string} end
+ * @property {"booked" | "cancelled" | "checked_in" | "missed"} status
+ * @property {string} phone masked: 09xx xxx 123
+ * @property {string} status_url the booking's page
+ * @property {string} ics_url the booking as an iCalendar event
+ * @property {string} lang the language chosen when booking
+ * @property {string | null} [ticket] the number its check-in gave
+ * @property {string | null} [tracking_code] that ticket's, to follow it over /ws
  */
 
 /**
