@@ -7,6 +7,7 @@
 
 import { Api, ApiError, centreInfo, el, option, pageToken, $, $of } from "./common.js";
 import { Live } from "./live.js";
+import { bookingScreen } from "./kiosk_booking.js";
 import {
   loadCatalogs, languageButtons, onLanguageChange, t, localized, fold, formatWait, formatTime,
   formatWeekday, errorText, language, setLanguage, setTimeZone,
@@ -80,6 +81,9 @@ search.addEventListener("input", () => {
   renderServices();
 });
 $("#ticket-done").addEventListener("click", reset);
+const booking = bookingScreen({
+  api, enabled: centre.appointments?.enabled ?? false, onTicket: showTicket, onClosed: (at) => showHours(false, at), home: showHome,
+});
 $("#ticket-listen").addEventListener("click", () => say(state.spoken));
 // A citizen who walks away mid-choice leaves the screen as it was: after a quiet minute
 // it starts afresh, in the centre's language.
@@ -253,6 +257,7 @@ function showTicket(ticket) {
   $("#ticket-service").textContent = localized(service?.name) || ticket.service;
   $("#ticket-priority").hidden = !priority;
   $("#ticket-priority").textContent = priority ? localized(priority.name) : "";
+  $("#ticket-booked").hidden = !ticket.booked;
   $("#ticket-ahead").textContent = String(ticket.position ?? 0);
   $("#ticket-wait").textContent = formatWait(ticket.estimated_wait_s);
   $("#ticket-time").textContent = ticket.issued_at ? formatTime(new Date(ticket.issued_at)) : "";
@@ -315,7 +320,7 @@ function reset() {
   clearTimeout(state.idle);
   if (language() !== homeLanguage()) setLanguage(homeLanguage(), { remember: false });
   $("#ticket").hidden = true;
-  showHome();
+  booking.close();
   state.priority = null;
   state.query = "";
   search.value = "";
