@@ -3,6 +3,7 @@
 // newest flashing; or one column per counter (?layout=counters).  Each call chimes and
 // is then announced in every configured language; announcements queue, never cut off.
 
+import { bookedBadge } from "./booked_badge.js";
 import { Api, ApiError, centreInfo, el, option, pageToken, runClock, $ } from "./common.js";
 import { Live } from "./live.js";
 import {
@@ -212,7 +213,7 @@ function renderStatic() {
 /** @param {boolean} [flash] the newest call just came: make it flash */
 function renderCalls(flash = false) {
   const [latest] = state.calls;
-  $("#latest-number").textContent = latest ? latest.number : "—";
+  $("#latest-number").replaceChildren(latest ? latest.number : "—", bookedBadge(latest?.booked));
   $("#latest-counter").textContent = latest ? t("hall.counter_n", { counter: latest.counter }) : "";
   $("#latest").dataset.seq = latest ? String(latest.seq) : "";
   if (flash) {
@@ -228,7 +229,7 @@ function renderCalls(flash = false) {
       el(
         "li",
         { class: "call", dataset: { seq: String(call.seq), number: call.number } },
-        el("span", { class: "call-number" }, call.number),
+        el("span", { class: "call-number" }, call.number, bookedBadge(call.booked)),
         el("span", { class: "call-counter" }, t("hall.counter_n", { counter: call.counter })),
       ),
     ),

@@ -2,6 +2,7 @@
 // The staff console: log in at a counter, then NEXT, RECALL, START, DONE, NO-SHOW,
 // TRANSFER, PAUSE/RESUME and calling a chosen ticket; every action has a key.
 
+import { bookedBadge } from "./booked_badge.js";
 import { Api, ApiError, el, waitingAt, $, $of } from "./common.js";
 import { Live } from "./live.js";
 import { loadCatalogs, languageButtons, onLanguageChange, t, localized, errorText } from "./i18n.js";
@@ -213,7 +214,7 @@ function serviceName(code) {
 function render() {
   const counter = state.counter;
   const current = counter?.current;
-  $("#current-number").textContent = current ? current.number : "—";
+  $("#current-number").replaceChildren(current ? current.number : "—", bookedBadge(current?.booked));
   $("#current-detail").textContent = current
     ? `${serviceName(current.service)} · ${t(`ticket.status.${current.status}`)}` +
       (current.recalls ? ` · ${t("staff.recalls", { count: current.recalls })}` : "")
@@ -252,7 +253,7 @@ function renderWaiting() {
         el(
           "li",
           {},
-          el("span", { class: "waiting-number" }, ticket.number),
+          el("span", { class: "waiting-number" }, ticket.number, bookedBadge(ticket.booked)),
           el(
             "span",
             { class: "waiting-meta" },
