@@ -63,6 +63,13 @@ def main() -> int:
         metavar="SECONDS",
         help="refuse a NEXT this soon after a call nobody started (queue.next_guard_seconds)",
     )
+    parser.add_argument(
+        "--booking-cutoff",
+        type=int,
+        metavar="MINUTES",
+        help="close a slot's booking this long before it (appointments.cutoff_minutes), so a "
+        "test can book a slot whose check-in window is already open",
+    )
     args = parser.parse_args()
     directory: Path = args.dir
     config_file = write_example_config(
@@ -78,6 +85,9 @@ def main() -> int:
         config = msgspec.structs.replace(
             config, hours=msgspec.structs.replace(config.hours, enforce=True)
         )
+    if args.booking_cutoff is not None:
+        booking = msgspec.structs.replace(config.appointments, cutoff_minutes=args.booking_cutoff)
+        config = msgspec.structs.replace(config, appointments=booking)
     emulators: list[Any] = []
     try:
         import queue_server.integrations.escpos.demo  # noqa: F401
