@@ -54,7 +54,10 @@ class PublicTicket(msgspec.Struct):
         msgspec.Meta(description="how the citizen rated the finished service (null: not rated)"),
     ]
     lang: Annotated[str, msgspec.Meta(description="the language chosen at the kiosk")]
-    booked: Annotated[bool, msgspec.Meta(description="checked in for a booking, not a walk-in")]
+    booked: Annotated[
+        bool,
+        msgspec.Meta(description="checked in on time for a booking (a late one is a walk-in)"),
+    ]
 
 
 class PrintOutcome(msgspec.Struct):
@@ -194,7 +197,7 @@ def _public_fields(engine: Engine, ticket: Ticket) -> dict[str, Any]:
         "issued_at": iso_time(ticket.issued_at, zone),
         "rating": cast("Rating | None", ticket.rating),
         "lang": ticket.lang,
-        "booked": ticket.booked is not None,
+        "booked": ticket.due_at is not None,
     }
 
 
@@ -226,7 +229,7 @@ def ticket_summary(engine: Engine, ticket: Ticket) -> TicketSummary:
         status=ticket.status,
         waiting_since=iso_time(ticket.waiting_since, engine.setup.zone),
         recalls=ticket.recalls,
-        booked=ticket.booked is not None,
+        booked=ticket.due_at is not None,
     )
 
 

@@ -179,7 +179,7 @@ class Projection:
             priority=ticket.priority,
             recall=event.recalls if type(event) is ev.TicketRecalled else 0,
             at=iso_time(event.at, self.engine.setup.zone),
-            booked=ticket.booked is not None,
+            booked=ticket.due_at is not None,
         )
 
     def _followed(self, seq: int, touched: Touched, followed: Iterable[int]) -> list[Addressed]:

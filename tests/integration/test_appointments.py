@@ -341,6 +341,18 @@ async def test_a_booked_ticket_is_marked_booked_in_every_view(tmp_path: Path) ->
         assert (message["number"], message["booked"]) == (ticket["number"], True)
 
 
+async def test_a_late_check_in_is_a_walk_in_and_not_marked_booked(server: RunningCentre) -> None:
+    async with Api(server.base) as citizen, Api(server.base, server.tokens["kiosk-1"]) as kiosk:
+        _, booked = await citizen.post(
+            "/api/v1/appointments", {"service": "HT", "start": TEN, "phone": "0912345678"}
+        )
+        later = datetime.fromisoformat(TEN).timestamp() + 20 * 60
+        server.centre.dispatcher._clock = lambda: later
+        status, ticket = await kiosk.post(f"/api/v1/appointments/{booked['code']}/check-in")
+        assert status == 201, ticket
+        assert ticket["booked"] is False, "it waits as a walk-in: no badge to explain"
+
+
 async def test_the_booking_pages_and_their_qr_code(server: RunningCentre) -> None:
     async with Api(server.base) as citizen:
         status, centre = await citizen.get("/api/v1/centre")
