@@ -372,6 +372,16 @@
  * @property {{ id: number, called: number, served: number, service_minutes: Minutes, satisfaction: Satisfaction }[]} counters
  * @property {{ priority: ReportGroup, normal: ReportGroup }} priority
  * @property {{ hour: number, issued: number, wait_minutes: Minutes }[]} hours
+ * @property {BookingFigures} booking booked against walk-in
+ */
+
+/**
+ * The daily report's `booking`: a late check-in waited as a walk-in and counts as one.
+ * @typedef {object} BookingFigures
+ * @property {ReportGroup} booked
+ * @property {ReportGroup} walk_in
+ * @property {number | null} booked_share
+ * @property {{ booked: number, cancelled: number, checked_in: number, checked_in_late: number, missed: number }} appointments
  */
 
 /** The body of an API error: {"error": {"code", "message"}}; centre_closed adds
