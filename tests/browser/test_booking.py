@@ -117,3 +117,38 @@ def test_the_kiosk_takes_a_scanned_code_and_says_why_it_refuses(
         "GET", f"/api/v1/appointments/{booked['code']}", server.tokens["admin"]
     )
     assert (status, held["status"]) == (200, "booked")
+
+
+def test_the_booking_page_in_arabic_cancels_only_when_asked_twice(
+    server: PageServer, new_page: OpenPage
+) -> None:
+    status, booked = server.api(
+        "POST",
+        "/api/v1/appointments",
+        server.tokens["admin"],
+        {"service": "HT", "start": TEN, "phone": "0912345678", "lang": "ar"},
+    )
+    assert status == 201, booked
+    phone = new_page(f"{server.base}/a/{booked['code']}", **PHONE)
+    expect(phone.locator("html")).to_have_attribute("dir", "rtl")  # chosen when booking
+    expect(phone.locator("#main")).to_have_attribute("data-status", "booked")
+    expect(phone.locator("#code")).to_have_text(booked["code"])
+    phone.click("#cancel")
+    expect(phone.locator("#cancel-question")).to_have_text(
+        "هل تريد إلغاء هذا الحجز؟ لا يمكن التراجع عن ذلك."
+    )
+    phone.click("#cancel-no")
+    expect(phone.locator("#cancel-confirm")).to_be_hidden()
+    status, held = server.api(
+        "GET", f"/api/v1/appointments/{booked['code']}", server.tokens["admin"]
+    )
+    assert held["status"] == "booked"
+    phone.click("#cancel")
+    phone.click("#cancel-yes")
+    expect(phone.locator("#main")).to_have_attribute("data-status", "cancelled")
+    expect(phone.locator("#qr")).to_be_hidden()
+    screenshot(phone, "booking-cancelled-ar")
+    status, held = server.api(
+        "GET", f"/api/v1/appointments/{booked['code']}", server.tokens["admin"]
+    )
+    assert held["status"] == "cancelled"

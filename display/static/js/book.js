@@ -26,6 +26,9 @@ const api = new Api();
  */
 const state = { centre: null, query: "", service: null, day: null, slots: [], slot: null, busy: false };
 
+const search = $of(HTMLInputElement, "#search");
+const phone = $of(HTMLInputElement, "#phone");
+
 await loadCatalogs("book");
 languageButtons($("#languages"));
 const centre = (state.centre = await centreInfo());
@@ -33,12 +36,10 @@ setTimeZone(centre.timezone);
 onLanguageChange(render);
 render();
 
-const search = $of(HTMLInputElement, "#search");
 search.addEventListener("input", () => {
   state.query = search.value;
   renderServices();
 });
-const phone = $of(HTMLInputElement, "#phone");
 phone.addEventListener("input", renderConfirm);
 $("#book-form").addEventListener("submit", (event) => {
   event.preventDefault();
@@ -155,7 +156,7 @@ function renderSlots() {
 }
 
 function renderConfirm() {
-  const ready = Boolean(state.service && state.slot && phone?.value.trim()) && !state.busy;
+  const ready = Boolean(state.service && state.slot && phone.value.trim()) && !state.busy;
   $of(HTMLButtonElement, "#confirm").disabled = !ready;
 }
 

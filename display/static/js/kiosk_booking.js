@@ -13,6 +13,8 @@ import { errorText, t } from "./i18n.js";
 /** The symbols of a booking code (appointments_api.CODE_ALPHABET): no 0/O, no 1/I. */
 export const CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
 const CODE_LENGTH = 8;
+/** A citizen who walks away leaves the screen: it goes home after this quiet time. */
+const IDLE_S = 60;
 
 /**
  * The code in what was typed or scanned: `abcd2345`, `ABCD-2345`, or the booking page's
@@ -47,6 +49,13 @@ export function bookingScreen({ api, enabled, onTicket, onClosed, home }) {
   const error = $("#booking-error");
   const submit = $of(HTMLButtonElement, "#booking-check-in");
   let busy = false;
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  let idle;
+  const stillThere = () => {
+    clearTimeout(idle);
+    if (!screen.hidden) idle = setTimeout(close, IDLE_S * 1000);
+  };
+  for (const kind of ["pointerdown", "keydown", "input"]) screen.addEventListener(kind, stillThere);
 
   /** @param {string} text */
   const setCode = (text) => {
@@ -105,10 +114,12 @@ export function bookingScreen({ api, enabled, onTicket, onClosed, home }) {
     say("");
     setCode("");
     screen.hidden = false;
+    stillThere();
     field.focus(); // the scanner types where the focus is
   }
 
   function close() {
+    clearTimeout(idle);
     screen.hidden = true;
     setCode("");
     say("");
