@@ -54,6 +54,7 @@ BENCHMARKS = (
     Bench("printing", "bench.printing", "6. Printing: render + encode per ticket"),
     Bench("event_log", "bench.event_log", "The event log: commits, group commit, replay"),
     Bench("report", "bench.report", "The day's report on a log of 120 days"),
+    Bench("booking", "bench.booking", "Booking ahead: 1,000 citizens race for a day's slots"),
     Bench("idle_cpu", "bench.idle_cpu", "An idle centre: the demo's CPU when nobody presses"),
     Bench(
         "keypad_latency",

@@ -55,6 +55,10 @@ class PublicTicket(msgspec.Struct):
         msgspec.Meta(description="how the citizen rated the finished service (null: not rated)"),
     ]
     lang: Annotated[str, msgspec.Meta(description="the language chosen at the kiosk")]
+    booked: Annotated[
+        bool,
+        msgspec.Meta(description="checked in on time for a booking (a late one is a walk-in)"),
+    ]
 
 
 class PrintOutcome(msgspec.Struct):
@@ -102,6 +106,8 @@ class TicketSummary(msgspec.Struct):
     requeue_at: Annotated[
         str | None, msgspec.Meta(description="a no-show: when it goes back in line by itself")
     ] = None
+    booked: bool = False
+    """Checked in for a booking: staff and the hall show it apart from walk-ins."""
 
 
 class TicketResult(msgspec.Struct):
@@ -224,6 +230,7 @@ def _public_fields(engine: Engine, ticket: Ticket) -> dict[str, Any]:
         "issued_at": iso_time(ticket.issued_at, zone),
         "rating": cast("Rating | None", ticket.rating),
         "lang": ticket.lang,
+        "booked": ticket.due_at is not None,
     }
 
 
@@ -260,6 +267,7 @@ def ticket_summary(engine: Engine, ticket: Ticket) -> TicketSummary:
         requeue_at=iso_time(ticket.requeue_at, engine.setup.zone)
         if ticket.status is TicketStatus.NO_SHOW
         else None,
+        booked=ticket.due_at is not None,
     )
 
 
@@ -367,8 +375,11 @@ class Appointment(msgspec.Struct):
     phone: Annotated[str, msgspec.Meta(description="masked: 09xx xxx 123")]
     status_url: Annotated[str, msgspec.Meta(description="the booking's page (its QR code)")]
     ics_url: Annotated[str, msgspec.Meta(description="the booking as an iCalendar event")]
+    lang: Annotated[str, msgspec.Meta(description="the language chosen when booking")]
     ticket: str | None = None
     """The number of the ticket its check-in gave."""
+    tracking_code: str | None = None
+    """That ticket's tracking code: the booking's page follows it over /ws."""
 
 
 def appointment_slots(engine: Engine, service: str, day: date, at: float) -> AppointmentSlots:
@@ -387,12 +398,11 @@ def appointment_view(
     engine: Engine, appointment: AppointmentState, status_url: str, ics_url: str
 ) -> Appointment:
     zone = engine.setup.zone
-    ticket = None
+    held = None
     if appointment.ticket is not None:
         held = engine.state.tickets.get(appointment.ticket) or engine.state.closed_tickets.get(
             appointment.ticket
         )
-        ticket = None if held is None else held.number
     return Appointment(
         code=shown_code(appointment.code),
         service=appointment.service,
@@ -402,7 +412,9 @@ def appointment_view(
         phone=appointment.masked_phone,
         status_url=status_url,
         ics_url=ics_url,
-        ticket=ticket,
+        lang=appointment.lang,
+        ticket=None if held is None else held.number,
+        tracking_code=None if held is None else held.tracking_code,
     )
 
 

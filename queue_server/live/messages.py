@@ -45,6 +45,8 @@ class Call(_Message, tag="call", kw_only=True):
     at: str | None
     lang: str
     """The language the citizen chose at the kiosk: the hall says the call in it too."""
+    booked: bool = False
+    """Checked in for a booking: the hall marks it."""
 
 
 class CounterUpdate(_Message, tag="counter", kw_only=True):

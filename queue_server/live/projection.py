@@ -181,6 +181,7 @@ class Projection:
             recall=event.recalls if type(event) is ev.TicketRecalled else 0,
             at=iso_time(event.at, self.engine.setup.zone),
             lang=ticket.lang,
+            booked=ticket.due_at is not None,
         )
 
     def _followed(self, seq: int, touched: Touched, followed: Iterable[int]) -> list[Addressed]:

@@ -1,5 +1,6 @@
 """A day at the centre in figures: how long people waited, how long they were served, how
-satisfied they were; per service, per counter, per hour and priority against normal.
+satisfied they were; per service, per counter, per hour, priority against normal and
+booked against walk-in.
 
 Built from the day's events alone (the log is the truth), by a pure class fed events in
 order: no I/O, so every figure is tested on hand-made days.  `reports/build.py` feeds it
@@ -69,6 +70,10 @@ class TicketRecord:
     transfers: int = 0
     rating: str | None = None
     rating_reason: str | None = None
+    booked: bool = False
+    """Checked in on time for a booking: it waited in the booked lane."""
+    booking: str | None = None
+    """The booking it was checked in for, on time or late (a late one waits as a walk-in)."""
 
     @property
     def wait_s(self) -> float | None:
@@ -140,6 +145,9 @@ class DayReport:
     ended: bool = False
     days: list[str] = field(default_factory=list)
     """Every day the log holds, newest first (for moving between reports)."""
+    appointments: Counter[str] = field(default_factory=Counter)
+    """What happened to bookings this day: booked (made today, for any day), cancelled,
+    checked_in, missed (not checked in by the end of their window: the bookings' no-shows)."""
 
     def add(self, event: Event) -> None:
         kind = type(event)
@@ -178,7 +186,15 @@ class DayReport:
             priority=event.priority,
             issued_at=event.at,
             lang=event.lang,
+            booked=event.due_at is not None,
+            booking=event.booked,
         )
+
+    def _appointment(self, event: ev.Event) -> None:
+        self.appointments[_APPOINTMENT_COUNTS[type(event)]] += 1
+
+    def _data_dropped(self, event: ev.AppointmentDataDropped) -> None:
+        """An older day's personal data forgotten: no figure of this day changes."""
 
     def result(self) -> dict[str, Any]:
         tickets = list(self.tickets.values())
@@ -197,6 +213,21 @@ class DayReport:
                 "normal": _group([t for t in tickets if t.priority is None]),
             },
             "hours": self._hours(tickets),
+            "booking": self._booking(tickets),
+        }
+
+    def _booking(self, tickets: list[TicketRecord]) -> dict[str, Any]:
+        """Booked against walk-in: a late check-in waited as a walk-in and counts as one."""
+        booked = [t for t in tickets if t.booked]
+        late = sum(1 for t in tickets if t.booking is not None and not t.booked)
+        return {
+            "booked": _group(booked),
+            "walk_in": _group([t for t in tickets if not t.booked]),
+            "booked_share": round(len(booked) / len(tickets), 3) if tickets else None,
+            "appointments": {
+                **{name: self.appointments[name] for name in _APPOINTMENT_COUNTS.values()},
+                "checked_in_late": late,
+            },
         }
 
     def rows(self) -> list[dict[str, Any]]:
@@ -365,10 +396,18 @@ def _rated(record: TicketRecord, event: ev.ServiceRated) -> None:
     record.rating_reason = event.reason
 
 
+_APPOINTMENT_COUNTS: dict[type[Event], str] = {
+    ev.AppointmentBooked: "booked",
+    ev.AppointmentCancelled: "cancelled",
+    ev.AppointmentCheckedIn: "checked_in",
+    ev.AppointmentMissed: "missed",
+}
 _DAY_FOLDS: dict[type[Event], Callable[[DayReport, Any], None]] = {
     ev.DayOpened: DayReport._day_opened,
     ev.DayClosed: DayReport._day_closed,
     ev.TicketIssued: DayReport._issued,
+    **dict.fromkeys(_APPOINTMENT_COUNTS, DayReport._appointment),
+    ev.AppointmentDataDropped: DayReport._data_dropped,
 }
 _TICKET_FOLDS: dict[type[Event], Callable[[TicketRecord, Any], None]] = {
     ev.TicketCalled: _called,

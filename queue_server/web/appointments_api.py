@@ -51,10 +51,16 @@ def new_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
 
+def code_or_none(text: str) -> str | None:
+    """`abcd-2345` or `ABCD2345` -> `ABCD2345`; None for anything that is not a code."""
+    code = text.replace("-", "").replace(" ", "").upper()
+    return code if _CODE.match(code) else None
+
+
 def parse_code(text: str) -> str:
     """`abcd-2345` or `ABCD2345` -> `ABCD2345`; 422 for anything that is not a code."""
-    code = text.replace("-", "").replace(" ", "").upper()
-    if not _CODE.match(code):
+    code = code_or_none(text)
+    if code is None:
         raise ApiError(
             422,
             "invalid_code",
@@ -200,6 +206,11 @@ async def _held(request: web.Request) -> Appointment:
 def _base(request: web.Request) -> str:
     base = centre_of(request).config.server.public_url.rstrip("/")
     return base or f"{request.scheme}://{request.host}"
+
+
+def booking_page_url(request: web.Request, code: str) -> str:
+    """The booking's page, as its QR code and calendar event name it."""
+    return _status_url(request, code)
 
 
 def _status_url(request: web.Request, code: str) -> str:

@@ -2,7 +2,9 @@
 
 Short addresses for the screens people open (`/kiosk`, `/staff`, `/hall`,
 `/counter/5`, `/admin`) and for the citizen's status page behind the ticket's QR
-code (`/s/<tracking code>`, an address printed on paper: keep it stable).
+code (`/s/<tracking code>`, an address printed on paper: keep it stable), and for
+booking ahead on a phone (`/book`) and the booking's own page behind its QR code
+(`/a/<booking code>`, in the citizen's calendar and on their screen: keep it stable too).
 
 A page is public; what it shows comes from the API and `/ws`, which check who
 asks.  Tokens travel in the URL fragment (`/hall#token=qs_...`), which browsers
@@ -19,6 +21,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import re
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 import qrcode
@@ -27,10 +31,12 @@ from aiohttp import web
 
 from ..engine import Engine
 from ..views import iso_time
-from .api import check_lookup_rate, status_url
+from .api import check_lookup_rate, retry_later, status_url
+from .appointments_api import booking_page_url, code_or_none
 from .auth import PUBLIC, RouteHandler, allow
 from .context import CENTRE
 from .errors import ApiError, json_response
+from .keys import LIMITS
 
 STATIC_ROOT = Path(__file__).resolve().parents[2] / "display" / "static"
 STATIC_KINDS = frozenset({"js", "css", "i18n", "sounds", "img"})
@@ -106,6 +112,7 @@ page_staff = _page("staff")
 page_hall = _page("hall")
 page_admin = _page("admin")
 page_supervise = _page("supervise")
+page_book = _page("book")
 
 
 def _counter_page(name: str) -> RouteHandler:
@@ -134,13 +141,39 @@ async def page_status(request: web.Request) -> web.Response:
 
 
 @allow(PUBLIC)
+async def page_appointment(request: web.Request) -> web.Response:
+    """A booking's page; whether the code is real is told by the API, not here."""
+    if code_or_none(request.match_info["code"]) is None:
+        raise ApiError(404, "unknown_appointment", "no booking with this code")
+    return await _file_response(request, STATIC_ROOT / "appointment.html")
+
+
+@allow(PUBLIC)
+async def appointment_qr(request: web.Request) -> web.Response:
+    """The QR code of a booking's page: the kiosk's scanner reads it, a phone opens it.
+    It tells whether a code exists, so it is asked at the look-ups' bounded rate."""
+    wait = request.app[LIMITS].status.check(request.remote or "unknown")
+    if wait is not None:
+        raise retry_later(wait, "booking look-ups")
+    code = code_or_none(request.match_info["code"])
+    if code is None:
+        raise ApiError(404, "unknown_appointment", "no booking with this code")
+    request.app[CENTRE].engine.appointment(code)  # unknown: its refusal, a 404
+    return await _svg_response(_qr_svg, booking_page_url(request, code))
+
+
+@allow(PUBLIC)
 async def ticket_qr(request: web.Request) -> web.Response:
     """The QR code of a ticket's status page, as SVG, for the kiosk's screen."""
     code = request.match_info["code"]
     check_lookup_rate(request)
     if not _CODE.match(code) or request.app[CENTRE].engine.ticket_by_tracking_code(code) is None:
         raise ApiError(404, "unknown_ticket", "no ticket with this tracking code today")
-    body = await asyncio.to_thread(_qr_svg, status_url(request, code))
+    return await _svg_response(_qr_svg, status_url(request, code))
+
+
+async def _svg_response(draw: Callable[[str], str], url: str) -> web.Response:
+    body = await asyncio.to_thread(draw, url)
     return web.Response(
         text=body,
         content_type="image/svg+xml",
@@ -199,16 +232,19 @@ async def centre_info(request: web.Request) -> web.Response:
                 "min_show_seconds": config.hall.min_show_seconds,
                 "max_delay_seconds": config.voice.max_delay_seconds,
             },
-            "appointments": _booking_rules(centre.engine),
+            "appointments": _booking_rules(centre.engine, now),
         }
     )
 
 
-def _booking_rules(engine: Engine) -> dict[str, object]:
+def _booking_rules(engine: Engine, now: float) -> dict[str, object]:
     """Whether the centre takes bookings, and the numbers its booking page explains."""
     rules = engine.setup.appointments
     return {
         "enabled": rules.enabled,
+        # The centre's date: the booking page counts its days from it, not from the
+        # phone's clock (set wrong, or abroad, it would offer days the centre refuses).
+        "today": datetime.fromtimestamp(now, engine.setup.zone).date().isoformat(),
         "days_ahead": rules.days_ahead,
         "slot_minutes": rules.slot_minutes,
         "cutoff_minutes": rules.cutoff_minutes,

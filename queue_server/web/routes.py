@@ -437,6 +437,9 @@ ROUTES: list[Route] = [
     _page("/admin", pages.page_admin, "Admin page"),
     _page("/s/{code}", pages.page_status, "A citizen's ticket status (the ticket's QR code)"),
     _page("/s/{code}/qr.svg", pages.ticket_qr, "The QR code of a ticket's status page"),
+    _page("/book", pages.page_book, "Book a queue number ahead, on a phone"),
+    _page("/a/{code}", pages.page_appointment, "A booking's page (its QR code)"),
+    _page("/a/{code}/qr.svg", pages.appointment_qr, "The QR code of a booking's page"),
     _page("/static/{kind}/{file}", pages.static_file, "The pages' scripts, styles, texts, sounds"),
     Route(
         "GET",

@@ -71,6 +71,13 @@ def main() -> int:
     parser.add_argument(
         "--log-dir", type=Path, help="keep the event log and accounts here (default: --dir)"
     )
+    parser.add_argument(
+        "--booking-cutoff",
+        type=int,
+        metavar="MINUTES",
+        help="close a slot's booking this long before it (appointments.cutoff_minutes), so a "
+        "test can book a slot whose check-in window is already open",
+    )
     args = parser.parse_args()
     directory: Path = args.dir
     config_file = write_example_config(
@@ -97,6 +104,9 @@ def main() -> int:
         config = msgspec.structs.replace(
             config, devices=msgspec.structs.replace(config.devices, kiosks=allowed)
         )
+    if args.booking_cutoff is not None:
+        booking = msgspec.structs.replace(config.appointments, cutoff_minutes=args.booking_cutoff)
+        config = msgspec.structs.replace(config, appointments=booking)
     emulators: list[Any] = []
     try:
         import queue_server.integrations.escpos.demo  # noqa: F401

@@ -9,6 +9,7 @@ whatever day the tests run on.  The example centre's hours: weekdays 07:30-12:00
 from __future__ import annotations
 
 import asyncio
+import json
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -19,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 import pytest
+from websockets.asyncio.client import connect
 
 from queue_server.accounts import Role
 from queue_server.engine.events import AppointmentBooked, AppointmentDataDropped
@@ -290,6 +292,88 @@ async def test_a_booked_citizen_checks_in_at_the_kiosk_and_goes_first(tmp_path: 
         assert second["ticket"]["number"] == walk_in["number"]
         status, held = await citizen.get(f"/api/v1/appointments/{booked['code']}")
         assert (held["status"], held["ticket"]) == ("checked_in", ticket["number"])
+
+
+async def test_a_booked_ticket_is_marked_booked_in_every_view(tmp_path: Path) -> None:
+    """The kiosk's answer, the staff's lists, the call on the hall and the booking's own
+    page tell a booked ticket from a walk-in; the booking's holder can follow its ticket."""
+    async with (
+        serve(tmp_path, early_minutes=24 * 60) as server,
+        Api(server.base) as citizen,
+        Api(server.base, server.tokens["kiosk-1"]) as kiosk,
+        Api(server.base) as staff,
+        connect(server.ws_url) as hall,
+    ):
+        await hall.send(
+            json.dumps(
+                {
+                    "type": "hello",
+                    "protocol": 1,
+                    "role": "display",
+                    "token": server.tokens["display-1"],
+                    "view": "hall",
+                }
+            )
+        )
+        await staff.login("lan", counter=1)
+        _, booked = await citizen.post(
+            "/api/v1/appointments", {"service": "HT", "start": TEN, "phone": "0912345678"}
+        )
+        _, walk_in = await kiosk.post("/api/v1/tickets", {"service": "HT"})
+        status, ticket = await kiosk.post(f"/api/v1/appointments/{booked['code']}/check-in")
+        assert status == 201, ticket
+        assert (ticket["booked"], walk_in["booked"]) == (True, False)
+        status, held = await citizen.get(f"/api/v1/appointments/{booked['code']}")
+        assert held["tracking_code"] == ticket["tracking_code"]
+        status, state = await staff.get("/api/v1/state")
+        (line,) = [w for w in state["waiting"] if w["line"] == "HT"]
+        assert [(t["number"], t["booked"]) for t in line["tickets"]] == [
+            (ticket["number"], True),
+            (walk_in["number"], False),
+        ]
+        await staff.post("/api/v1/counters/1/open")
+        _, called = await staff.post("/api/v1/counters/1/next", {"current": None})
+        assert (called["ticket"]["number"], called["ticket"]["booked"]) == (ticket["number"], True)
+        assert called["counter"]["current"]["booked"] is True
+        async with asyncio.timeout(5):
+            while (message := json.loads(await hall.recv()))["type"] != "call":
+                pass
+        assert (message["number"], message["booked"]) == (ticket["number"], True)
+
+
+async def test_a_late_check_in_is_a_walk_in_and_not_marked_booked(server: RunningCentre) -> None:
+    async with Api(server.base) as citizen, Api(server.base, server.tokens["kiosk-1"]) as kiosk:
+        _, booked = await citizen.post(
+            "/api/v1/appointments", {"service": "HT", "start": TEN, "phone": "0912345678"}
+        )
+        later = datetime.fromisoformat(TEN).timestamp() + 20 * 60
+        server.centre.dispatcher._clock = lambda: later
+        status, ticket = await kiosk.post(f"/api/v1/appointments/{booked['code']}/check-in")
+        assert status == 201, ticket
+        assert ticket["booked"] is False, "it waits as a walk-in: no badge to explain"
+
+
+async def test_the_booking_pages_and_their_qr_code(server: RunningCentre) -> None:
+    async with Api(server.base) as citizen:
+        status, centre = await citizen.get("/api/v1/centre")
+        assert centre["appointments"]["today"] == "2030-01-07", "the centre's day, not the phone's"
+        _, booked = await citizen.post(
+            "/api/v1/appointments", {"service": "HT", "start": TEN, "phone": "0912345678"}
+        )
+        code = booked["code"]
+        assert booked["tracking_code"] is None, "no ticket before the check-in"
+        for path in ("/book", f"/a/{code}", f"/a/{code.lower()}"):
+            async with citizen.session.get(server.base + path) as response:
+                assert response.status == 200, path
+                assert response.headers["Content-Type"] == "text/html; charset=utf-8"
+        async with citizen.session.get(f"{server.base}/a/{code}/qr.svg") as response:
+            assert response.status == 200
+            assert response.headers["Content-Type"].startswith("image/svg+xml")
+            assert (await response.text()).startswith("<svg")
+        for path in ("/a/not-a-code!", "/a/AAAA-AAAA/qr.svg", "/a/0OI1-0OI1/qr.svg"):
+            status, answer = await citizen.get(path)
+            assert status == 404, path
+            assert answer["error"]["code"] in ("unknown_appointment", "not_found"), answer
 
 
 async def test_check_in_too_early_is_refused(server: RunningCentre) -> None:

@@ -122,6 +122,16 @@ def test_event_log_prints_commit_and_restart_figures() -> None:
     assert figure(rf"^restart-to-serving at {NUMBER} events: ", text) == events
 
 
+def test_booking_race_books_checks_in_and_overbooks_nothing(tmp_path: Path) -> None:
+    text, figures = run_with_summary("bench.booking", tmp_path)
+    assert re.search(r"^day raced for: \d{4}-\d\d-\d\d, [\d,]+ places", text, re.M), text
+    assert figure(rf"^booked {NUMBER}", text) > 0
+    assert re.search(r"; overbooked slots: 0$", text, re.M), text
+    for name in ("book \\(every answer\\)", "check-in \\(kiosk\\)", "issue a ticket \\(kiosk\\)"):
+        assert re.search(rf"^  {name}\s+[\d,]+\s+[\d,]+\s+[\d.]+", text, re.M), (name, text)
+    assert [f["benchmark"] for f in figures] == ["Booking race"] * 3
+
+
 def test_api_issue_prints_throughput_and_latency() -> None:
     text = run_bench("bench.api_issue")
     table = section("ticket issue over HTTP", text)

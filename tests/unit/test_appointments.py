@@ -320,3 +320,50 @@ def test_a_state_saved_at_a_close_keeps_the_bookings_ahead(desk_for: DeskFactory
     assert resumed.state.snapshot() == replayed(desk.config, desk.log)
     assert resumed.state.snapshot() == desk.engine.state.snapshot()
     assert resumed.ticket(desk.of_type(ev.TicketIssued)[-1].ticket).status is TicketStatus.WAITING
+
+
+# ---------------------------------------------------------------------- the day's report
+
+
+def test_the_days_report_sets_booked_against_walk_in(desk_for: DeskFactory) -> None:
+    """Issued, waits and share for booked tickets and walk-ins; bookings that came late
+    count as walk-ins (they waited as one); missed ones (not checked in by the end of
+    their window, as issue 17 defines a no-show) are counted."""
+    from queue_server.reports import DayReport
+
+    desk = desk_for(booking_config(early_minutes=24 * 60, per_person_per_day=9))
+    on_time = book(desk, TEN, person="a")
+    late = book(desk, TEN, person="b")
+    missed = book(desk, TEN + 30 * MINUTE, person="c")
+    dropped = book(desk, TEN + 60 * MINUTE, person="d")
+    desk.do(c.CancelAppointment(code=dropped.code), CITIZEN)
+    desk.open(1)
+    desk.at(TEN - 20 * MINUTE)
+    walk_in = desk.issue("HT")
+    desk.at(TEN - 10 * MINUTE)
+    booked = check_in(desk, on_time.code)
+    desk.at(TEN + 5 * MINUTE)
+    assert desk.call(1).ticket == booked.ticket  # waited 15 minutes in the booked lane
+    desk.at(TEN + 16 * MINUTE)
+    came_late = check_in(desk, late.code)
+    desk.at(TEN + 60 * MINUTE)
+    desk.housekeep()  # 10:30's window is over: missed
+    assert desk.engine.appointment(missed.code).status is AppointmentStatus.MISSED
+
+    report = DayReport(desk.config, "2025-07-14")
+    for event in desk.log:
+        report.add(event)
+    figures = report.result()["booking"]
+    assert (figures["booked"]["issued"], figures["walk_in"]["issued"]) == (1, 2)
+    assert figures["booked"]["wait_minutes"]["max"] == 15.0
+    assert figures["booked_share"] == round(1 / 3, 3)
+    assert figures["appointments"] == {
+        "booked": 4,
+        "cancelled": 1,
+        "checked_in": 2,
+        "checked_in_late": 1,
+        "missed": 2,  # the late one too: not checked in by the end of its window
+    }
+    assert {walk_in.ticket, came_late.ticket} == {
+        t.id for t in report.tickets.values() if not t.booked
+    }

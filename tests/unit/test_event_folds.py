@@ -55,8 +55,6 @@ def test_the_engine_applies_every_event() -> None:
                 ev.CounterResumed,
                 ev.CounterClosed,
                 *ev.DEVICE_EVENTS,
-                # booked against walk-in columns come with the pages (issue 17's next step)
-                *ev.APPOINTMENT_EVENTS,
             },
         ),
     ],

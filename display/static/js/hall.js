@@ -6,6 +6,7 @@
 // `max_delay_seconds` late or not at all, and the big panel shows each call at least
 // `min_show_seconds`, so neither falls behind on a busy morning.
 
+import { bookedBadge } from "./booked_badge.js";
 import { Api, ApiError, centreInfo, el, option, pageToken, runClock, $ } from "./common.js";
 import { Live } from "./live.js";
 import { AnnouncementQueue, CallPanel } from "./hall_pace.js";
@@ -247,7 +248,7 @@ function waitForPanel() {
  */
 function renderCalls(flash = false) {
   const latest = panel.shown;
-  $("#latest-number").textContent = latest ? latest.number : "—";
+  $("#latest-number").replaceChildren(latest ? latest.number : "—", bookedBadge(latest?.booked));
   $("#latest-counter").textContent = latest ? t("hall.counter_n", { counter: latest.counter }) : "";
   $("#latest").dataset.seq = latest ? String(latest.seq) : "";
   if (flash) {
@@ -265,7 +266,7 @@ function renderCalls(flash = false) {
       el(
         "li",
         { class: "call", dataset: { seq: String(call.seq), number: call.number } },
-        el("span", { class: "call-number" }, call.number),
+        el("span", { class: "call-number" }, call.number, bookedBadge(call.booked)),
         el("span", { class: "call-counter" }, t("hall.counter_n", { counter: call.counter })),
       ),
     ),

@@ -11,6 +11,7 @@
 
 import { Api, ApiError, centreInfo, el, option, pageToken, $, $of } from "./common.js";
 import { Live } from "./live.js";
+import { bookingScreen } from "./kiosk_booking.js";
 import {
   loadCatalogs, languageButtons, onLanguageChange, t, localized, fold, formatWait, formatTime,
   formatWeekday, errorText, language, setLanguage, setTimeZone,
@@ -94,6 +95,9 @@ $("#ticket-done").addEventListener("click", reset);
 $("#screen-ticket").addEventListener("click", () => {
   state.onScreen = true; // this citizen only: the next one is told again
   showHome();
+});
+const booking = bookingScreen({
+  api, enabled: centre.appointments?.enabled ?? false, onTicket: showTicket, onClosed: (at) => showHours(false, at), home: showHome,
 });
 $("#ticket-listen").addEventListener("click", () => say(state.spoken));
 // A citizen who walks away mid-choice leaves the screen as it was: after a quiet minute
@@ -303,6 +307,7 @@ function showTicket(ticket) {
   $("#ticket-service").textContent = localized(service?.name) || ticket.service;
   $("#ticket-priority").hidden = !priority;
   $("#ticket-priority").textContent = priority ? localized(priority.name) : "";
+  $("#ticket-booked").hidden = !ticket.booked;
   $("#ticket-ahead").textContent = String(ticket.position ?? 0);
   $("#ticket-wait").textContent = formatWait(ticket.estimated_wait_s);
   $("#ticket-time").textContent = ticket.issued_at ? formatTime(new Date(ticket.issued_at)) : "";
@@ -368,6 +373,7 @@ function reset() {
   $("#ticket").hidden = true;
   state.onScreen = false;
   showHome();
+  booking.close();
   state.priority = null;
   state.query = "";
   search.value = "";

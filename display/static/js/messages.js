@@ -30,6 +30,7 @@
  * @property {string | null} [called_at] when it was last called
  * @property {string | null} [started_at] when its service began (the service timer)
  * @property {string | null} [requeue_at] a no-show: when it goes back in line by itself
+ * @property {boolean} [booked] checked in for a booking (shown with a badge)
  */
 
 /**
@@ -48,6 +49,7 @@
  * @property {string | null} issued_at
  * @property {Rating | null} rating
  * @property {string} lang the language chosen at the kiosk
+ * @property {boolean} booked checked in for a booking, not a walk-in
  */
 
 /** @typedef {{ status: "expired" }} GoneTicket */
@@ -156,6 +158,7 @@
  * @property {number} recall 0 for the first call, then 1, 2…
  * @property {string | null} at
  * @property {string} lang the language the citizen chose at the kiosk (the hall says the call in it too)
+ * @property {boolean} [booked] checked in for a booking (the hall marks it)
  */
 
 /** @typedef {{ type: "counter", seq: number, counter: Counter }} CounterMessage */
@@ -247,6 +250,44 @@
  * @property {{ target_wait_minutes: number }} [queue] the wait the centre aims at
  * @property {{ min_show_seconds: number, max_delay_seconds: number }} [hall] the hall's pace:
  *   each call on the big panel at least min_show_seconds; none said or put up later than max_delay_seconds
+ * @property {BookingRules} appointments whether and how the centre takes bookings
+ */
+
+/**
+ * GET /api/v1/centre `appointments` (web/pages.py _booking_rules).
+ * @typedef {object} BookingRules
+ * @property {boolean} enabled
+ * @property {string} today the centre's date now (ISO): the first day one may book
+ * @property {number} days_ahead days bookable after today
+ * @property {number} slot_minutes
+ * @property {number} cutoff_minutes
+ * @property {number} per_person_per_day
+ * @property {number} early_minutes check-in opens this long before a slot
+ * @property {number} late_minutes and closes this long after its start
+ * @property {"walk_in" | "refuse"} late
+ * @property {Record<string, number>} places places per slot, by service code
+ */
+
+/**
+ * One slot of GET /api/v1/appointments/slots.
+ * @typedef {{ start: string, end: string, capacity: number, free: number }} AppointmentSlot */
+/** @typedef {{ service: string, date: string, slots: AppointmentSlot[] }} AppointmentSlots */
+
+/**
+ * A booking as its code's holder sees it (views.Appointment): POST /api/v1/appointments,
+ * GET /api/v1/appointments/{code}, .../cancel.
+ * @typedef {object} Appointment
+ * @property {string} code XXXX-XXXX
+ * @property {string} service
+ * @property {string} start
+ * @property {string} end
+ * @property {"booked" | "cancelled" | "checked_in" | "missed"} status
+ * @property {string} phone masked: 09xx xxx 123
+ * @property {string} status_url the booking's page
+ * @property {string} ics_url the booking as an iCalendar event
+ * @property {string} lang the language chosen when booking
+ * @property {string | null} [ticket] the number its check-in gave
+ * @property {string | null} [tracking_code] that ticket's, to follow it over /ws
  */
 
 /**
@@ -357,6 +398,16 @@
  * @property {{ id: number, called: number, served: number, service_minutes: Minutes, satisfaction: Satisfaction }[]} counters
  * @property {{ priority: ReportGroup, normal: ReportGroup }} priority
  * @property {{ hour: number, issued: number, wait_minutes: Minutes }[]} hours
+ * @property {BookingFigures} booking booked against walk-in
+ */
+
+/**
+ * The daily report's `booking`: a late check-in waited as a walk-in and counts as one.
+ * @typedef {object} BookingFigures
+ * @property {ReportGroup} booked
+ * @property {ReportGroup} walk_in
+ * @property {number | null} booked_share
+ * @property {{ booked: number, cancelled: number, checked_in: number, checked_in_late: number, missed: number }} appointments
  */
 
 /** The body of an API error: {"error": {"code", "message"}}; centre_closed adds

@@ -3,6 +3,7 @@
 // TRANSFER, PAUSE/RESUME, CLOSE, calling a chosen ticket (out of order: with a reason) and
 // bringing back an absent citizen.  The keys D and X wait a few seconds, undoable.
 
+import { bookedBadge } from "./booked_badge.js";
 import { Api, ApiError, el, waitingAt, $, $of } from "./common.js";
 import { Live } from "./live.js";
 import { loadCatalogs, languageButtons, onLanguageChange, t, localized, errorText, formatTime } from "./i18n.js";
@@ -324,7 +325,7 @@ function renderKiosks() {
 function render() {
   const counter = state.counter;
   const current = counter?.current;
-  $("#current-number").textContent = current ? current.number : "—";
+  $("#current-number").replaceChildren(current ? current.number : "—", bookedBadge(current?.booked));
   $("#current-detail").textContent = current
     ? `${serviceName(current.service)} · ${t(`ticket.status.${current.status}`)}` +
       (current.recalls ? ` · ${t("staff.recalls", { count: current.recalls })}` : "")
@@ -460,7 +461,7 @@ function renderWaiting() {
         el(
           "li",
           {},
-          el("span", { class: "waiting-number" }, ticket.number),
+          el("span", { class: "waiting-number" }, ticket.number, bookedBadge(ticket.booked)),
           el(
             "span",
             { class: "waiting-meta" },
