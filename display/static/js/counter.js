@@ -3,7 +3,7 @@
 
 import { Api, centreInfo, pageToken, $ } from "./common.js";
 import { Live } from "./live.js";
-import { loadCatalogs, languageButtons, onLanguageChange, t, localized } from "./i18n.js";
+import { loadCatalogs, onLanguageChange, t, localized } from "./i18n.js";
 
 /** @typedef {import('./messages.js').Centre} Centre */
 /** @typedef {import('./messages.js').Counter} Counter */
@@ -13,8 +13,8 @@ const api = new Api({ token: pageToken("counter") });
 /** @type {{ centre: Centre | null, counter: Counter | null, flashTimer: ReturnType<typeof setTimeout> | undefined }} */
 const state = { centre: null, counter: null, flashTimer: undefined };
 
+// No language buttons: nobody touches it.  Its language is the address's ?lang=.
 await loadCatalogs("counter");
-languageButtons($("#languages"));
 state.centre = await centreInfo();
 onLanguageChange(render);
 render();
