@@ -18,7 +18,7 @@ from ..engine import Actor
 from ..engine import commands as c
 from ..engine.errors import NobodyWaiting, UnknownTicket
 from ..engine.events import Rating
-from ..engine.state import Ticket
+from ..engine.state import Ticket, TicketStatus
 from ..views import (
     CounterAction,
     CounterRated,
@@ -207,6 +207,21 @@ async def rate_at_counter(request: web.Request) -> web.Response:
     command = c.RateService(ticket=body.ticket, rating=body.rating, counter=counter)
     await centre.dispatcher.execute(command, actor_of(principal))
     return json_response(CounterRated(counter_view(centre.engine, centre.engine.counter(counter))))
+
+
+@allow(PUBLIC)
+async def withdraw_ticket(request: web.Request) -> web.Response:
+    """The citizen gives up their ticket while it waits (holding its code is the right
+    to), so nobody is called for it and the waits behind it shorten.  Once called, the
+    ticket is the counter's to end."""
+    centre = centre_of(request)
+    ticket = await _tracked_ticket(request)
+    if ticket.status is not TicketStatus.WAITING:
+        raise ApiError(
+            409, "not_waiting", f"ticket {ticket.number} is {ticket.status}, not waiting"
+        )
+    await centre.dispatcher.execute(c.Cancel(ticket=ticket.id), Actor("citizen"))
+    return json_response(ticket_public(centre.engine, ticket))
 
 
 async def _tracked_ticket(request: web.Request) -> Ticket:
