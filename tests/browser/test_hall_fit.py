@@ -155,3 +155,17 @@ def test_banners_are_read_from_afar_never_cover_the_clock_and_name_a_bad_token(
         page.locator("#live-banner").evaluate("n => parseFloat(getComputedStyle(n).fontSize)")
     ) >= (FIVE_METRES_PX)
     assert low_contrast(page) == []
+
+
+def test_a_screen_given_no_token_says_so_from_afar(server: PageServer, new_page: OpenPage) -> None:
+    for path, size in (("/hall", HALL), ("/counter/1", COUNTER)):
+        page = new_page(f"{server.base}{path}", *size)
+        banner = page.locator("#live-banner")
+        expect(banner).to_contain_text("#token=")
+        least = FIVE_METRES_PX if size == HALL else 24  # a small screen above a desk
+        assert float(banner.evaluate("n => parseFloat(getComputedStyle(n).fontSize)")) >= least
+        assert outside(page, "#live-banner") == []
+        if path == "/hall":
+            assert not overlap(page, "#live-banner", ".hall-clock")
+            expect(page.locator("#voice-note")).to_be_hidden()
+        assert low_contrast(page) == []

@@ -2,7 +2,7 @@
 // The counter display above a desk: the counter's number and its current ticket, huge.
 
 import { Api, centreInfo, pageToken, $ } from "./common.js";
-import { Live } from "./live.js";
+import { Live, showBanner } from "./live.js";
 import { loadCatalogs, onLanguageChange, t, localized } from "./i18n.js";
 
 /** @typedef {import('./messages.js').Centre} Centre */
@@ -40,7 +40,7 @@ live.on("call", (m) => {
   state.flashTimer = setTimeout(() => number.classList.remove("flash"), 8000);
 });
 if (api.token) live.start();
-else $("#state").textContent = t("counter.no_token");
+else showBanner(t("counter.no_token"));
 
 function render() {
   const config = state.centre?.counters.find((c) => c.id === counterId);

@@ -7,7 +7,7 @@
 // `min_show_seconds`, so neither falls behind on a busy morning.
 
 import { Api, ApiError, centreInfo, el, option, pageToken, runClock, $ } from "./common.js";
-import { Live } from "./live.js";
+import { Live, showBanner } from "./live.js";
 import { AnnouncementQueue, CallPanel } from "./hall_pace.js";
 import {
   loadCatalogs, onLanguageChange, t, localized, formatTime, formatDate, setTimeZone,
@@ -212,11 +212,7 @@ live.on("call", (call) => {
   announcer.push(call);
 });
 if (api.token) live.start();
-else {
-  const note = $("#voice-note");
-  note.hidden = false;
-  note.textContent = t("hall.no_token");
-}
+else showBanner(t("hall.no_token"));
 
 function renderStatic() {
   $("#centre-name").textContent = localized(state.centre?.name);
@@ -332,7 +328,7 @@ async function loadVoice() {
 
 function renderVoiceNote() {
   const note = $("#voice-note");
-  if (!api.token) return;
+  if (!api.token) return; // the banner says what is wrong
   const silent = state.voice && !state.voice.available && !state.voice.refused;
   note.hidden = !silent && !announcer.blocked;
   note.textContent = announcer.blocked ? t("hall.sound_blocked") : silent ? t("hall.voice_off") : "";
