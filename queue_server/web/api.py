@@ -18,7 +18,7 @@ from ..engine import Actor
 from ..engine import commands as c
 from ..engine.errors import NobodyWaiting, UnknownTicket
 from ..engine.events import Rating
-from ..engine.state import Ticket
+from ..engine.state import Ticket, TicketStatus
 from ..views import (
     CounterAction,
     CounterRated,
@@ -239,6 +239,21 @@ def check_lookup_rate(request: web.Request) -> None:
     wait = request.app[LIMITS].status.check(client_address(request))
     if wait is not None:
         raise retry_later(wait, "status requests")
+
+
+@allow(PUBLIC)
+async def withdraw_ticket(request: web.Request) -> web.Response:
+    """The citizen gives up their ticket while it waits (holding its code is the right
+    to), so nobody is called for it and the waits behind it shorten.  Once called, the
+    ticket is the counter's to end."""
+    centre = centre_of(request)
+    ticket = await _tracked_ticket(request)
+    if ticket.status is not TicketStatus.WAITING:
+        raise ApiError(
+            409, "not_waiting", f"ticket {ticket.number} is {ticket.status}, not waiting"
+        )
+    await centre.dispatcher.execute(c.Cancel(ticket=ticket.id), Actor("citizen"))
+    return json_response(ticket_public(centre.engine, ticket))
 
 
 async def _tracked_ticket(request: web.Request) -> Ticket:

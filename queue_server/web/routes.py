@@ -123,6 +123,14 @@ ROUTES: list[Route] = [
     ),
     Route(
         "POST",
+        "/api/v1/tickets/{code}/withdraw",
+        api.withdraw_ticket,
+        "The citizen gives up their ticket while it waits (by the ticket's tracking code)",
+        "tickets",
+        responses={200: "PublicTicket"},
+    ),
+    Route(
+        "POST",
         "/api/v1/counters/{counter}/rating",
         api.rate_at_counter,
         "The counter's rating tablet: the citizen it served last rates the service, once",

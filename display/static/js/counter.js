@@ -2,8 +2,8 @@
 // The counter display above a desk: the counter's number and its current ticket, huge.
 
 import { Api, centreInfo, pageToken, $ } from "./common.js";
-import { Live } from "./live.js";
-import { loadCatalogs, languageButtons, onLanguageChange, t, localized } from "./i18n.js";
+import { Live, showBanner } from "./live.js";
+import { loadCatalogs, onLanguageChange, t, localized } from "./i18n.js";
 
 /** @typedef {import('./messages.js').Centre} Centre */
 /** @typedef {import('./messages.js').Counter} Counter */
@@ -13,8 +13,8 @@ const api = new Api({ token: pageToken("counter") });
 /** @type {{ centre: Centre | null, counter: Counter | null, flashTimer: ReturnType<typeof setTimeout> | undefined }} */
 const state = { centre: null, counter: null, flashTimer: undefined };
 
+// No language buttons: nobody touches it.  Its language is the address's ?lang=.
 await loadCatalogs("counter");
-languageButtons($("#languages"));
 state.centre = await centreInfo();
 onLanguageChange(render);
 render();
@@ -40,7 +40,7 @@ live.on("call", (m) => {
   state.flashTimer = setTimeout(() => number.classList.remove("flash"), 8000);
 });
 if (api.token) live.start();
-else $("#state").textContent = t("counter.no_token");
+else showBanner(t("counter.no_token"));
 
 function render() {
   const config = state.centre?.counters.find((c) => c.id === counterId);

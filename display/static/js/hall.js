@@ -8,11 +8,10 @@
 
 import { bookedBadge } from "./booked_badge.js";
 import { Api, ApiError, centreInfo, el, option, pageToken, runClock, $ } from "./common.js";
-import { Live } from "./live.js";
+import { Live, showBanner } from "./live.js";
 import { AnnouncementQueue, CallPanel } from "./hall_pace.js";
 import {
-  loadCatalogs, languageButtons, onLanguageChange, t, localized, formatTime, formatDate,
-  setTimeZone,
+  loadCatalogs, onLanguageChange, t, localized, formatTime, formatDate, setTimeZone,
 } from "./i18n.js";
 
 /** @typedef {import('./messages.js').CallMessage} CallMessage */
@@ -20,8 +19,9 @@ import {
 /** @typedef {import('./messages.js').Counter} Counter */
 /** @typedef {import('./messages.js').Hello} Hello */
 /** @typedef {import('./messages.js').VoiceStatus} VoiceStatus */
-/** The server's voice, or the lack of one when it could not be asked (unreachable).
- * @typedef {Pick<VoiceStatus, "available" | "reason" | "languages"> & { unreachable?: boolean }} Voice */
+/** The server's voice, or the lack of one when it could not be asked (unreachable) or
+ * would not answer this display (refused: its token, which the live banner names).
+ * @typedef {Pick<VoiceStatus, "available" | "reason" | "languages"> & { unreachable?: boolean, refused?: boolean }} Voice */
 
 const MAX_CALLS = 8;
 const FLASH_MS = 12000;
@@ -147,8 +147,8 @@ const state = {
   centre: null, calls: [], counters: new Map(), voice: null, flashTimer: undefined, panelTimer: undefined,
 };
 
+// No language buttons: nobody touches a hall TV.  Its language is the address's ?lang=.
 await loadCatalogs("hall");
-languageButtons($("#languages"));
 const centre = (state.centre = await centreInfo());
 setTimeZone(centre.timezone);
 document.body.dataset.layout = layout;
@@ -213,11 +213,7 @@ live.on("call", (call) => {
   announcer.push(call);
 });
 if (api.token) live.start();
-else {
-  const note = $("#voice-note");
-  note.hidden = false;
-  note.textContent = t("hall.no_token");
-}
+else showBanner(t("hall.no_token"));
 
 function renderStatic() {
   $("#centre-name").textContent = localized(state.centre?.name);
@@ -251,6 +247,7 @@ function renderCalls(flash = false) {
   $("#latest-number").replaceChildren(latest ? latest.number : "—", bookedBadge(latest?.booked));
   $("#latest-counter").textContent = latest ? t("hall.counter_n", { counter: latest.counter }) : "";
   $("#latest").dataset.seq = latest ? String(latest.seq) : "";
+  $("#latest-recall").hidden = !latest?.recall;
   if (flash) {
     const box = $("#latest");
     box.classList.remove("flash");
@@ -267,7 +264,12 @@ function renderCalls(flash = false) {
         "li",
         { class: "call", dataset: { seq: String(call.seq), number: call.number } },
         el("span", { class: "call-number" }, call.number, bookedBadge(call.booked)),
-        el("span", { class: "call-counter" }, t("hall.counter_n", { counter: call.counter })),
+        el(
+          "span",
+          { class: "call-counter" },
+          t("hall.counter_n", { counter: call.counter }),
+          call.recall ? el("span", { class: "call-recall recall-mark" }, t("hall.recall")) : null,
+        ),
       ),
     ),
   );
@@ -280,7 +282,11 @@ function renderColumns(newCall = null) {
   $(".calls-section").hidden = layout === "counters";
   if (layout !== "counters") return;
   const counters = [...state.counters.values()].sort((a, b) => a.id - b.id);
-  box.style.setProperty("--columns", String(Math.min(Math.max(counters.length, 1), 10)));
+  // Any number of counters fits: about five across, more as they grow (keeping the boxes
+  // wider than tall), and the type scales with the boxes (hall.css).
+  const columns = Math.min(Math.max(counters.length, 1), Math.max(5, Math.ceil(Math.sqrt(counters.length * 1.5))));
+  box.style.setProperty("--columns", String(columns));
+  box.style.setProperty("--rows", String(Math.max(2, Math.ceil(counters.length / columns))));
   box.replaceChildren(
     ...counters.map((counter) =>
       el(
@@ -314,15 +320,17 @@ async function loadVoice() {
     state.voice = await api.get("/api/v1/voice");
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    state.voice = { available: false, reason, languages: [], unreachable: true };
+    // A refused token is no fault of the speaker: the live banner says what is wrong.
+    const refused = error instanceof ApiError && (error.status === 401 || error.status === 403);
+    state.voice = { available: false, reason, languages: [], unreachable: !refused, refused };
   }
   renderVoiceNote();
 }
 
 function renderVoiceNote() {
   const note = $("#voice-note");
-  if (!api.token) return;
-  const silent = state.voice && !state.voice.available;
+  if (!api.token) return; // the banner says what is wrong
+  const silent = state.voice && !state.voice.available && !state.voice.refused;
   note.hidden = !silent && !announcer.blocked;
   note.textContent = announcer.blocked ? t("hall.sound_blocked") : silent ? t("hall.voice_off") : "";
 }

@@ -12,6 +12,7 @@
 import { Api, ApiError, centreInfo, el, option, pageToken, $, $of } from "./common.js";
 import { Live } from "./live.js";
 import { bookingScreen } from "./kiosk_booking.js";
+import { OnScreenKeyboard } from "./keyboard.js";
 import {
   loadCatalogs, languageButtons, onLanguageChange, t, localized, fold, formatWait, formatTime,
   formatWeekday, errorText, language, setLanguage, setTimeZone,
@@ -53,6 +54,7 @@ setLanguage(homeLanguage(), { remember: false });
 renderCentre();
 onLanguageChange(() => {
   renderCentre();
+  renderKeyboard();
   renderPriorities();
   renderServices();
   renderClosed();
@@ -87,6 +89,8 @@ new Api().get("/api/v1/services").then((/** @type {Services} */ body) => {
 });
 
 const search = $of(HTMLInputElement, "#search");
+const keyboard = new OnScreenKeyboard($("#keyboard"), search);
+renderKeyboard();
 search.addEventListener("input", () => {
   state.query = fold(search.value);
   renderServices();
@@ -121,6 +125,10 @@ function restartIdleTimer() {
 
 function renderCentre() {
   $("#centre-name").textContent = localized(state.centre?.name);
+}
+
+function renderKeyboard() {
+  keyboard.render({ space: t("kiosk.key_space"), backspace: t("kiosk.key_backspace"), close: t("kiosk.key_close") });
 }
 
 function renderPriorities() {
@@ -178,31 +186,38 @@ function renderServices() {
   for (const service of state.services.values()) {
     const config = configs.get(service.code);
     if (!matches(service, config)) continue;
-    const closed = service.open_counters === 0;
-    tiles.push(
-      el(
-        "button",
-        {
-          type: "button",
-          class: "tile",
-          role: "listitem",
-          dataset: { service: service.code },
-          onclick: () => take(service.code),
+    const tile = el(
+      "button",
+      {
+        type: "button",
+        class: "tile",
+        dataset: { service: service.code },
+        onclick: () => {
+          keyboard.close();
+          take(service.code);
         },
-        el("span", { class: "tile-name" }, localized(service.name)),
-        el("span", { class: "tile-description" }, localized(service.description)),
-        el(
-          "span",
-          { class: "tile-facts" },
-          t("kiosk.waiting", { count: service.waiting }),
-          " · ",
-          closed ? t("kiosk.no_counter_open") : formatWait(service.estimated_wait_s),
-        ),
-      ),
+      },
+      el("span", { class: "tile-name" }, localized(service.name)),
+      el("span", { class: "tile-description" }, localized(service.description)),
+      el("span", { class: "tile-facts" }, tileFacts(service)),
     );
+    // A button may not be a list item itself (axe: aria-allowed-role): it sits in one.
+    tiles.push(el("div", { class: "tile-item", role: "listitem" }, tile));
   }
   box.replaceChildren(...tiles);
   $("#no-match").hidden = tiles.length > 0 || state.services.size === 0;
+}
+
+/**
+ * A line's length and wait in words: an empty line says nobody waits (not "0 waiting,
+ * about 1 min"); a line with no counter open says so instead of a wait.
+ * @param {Service} service
+ */
+function tileFacts(service) {
+  const facts = [service.waiting ? t("kiosk.waiting", { count: service.waiting }) : t("kiosk.no_one_waiting")];
+  if (service.open_counters === 0) facts.push(t("kiosk.no_counter_open"));
+  else if (service.waiting) facts.push(formatWait(service.estimated_wait_s));
+  return facts.join(" · ");
 }
 
 /**
@@ -377,6 +392,7 @@ function reset() {
   state.priority = null;
   state.query = "";
   search.value = "";
+  keyboard.close();
   renderPriorities();
   renderServices();
 }

@@ -241,6 +241,17 @@ export class Live {
   }
 }
 
+/**
+ * Say something in the live banner without a connection: a screen given no token never
+ * connects, and must say so where its connection's troubles are said.
+ * @param {string} text
+ */
+export function showBanner(text) {
+  const banner = ensureBanner();
+  banner.textContent = text;
+  banner.hidden = false;
+}
+
 function ensureBanner() {
   let banner = document.getElementById("live-banner");
   if (!banner) {

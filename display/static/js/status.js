@@ -2,8 +2,10 @@
 // The citizen's status page, opened from the ticket's QR code: number, position, wait,
 // live; when called, a clear "go to counter 5" with a chime and a vibration; once served,
 // four big buttons to say how satisfied they were (holding the ticket is the right to).
+// While it waits the citizen may give the ticket up (asked twice); once called, the
+// sound button steps back behind the call.
 
-import { Api, ApiError, $, option } from "./common.js";
+import { Api, ApiError, $, $of, option } from "./common.js";
 import { Live } from "./live.js";
 import { ratingButtons, setRatingBusy } from "./rating.js";
 import {
@@ -55,6 +57,10 @@ $("#sound").addEventListener("click", () => {
 
 ratingButtons($("#rating-choices"), rate, () => state.centre?.rating_reasons ?? []);
 
+$("#withdraw").addEventListener("click", () => askWithdraw(true));
+$("#withdraw-no").addEventListener("click", () => askWithdraw(false));
+$("#withdraw-yes").addEventListener("click", withdraw);
+
 /** @type {Live<"citizen">} */
 const live = new Live(() => ({ role: "citizen", tracking_code: code }));
 live.on("snapshot", (m) => update(m.ticket));
@@ -96,6 +102,26 @@ async function rate(rating, reason) {
   render();
 }
 
+/** @param {boolean} asking */
+function askWithdraw(asking) {
+  $("#withdraw-confirm").hidden = !asking;
+  $("#withdraw").hidden = asking;
+  $("#withdraw-error").hidden = true;
+}
+
+async function withdraw() {
+  const yes = $of(HTMLButtonElement, "#withdraw-yes");
+  yes.disabled = true;
+  try {
+    update(await api.post(`/api/v1/tickets/${encodeURIComponent(code)}/withdraw`));
+  } catch {
+    $("#withdraw-error").hidden = false;
+    $("#withdraw-error").textContent = t("status.withdraw_failed");
+  } finally {
+    yes.disabled = false;
+  }
+}
+
 function alertCitizen() {
   chime.currentTime = 0;
   chime.play().catch(() => {});
@@ -120,6 +146,9 @@ function render() {
   $("#status-text").textContent = status === "loading" ? t("status.loading") : t(`ticket.status.${status}`);
   $("#expired-why").hidden = status !== "expired";
   if (["done", "ended", "cancelled", "expired", "unknown"].includes(status)) $("#sound").hidden = true; // no call to come
+  $("#sound").classList.toggle("stepped-back", called);
+  $("#withdraw-box").hidden = status !== "waiting";
+  $("#withdraw-question").textContent = t("status.withdraw_question", { number: ticket?.number ?? "" });
   const rated = state.rated || Boolean(ticket?.rating);
   $("#rating").hidden = status !== "done" || rated;
   $("#rating-error").hidden = !state.ratingError;
