@@ -245,3 +245,18 @@ def test_check_config_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert main(["check-config", str(broken)]) == 2
     err = capsys.readouterr().err
     assert "counters[6].services[0]: unknown service 'CUU'" in err
+
+
+def test_city_link_defaults_to_the_centres_id(raw: dict[str, Any]) -> None:
+    raw["city"] = {"dsn": "postgresql://ward@city.example/city?sslmode=verify-full"}
+    config = parse_config(raw)
+    assert config.city is not None and config.city_centre_id == config.centre.id
+    raw["city"]["centre_id"] = "hn-ba-dinh-2"
+    assert parse_config(raw).city_centre_id == "hn-ba-dinh-2"
+
+
+def test_city_link_needs_a_postgresql_dsn_and_a_plain_id(raw: dict[str, Any]) -> None:
+    raw["city"] = {"dsn": "mysql city", "centre_id": "ba dinh; DROP"}
+    expect_error(raw, "city.dsn: expected a PostgreSQL URL", "city.centre_id: 'ba dinh; DROP'")
+    raw["city"] = {"centre_id": "x"}
+    expect_error(raw, "city", "dsn")
