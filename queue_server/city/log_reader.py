@@ -20,17 +20,30 @@ class LogReader:
         self._db: sqlite3.Connection | None = None
         self._lock = threading.Lock()
 
+    def _connection(self) -> sqlite3.Connection:
+        if self._db is None:
+            self._db = sqlite3.connect(
+                f"{self.path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False
+            )
+        return self._db
+
+    def last_seq(self) -> int:
+        """The log's last committed seq."""
+        with self._lock:
+            row = self._connection().execute("SELECT max(seq) FROM events").fetchone()
+        return int(row[0] or 0)
+
     def read(self, after_seq: int, limit: int) -> list[LogRow]:
         """Up to `limit` committed events with seq > after_seq, in order."""
         with self._lock:
-            if self._db is None:
-                self._db = sqlite3.connect(
-                    f"{self.path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False
+            rows = (
+                self._connection()
+                .execute(
+                    "SELECT seq, at, type, body FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
+                    (after_seq, limit),
                 )
-            rows = self._db.execute(
-                "SELECT seq, at, type, body FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
-                (after_seq, limit),
-            ).fetchall()
+                .fetchall()
+            )
         return [LogRow(int(seq), float(at), str(kind), bytes(body)) for seq, at, kind, body in rows]
 
     def close(self) -> None:

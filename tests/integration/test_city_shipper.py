@@ -199,3 +199,21 @@ async def test_a_centre_using_another_centres_id_is_refused_and_says_so(
         for r in caplog.records
     )
     assert held_seqs(admin, CENTRE_ID) == []
+
+
+async def test_a_new_log_under_an_old_centre_id_is_refused_not_mixed(
+    tmp_path: Path, city: tuple[str, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    admin, dsn = city
+    async with shipping_centre(tmp_path / "first", dsn) as run:
+        await busy(run.centre, 30)
+        await caught_up(run.centre)
+        shipped = run.centre.log.last_seq
+    caplog.set_level(logging.ERROR, logger="queue_server.city")
+    async with shipping_centre(tmp_path / "second", dsn) as run:  # a fresh log, same id
+        link = shipper(run.centre)
+        await busy(run.centre, 6)
+        await until(lambda: link.state == "refused", 15)
+        assert f"the city holds seq {shipped}" in link.detail
+    assert held_seqs(admin, CENTRE_ID) == list(range(1, shipped + 1))
+    assert any("a new log under an old centre id" in r.getMessage() for r in caplog.records)
