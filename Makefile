@@ -11,7 +11,9 @@ STAMP  := $(VENV)/.installed-stamp
 # node-typescript: Debian's tsc 4.8 (with nodejs), for `make lint`'s check of the pages' JavaScript.
 # gcc-avr, avr-libc, arduino-core-avr: tests compile the example keypad sketch for an ATmega328P;
 # libsimavr-dev: the tests run it in simavr (a simulated ATmega328P: UART, pins, clock).
-SYSTEM_PACKAGES := chromium espeak-ng fonts-dejavu-core libfribidi0 libusb-1.0-0 nodejs node-typescript gcc-avr avr-libc arduino-core-avr libsimavr-dev
+# postgresql: the server binaries (initdb, pg_ctl) under /usr/lib/postgresql/<version>/bin, for
+# the city link's tests, which start a throwaway cluster of their own (tests/support/postgres.py).
+SYSTEM_PACKAGES := chromium espeak-ng fonts-dejavu-core libfribidi0 libusb-1.0-0 nodejs node-typescript gcc-avr avr-libc arduino-core-avr libsimavr-dev postgresql
 TSC := /usr/bin/tsc
 # What `make drill` runs with QUEUE_DRILL=1 (tests/support/drill.py): the same tests as in
 # `make test`, ten times harder.

@@ -120,7 +120,8 @@ def write_config(
     work: Path, durability: Durability = "process", edit: Callable[[Raw], None] | None = None
 ) -> tuple[Path, Path]:
     """The example centre, open at any hour, kiosk limits out of reach, no guard against a
-    double NEXT, no devices, no voice, then whatever `edit` changes in the decoded TOML; returns (toml, db)."""
+    double NEXT, no devices, no voice, then whatever `edit` changes in the decoded TOML; returns (toml, db).
+    With QUEUE_BENCH_CITY_DSN set, the centre also ships its events there (`[city] dsn`)."""
     db = work / "centre.sqlite3"
     raw: Raw = tomllib.loads(EXAMPLE.read_text(encoding="utf-8"))
     raw["hours"]["enforce"] = False
@@ -130,6 +131,8 @@ def write_config(
     raw.pop("devices", None)  # no printers or serial lines: this measures the queue
     if "voice" in raw:
         raw["voice"]["enabled"] = False
+    if city_dsn := os.environ.get("QUEUE_BENCH_CITY_DSN"):  # the shipper on, for before/after
+        raw["city"] = {"dsn": city_dsn}
     if edit is not None:
         edit(raw)
     text = toml_text(raw)

@@ -38,6 +38,7 @@ from .web.hub_socket import text_frame
 from .web.metrics import Metrics
 
 if TYPE_CHECKING:
+    from .city.shipper import Shipper
     from .integrations.escpos.service import PrintService
     from .integrations.lines import SerialDevices
     from .integrations.rf433.service import RfService
@@ -48,7 +49,7 @@ HOUSEKEEPING_INTERVAL_S = 1.0
 
 
 class Component(Protocol):
-    """A part that runs beside the queue (printers, serial lines): started after the
+    """A part that runs beside the queue (printers, serial lines, the city link): started after the
     dispatcher, stopped before it, in reverse order."""
 
     async def start(self) -> None: ...
@@ -103,8 +104,19 @@ class Centre:
             from .integrations.lines import SerialDevices  # keypads, radio buttons, LED signs
 
             self.serial = SerialDevices(config, self.dispatcher, self.radio_bindings)
+        self.city: Shipper | None = None
+        if config.city is not None:
+            from .city.shipper import Shipper  # psycopg only for a centre that ships
+
+            self.city = Shipper(
+                config.city.dsn,
+                config.city_centre_id,
+                config.zone,
+                self.log.path,
+                self.log.last_seq,
+            )
         self.issuer = TicketIssuer(self.dispatcher, self.engine, self.printing)
-        self.components: list[Component] = [c for c in (self.printing, self.serial) if c]
+        self.components: list[Component] = [c for c in (self.printing, self.serial, self.city) if c]
         """Started in this order after the dispatcher (the demo puts its emulators first)."""
         for listener in self._listeners():
             self.dispatcher.listen(listener)
@@ -130,12 +142,14 @@ class Centre:
         the devices at the counters (keypads, LED signs), which follow the same state."""
         hub: Listener = trace.traced_hub(self.hub) if trace.TRACE_FILE else self.hub
         counter_devices = self.serial.watches() if self.serial is not None else []
+        city = [self.city.on_commit] if self.city is not None else []
         return [
             hub,
             self.metrics.on_events,
             self._watch_day_close,
             self._forget_dropped_days,
             *counter_devices,
+            *city,  # only told that a commit happened: it reads the log on its own task
         ]
 
     def _report_device_states(self) -> None:
@@ -150,6 +164,10 @@ class Centre:
                 hub.device_changed(device)
             self.serial.on_change(hub.device_changed)
             self.metrics.watch_serial_lines(self.serial.device_states)
+        if self.city is not None:
+            hub.device_changed(self.city.device_state())
+            self.city.on_change(hub.device_changed)
+            self.metrics.watch_city_link(self.city.status)
 
     # ------------------------------------------------------------------ what the web sees
 
@@ -165,6 +183,8 @@ class Centre:
         devices = self.printing.device_views() if self.printing is not None else []
         if self.serial is not None:
             devices += self.serial.device_states()
+        if self.city is not None:
+            devices.append(self.city.device_state())
         return devices
 
     # ------------------------------------------------------------------ life

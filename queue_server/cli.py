@@ -23,6 +23,7 @@ from queue_server.integrations.keypad.sim import add_commands as add_keypad_comm
 
 from .accounts import AccountError
 from .app import Centre
+from .city.cli import add_commands as add_city_commands
 from .cli_accounts import add_commands as add_account_commands
 from .cli_report import add_commands as add_report_commands
 from .config import ConfigError, load_config
@@ -97,6 +98,7 @@ def _parser() -> argparse.ArgumentParser:
     add_report_commands(sub)
     add_keypad_commands(sub)
     add_printer_commands(sub)
+    add_city_commands(sub)
     return parser
 
 

@@ -34,6 +34,8 @@ CONFIG_VERSION = 1
 CODE_PATTERN = r"^[A-Za-z0-9_-]{1,16}$"
 """Services' and priority classes' codes (the API's bodies take the same: web/fields.py)."""
 _CODE = re.compile(CODE_PATTERN)
+_CITY_CENTRE_ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+_DSN = re.compile(r"^(postgres(ql)?://\S*|\S+=\S*(\s+\S+=\S*)*)$")
 _ORIGIN = re.compile(r"^https?://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:[0-9]{1,5})?/?$")
 
 Durability = Literal["process", "full"]
@@ -273,6 +275,17 @@ class Ratings(_Strict, frozen=True):
     """A short list, kept with the rating and counted in the day's report; `[]`: not asked."""
 
 
+class City(_Strict, frozen=True):
+    """`[city]`: copy every committed event to the city's PostgreSQL (docs/city.md).
+    Absent, the centre knows nothing of PostgreSQL."""
+
+    dsn: str
+    """`postgresql://centre_role@host/db?sslmode=verify-full` (a password goes in
+    ~/.pgpass or PGPASSWORD, not here)."""
+    centre_id: str = ""
+    """The centre's id in the city's database; default `centre.id`."""
+
+
 class Hall(_Strict, frozen=True):
     """`[hall]`: the hall display's pace."""
 
@@ -309,6 +322,12 @@ class CentreConfig(_Strict, frozen=True):
     voice: Voice = Voice()
     hall: Hall = Hall()
     ratings: Ratings = Ratings()
+    city: City | None = None
+
+    @property
+    def city_centre_id(self) -> str:
+        """Who this centre is in the city's database."""
+        return (self.city and self.city.centre_id) or self.centre.id
 
     def service(self, code: str) -> Service:
         for service in self.services:
@@ -449,6 +468,7 @@ def _semantic_problems(config: CentreConfig) -> Iterator[str]:
     yield from _check_devices(config)
     yield from _check_voice(config)
     yield from _check_hall(config)
+    yield from _check_city(config)
 
 
 def _check_languages(config: CentreConfig) -> Iterator[str]:
@@ -692,4 +712,20 @@ def _check_hall(config: CentreConfig) -> Iterator[str]:
             f"hall.min_show_seconds: {shown:g} must be less than voice.max_delay_seconds "
             f"({config.voice.max_delay_seconds:g}): calls waiting for the panel longer than "
             "that are left to the list"
+        )
+
+
+def _check_city(config: CentreConfig) -> Iterator[str]:
+    city = config.city
+    if city is None:
+        return
+    if not _DSN.match(city.dsn.strip()):
+        yield (
+            "city.dsn: expected a PostgreSQL URL (postgresql://role@host/db?sslmode=verify-full)"
+            " or key=value pairs (host=... dbname=... user=...)"
+        )
+    if not _CITY_CENTRE_ID.match(config.city_centre_id):
+        yield (
+            f"city.centre_id: {config.city_centre_id!r} must be 1 to 64 letters, digits, "
+            "'.', '_' or '-'"
         )

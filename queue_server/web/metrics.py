@@ -71,6 +71,10 @@ class Metrics:
         """Serial lines (keypads, radio receivers, LED signs): read when scraped."""
         self.registry.register(_SerialLineCollector(states))
 
+    def watch_city_link(self, status: Callable[[], dict[str, Any]]) -> None:
+        """The link to the city's PostgreSQL (queue_server/city/): read when scraped."""
+        self.registry.register(_CityLinkCollector(status))
+
     def render(self) -> bytes:
         return generate_latest(self.registry)
 
@@ -157,3 +161,43 @@ class _SerialLineCollector(Collector):
         yield online
         yield keypads
         yield corrupt
+
+
+class _CityLinkCollector(Collector):
+    def __init__(self, status: Callable[[], dict[str, Any]]) -> None:
+        self.status = status
+
+    def collect(self) -> Iterator[Metric]:
+        status = self.status()
+        yield GaugeMetricFamily(
+            "queue_city_link_up",
+            "1 while the city's PostgreSQL takes this centre's events",
+            value=1 if status["up"] else 0,
+        )
+        refused = GaugeMetricFamily(
+            "queue_city_link_refused",
+            "1 while the city's PostgreSQL refuses this centre's events (its role, row-level "
+            "security, the schema)",
+        )
+        refused.add_metric([], 1 if status["state"] == "refused" else 0)
+        yield refused
+        yield GaugeMetricFamily(
+            "queue_city_lag_events",
+            "Committed events the city's PostgreSQL does not hold yet",
+            value=status["lag_events"],
+        )
+        yield GaugeMetricFamily(
+            "queue_city_lag_seconds",
+            "Age of the oldest committed event the city's PostgreSQL does not hold yet",
+            value=status["lag_seconds"],
+        )
+        shipped = CounterMetricFamily(
+            "queue_city_shipped_events", "Events the city's PostgreSQL took since the start"
+        )
+        shipped.add_metric([], status["shipped_events"])
+        yield shipped
+        refusals = CounterMetricFamily(
+            "queue_city_refused_batches", "Batches the city's PostgreSQL refused since the start"
+        )
+        refusals.add_metric([], status["refused_batches"])
+        yield refusals

@@ -16,6 +16,7 @@ import sys
 import msgspec
 
 from queue_server.app import Centre
+from queue_server.config import City
 from queue_server.engine import Actor, CommandRejected
 from queue_server.engine import commands as c
 from queue_server.engine.events import TicketCalled, TicketIssued
@@ -26,8 +27,10 @@ KIOSK = Actor("kiosk", "crash-kiosk")
 STAFF = Actor("staff", "crash-staff")
 
 
-async def drive(db: str, durability: str) -> None:
+async def drive(db: str, durability: str, city_dsn: str | None = None) -> None:
     config = example_config(db, "full" if durability == "full" else "process")
+    if city_dsn:  # the city link test: the shipper runs beside the commits
+        config = msgspec.structs.replace(config, city=City(dsn=city_dsn))
     centre = Centre(config)
     await centre.start()
     dispatcher = centre.dispatcher
@@ -61,4 +64,4 @@ async def drive(db: str, durability: str) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(drive(sys.argv[1], sys.argv[2]))
+    asyncio.run(drive(*sys.argv[1:4]))

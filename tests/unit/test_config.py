@@ -257,3 +257,18 @@ def test_the_target_wait_is_checked_and_kept_from_the_engine(raw: dict[str, Any]
     assert not hasattr(config.queue_setup().rules, "target_wait_minutes")
     raw["queue"]["target_wait_minutes"] = 0
     expect_error(raw, "queue.target_wait_minutes")
+
+
+def test_city_link_defaults_to_the_centres_id(raw: dict[str, Any]) -> None:
+    raw["city"] = {"dsn": "postgresql://ward@city.example/city?sslmode=verify-full"}
+    config = parse_config(raw)
+    assert config.city is not None and config.city_centre_id == config.centre.id
+    raw["city"]["centre_id"] = "hn-ba-dinh-2"
+    assert parse_config(raw).city_centre_id == "hn-ba-dinh-2"
+
+
+def test_city_link_needs_a_postgresql_dsn_and_a_plain_id(raw: dict[str, Any]) -> None:
+    raw["city"] = {"dsn": "mysql city", "centre_id": "ba dinh; DROP"}
+    expect_error(raw, "city.dsn: expected a PostgreSQL URL", "city.centre_id: 'ba dinh; DROP'")
+    raw["city"] = {"centre_id": "x"}
+    expect_error(raw, "city", "dsn")

@@ -48,6 +48,13 @@ def test_the_project_keeps_every_contract() -> None:
         ("devices/_breach.py", "from queue_server.engine import events", "Device libraries"),
         ("display/agent/_breach.py", "import queue_server.live.fanout", "display agent"),
         ("queue_server/web/_breach.py", "from queue_server import app", "web layer"),
+        ("queue_server/city/_breach.py", "from queue_server import config", "city link imports"),
+        ("queue_server/web/_breach.py", "import psycopg", "reach the city link"),
+        (
+            "queue_server/live/_breach.py",
+            "from queue_server.city import shipper",
+            "reach the city link",
+        ),
     ],
 )
 def test_a_broken_rule_is_reported(
