@@ -301,6 +301,11 @@ class QueueConfig(QueueRules, frozen=True):
     """The wait the centre aims at: the supervisor's view colours each line's longest
     wait against it.  Not a rule of the queue: the engine never reads it."""
 
+    without_open_counter: Literal["issue", "refuse"] = "issue"
+    """A service no counter is open for right now: "issue" its tickets, saying so on the
+    kiosk and the ticket (they are called when a counter opens), or "refuse" them at the
+    kiosk (its tile says so) so nobody waits for a counter that may not open today."""
+
     def rules(self) -> QueueRules:
         """The engine's part alone (changing the target keeps saved day-end states usable)."""
         return QueueRules(**{f: getattr(self, f) for f in QueueRules.__struct_fields__})

@@ -75,6 +75,8 @@ class TicketFacts:
     wait_minutes: int | None
     status_url: str
     footer: str = ""
+    no_counter_open: bool = False
+    """No counter serves its line right now: said instead of an unknown wait."""
 
 
 class Strip(NamedTuple):
@@ -90,6 +92,7 @@ LABELS: dict[str, dict[str, str]] = {
         "wait": "Thời gian chờ dự kiến: ~{m} phút",
         "wait_soon": "Sắp đến lượt bạn",
         "wait_unknown": "Thời gian chờ: chưa xác định",
+        "no_counter": "Chưa có quầy nào mở cho dịch vụ này: quý khách sẽ được gọi khi quầy mở",
     },
     "en": {
         "issued": "{time}  ·  {date}",
@@ -97,6 +100,7 @@ LABELS: dict[str, dict[str, str]] = {
         "wait": "Estimated wait: ~{m} min",
         "wait_soon": "You will be called soon",
         "wait_unknown": "Estimated wait: not known yet",
+        "no_counter": "No counter is open for this service yet: you will be called when one opens",
     },
     "ar": {
         "issued": "{time}  ·  {date}",
@@ -104,6 +108,7 @@ LABELS: dict[str, dict[str, str]] = {
         "wait": "مدة الانتظار المتوقعة: ~{m} دقيقة",
         "wait_soon": "سيحين دورك قريبًا",
         "wait_unknown": "مدة الانتظار: غير معروفة بعد",
+        "no_counter": "لا يوجد شباك مفتوح لهذه الخدمة بعد: سيُنادى عليك عند فتحه",
     },
 }
 
@@ -116,7 +121,9 @@ def info_texts(facts: TicketFacts) -> list[str]:
     texts = [labels["issued"].format(time=f"{issued:%H:%M}", date=f"{issued:%d/%m/%Y}")]
     if facts.people_ahead is not None:
         texts.append(labels["ahead"].format(n=facts.people_ahead))
-    if facts.wait_minutes is None:
+    if facts.no_counter_open:
+        texts.append(labels["no_counter"])
+    elif facts.wait_minutes is None:
         texts.append(labels["wait_unknown"])
     elif facts.wait_minutes < 1:
         texts.append(labels["wait_soon"])

@@ -204,6 +204,7 @@ class DayReport:
             "days": self.days,
             "tickets": _outcomes(tickets),
             "wait_minutes": _waits(tickets),
+            "wait_target": self._within_target(tickets),
             "service_minutes": _service_times(tickets),
             "satisfaction": _ratings(tickets),
             "services": [self._service(s.code, tickets) for s in self.config.services],
@@ -277,6 +278,15 @@ class DayReport:
         lang = lang or self.config.centre.default_language
         reasons = {r.code: r.name.get(lang) or r.code for r in self.config.ratings.reasons}
         return write_csv(self.rows(), lang, reasons)
+
+    def _within_target(self, tickets: list[TicketRecord]) -> dict[str, Any]:
+        """The centre's target wait (`[queue] target_wait_minutes`) and the share of those
+        called today who waited no longer (None before anyone was called)."""
+        target = self.config.queue.target_wait_minutes
+        waits = [w for t in tickets if (w := t.wait_s) is not None]
+        within = sum(1 for w in waits if w <= target * 60.0)
+        share = round(within / len(waits), 3) if waits else None
+        return {"minutes": target, "within_share": share}
 
     def _service(self, code: str, tickets: list[TicketRecord]) -> dict[str, Any]:
         return {"code": code, **_group([t for t in tickets if t.service == code])}

@@ -167,6 +167,16 @@ async def issue_ticket(request: web.Request) -> web.Response:
         wait = request.app[LIMITS].kiosk.check(principal.name)
         if wait is not None:
             raise retry_later(wait, "tickets from this kiosk")
+        if (
+            centre.config.queue.without_open_counter == "refuse"
+            and centre.engine.open_counters(body.service) == 0
+            and body.service in centre.engine.setup.service_codes
+        ):
+            raise ApiError(
+                409,
+                "no_open_counter",
+                f"no counter is open for {body.service} now: please ask at the reception desk",
+            )
         if centre.issuer.refuses_tickets(principal.name):
             raise ApiError(
                 503,

@@ -227,7 +227,10 @@ async def centre_info(request: web.Request) -> web.Response:
             "rating_reasons": [{"code": r.code, "name": r.name} for r in config.ratings.reasons],
             "open_now": open_now,
             "opens_at": iso_time(opens_at, centre.engine.setup.zone),
-            "queue": {"target_wait_minutes": config.queue.target_wait_minutes},
+            "queue": {
+                "target_wait_minutes": config.queue.target_wait_minutes,
+                "without_open_counter": config.queue.without_open_counter,
+            },
             "hall": {
                 "min_show_seconds": config.hall.min_show_seconds,
                 "max_delay_seconds": config.voice.max_delay_seconds,

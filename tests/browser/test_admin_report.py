@@ -81,6 +81,8 @@ def test_the_head_reads_the_day_in_vietnamese_and_arabic(
     waits = day["wait_minutes"]
     expect(figure(admin, "wait_median")).to_have_text(clock(waits["median_s"]))
     expect(figure(admin, "wait_longest")).to_have_text(clock(waits["max_s"]))
+    share = round(day["wait_target"]["within_share"] * 100)
+    expect(figure(admin, "within_target")).to_have_text(f"{share}%")
     expect(report.locator("#report-note")).to_contain_text("Số liệu tính đến thời điểm hiện tại")
     expect(report.locator("#report-day")).to_have_value(day["day"])
     expect(report.locator("#report-day option")).to_have_count(len(day["days"]))

@@ -367,3 +367,15 @@ def test_a_class_checked_at_the_desk_sends_the_citizen_there(
     kiosk.locator(".tile[data-service='HT']").click()
     expect(kiosk.locator("#ticket")).to_be_visible()
     expect(kiosk.locator("#ticket-priority")).to_be_hidden()  # a normal ticket, for the desk
+
+
+def test_a_ticket_for_a_service_nobody_serves_yet_says_why(
+    server: PageServer, new_page: OpenPage
+) -> None:
+    """Before any counter opens, the wait is not "unknown" (a dead end) but explained."""
+    kiosk = new_page(f"{server.base}/kiosk#token={server.tokens['kiosk']}", 1080, 1920)
+    expect(kiosk.locator(".tile[data-service='DD'] .tile-facts")).to_contain_text("chưa có quầy")
+    kiosk.locator(".tile[data-service='DD']").click()
+    expect(kiosk.locator("#ticket-wait")).to_have_text(
+        "Chưa có quầy mở: quý khách sẽ được gọi khi quầy mở"
+    )

@@ -5,9 +5,11 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from queue_server.accounts import Role
+from tests.support.centre import example_config
 from tests.support.server import Api, RunningCentre, Token, serve_centre
 
 PEOPLE = {"lan": Role.STAFF, "hung": Role.STAFF, "giamsat": Role.SUPERVISOR, "admin": Role.ADMIN}
@@ -396,3 +398,26 @@ async def test_a_class_checked_at_the_desk_is_given_there_not_at_the_kiosk(
         status, centre = await desk.get("/api/v1/centre")
         classes = {p["code"]: p["at_desk"] for p in centre["priority_classes"]}
         assert classes["merit"] is True and classes["elderly"] is False
+
+
+async def test_a_centre_may_refuse_tickets_for_a_service_nobody_serves_now(
+    tmp_path: Path,
+) -> None:
+    config = example_config(tmp_path / "centre.sqlite3")
+    queue = msgspec.structs.replace(config.queue, without_open_counter="refuse")
+    config = msgspec.structs.replace(config, queue=queue)
+    tokens = {"kiosk": Token(Role.KIOSK)}
+    async with (
+        serve_centre(tmp_path, config=config, tokens=tokens, people={"lan": Role.STAFF}) as server,
+        Api(server.base, server.tokens["kiosk"]) as kiosk,
+        Api(server.base) as staff,
+    ):
+        status, body = await kiosk.post("/api/v1/tickets", {"service": "HT"})
+        assert (status, body["error"]["code"]) == (409, "no_open_counter"), body
+        assert "reception desk" in body["error"]["message"]
+        await staff.login("lan", counter=1)
+        assert (await staff.post("/api/v1/counters/1/open"))[0] == 200
+        status, body = await kiosk.post("/api/v1/tickets", {"service": "HT"})
+        assert status == 201, body
+        status, centre = await kiosk.get("/api/v1/centre")
+        assert centre["queue"]["without_open_counter"] == "refuse"

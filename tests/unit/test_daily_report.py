@@ -315,3 +315,16 @@ def test_a_dissatisfied_citizen_says_why_and_the_day_counts_it(desk: Desk) -> No
         built.add(event)
     rows = list(csv.DictReader(io.StringIO(built.csv("en").lstrip("\ufeff"))))
     assert (rows[0]["Rating"], rows[0]["Reason"]) == ("dissatisfied", "I waited too long")
+
+
+def test_the_share_called_within_the_target_wait(desk: Desk) -> None:
+    """The centre aims at `target_wait_minutes` (20 by default): the head reads how many
+    were called within it."""
+    desk.open(1)
+    for _ in range(4):
+        desk.issue("HT")
+    serve(desk, 1, wait_min=5, serve_min=1)  # waited 5
+    serve(desk, 1, wait_min=10, serve_min=1)  # 16
+    serve(desk, 1, wait_min=10, serve_min=1)  # 27: beyond
+    day = report(desk)
+    assert day["wait_target"] == {"minutes": 20.0, "within_share": round(2 / 3, 3)}

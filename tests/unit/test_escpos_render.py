@@ -194,3 +194,15 @@ def _regenerate() -> None:
 
 if __name__ == "__main__":
     _regenerate()
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [("vi", "Chưa có quầy nào mở"), ("en", "No counter is open"), ("ar", "لا يوجد شباك مفتوح")],
+)
+def test_a_ticket_for_a_service_nobody_serves_yet_says_so(lang: str, said: str) -> None:
+    """Not "wait: unknown", a dead end for a citizen, but why, and what happens next."""
+    *_, wait = info_texts(facts(lang, wait_minutes=None, no_counter_open=True))
+    assert wait.startswith(said)
+    *_, unknown = info_texts(facts(lang, wait_minutes=None))
+    assert unknown == render.LABELS[lang]["wait_unknown"]

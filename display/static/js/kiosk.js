@@ -186,15 +186,19 @@ function renderServices() {
   for (const service of state.services.values()) {
     const config = configs.get(service.code);
     if (!matches(service, config)) continue;
+    // A service nobody serves now, where the centre does not issue for it: shown, not taken.
+    const refused = service.open_counters === 0 && state.centre?.queue?.without_open_counter === "refuse";
     const tile = el(
       "button",
       {
         type: "button",
-        class: "tile",
+        class: refused ? "tile unavailable" : "tile",
+        "aria-disabled": refused ? "true" : undefined,
         dataset: { service: service.code },
         onclick: () => {
           keyboard.close();
-          take(service.code);
+          if (refused) showError(t("kiosk.no_counter_refused", { service: localized(service.name) }));
+          else take(service.code);
         },
       },
       el("span", { class: "tile-name" }, localized(service.name)),
@@ -324,7 +328,10 @@ function showTicket(ticket) {
   $("#ticket-priority").textContent = priority ? localized(priority.name) : "";
   $("#ticket-booked").hidden = !ticket.booked;
   $("#ticket-ahead").textContent = String(ticket.position ?? 0);
-  $("#ticket-wait").textContent = formatWait(ticket.estimated_wait_s);
+  $("#ticket-wait").textContent =
+    ticket.estimated_wait_s === null && service?.open_counters === 0
+      ? t("kiosk.wait_no_counter")
+      : formatWait(ticket.estimated_wait_s);
   $("#ticket-time").textContent = ticket.issued_at ? formatTime(new Date(ticket.issued_at)) : "";
   $of(HTMLImageElement, "#ticket-qr").src = `/s/${encodeURIComponent(ticket.tracking_code)}/qr.svg`;
   const ok = printed(ticket);

@@ -247,7 +247,8 @@
  * @property {{ code: string, name: Texts }[]} [rating_reasons] what a dissatisfied citizen may say went wrong
  * @property {boolean} open_now tickets may be issued now
  * @property {string | null} opens_at while closed: when it next opens (ISO, with offset)
- * @property {{ target_wait_minutes: number }} [queue] the wait the centre aims at
+ * @property {{ target_wait_minutes: number, without_open_counter?: "issue" | "refuse" }} [queue] the wait
+ *   the centre aims at; whether a kiosk issues tickets for a service no counter is open for
  * @property {{ min_show_seconds: number, max_delay_seconds: number }} [hall] the hall's pace:
  *   each call on the big panel at least min_show_seconds; none said or put up later than max_delay_seconds
  * @property {BookingRules} appointments whether and how the centre takes bookings
@@ -392,6 +393,8 @@
  * @property {string[]} days days the log holds, newest first
  * @property {Outcomes} tickets
  * @property {Minutes} wait_minutes
+ * @property {{ minutes: number, within_share: number | null }} [wait_target] the centre's
+ *   target wait and the share of those called who waited no longer
  * @property {Minutes} service_minutes
  * @property {Satisfaction} satisfaction
  * @property {(ReportGroup & { code: string })[]} services

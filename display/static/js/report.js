@@ -147,6 +147,12 @@ function headline(report) {
       figure("wait_ninetieth", "report.wait_ninetieth", duration(wait.p90_s), inMinutes(wait.p90_s)),
       figure("wait_longest", "report.wait_longest", duration(wait.max_s), inMinutes(wait.max_s)),
       figure(
+        "within_target",
+        "report.within_target",
+        share(report.wait_target?.within_share),
+        t("report.target_minutes", { minutes: count(report.wait_target?.minutes) }),
+      ),
+      figure(
         "satisfied",
         "report.satisfied_share",
         share(satisfaction.satisfied_share),

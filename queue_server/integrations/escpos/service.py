@@ -88,6 +88,7 @@ def ticket_facts(
         wait_minutes=None if wait is None else round(wait / 60),
         status_url=status_url,
         footer=localized(config.centre.ticket_footer, lang, default),
+        no_counter_open=wait is None and engine.open_counters(ticket.service) == 0,
     )
 
 
