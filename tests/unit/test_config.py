@@ -245,3 +245,31 @@ def test_check_config_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert main(["check-config", str(broken)]) == 2
     err = capsys.readouterr().err
     assert "counters[6].services[0]: unknown service 'CUU'" in err
+
+
+def test_example_centre_lists_procedures_for_every_service() -> None:
+    config = load_config(EXAMPLE)
+    for service in config.services:
+        assert service.procedures, service.code
+        for procedure in service.procedures:
+            assert procedure.name["vi"] and procedure.papers["vi"], procedure.code
+
+
+def test_unknown_procedure_field_is_named(raw: dict[str, Any]) -> None:
+    raw["services"][0]["procedures"][1]["wrods"] = ["cưới"]
+    expect_error(raw, "services[0].procedures[1]", "unknown field `wrods`")
+
+
+def test_procedure_rules(raw: dict[str, Any]) -> None:
+    procedures = raw["services"][0]["procedures"]
+    procedures[1]["code"] = procedures[0]["code"]
+    procedures[2]["words"]["fr"] = ["décès"]
+    procedures[3]["name"] = {"en": "Marital status"}
+    procedures[4]["papers"] = {"en": ["Citizen ID card"]}
+    expect_error(
+        raw,
+        "services[0].procedures[1].code: procedure 'khai-sinh' is listed twice in 'HT'",
+        "services[0].procedures[2].words.fr: language not in centre.languages",
+        "services[0].procedures[3].name: missing text in the default language 'vi'",
+        "services[0].procedures[4].papers: missing the list in the default language 'vi'",
+    )
