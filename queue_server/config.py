@@ -136,6 +136,10 @@ class Security(_Strict, frozen=True):
     kiosk_ticket_burst: int = 10
     status_requests_per_minute: float = 120.0
     status_burst: int = 30
+    search_requests_per_minute: float = 120.0
+    """Searches of the procedure finder one client may make (the kiosk searches as the
+    citizen types: a pause in typing is one search)."""
+    search_burst: int = 30
     login_attempts_per_minute: float = 10.0
     login_burst: int = 5
     bookings_per_minute: float = 6.0
@@ -632,6 +636,7 @@ def _check_security(security: Security) -> Iterator[str]:
     for name in (
         "kiosk_tickets_per_minute",
         "status_requests_per_minute",
+        "search_requests_per_minute",
         "login_attempts_per_minute",
         "bookings_per_minute",
         "partner_bookings_per_minute",
@@ -648,6 +653,7 @@ def _check_security(security: Security) -> Iterator[str]:
     for name in (
         "kiosk_ticket_burst",
         "status_burst",
+        "search_burst",
         "login_burst",
         "booking_burst",
         "partner_booking_burst",
