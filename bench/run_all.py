@@ -54,6 +54,7 @@ BENCHMARKS = (
     Bench("printing", "bench.printing", "6. Printing: render + encode per ticket"),
     Bench("event_log", "bench.event_log", "The event log: commits, group commit, replay"),
     Bench("report", "bench.report", "The day's report on a log of 120 days"),
+    Bench("finder", "bench.finder", "The procedure finder: one search over the example catalogue"),
     Bench("idle_cpu", "bench.idle_cpu", "An idle centre: the demo's CPU when nobody presses"),
     Bench(
         "keypad_latency",
