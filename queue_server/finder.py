@@ -36,6 +36,9 @@ PREFIX_MIN_LENGTH = 3
 """The last word may be unfinished (the kiosk searches as the citizen types)."""
 MIN_COVERAGE = 0.5
 """A configured phrase counts when at least this share of its weight was said."""
+PROCEDURE_SHARE = 0.7
+"""When the service's own name or description matched best ("hộ tịch"), a procedure is
+named only if it scored nearly as well: else the citizen asked for the service."""
 _DD = str.maketrans({"đ": "d", "Đ": "d"})
 _WORD = re.compile(r"\w+")
 
@@ -122,8 +125,8 @@ class Finder:
             held = best.get(service)
             if held is None:
                 best[service] = (score, procedure)
-            elif held[1] < 0 <= procedure:  # the service's name won: still say its procedure
-                best[service] = (held[0], procedure)
+            elif held[1] < 0 <= procedure and score >= PROCEDURE_SHARE * held[0]:
+                best[service] = (held[0], procedure)  # the service's name won, but barely
         ranked = sorted(best.items(), key=lambda item: (-item[1][0], item[0]))[:limit]
         order = {word: i for i, word in enumerate(typed)}
         return [

@@ -65,3 +65,10 @@ def test_nothing_to_find_is_an_empty_answer(finder: Finder, phrase: str) -> None
     found = finder.search(phrase)
     assert found == [] or phrase.startswith("khai")
     assert len(found) <= 5
+
+
+def test_a_services_own_name_names_no_procedure(finder: Finder) -> None:
+    """ "hộ tịch" is the service: the kiosk must not claim the citizen wants a correction
+    of their records because that procedure's name holds the words too."""
+    first = finder.search("ho tich")[0]
+    assert (first.service, first.procedure) == ("HT", None)
