@@ -55,6 +55,7 @@ BENCHMARKS = (
     Bench("event_log", "bench.event_log", "The event log: commits, group commit, replay"),
     Bench("report", "bench.report", "The day's report on a log of 120 days"),
     Bench("booking", "bench.booking", "Booking ahead: 1,000 citizens race for a day's slots"),
+    Bench("finder", "bench.finder", "The procedure finder: one search over the example catalogue"),
     Bench("idle_cpu", "bench.idle_cpu", "An idle centre: the demo's CPU when nobody presses"),
     Bench(
         "keypad_latency",

@@ -27,6 +27,7 @@ from .config import CentreConfig
 from .dispatcher import Delivery, Dispatcher, Listener, save_state_at_last_close
 from .engine import Engine, Event
 from .engine.events import AppointmentDataDropped, DayClosed
+from .finder import Finder
 from .integrations.rf433.bindings import RfBindings
 from .issuing import TicketIssuer
 from .live.fanout import Hub
@@ -93,6 +94,8 @@ class Centre:
             self.dispatcher.replayed_calls_since,
         )
         self.metrics = Metrics(self.engine, self.hub, self.log)
+        self.finder = Finder(config.services)
+        """Indexed once here; every search only reads it."""
         self.announcer = Announcer(config.voice, config.centre.languages, config.voice.cache_dir)
         self.printing: PrintService | None = None
         if config.devices.printers:

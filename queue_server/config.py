@@ -77,6 +77,19 @@ class PriorityClass(_Strict, frozen=True):
     desk, which gives their ticket the class; a self-declared tap is not enough."""
 
 
+class Procedure(_Strict, frozen=True):
+    """One procedure (thủ tục) of a service, as citizens ask for it: the procedure finder
+    (queue_server/finder.py) matches their words to it, and the kiosk shows its papers."""
+
+    code: str
+    name: LocalizedText
+    words: dict[str, list[str]] = msgspec.field(default_factory=dict)
+    """Per language, what citizens call it ("làm sổ đỏ", "gcn", "sang tên"): abbreviations
+    and everyday names the official name does not contain."""
+    papers: dict[str, list[str]] = msgspec.field(default_factory=dict)
+    """Per language, the papers to bring: a short list."""
+
+
 class Service(_Strict, frozen=True):
     """A service the centre offers; its tickets are numbered `prefix + digits` or in a band."""
 
@@ -87,6 +100,8 @@ class Service(_Strict, frozen=True):
     band: tuple[int, int] | None = None
     expected_minutes: float = 10.0
     description: LocalizedText = msgspec.field(default_factory=dict)
+    procedures: list[Procedure] = []
+    """What the procedure finder searches (`GET /api/v1/services/search`)."""
 
 
 class Counter(_Strict, frozen=True):
@@ -123,6 +138,10 @@ class Security(_Strict, frozen=True):
     kiosk_ticket_burst: int = 10
     status_requests_per_minute: float = 120.0
     status_burst: int = 30
+    search_requests_per_minute: float = 120.0
+    """Searches of the procedure finder one client may make (the kiosk searches as the
+    citizen types: a pause in typing is one search)."""
+    search_burst: int = 30
     login_attempts_per_minute: float = 10.0
     login_burst: int = 5
     bookings_per_minute: float = 6.0
@@ -540,6 +559,7 @@ def _check_services(config: CentreConfig) -> Iterator[str]:
             bands.append((first, last, s.code))
         if s.expected_minutes <= 0:
             yield f"{where}.expected_minutes: must be positive"
+    yield from _check_procedures(config)
     served = {code for c in config.counters for code in c.services}
     for i, s in enumerate(config.services):
         if s.code not in served:
@@ -551,6 +571,39 @@ def _check_services(config: CentreConfig) -> Iterator[str]:
         if p.code in seen_classes:
             yield f"priority_classes[{i}].code: {p.code!r} is used twice"
         seen_classes.add(p.code)
+
+
+MAX_PAPERS = 12
+"""A kiosk's screen and a citizen's memory: a longer list belongs on a leaflet."""
+
+
+def _check_procedures(config: CentreConfig) -> Iterator[str]:
+    languages = config.centre.languages
+    default = languages[0] if languages else ""
+    for i, s in enumerate(config.services):
+        seen: set[str] = set()
+        for j, p in enumerate(s.procedures):
+            where = f"services[{i}].procedures[{j}]"
+            if not _CODE.match(p.code):
+                yield f"{where}.code: {p.code!r} must be 1-16 letters, digits, '-' or '_'"
+            if p.code in seen:
+                yield f"{where}.code: procedure {p.code!r} is listed twice in {s.code!r}"
+            seen.add(p.code)
+            if not p.name.get(default, "").strip():
+                yield f"{where}.name: missing text in the default language {default!r}"
+            for field, texts in (("name", p.name), ("words", p.words), ("papers", p.papers)):
+                for lang in texts:
+                    if lang not in languages:
+                        yield f"{where}.{field}.{lang}: language not in centre.languages {languages}"
+            for field, lists in (("words", p.words), ("papers", p.papers)):
+                for lang, items in lists.items():
+                    if any(not item.strip() for item in items):
+                        yield f"{where}.{field}.{lang}: an empty entry"
+            if p.papers and not p.papers.get(default):
+                yield f"{where}.papers: missing the list in the default language {default!r}"
+            for lang, papers in p.papers.items():
+                if len(papers) > MAX_PAPERS:
+                    yield f"{where}.papers.{lang}: {len(papers)} papers; at most {MAX_PAPERS}"
 
 
 def _check_counters(config: CentreConfig) -> Iterator[str]:
@@ -622,6 +675,7 @@ def _check_security(security: Security) -> Iterator[str]:
     for name in (
         "kiosk_tickets_per_minute",
         "status_requests_per_minute",
+        "search_requests_per_minute",
         "login_attempts_per_minute",
         "bookings_per_minute",
         "partner_bookings_per_minute",
@@ -638,6 +692,7 @@ def _check_security(security: Security) -> Iterator[str]:
     for name in (
         "kiosk_ticket_burst",
         "status_burst",
+        "search_burst",
         "login_burst",
         "booking_burst",
         "partner_booking_burst",

@@ -28,6 +28,7 @@ from .engine.state import (
     TicketStatus,
 )
 from .engine.state import Appointment as AppointmentState
+from .finder import Found
 
 WAITING_LIST_LIMIT = 50
 ABSENT_LIMIT = 20
@@ -304,6 +305,66 @@ def service_view(engine: Engine, service: ServiceConfig) -> Service:
         estimated_wait_s=_wait(wait),
         open_counters=engine.open_counters(code),
     )
+
+
+class FoundProcedure(msgspec.Struct):
+    """The procedure that matched, in the language asked, with the papers to bring."""
+
+    code: str
+    name: str
+    papers: list[str]
+
+
+class FoundService(msgspec.Struct):
+    """One service the finder found for a citizen's phrase."""
+
+    service: str
+    name: str
+    procedure: FoundProcedure | None
+    """None: the service's own name or description matched, no procedure of it."""
+    matched: list[str]
+    """The citizen's words that matched, as they typed them."""
+    score: float
+    """Higher is better; comparable within one answer only."""
+
+
+class ServiceSearch(msgspec.Struct):
+    """`GET /api/v1/services/search`: the services for a phrase, best first."""
+
+    query: str
+    lang: str
+    results: list[FoundService]
+
+
+def service_search(
+    found: Sequence[Found], services: Sequence[ServiceConfig], query: str, lang: str, default: str
+) -> ServiceSearch:
+    """The finder's answer in the citizen's language (the centre's when a text lacks it)."""
+    by_code = {s.code: s for s in services}
+
+    def text(texts: dict[str, str]) -> str:
+        return texts.get(lang) or texts.get(default, "")
+
+    results = []
+    for hit in found:
+        service = by_code[hit.service]
+        procedure = next((p for p in service.procedures if p.code == hit.procedure), None)
+        results.append(
+            FoundService(
+                service=service.code,
+                name=text(service.name),
+                procedure=None
+                if procedure is None
+                else FoundProcedure(
+                    code=procedure.code,
+                    name=text(procedure.name),
+                    papers=procedure.papers.get(lang) or procedure.papers.get(default, []),
+                ),
+                matched=list(hit.matched),
+                score=hit.score,
+            )
+        )
+    return ServiceSearch(query=query, lang=lang, results=results)
 
 
 def waiting_list(engine: Engine, line: LineKey, limit: int = WAITING_LIST_LIMIT) -> WaitingList:

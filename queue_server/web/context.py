@@ -20,6 +20,7 @@ from ..accounts.day_keys import DayKeys
 from ..config import CentreConfig
 from ..dispatcher import Dispatcher
 from ..engine import Engine
+from ..finder import Finder
 from ..issuing import TicketIssuer
 from ..live.fanout import Hub
 from ..voice import Announcer
@@ -96,6 +97,7 @@ class CentreContext(Protocol):
     metrics: Metrics
     issuer: TicketIssuer
     announcer: Announcer
+    finder: Finder
     replayed_events: int
 
     @property

@@ -19,6 +19,8 @@ class Limits:
     def __init__(self, security: Security) -> None:
         self.kiosk = RateLimiter(security.kiosk_tickets_per_minute, security.kiosk_ticket_burst)
         self.status = RateLimiter(security.status_requests_per_minute, security.status_burst)
+        self.search = RateLimiter(security.search_requests_per_minute, security.search_burst)
+        """The procedure finder, per client: cheap, but not free (bench/finder.py)."""
         self.login = RateLimiter(security.login_attempts_per_minute, security.login_burst)
         self.accounts = LoginGuard(
             security.login_failures_before_backoff, security.login_backoff_max_s

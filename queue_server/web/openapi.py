@@ -29,6 +29,7 @@ VIEWS: tuple[type[msgspec.Struct], ...] = (
     views.State,
     views.AppointmentSlots,
     views.Appointment,
+    views.ServiceSearch,
 )
 """The answers of the API that are views, by schema name (their class names)."""
 
@@ -387,6 +388,16 @@ def build_openapi(title: str, routes: list[Route] = ROUTES) -> dict[str, Any]:
                 }
                 for name in route.params
             ]
+        for name, param in route.query.items():
+            required = bool(param.get("required"))
+            operation.setdefault("parameters", []).append(
+                {
+                    "name": name,
+                    "in": "query",
+                    "required": required,
+                    "schema": {k: v for k, v in param.items() if k != "required"},
+                }
+            )
         if route.body is not None:
             operation["requestBody"] = {
                 "required": route.body_required,

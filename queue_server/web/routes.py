@@ -15,6 +15,7 @@ from . import (
     pages,
     printers_api,
     reports_api,
+    search_api,
     system,
     voice_api,
 )
@@ -34,6 +35,8 @@ class Route:
     responses: dict[int, str | None] = field(default_factory=lambda: {200: None})
     """Status -> schema name in components (None: no body or free-form)."""
     ints: tuple[str, ...] = ()
+    query: dict[str, dict[str, object]] = field(default_factory=dict)
+    """Query parameters for the OpenAPI document: name -> schema (`required` inside)."""
 
     @property
     def aiohttp_path(self) -> str:
@@ -86,6 +89,28 @@ ROUTES: list[Route] = [
         "Services with waiting counts and estimated waits",
         "tickets",
         responses={200: "Services"},
+    ),
+    Route(
+        "GET",
+        "/api/v1/services/search",
+        search_api.search_services,
+        "The procedure finder: services ranked for a citizen's own words, with the procedure "
+        "that matched, its papers to bring and the words that matched",
+        "tickets",
+        responses={200: "ServiceSearch", 422: "Error", 429: "Error"},
+        query={
+            "q": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": search_api.MAX_QUERY_CHARS,
+                "required": True,
+                "description": "the citizen's words, with or without diacritics",
+            },
+            "lang": {
+                "type": "string",
+                "description": "the answer's language, one of the centre's (default: its first)",
+            },
+        },
     ),
     Route(
         "POST",

@@ -301,3 +301,13 @@ def test_idle_cpu_prints_the_idle_demos_cost(tmp_path: Path) -> None:
     assert "CPU per second, ms: mean" in text
     (idle,) = figures
     assert idle["unit"] == "ms" and isinstance(idle["max"], float | int) and idle["max"] >= 0
+
+
+def test_finder_prints_the_time_of_one_search() -> None:
+    text = run_bench("bench.finder")
+    assert re.search(r"finder: \d+ services, \d+ procedures; \d+ phrasings x 1 rounds", text), text
+    table = section("ms ", text)
+    for what in ("one search", "worst query (200 chars)", "build the index"):
+        count, median, p99, most = row(table, *what.split())
+        assert count > 0 and 0 < median <= p99 <= most
+    assert re.search(r"^goal: one search <= 5 ms p99: (met|NOT met)$", text, re.MULTILINE), text

@@ -106,6 +106,10 @@ async def test_the_views_answer_as_their_derived_schemas_say(tmp_path: Path) -> 
         assert state["counters"][0]["current"]["number"] == issued["number"]
         await answer(admin, "GET", "/api/v1/counters", "/api/v1/counters")
         await answer(admin, "GET", "/api/v1/services", "/api/v1/services")
+        found = await answer(
+            admin, "GET", "/api/v1/services/search?q=so+do", "/api/v1/services/search"
+        )
+        assert found["results"][0]["procedure"]["papers"]
 
 
 BROKEN_BODIES = [
@@ -154,8 +158,12 @@ async def test_the_document_states_the_constraints_the_server_enforces(tmp_path:
             assert roles.value in schemas[role_schema]["properties"]["role"]["enum"]
         ticket = schemas["CallBody"]["properties"]["ticket"]["anyOf"]
         assert {"pattern", "maxLength"} <= set(ticket[0]) and ticket[1]["maximum"] == 999_999_999
-        for ops in doc["paths"].values():
+        for documented_path, ops in doc["paths"].items():
             for op in ops.values():
                 for parameter in op.get("parameters", []):
+                    if parameter["in"] == "query" and parameter["name"] == "q":
+                        assert parameter["schema"]["maxLength"] == 200, parameter
+                        got, answer = await admin.get(f"{documented_path}?q={'x' * 201}")
+                        assert (got, answer["error"]["code"]) == (422, "invalid_query")
                     if parameter["schema"]["type"] == "integer":
                         assert parameter["schema"]["maximum"] == 999_999_999, parameter

@@ -272,3 +272,31 @@ def test_city_link_needs_a_postgresql_dsn_and_a_plain_id(raw: dict[str, Any]) ->
     expect_error(raw, "city.dsn: expected a PostgreSQL URL", "city.centre_id: 'ba dinh; DROP'")
     raw["city"] = {"centre_id": "x"}
     expect_error(raw, "city", "dsn")
+
+
+def test_example_centre_lists_procedures_for_every_service() -> None:
+    config = load_config(EXAMPLE)
+    for service in config.services:
+        assert service.procedures, service.code
+        for procedure in service.procedures:
+            assert procedure.name["vi"] and procedure.papers["vi"], procedure.code
+
+
+def test_unknown_procedure_field_is_named(raw: dict[str, Any]) -> None:
+    raw["services"][0]["procedures"][1]["wrods"] = ["cưới"]
+    expect_error(raw, "services[0].procedures[1]", "unknown field `wrods`")
+
+
+def test_procedure_rules(raw: dict[str, Any]) -> None:
+    procedures = raw["services"][0]["procedures"]
+    procedures[1]["code"] = procedures[0]["code"]
+    procedures[2]["words"]["fr"] = ["décès"]
+    procedures[3]["name"] = {"en": "Marital status"}
+    procedures[4]["papers"] = {"en": ["Citizen ID card"]}
+    expect_error(
+        raw,
+        "services[0].procedures[1].code: procedure 'khai-sinh' is listed twice in 'HT'",
+        "services[0].procedures[2].words.fr: language not in centre.languages",
+        "services[0].procedures[3].name: missing text in the default language 'vi'",
+        "services[0].procedures[4].papers: missing the list in the default language 'vi'",
+    )

@@ -23,10 +23,14 @@ import {
 /** @typedef {import('./messages.js').IssuedTicket} IssuedTicket */
 /** @typedef {import('./messages.js').Service} Service */
 /** @typedef {import('./messages.js').Services} Services */
+/** @typedef {import('./messages.js').FoundService} FoundService */
+/** @typedef {import('./messages.js').ServiceSearch} ServiceSearch */
 
 const SHOW_TICKET_S = 12;
 const SHOW_UNPRINTED_S = 40;
 const IDLE_RESET_S = Number(option("idle")) || 60;
+/** A pause in typing this long asks the procedure finder. */
+const SEARCH_PAUSE_MS = 250;
 /** How often to ask whether the centre is open (?recheck= seconds, for tests). */
 const RECHECK_S = Number(option("recheck")) || 60;
 
@@ -36,12 +40,14 @@ const RECHECK_S = Number(option("recheck")) || 60;
  *   query: string, countdown: ReturnType<typeof setInterval> | undefined,
  *   idle: ReturnType<typeof setTimeout> | undefined, spoken: string | null,
  *   closed: boolean, opensAt: string | null, printing: Device | null, onScreen: boolean,
- *   storeDown: boolean
+ *   storeDown: boolean, found: Map<string, FoundService> | null, searches: number,
+ *   papers: string[]
  * }}
  */
 const state = {
   centre: null, services: new Map(), priority: null, query: "", countdown: undefined, idle: undefined,
   spoken: null, closed: false, opensAt: null, printing: null, onScreen: false, storeDown: false,
+  found: null, searches: 0, papers: [],
 };
 const voice = new Audio();
 const api = new Api({ token: pageToken("kiosk") });
@@ -91,9 +97,13 @@ new Api().get("/api/v1/services").then((/** @type {Services} */ body) => {
 const search = $of(HTMLInputElement, "#search");
 const keyboard = new OnScreenKeyboard($("#keyboard"), search);
 renderKeyboard();
+/** @type {ReturnType<typeof setTimeout> | undefined} */
+let searchPause;
 search.addEventListener("input", () => {
   state.query = fold(search.value);
   renderServices();
+  clearTimeout(searchPause);
+  searchPause = setTimeout(() => findProcedures(search.value), SEARCH_PAUSE_MS);
 });
 $("#ticket-done").addEventListener("click", reset);
 $("#screen-ticket").addEventListener("click", () => {
@@ -169,6 +179,31 @@ function renderPriorities() {
 }
 
 /**
+ * Ask the procedure finder (the citizen's own words: "lam so do", "gcn") which services
+ * and procedures fit; tiles follow its ranking.  Only the latest answer counts; without
+ * one (rate-limited, offline) the tiles filter on names as before.
+ * @param {string} text
+ */
+async function findProcedures(text) {
+  const asked = ++state.searches;
+  if (!text.trim()) {
+    state.found = null;
+    renderServices();
+    return;
+  }
+  try {
+    const query = new URLSearchParams({ q: text.slice(0, 200), lang: language() });
+    /** @type {ServiceSearch} */
+    const answer = await new Api().get(`/api/v1/services/search?${query}`);
+    if (asked !== state.searches) return;
+    state.found = new Map(answer.results.map((r) => [r.service, r]));
+  } catch {
+    if (asked === state.searches) state.found = null;
+  }
+  renderServices();
+}
+
+/**
  * Whether a service's tile answers the search (its code, names, description).
  * @param {Service} service
  * @param {Centre["services"][number] | undefined} config
@@ -183,9 +218,15 @@ function renderServices() {
   const box = $("#services");
   const configs = new Map((state.centre?.services ?? []).map((s) => [s.code, s]));
   const tiles = [];
-  for (const service of state.services.values()) {
+  // The finder's services first, best first; then any other whose name holds the text.
+  const found = state.query ? [...(state.found?.keys() ?? [])] : [];
+  const order = [...found, ...[...state.services.keys()].filter((code) => !found.includes(code))];
+  for (const code of order) {
+    const service = state.services.get(code);
+    if (!service) continue;
     const config = configs.get(service.code);
-    if (!matches(service, config)) continue;
+    const procedure = state.query ? state.found?.get(code)?.procedure : null;
+    if (!found.includes(code) && !matches(service, config)) continue;
     // A service nobody serves now, where the centre does not issue for it: shown, not taken.
     const refused = service.open_counters === 0 && state.centre?.queue?.without_open_counter === "refuse";
     const tile = el(
@@ -198,10 +239,11 @@ function renderServices() {
         onclick: () => {
           keyboard.close();
           if (refused) showError(t("kiosk.no_counter_refused", { service: localized(service.name) }));
-          else take(service.code);
+          else take(service.code, procedure?.papers ?? []);
         },
       },
       el("span", { class: "tile-name" }, localized(service.name)),
+      procedure ? el("span", { class: "tile-procedure" }, procedure.name) : null,
       el("span", { class: "tile-description" }, localized(service.description)),
       el("span", { class: "tile-facts" }, tileFacts(service)),
     );
@@ -285,9 +327,13 @@ function showError(text) {
   box.hidden = !text;
 }
 
-/** @param {string} code the service's */
-async function take(code) {
+/**
+ * @param {string} code the service's
+ * @param {string[]} papers the papers to bring for the procedure the finder named
+ */
+async function take(code, papers = []) {
   showError("");
+  state.papers = papers;
   $("#issuing").hidden = false;
   try {
     /** @type {{ service: string, lang: string, priority?: string }} */
@@ -333,6 +379,8 @@ function showTicket(ticket) {
       ? t("kiosk.wait_no_counter")
       : formatWait(ticket.estimated_wait_s);
   $("#ticket-time").textContent = ticket.issued_at ? formatTime(new Date(ticket.issued_at)) : "";
+  $("#ticket-papers").hidden = state.papers.length === 0;
+  $("#ticket-papers-list").replaceChildren(...state.papers.map((paper) => el("li", {}, paper)));
   $of(HTMLImageElement, "#ticket-qr").src = `/s/${encodeURIComponent(ticket.tracking_code)}/qr.svg`;
   const ok = printed(ticket);
   $("#print-ok").hidden = !ok;
@@ -398,6 +446,9 @@ function reset() {
   booking.close();
   state.priority = null;
   state.query = "";
+  state.found = null;
+  state.papers = [];
+  state.searches += 1; // an answer still on its way is for the last citizen
   search.value = "";
   keyboard.close();
   renderPriorities();

@@ -301,6 +301,23 @@
  */
 
 /**
+ * GET /api/v1/services/search: the procedure finder's answer (views.ServiceSearch).
+ * @typedef {object} ServiceSearch
+ * @property {string} query
+ * @property {string} lang
+ * @property {FoundService[]} results best first
+ */
+
+/**
+ * @typedef {object} FoundService
+ * @property {string} service its code
+ * @property {string} name in the language asked
+ * @property {{ code: string, name: string, papers: string[] } | null} procedure
+ * @property {string[]} matched the citizen's words that matched, as typed
+ * @property {number} score
+ */
+
+/**
  * GET /api/v1/session and POST /api/v1/login (only login says `name`).
  * @typedef {object} Session
  * @property {string} user
