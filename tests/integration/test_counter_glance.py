@@ -107,4 +107,4 @@ async def test_supervisors_see_who_is_at_each_counter_and_the_target_wait(
         assert at[2] == ["lan"] and at[1] == []
         assert (await lan.get("/api/v1/counters/people"))[0] == 403
         status, centre = await boss.get("/api/v1/centre")
-        assert centre["queue"] == {"target_wait_minutes": 20}
+        assert centre["queue"]["target_wait_minutes"] == 20
