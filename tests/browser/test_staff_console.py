@@ -212,3 +212,23 @@ def test_a_supervisor_may_insist_on_a_closed_counter(
     status, counters = server.api("GET", "/api/v1/counters", server.tokens["admin"])
     assert status == 200
     assert next(c for c in counters["counters"] if c["id"] == 2)["waiting"] == 1
+
+
+def test_the_desk_gives_a_waiting_ticket_the_class_its_card_shows(
+    server: PageServer, new_page: OpenPage
+) -> None:
+    """ "Merit" is checked at the desk (the example centre): the kiosk took a normal ticket,
+    and staff give it the class from the waiting list."""
+    ticket = server.issue("HT")
+    staff = staff_at(server, new_page)
+    choice = staff.locator(f"#waiting-list [data-priority-of='{ticket['number']}']")
+    expect(choice).to_have_value("")
+    choice.select_option("merit")
+    expect(staff.locator("#waiting-list .waiting-meta").first).to_contain_text("ưu tiên")
+    _, seen = server.api(
+        "GET", f"/api/v1/tickets/{ticket['tracking_code']}", server.tokens["admin"]
+    )
+    assert seen["priority"] == "merit"
+    expect(staff.locator(f"#waiting-list [data-priority-of='{ticket['number']}']")).to_have_value(
+        "merit"
+    )

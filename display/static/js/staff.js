@@ -442,6 +442,48 @@ async function ticketAction(ticket, action) {
   }
 }
 
+/**
+ * The reception desk's part: a citizen shows a card (merit, disability...) and the desk
+ * gives their waiting ticket its class, which the kiosk does not take by a tap
+ * (`at_desk`).  Shown where the centre has such classes.
+ * @param {TicketSummary} ticket
+ */
+function priorityChoice(ticket) {
+  const classes = state.centre?.priority_classes ?? [];
+  if (!classes.some((p) => p.at_desk)) return null;
+  const select = el(
+    "select",
+    {
+      class: "priority-select",
+      dataset: { priorityOf: ticket.number },
+      "aria-label": t("staff.priority_of", { number: ticket.number }),
+      onchange: () => {
+        const priority = select.value || null;
+        state.chain = state.chain.then(() => setPriority(ticket, priority));
+      },
+    },
+    el("option", { value: "" }, t("staff.priority_none")),
+    ...classes.map((p) => el("option", { value: p.code }, localized(p.name))),
+  );
+  select.value = ticket.priority ?? "";
+  return select;
+}
+
+/**
+ * @param {TicketSummary} ticket
+ * @param {string | null} priority
+ */
+async function setPriority(ticket, priority) {
+  showError("");
+  try {
+    await api.post(`/api/v1/tickets/${ticket.id}/priority`, { priority });
+    info(t("staff.priority_set", { number: ticket.number }));
+  } catch (error) {
+    showError(errorText(error));
+    if (error instanceof ApiError && error.status === 401) showLogin();
+  }
+}
+
 function renderWaiting() {
   const counter = state.counter;
   const lineKeys = [String(state.counterId), ...(counter?.services ?? [])];
@@ -483,6 +525,7 @@ function renderWaiting() {
             },
             t("staff.call"),
           ),
+          priorityChoice(ticket),
           MANAGER_ROLES.has(state.session?.role ?? "") ? cancelButton(ticket) : null,
         ),
       );
