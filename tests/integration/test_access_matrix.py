@@ -9,7 +9,9 @@ declaration, or a README that promises what the server does not do, fails.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -92,6 +94,21 @@ SECURITY = {
 }
 
 
+@contextlib.asynccontextmanager
+async def every_column(server: RunningCentre) -> AsyncIterator[dict[str, Api]]:
+    """A client per column: anyone, each token, each person logged in where they work."""
+    clients = {"anyone": Api(server.base)}
+    clients |= {name: Api(server.base, server.tokens[name]) for name in TOKENS}
+    clients |= {name: Api(server.base) for name in LOGINS}
+    try:
+        for name, (username, counter) in LOGINS.items():
+            await clients[name].login(username, counter=counter)
+        yield clients
+    finally:
+        for client in clients.values():
+            await client.__aexit__()
+
+
 def counter_cases(path: str, cell: str) -> list[tuple[int, bool]]:
     """(counter, allowed) to try: both counters for a counter's route, else once."""
     if "{counter}" not in path:
@@ -102,44 +119,36 @@ def counter_cases(path: str, cell: str) -> list[tuple[int, bool]]:
 
 @pytest.mark.slow
 async def test_every_endpoint_for_every_role(tmp_path: Path) -> None:
-    async with serve_centre(tmp_path, people=PEOPLE, tokens=TOKENS, security=SECURITY) as server:
-        clients = {"anyone": Api(server.base)}
-        clients |= {name: Api(server.base, server.tokens[name]) for name in TOKENS}
-        clients |= {name: Api(server.base) for name in LOGINS}
-        try:
-            for name, (username, counter) in LOGINS.items():
-                await clients[name].login(username, counter=counter)
-            _, ticket = await clients["kiosk"].post("/api/v1/tickets", {"service": "HT"})
-            values = {
-                "code": ticket["tracking_code"],
-                "ticket": str(ticket["id"]),
-                "lang": "vi",
-                "call": "Z999-1",  # no such ticket: a 404 for those allowed, no audio
-                "name": "no-such-token",
-                "id": "1",
-            }
-            wrong: list[str] = []
-            routes = sorted(MATRIX, key=lambda r: r[1].endswith("logout"))  # log out last
-            for name in COLUMNS:
-                client = clients[name]
-                for method, path in routes:
-                    for counter, expected in counter_cases(path, MATRIX[(method, path)][name]):
-                        url = path.format(counter=counter, **values)
-                        status, body = await client.request(method, url, BODIES.get(path))
-                        code = (
-                            body["error"]["code"]
-                            if isinstance(body, dict) and "error" in body
-                            else ""
-                        )
-                        allowed = code not in DENIALS
-                        if allowed != expected:
-                            wrong.append(f"{name:10} {method} {url}: {status} {body}")
-                        elif not allowed:
-                            assert status == (401 if name == "anyone" else 403), (name, url, status)
-            assert not wrong, "\n" + "\n".join(wrong)
-        finally:
-            for client in clients.values():
-                await client.__aexit__()
+    async with (
+        serve_centre(tmp_path, people=PEOPLE, tokens=TOKENS, security=SECURITY) as server,
+        every_column(server) as clients,
+    ):
+        _, ticket = await clients["kiosk"].post("/api/v1/tickets", {"service": "HT"})
+        values = {
+            "code": ticket["tracking_code"],
+            "ticket": str(ticket["id"]),
+            "lang": "vi",
+            "call": "Z999-1",  # no such ticket: a 404 for those allowed, no audio
+            "name": "no-such-token",
+            "id": "1",
+        }
+        wrong: list[str] = []
+        routes = sorted(MATRIX, key=lambda r: r[1].endswith("logout"))  # log out last
+        for name in COLUMNS:
+            client = clients[name]
+            for method, path in routes:
+                for counter, expected in counter_cases(path, MATRIX[(method, path)][name]):
+                    url = path.format(counter=counter, **values)
+                    status, body = await client.request(method, url, BODIES.get(path))
+                    code = (
+                        body["error"]["code"] if isinstance(body, dict) and "error" in body else ""
+                    )
+                    allowed = code not in DENIALS
+                    if allowed != expected:
+                        wrong.append(f"{name:10} {method} {url}: {status} {body}")
+                    elif not allowed:
+                        assert status == (401 if name == "anyone" else 403), (name, url, status)
+        assert not wrong, "\n" + "\n".join(wrong)
 
 
 HELLO_ROLES = {"kiosk": "kiosk", "display": "display", "device": "device", "staff": "staff"}
@@ -177,29 +186,23 @@ async def open_view(
 
 @pytest.mark.slow
 async def test_every_ws_view_for_every_role(tmp_path: Path) -> None:
-    async with serve_centre(tmp_path, people=PEOPLE, tokens=TOKENS, security=SECURITY) as server:
-        clients = {"anyone": Api(server.base)}
-        clients |= {name: Api(server.base, server.tokens[name]) for name in TOKENS}
-        clients |= {name: Api(server.base) for name in LOGINS}
-        try:
-            for name, (username, counter) in LOGINS.items():
-                await clients[name].login(username, counter=counter)
-            _, ticket = await clients["kiosk"].post("/api/v1/tickets", {"service": "HT"})
-            wrong: list[str] = []
-            for view, row in VIEWS.items():
-                for name in COLUMNS:
-                    for counter, expected in [(1, row[name] != REFUSED), (2, row[name] == ALLOWED)]:
-                        welcomed, reason = await open_view(
-                            server, clients[name], name, view, counter, ticket["tracking_code"]
-                        )
-                        if welcomed != expected:
-                            wrong.append(f"{name:10} {view} at {counter}: {welcomed} {reason}")
-                        elif not welcomed:
-                            assert reason, (name, view, counter)  # a refusal says why
-            assert not wrong, "\n" + "\n".join(wrong)
-        finally:
-            for client in clients.values():
-                await client.__aexit__()
+    async with (
+        serve_centre(tmp_path, people=PEOPLE, tokens=TOKENS, security=SECURITY) as server,
+        every_column(server) as clients,
+    ):
+        _, ticket = await clients["kiosk"].post("/api/v1/tickets", {"service": "HT"})
+        wrong: list[str] = []
+        for view, row in VIEWS.items():
+            for name in COLUMNS:
+                for counter, expected in [(1, row[name] != REFUSED), (2, row[name] == ALLOWED)]:
+                    welcomed, reason = await open_view(
+                        server, clients[name], name, view, counter, ticket["tracking_code"]
+                    )
+                    if welcomed != expected:
+                        wrong.append(f"{name:10} {view} at {counter}: {welcomed} {reason}")
+                    elif not welcomed:
+                        assert reason, (name, view, counter)  # a refusal says why
+        assert not wrong, "\n" + "\n".join(wrong)
 
 
 async def test_staff_limited_to_some_counters_log_in_only_there(tmp_path: Path) -> None:

@@ -6,6 +6,7 @@
 
 import { Api, el, waitingAt, $, $of } from "./common.js";
 import { Live } from "./live.js";
+import { loginForm } from "./login.js";
 import { renderReport, renderReportError } from "./report.js";
 import {
   loadCatalogs, languageButtons, onLanguageChange, t, localized, formatWait, errorText,
@@ -105,7 +106,6 @@ const LINE_KINDS = {
 };
 
 const username = $of(HTMLInputElement, "#username");
-const password = $of(HTMLInputElement, "#password");
 const reportDay = $of(HTMLSelectElement, "#report-day");
 const ticketDialog = $of(HTMLDialogElement, "#ticket-dialog");
 const userForm = $of(HTMLFormElement, "#user-form");
@@ -125,23 +125,7 @@ try {
   showLogin();
 }
 
-$("#login-form").addEventListener("submit", async (event) => {
-  event.preventDefault();
-  const box = $("#login-error");
-  box.hidden = true;
-  try {
-    /** @type {Session} */
-    const session = await api.post("/api/v1/login", {
-      username: username.value.trim(),
-      password: password.value,
-    });
-    password.value = "";
-    begin(session);
-  } catch (error) {
-    box.textContent = errorText(error);
-    box.hidden = false;
-  }
-});
+loginForm(api, begin);
 
 reportDay.addEventListener("change", () => loadReport(reportDay.value));
 $("#report-refresh").addEventListener("click", () => {

@@ -6,6 +6,7 @@
 
 import { Api, ApiError, el, $, $of } from "./common.js";
 import { Live } from "./live.js";
+import { loginForm } from "./login.js";
 import { loadCatalogs, languageButtons, onLanguageChange, t, localized, errorText } from "./i18n.js";
 import { formatDuration, secondsSince, waitLevel } from "./durations.js";
 import { counterChoices, serviceChoices, fillChoices } from "./transfer_choices.js";
@@ -57,23 +58,7 @@ try {
   showLogin();
 }
 
-$("#login-form").addEventListener("submit", async (event) => {
-  event.preventDefault();
-  const box = $("#login-error");
-  box.hidden = true;
-  try {
-    /** @type {Session} */
-    const session = await api.post("/api/v1/login", {
-      username: $of(HTMLInputElement, "#username").value.trim(),
-      password: $of(HTMLInputElement, "#password").value,
-    });
-    $of(HTMLInputElement, "#password").value = "";
-    begin(session);
-  } catch (error) {
-    box.textContent = errorText(error);
-    box.hidden = false;
-  }
-});
+loginForm(api, begin);
 
 $("#logout").addEventListener("click", async () => {
   try {
