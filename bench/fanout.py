@@ -44,7 +44,7 @@ import sys
 import tempfile
 import time
 import tracemalloc
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import urlsplit
@@ -66,6 +66,7 @@ from .common import (
 )
 from .server import (
     NICE_CLIENTS,
+    Raw,
     Server,
     as_load,
     placement,
@@ -298,8 +299,20 @@ async def _settled_rss(server: Server) -> int:
     return server.rss_kib()
 
 
+def room_for(displays: int) -> Callable[[Raw], None]:
+    """Every display connects from this machine's one address: the connection caps
+    (`[security] max_connections`, `_per_address`: 2000 and 600 in a centre) must admit
+    them all, or the bench measures refusals."""
+
+    def edit(raw: Raw) -> None:
+        cap = displays + 100  # the NEXT's HTTP connection and some slack
+        raw["security"].update(max_connections=cap, max_connections_per_address=cap)
+
+    return edit
+
+
 async def run(sizes: Sequence[int], work: Path, snapshots: str | None = None) -> list[Step]:
-    config, db = write_config(work)
+    config, db = write_config(work, edit=room_for(max(sizes)))
     hall, admin = token(config, db, "display", "hall"), token(config, db, "admin", "bench")
     trace = work / "trace.json"
     env = {"QUEUE_SERVER_TRACE": str(trace)}
