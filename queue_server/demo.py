@@ -90,6 +90,8 @@ def page_urls(base_url: str, access: DemoAccess) -> list[str]:
         "   (counter 1's: one token per counter)",
         f"  staff console     {base_url}/staff   (log in as canbo1, choose a counter)",
         f"  admin             {base_url}/admin   (log in as admin)",
+        f"  supervisor        {base_url}/supervise   (log in as giamsat)",
+        f"  book a number     {base_url}/book   (a citizen's phone: a queue number for later)",
         f"  all pages         {base_url}/",
         "  citizen status    the QR code on each ticket, e.g. from the kiosk's screen",
         "",
