@@ -130,6 +130,8 @@ class AccountStore:
         self._cache_version = self._data_version()
         self._recheck_at = 0.0
         self._ended = 0
+        self._next_expiry: float | None = None
+        """When the first live session ends (epoch seconds); None: to be looked up."""
         """Counts the writes that may have ended a credential (see `credentials_version`)."""
 
     def _migrate(self) -> None:
@@ -301,6 +303,7 @@ class AccountStore:
             " VALUES (?, ?, ?, ?, ?, ?)",
             (_digest(session_id), user.username, counter, csrf, now, now + SESSION_SECONDS),
         )
+        self._next_expiry = None
         return session_id, csrf
 
     def principal_for_session(self, session_id: str) -> Principal | None:
@@ -340,7 +343,21 @@ class AccountStore:
         here or in another process (the CLI): open connections' credentials are checked
         again when it does.  Looks at the file at once (a cheap PRAGMA)."""
         self._notice_other_writers()
+        self._notice_expired_sessions()
         return self._ended
+
+    def _notice_expired_sessions(self) -> None:
+        """A session that reaches its end ends a credential too, though nothing was
+        written: move the version then, so its sockets close within a check."""
+        now = time.time()
+        if self._next_expiry is None:
+            row = self._db.execute(
+                "SELECT min(expires_at) FROM sessions WHERE expires_at > ?", (now,)
+            ).fetchone()
+            self._next_expiry = float("inf") if row[0] is None else float(row[0])
+        if now >= self._next_expiry:
+            self._next_expiry = None
+            self._ended += 1
 
     def _refresh_cache(self) -> None:
         """Another process (the CLI) may have revoked a token: look at most twice a second."""
@@ -356,3 +373,4 @@ class AccountStore:
             self._cache.clear()
             self._cache_version = version
             self._ended += 1
+            self._next_expiry = None

@@ -7,8 +7,10 @@ import asyncio
 import fcntl
 import json
 import socket
+import sqlite3
 import struct
 import termios
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -175,6 +177,24 @@ async def test_a_changed_password_closes_every_session_of_that_person_within_1s(
         finally:
             elsewhere.close()
         assert (await closed_within_1s(ws)).code == 4401
+
+
+async def test_a_session_that_expires_closes_its_sockets_within_1s(
+    server: RunningCentre,
+) -> None:
+    """A staff session lasts 12 hours: past that, its console's socket is closed too,
+    though nobody logged out and the accounts file did not change when it ended."""
+    async with Api(server.base) as console:
+        ws = await staff_socket(server, console, "lan")
+        with sqlite3.connect(server.centre.accounts.path) as db:  # a session near its end
+            db.execute("UPDATE sessions SET expires_at = ?", (time.time() + 1.5,))
+        await ws.send(json.dumps({"type": "ping"}))  # still good before its end
+        assert (await next_of(ws, "pong"))["type"] == "pong"
+        with pytest.raises(ConnectionClosed) as closed:
+            async with asyncio.timeout(2.5):
+                while True:
+                    await ws.recv()
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 4401
 
 
 def unsent_bytes(transport: asyncio.WriteTransport) -> int:
