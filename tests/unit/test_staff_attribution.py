@@ -38,9 +38,9 @@ def sign_in(desk: Desk, counter: int, actor: Actor) -> list[ev.Event]:
 
 
 def test_signing_in_gives_the_counter_to_that_person(desk: Desk) -> None:
-    events = sign_in(desk, 1, LAN)
-    assert [type(e) for e in events] == [ev.StaffSignedIn]
-    assert (events[0].counter, events[0].staff, events[0].actor) == (1, "lan", LAN)
+    (signed,) = sign_in(desk, 1, LAN)
+    assert isinstance(signed, ev.StaffSignedIn)
+    assert (signed.counter, signed.staff, signed.actor) == (1, "lan", LAN)
     assert desk.engine.counter(1).staff == "lan"
     assert desk.engine.counter(2).staff is None
     assert sign_in(desk, 1, LAN) == [], "a second login of the same person changes nothing"
@@ -72,12 +72,9 @@ def test_another_signing_in_takes_the_counter_over(desk: Desk) -> None:
     desk.issue("HT")
     desk.issue("HT")
     desk.do(c.CallNext(counter=1), KEYPAD)
-    events = sign_in(desk, 1, BINH)
-    assert [(type(e), e.staff) for e in events] == [
-        (ev.StaffSignedOut, "lan"),
-        (ev.StaffSignedIn, "binh"),
-    ]
-    assert isinstance(events[0], ev.StaffSignedOut) and events[0].reason == "replaced"
+    left, came = sign_in(desk, 1, BINH)
+    assert isinstance(left, ev.StaffSignedOut) and isinstance(came, ev.StaffSignedIn)
+    assert (left.staff, left.reason, came.staff) == ("lan", "replaced", "binh")
     assert desk.engine.counter(1).staff == "binh"
     desk.do(c.CallNext(counter=1), KEYPAD)  # ends the first ticket unstarted, calls the next
     rows = staff_rows(desk)
