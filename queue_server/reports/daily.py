@@ -277,6 +277,10 @@ class DayReport:
         marked absent, how long their services took, how satisfied their citizens were,
         and how long their counters were open and paused while they held them (an open
         day: up to its last event)."""
+        served_by: dict[str, list[TicketRecord]] = {}
+        for ticket in tickets:
+            if ticket.outcome == "done" and ticket.staff is not None:
+                served_by.setdefault(ticket.staff, []).append(ticket)
         rows = []
         for name in sorted(self.staff):
             person = self.staff[name]
@@ -287,7 +291,7 @@ class DayReport:
                         open_s += self.last_at - record.since
                     elif record.status == "paused":
                         paused_s += self.last_at - record.since
-            served = [t for t in tickets if t.outcome == "done" and t.staff == name]
+            served = served_by.get(name, [])
             rows.append(
                 {
                     "staff": name,
