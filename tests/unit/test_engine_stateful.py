@@ -269,6 +269,8 @@ class EngineMachine(RuleBasedStateMachine):
         self.checking_in: tuple[str, float | None] | None = None
         """The appointment just checked in and its ticket's due time, until its ticket."""
         self.issued: list[int] = []
+        self.replacing: int | None = None
+        """The counter whose holder was just signed out for another: its sign-in is next."""
         self.day: str | None = None
         self.max_order = 0
         self.codes = 0
@@ -939,6 +941,9 @@ class EngineMachine(RuleBasedStateMachine):
 
     def _follow(self, event: Event) -> None:
         rules = self.config.queue
+        if self.replacing is not None:
+            assert isinstance(event, ev.StaffSignedIn) and event.counter == self.replacing, event
+            self.replacing = None
         match event:
             case ev.TicketIssued():
                 self._follow_issued(event)
@@ -1031,6 +1036,8 @@ class EngineMachine(RuleBasedStateMachine):
                 desk = self.desks[event.counter]
                 assert desk.staff == event.staff, (event, desk)
                 desk.staff = None
+                if event.reason == "replaced":
+                    self.replacing = event.counter
             case ev.DayOpened():
                 assert all(d.staff is None for d in self.desks.values()), "nobody held over"
                 local_start = datetime.fromtimestamp(event.ends_at, HANOI)
