@@ -1,8 +1,9 @@
 """The day's report on a log of many days: how long the head waits for it.
 
-Builds a log of `days` business days through the engine (each day: counters open,
-`tickets` issued over the morning, each called, served and finished, three in five
-rated, then the night's close), then times, on the log file as the server would:
+Builds a log of `days` business days through the engine (each day: a person signs in
+at each counter, counters open, `tickets` issued over the morning, each called, served
+and finished, three in five rated, then the night's close), then times, on the log file
+as the server would:
 
 * opening the log for reports (finding where each day starts),
 * the report of the latest day and of the first (the first sits at the log's start,
@@ -64,7 +65,8 @@ def build_log(config: CentreConfig, path: Path, days: int, tickets: int) -> int:
             into.extend(events)
             return events
 
-        for counter in counters:
+        for counter in counters:  # a person at each counter: the per-person figures too
+            do(c.SignIn(counter=counter, staff=f"staff-{counter}"), STAFF, at)
             do(c.OpenCounter(counter=counter), STAFF, at)
         for i in range(tickets):
             service = config.services[i % len(config.services)].code

@@ -18,6 +18,9 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     report.add_argument("--day", help="YYYY-MM-DD (default: the latest day in the log)")
     output = report.add_mutually_exclusive_group()
     output.add_argument("--csv", action="store_true", help="one row per ticket, for a spreadsheet")
+    output.add_argument(
+        "--staff-csv", action="store_true", help="one row per person, for a spreadsheet"
+    )
     output.add_argument("--json", action="store_true", help="the figures as the API gives them")
     report.add_argument(
         "--lang",
@@ -37,6 +40,8 @@ def _report(args: argparse.Namespace) -> int:
         return 1
     if args.csv:
         sys.stdout.write(report.csv(args.lang))
+    elif args.staff_csv:
+        sys.stdout.write(report.staff_csv(args.lang))
     elif args.json:
         print(json.dumps(report.result(), ensure_ascii=False, indent=1))
     else:
@@ -76,7 +81,27 @@ def summary(config: CentreConfig, day: dict[str, Any]) -> str:
             f"{k['served']:>6} {_num(k['service_minutes']['median']):>8} "
             f"{_share(k['satisfaction']):>9}"
         )
+    if day["staff"]:
+        lines += [
+            "",
+            f"{'Staff':<20} {'counters':<8} {'called':>6} {'served':>6} {'svc med':>8} "
+            f"{'svc p90':>8} {'no-show':>7} {'satisfied':>9} {'open':>6} {'paused':>6}",
+        ]
+    for p in day["staff"]:
+        times = p["service_minutes"]
+        lines.append(
+            f"{_cut(p['staff'], 20):<20} {_cut(' '.join(map(str, p['counters'])), 8):<8} "
+            f"{p['called']:>6} {p['served']:>6} {_num(times['median']):>8} "
+            f"{_num(times['p90']):>8} {p['no_show']:>7} {_share(p['satisfaction']):>9} "
+            f"{_clock(p['open_s']):>6} {_clock(p['paused_s']):>6}"
+        )
     return "\n".join(lines)
+
+
+def _clock(seconds: int) -> str:
+    """Hours and minutes of a working day: 1:05."""
+    minutes = round(seconds / 60)
+    return f"{minutes // 60}:{minutes % 60:02d}"
 
 
 def _spread(m: dict[str, Any], what: str) -> str:

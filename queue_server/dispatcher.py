@@ -179,7 +179,8 @@ class Dispatcher:
         if due:
             await self._commit(due)
         events = self.engine.decide(command, at, actor)
-        await self._commit(events)
+        if events:  # a command may find nothing to do (signing out of a counter taken since)
+            await self._commit(events)
         return events
 
     async def record(self, events: list[Event]) -> None:

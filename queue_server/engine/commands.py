@@ -104,6 +104,20 @@ class CloseCounter(_Command, frozen=True):
     counter: int
 
 
+class SignIn(_Command, frozen=True):
+    """A person logged in at a counter: it is theirs until they leave or another comes."""
+
+    counter: int
+    staff: str
+
+
+class SignOut(_Command, frozen=True):
+    """A person logged out: they leave the counter if they still hold it."""
+
+    counter: int
+    staff: str
+
+
 class CloseDay(_Command, frozen=True):
     pass
 
@@ -148,6 +162,8 @@ Command = (
     | PauseCounter
     | ResumeCounter
     | CloseCounter
+    | SignIn
+    | SignOut
     | CloseDay
     | BookAppointment
     | CancelAppointment

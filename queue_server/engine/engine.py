@@ -92,6 +92,8 @@ class Engine:
             c.PauseCounter: self._pause,
             c.ResumeCounter: self._resume,
             c.CloseCounter: self._close,
+            c.SignIn: self._sign_in,
+            c.SignOut: self._sign_out,
             c.CloseDay: self._close_day,
             c.BookAppointment: self._book,
             c.CancelAppointment: self._cancel_appointment,
@@ -115,6 +117,8 @@ class Engine:
             ev.CounterResumed: self._on_counter_open,
             ev.CounterPaused: self._on_counter_paused,
             ev.CounterClosed: self._on_counter_closed,
+            ev.StaffSignedIn: self._on_signed_in,
+            ev.StaffSignedOut: self._on_signed_out,
             ev.DayOpened: self._on_day_opened,
             ev.DayClosed: self._on_day_closed,
             ev.TicketPrinted: self._on_device_event,
@@ -140,6 +144,8 @@ class Engine:
             events: list[Event] = []
             if st.day is not None and not st.day_closed:
                 events.extend(self._day_close_events(at, SYSTEM))
+            else:  # closed earlier, but someone signed in since: a day's figures end with it
+                events.extend(self._sign_everyone_out(at, SYSTEM))
             day, ends_at = self._local_day(at)
             events.append(ev.DayOpened(at=at, actor=SYSTEM, day=day, ends_at=ends_at))
             events.extend(self._appointments_due(at))
@@ -643,6 +649,46 @@ class Engine:
         events.append(ev.CounterClosed(at=at, actor=actor, counter=counter.id))
         return events
 
+    def _sign_in(self, cmd: c.SignIn, at: float, actor: Actor) -> list[Event]:
+        counter = self.counter(cmd.counter)
+        if counter.staff == cmd.staff:
+            return []  # logged in again (another browser): still theirs
+        events: list[Event] = []
+        if counter.staff is not None:
+            events.append(
+                ev.StaffSignedOut(
+                    at=at, actor=actor, counter=counter.id, staff=counter.staff, reason="replaced"
+                )
+            )
+        events.append(ev.StaffSignedIn(at=at, actor=actor, counter=counter.id, staff=cmd.staff))
+        return events
+
+    def _sign_out(self, cmd: c.SignOut, at: float, actor: Actor) -> list[Event]:
+        counter = self.counter(cmd.counter)
+        if counter.staff != cmd.staff:
+            return []  # another has taken the counter since: nothing of theirs to end
+        return [
+            ev.StaffSignedOut(
+                at=at, actor=actor, counter=counter.id, staff=cmd.staff, reason="signed_out"
+            )
+        ]
+
+    def _sign_everyone_out(self, at: float, actor: Actor) -> list[Event]:
+        """A day's figures stand alone: nobody holds a counter from one day into the next."""
+        events: list[Event] = []
+        for counter in self.state.counters.values():
+            if counter.staff is not None:
+                events.append(
+                    ev.StaffSignedOut(
+                        at=at,
+                        actor=actor,
+                        counter=counter.id,
+                        staff=counter.staff,
+                        reason="day_closed",
+                    )
+                )
+        return events
+
     def _close_day(self, cmd: c.CloseDay, at: float, actor: Actor) -> list[Event]:
         st = self.state
         if st.day is None or st.day_closed:
@@ -668,6 +714,7 @@ class Engine:
         for counter in st.counters.values():
             if counter.status is not CounterStatus.CLOSED:
                 events.append(ev.CounterClosed(at=at, actor=actor, counter=counter.id))
+        events.extend(self._sign_everyone_out(at, actor))
         assert st.day is not None
         events.append(ev.DayClosed(at=at, actor=actor, day=st.day))
         return events
@@ -1009,6 +1056,14 @@ class Engine:
         counter.status = CounterStatus.CLOSED
         counter.priority_run = counter.normal_run = 0
         counter.booked_run = counter.walk_in_run = 0
+
+    def _on_signed_in(self, e: ev.StaffSignedIn) -> None:
+        self._counter(e.counter).staff = e.staff
+
+    def _on_signed_out(self, e: ev.StaffSignedOut) -> None:
+        counter = self._counter(e.counter)
+        if counter.staff == e.staff:
+            counter.staff = None
 
     def _on_day_opened(self, e: ev.DayOpened) -> None:
         st = self.state

@@ -157,6 +157,27 @@ class CounterClosed(_Event, tag=True, frozen=True):
     counter: int
 
 
+SignOutReason = Literal["signed_out", "replaced", "day_closed"]
+
+
+class StaffSignedIn(_Event, tag=True, frozen=True):
+    """A person logged in at a counter: from now on whatever happens at that counter, from
+    their console, its keypad or its radio button, is theirs in the day's figures."""
+
+    counter: int
+    staff: str
+    """Their account name (nothing else about them: the report names them by it)."""
+
+
+class StaffSignedOut(_Event, tag=True, frozen=True):
+    """The person holding a counter left it: logged out, another logged in there
+    (`replaced`), or the day closed; nothing more at that counter is theirs."""
+
+    counter: int
+    staff: str
+    reason: SignOutReason
+
+
 class DayOpened(_Event, tag=True, frozen=True):
     """A new business day: numbers restart; `ends_at` is its local midnight."""
 
@@ -245,6 +266,8 @@ Event = (
     | CounterPaused
     | CounterResumed
     | CounterClosed
+    | StaffSignedIn
+    | StaffSignedOut
     | DayOpened
     | DayClosed
     | TicketPrinted
@@ -279,6 +302,9 @@ APPOINTMENT_EVENTS = (
     AppointmentMissed,
     AppointmentDataDropped,
 )
+
+STAFF_EVENTS = (StaffSignedIn, StaffSignedOut)
+"""Who holds a counter: they change what the day's figures attribute to whom, not the queue."""
 
 DEVICE_EVENTS = (TicketPrinted, TicketPrintFailed)
 """What devices did with the queue's facts, recorded for the audit trail; they change no

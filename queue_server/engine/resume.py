@@ -81,8 +81,8 @@ def capture(engine: Engine, at: float) -> bytes | None:
     st = engine.state
     if not st.day_closed or st.tickets or st.parked or st.lines.ticket_at:
         return None
-    if any(c.current is not None for c in st.counters.values()):
-        return None
+    if any(c.current is not None or c.staff is not None for c in st.counters.values()):
+        return None  # a close signs everyone out, so the capture need not hold who was in
     return _encoder.encode(
         DayEnd(
             format=FORMAT,

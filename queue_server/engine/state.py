@@ -99,6 +99,8 @@ class CounterState:
     """The ticket this counter finished last today: the one its rating tablet may rate."""
     served_today: int = 0
     """Tickets it finished today (served, not ended unstarted): its staff's tally."""
+    staff: str | None = None
+    """Who is signed in here (an account name): every action at this counter is theirs."""
     absent: dict[int, None] = field(default_factory=dict)
     """Today's tickets it marked no-show that are not back in line, in the order marked:
     kept here so showing them costs no scan of the day's tickets on every call."""
@@ -379,6 +381,7 @@ class CentreState:
                     c.booked_run,
                     c.walk_in_run,
                     c.last_served,
+                    c.staff,
                 )
                 for cid, c in self.counters.items()
             },

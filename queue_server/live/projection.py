@@ -101,6 +101,9 @@ class Projection:
             ev.CounterClosed: self._counter,
             ev.DayOpened: self._day,
             ev.DayClosed: self._day,
+            # who is signed in at a counter counts in the day's figures, shows on no screen
+            ev.StaffSignedIn: _nothing,
+            ev.StaffSignedOut: _nothing,
             # printed or not, the queue is the same: only the audit feed tells
             ev.TicketPrinted: _nothing,
             ev.TicketPrintFailed: _nothing,

@@ -19,7 +19,7 @@ from typing import Any
 from ..config import CentreConfig
 from ..engine import events as ev
 from ..engine.events import RATINGS, Event
-from .spreadsheet import write_csv
+from .spreadsheet import STAFF_COLUMNS, write_csv
 
 SATISFIED = ("very_satisfied", "satisfied")
 ROW_COLUMNS = (
@@ -39,6 +39,7 @@ ROW_COLUMNS = (
     "transfers",
     "rating",
     "reason",
+    "staff",
 )
 """The columns of `DayReport.rows()`, the same on a day without tickets."""
 
@@ -74,6 +75,9 @@ class TicketRecord:
     """Checked in on time for a booking: it waited in the booked lane."""
     booking: str | None = None
     """The booking it was checked in for, on time or late (a late one waits as a walk-in)."""
+    staff: str | None = None
+    """Who was signed in at the counter that last dealt with it (called, finished, marked
+    absent): the one its service, time and rating count for."""
 
     @property
     def wait_s(self) -> float | None:
@@ -88,6 +92,28 @@ class TicketRecord:
         if self.began_at is None or self.finished_at is None:
             return None
         return max(0.0, self.finished_at - self.began_at)
+
+
+@dataclass(slots=True)
+class StaffRecord:
+    """One person's day at the counters: what happened at a counter while they held it."""
+
+    name: str
+    counters: set[int] = field(default_factory=set)
+    called: int = 0
+    no_shows: int = 0
+    open_s: float = 0.0
+    """Open and not paused, while they held it."""
+    paused_s: float = 0.0
+
+
+@dataclass(slots=True)
+class CounterRecord:
+    """Who holds a counter and how it stands, since when: to add up each person's time."""
+
+    staff: str | None = None
+    status: str = "closed"
+    since: float = 0.0
 
 
 def minutes(seconds: list[float]) -> dict[str, Any]:
@@ -148,6 +174,10 @@ class DayReport:
     appointments: Counter[str] = field(default_factory=Counter)
     """What happened to bookings this day: booked (made today, for any day), cancelled,
     checked_in, missed (not checked in by the end of their window: the bookings' no-shows)."""
+    staff: dict[str, StaffRecord] = field(default_factory=dict)
+    counters: dict[int, CounterRecord] = field(default_factory=dict)
+    last_at: float = 0.0
+    """The time of the last event of the day: an open day's figures run up to it."""
 
     def add(self, event: Event) -> None:
         kind = type(event)
@@ -159,11 +189,15 @@ class DayReport:
         if day_fold is not None:
             day_fold(self, event)
             return
+        self.last_at = max(self.last_at, event.at)
         follow = _TICKET_FOLDS.get(kind)
         if follow is not None:
             record = self.tickets.get(event.ticket)  # type: ignore[union-attr]
             if record is not None:
                 follow(record, event)
+        at_counter = _STAFF_FOLDS.get(kind)
+        if at_counter is not None:
+            at_counter(self, event)
 
     def _late_rating(self, event: ev.ServiceRated) -> None:
         record = self.tickets.get(event.ticket)
@@ -176,6 +210,102 @@ class DayReport:
 
     def _day_closed(self, event: ev.DayClosed) -> None:
         self.closed = True
+        self.last_at = max(self.last_at, event.at)
+
+    # ------------------------------------------------------------------ who did it
+
+    def _counter_record(self, counter: int) -> CounterRecord:
+        record = self.counters.get(counter)
+        if record is None:
+            record = self.counters[counter] = CounterRecord()
+        return record
+
+    def _holder(self, counter: int) -> StaffRecord | None:
+        """The person signed in at a counter now, if anyone."""
+        record = self.counters.get(counter)
+        return None if record is None or record.staff is None else self.staff[record.staff]
+
+    def _settle(self, counter: int, at: float) -> CounterRecord:
+        """Count the time since the counter's last change to whoever held it."""
+        record = self._counter_record(counter)
+        holder = self._holder(counter)
+        if holder is not None and at > record.since:
+            if record.status == "open":
+                holder.open_s += at - record.since
+            elif record.status == "paused":
+                holder.paused_s += at - record.since
+        record.since = at
+        return record
+
+    def _counter_changed(self, event: Any) -> None:
+        self._settle(event.counter, event.at).status = _COUNTER_STATUS[type(event)]
+
+    def _signed_in(self, event: ev.StaffSignedIn) -> None:
+        self._settle(event.counter, event.at).staff = event.staff
+        person = self.staff.get(event.staff)
+        if person is None:
+            person = self.staff[event.staff] = StaffRecord(event.staff)
+        person.counters.add(event.counter)
+
+    def _signed_out(self, event: ev.StaffSignedOut) -> None:
+        record = self._settle(event.counter, event.at)
+        if record.staff == event.staff:
+            record.staff = None
+
+    def _staff_called(self, event: ev.TicketCalled) -> None:
+        holder = self._holder(event.counter)
+        if holder is not None:
+            holder.called += 1
+        self._attribute(event.ticket, holder)
+
+    def _staff_finished(self, event: ev.TicketFinished) -> None:
+        self._attribute(event.ticket, self._holder(event.counter))
+
+    def _staff_no_show(self, event: ev.TicketNoShow) -> None:
+        holder = self._holder(event.counter)
+        if holder is not None:
+            holder.no_shows += 1
+        self._attribute(event.ticket, holder)
+
+    def _attribute(self, ticket: int, holder: StaffRecord | None) -> None:
+        record = self.tickets.get(ticket)
+        if record is not None:
+            record.staff = None if holder is None else holder.name
+
+    def _staff_rows(self, tickets: list[TicketRecord]) -> list[dict[str, Any]]:
+        """Per person signed in at a counter today, by name: what they called, served and
+        marked absent, how long their services took, how satisfied their citizens were,
+        and how long their counters were open and paused while they held them (an open
+        day: up to its last event)."""
+        served_by: dict[str, list[TicketRecord]] = {}
+        for ticket in tickets:
+            if ticket.outcome == "done" and ticket.staff is not None:
+                served_by.setdefault(ticket.staff, []).append(ticket)
+        rows = []
+        for name in sorted(self.staff):
+            person = self.staff[name]
+            open_s, paused_s = person.open_s, person.paused_s
+            for record in self.counters.values():  # still held: count up to the last event
+                if record.staff == name and self.last_at > record.since:
+                    if record.status == "open":
+                        open_s += self.last_at - record.since
+                    elif record.status == "paused":
+                        paused_s += self.last_at - record.since
+            served = served_by.get(name, [])
+            rows.append(
+                {
+                    "staff": name,
+                    "counters": sorted(person.counters),
+                    "called": person.called,
+                    "served": len(served),
+                    "no_show": person.no_shows,
+                    "service_minutes": _service_times(served),
+                    "satisfaction": _ratings(served),
+                    "open_s": round(open_s),
+                    "paused_s": round(paused_s),
+                }
+            )
+        return rows
 
     def _issued(self, event: ev.TicketIssued) -> None:
         self.closed = False  # a ticket issued after a close reopens the day
@@ -209,6 +339,7 @@ class DayReport:
             "satisfaction": _ratings(tickets),
             "services": [self._service(s.code, tickets) for s in self.config.services],
             "counters": [self._counter(k.id, tickets) for k in self.config.counters],
+            "staff": self._staff_rows(tickets),
             "priority": {
                 "priority": _group([t for t in tickets if t.priority is not None]),
                 "normal": _group([t for t in tickets if t.priority is None]),
@@ -265,6 +396,7 @@ class DayReport:
                         t.transfers,
                         t.rating or "",
                         t.rating_reason or "",
+                        t.staff or "",
                     ),
                     strict=True,
                 )
@@ -278,6 +410,37 @@ class DayReport:
         lang = lang or self.config.centre.default_language
         reasons = {r.code: r.name.get(lang) or r.code for r in self.config.ratings.reasons}
         return write_csv(self.rows(), lang, reasons)
+
+    def staff_rows(self) -> list[dict[str, Any]]:
+        """One row per person signed in at a counter today (the figures of `result()`'s
+        `staff`), flat for a spreadsheet: minutes with a decimal, and whole seconds."""
+        rows = []
+        for person in self._staff_rows(list(self.tickets.values())):
+            times, rated = person["service_minutes"], person["satisfaction"]
+            share = rated["satisfied_share"]
+            rows.append(
+                {
+                    "staff": person["staff"],
+                    "counters": person["counters"],
+                    "called": person["called"],
+                    "served": person["served"],
+                    "no_show": person["no_show"],
+                    "service_median_minutes": times["median"],
+                    "service_median_seconds": times["median_s"],
+                    "service_p90_minutes": times["p90"],
+                    "service_p90_seconds": times["p90_s"],
+                    "rated": rated["rated"],
+                    "satisfied_percent": None if share is None else round(100.0 * share, 1),
+                    "open_minutes": _min(person["open_s"]),
+                    "paused_minutes": _min(person["paused_s"]),
+                }
+            )
+        return rows
+
+    def staff_csv(self, lang: str | None = None) -> str:
+        """`staff_rows()` as CSV text, in the same spreadsheet dialects as `csv()`."""
+        lang = lang or self.config.centre.default_language
+        return write_csv(self.staff_rows(), lang, columns=STAFF_COLUMNS)
 
     def _within_target(self, tickets: list[TicketRecord]) -> dict[str, Any]:
         """The centre's target wait (`[queue] target_wait_minutes`) and the share of those
@@ -419,6 +582,22 @@ _DAY_FOLDS: dict[type[Event], Callable[[DayReport, Any], None]] = {
     **dict.fromkeys(_APPOINTMENT_COUNTS, DayReport._appointment),
     ev.AppointmentDataDropped: DayReport._data_dropped,
 }
+_COUNTER_STATUS: dict[type[Event], str] = {
+    ev.CounterOpened: "open",
+    ev.CounterResumed: "open",
+    ev.CounterPaused: "paused",
+    ev.CounterClosed: "closed",
+}
+_STAFF_FOLDS: dict[type[Event], Callable[[DayReport, Any], None]] = {
+    **dict.fromkeys(_COUNTER_STATUS, DayReport._counter_changed),
+    ev.StaffSignedIn: DayReport._signed_in,
+    ev.StaffSignedOut: DayReport._signed_out,
+    ev.TicketCalled: DayReport._staff_called,
+    ev.TicketFinished: DayReport._staff_finished,
+    ev.TicketNoShow: DayReport._staff_no_show,
+}
+"""Who held each counter when something happened there, whoever pressed the key: run
+after the ticket's own fold, for the per-person figures."""
 _TICKET_FOLDS: dict[type[Event], Callable[[TicketRecord, Any], None]] = {
     ev.TicketCalled: _called,
     ev.ServiceStarted: _started,

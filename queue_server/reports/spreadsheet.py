@@ -42,7 +42,41 @@ COLUMNS: dict[str, dict[str, str]] = {
     "transfers": {"vi": "Số lần chuyển", "en": "Transfers", "ar": "التحويلات"},
     "rating": {"vi": "Đánh giá", "en": "Rating", "ar": "التقييم"},
     "reason": {"vi": "Lý do", "en": "Reason", "ar": "السبب"},
+    "staff": {"vi": "Cán bộ", "en": "Staff", "ar": "الموظف"},
 }
+"""The ticket rows' header, in the order of `DayReport.rows()`."""
+STAFF_COLUMNS: dict[str, dict[str, str]] = {
+    "staff": COLUMNS["staff"],
+    "counters": {"vi": "Quầy", "en": "Counters", "ar": "الشبابيك"},
+    "called": {"vi": "Đã gọi", "en": "Called", "ar": "نودي"},
+    "served": {"vi": "Đã phục vụ", "en": "Served", "ar": "تمت خدمتهم"},
+    "no_show": {"vi": "Vắng mặt", "en": "No-shows", "ar": "لم يحضروا"},
+    "service_median_minutes": {
+        "vi": "Phục vụ trung vị (phút)",
+        "en": "Service median (min)",
+        "ar": "وسيط الخدمة (دقيقة)",
+    },
+    "service_median_seconds": {
+        "vi": "Phục vụ trung vị (giây)",
+        "en": "Service median (s)",
+        "ar": "وسيط الخدمة (ثانية)",
+    },
+    "service_p90_minutes": {
+        "vi": "Phục vụ 90% (phút)",
+        "en": "Service 90th pct (min)",
+        "ar": "الخدمة 90٪ (دقيقة)",
+    },
+    "service_p90_seconds": {
+        "vi": "Phục vụ 90% (giây)",
+        "en": "Service 90th pct (s)",
+        "ar": "الخدمة 90٪ (ثانية)",
+    },
+    "rated": {"vi": "Lượt đánh giá", "en": "Rated", "ar": "التقييمات"},
+    "satisfied_percent": {"vi": "Hài lòng (%)", "en": "Satisfied (%)", "ar": "راضون (%)"},
+    "open_minutes": {"vi": "Mở quầy (phút)", "en": "Open (min)", "ar": "مفتوح (دقيقة)"},
+    "paused_minutes": {"vi": "Tạm dừng (phút)", "en": "Paused (min)", "ar": "متوقف (دقيقة)"},
+}
+"""The per-person rows' header, in the order of `DayReport.staff_rows()`."""
 VALUES: dict[str, dict[str, str]] = {
     "done": {"vi": "đã phục vụ", "en": "served", "ar": "تمت الخدمة"},
     "ended": {"vi": "kết thúc khi chưa phục vụ", "en": "ended unstarted", "ar": "انتهت دون خدمة"},
@@ -61,19 +95,23 @@ LANGUAGES = tuple(DIALECTS)
 
 
 def write_csv(
-    rows: Iterable[Mapping[str, Any]], lang: str, reasons: Mapping[str, str] | None = None
+    rows: Iterable[Mapping[str, Any]],
+    lang: str,
+    reasons: Mapping[str, str] | None = None,
+    columns: Mapping[str, Mapping[str, str]] = COLUMNS,
 ) -> str:
-    """The rows (`DayReport.rows()`) as CSV text for `lang`, its header row first;
-    `reasons`: the centre's rating reasons by code, in `lang`."""
+    """The rows (`DayReport.rows()`, or `staff_rows()` with `STAFF_COLUMNS`) as CSV text
+    for `lang`, its header row first; `reasons`: the centre's rating reasons by code, in
+    `lang`."""
     dialect = DIALECTS[lang]
     text = io.StringIO()
     writer = csv.writer(text, delimiter=dialect.separator, lineterminator="\r\n")
-    writer.writerow(COLUMNS[name][lang] for name in COLUMNS)
+    writer.writerow(columns[name][lang] for name in columns)
     for row in rows:
-        cells = [_cell(row[name], dialect, lang) for name in COLUMNS]
+        cells = {name: _cell(row[name], dialect, lang) for name in columns}
         if reasons and row.get("reason"):
-            cells[-1] = reasons.get(row["reason"], row["reason"])
-        writer.writerow(cells)
+            cells["reason"] = reasons.get(row["reason"], row["reason"])
+        writer.writerow(cells.values())
     return "\ufeff" + text.getvalue()
 
 
@@ -82,6 +120,8 @@ def _cell(value: Any, dialect: Dialect, lang: str) -> str:
         return ""
     if isinstance(value, float):
         return f"{value:.1f}".replace(".", dialect.decimal)
+    if isinstance(value, list):  # a person's counters: "1 2", whatever the separator
+        return " ".join(map(str, value))
     if isinstance(value, str) and value in VALUES:
         return VALUES[value][lang]
     return str(value)

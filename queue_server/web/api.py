@@ -472,6 +472,11 @@ async def login(request: web.Request) -> web.Response:
     # Warned, not refused: the one still logged in there may have left without logging out.
     also_here = [] if body.counter is None else accounts.people_at(body.counter, user.username)
     session_id, csrf = accounts.create_session(user, body.counter)
+    if body.counter is not None:  # the counter is theirs now: its figures count for them
+        person = Principal(user.role, user.username, counter=body.counter)
+        await centre.dispatcher.execute(
+            c.SignIn(counter=body.counter, staff=user.username), actor_of(person)
+        )
     response = json_response(
         {
             "user": user.username,
@@ -501,6 +506,10 @@ async def logout(request: web.Request) -> web.Response:
             400, "no_session", "log out ends a browser session; tokens are revoked instead"
         )
     request.app[ACCOUNTS].end_session(principal.session)
+    if principal.counter is not None:  # leaves the counter, unless another took it since
+        await centre_of(request).dispatcher.execute(
+            c.SignOut(counter=principal.counter, staff=principal.name), actor_of(principal)
+        )
     response = web.Response(status=204)
     response.del_cookie(SESSION_COOKIE, path="/")
     return response

@@ -95,6 +95,12 @@ SCHEMAS: dict[str, Any] = {
         satisfaction=_ref("Satisfaction"),
         services={"type": "array", "items": {"type": "object"}, "description": "per service"},
         counters={"type": "array", "items": {"type": "object"}, "description": "per counter"},
+        staff={
+            "type": "array",
+            "items": {"type": "object"},
+            "description": "per person signed in at a counter (account name): called, served, "
+            "no_show, service_minutes, satisfaction, open_s and paused_s while they held it",
+        },
         priority={"type": "object", "description": "priority classes against the others"},
         hours={"type": "array", "items": {"type": "object"}, "description": "per hour of issue"},
     ),

@@ -17,6 +17,7 @@ from .errors import ApiError, json_response
 
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _UNSAFE_IN_NAME = re.compile(r"[^A-Za-z0-9._-]")
+_ROWS = ("tickets", "staff")
 T = TypeVar("T")
 
 
@@ -29,13 +30,21 @@ async def daily_report(request: web.Request) -> web.Response:
 @allow(MANAGERS)
 async def daily_report_csv(request: web.Request) -> web.Response:
     """`?lang=vi|en|ar` (default: the centre's): the header's words, the separator and
-    the decimal mark a spreadsheet in that language expects (reports/spreadsheet.py)."""
+    the decimal mark a spreadsheet in that language expects (reports/spreadsheet.py).
+    `?rows=tickets` (default): one row per ticket; `?rows=staff`: one per person."""
     lang = request.query.get("lang") or None
     if lang is not None and lang not in CSV_LANGUAGES:
         raise ApiError(400, "invalid_lang", f"lang: one of {', '.join(CSV_LANGUAGES)}")
-    day, text = await _report(request, lambda report: report.csv(lang))
+    rows = request.query.get("rows") or "tickets"
+    if rows not in _ROWS:
+        raise ApiError(400, "invalid_rows", f"rows: one of {', '.join(_ROWS)}")
+    if rows == "staff":
+        day, text = await _report(request, lambda report: report.staff_csv(lang))
+    else:
+        day, text = await _report(request, lambda report: report.csv(lang))
     centre = request.app[CENTRE].config.centre.id
-    name = _UNSAFE_IN_NAME.sub("_", f"{centre}-{day}.csv")  # a plain name in a header
+    suffix = "-staff" if rows == "staff" else ""
+    name = _UNSAFE_IN_NAME.sub("_", f"{centre}-{day}{suffix}.csv")  # a plain name in a header
     return web.Response(
         body=text.encode(),  # with its byte-order mark: spreadsheets read it as UTF-8
         content_type="text/csv",

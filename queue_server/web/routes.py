@@ -311,9 +311,15 @@ ROUTES: list[Route] = [
         "GET",
         "/api/v1/reports/daily.csv",
         reports_api.daily_report_csv,
-        "A day's tickets, one row each, as CSV for a spreadsheet (?day=YYYY-MM-DD)",
+        "A day's tickets (or, with ?rows=staff, its people), one row each, as CSV for a "
+        "spreadsheet (?day=YYYY-MM-DD)",
         "reports",
-        responses={200: None, 404: "Error"},
+        responses={200: None, 400: "Error", 404: "Error"},
+        query={
+            "day": {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"},
+            "lang": {"type": "string", "enum": ["vi", "en", "ar"]},
+            "rows": {"type": "string", "enum": ["tickets", "staff"], "default": "tickets"},
+        },
     ),
     Route(
         "POST",

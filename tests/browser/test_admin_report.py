@@ -155,3 +155,47 @@ def test_the_head_reads_the_day_in_vietnamese_and_arabic(
     expect(priority.nth(2)).to_have_text("1")
     expect(priority.nth(3)).not_to_have_text("—")
     snapshot(admin, "admin-report-ar")
+
+
+def test_the_head_reads_each_persons_figures(server: PageServer, new_page: OpenPage) -> None:
+    """canbo1 logs in at counter 1 on the staff console; the counter's device (a keypad's
+    token) calls and finishes: the admin page's per-person table counts it for canbo1."""
+    staff = new_page(f"{server.base}/staff", 1366, 768)
+    log_in(staff, "canbo1", counter=1)
+    expect(staff.locator("#console")).to_be_visible()
+    first, second = kiosk_issue(server, "HT"), kiosk_issue(server, "HT")
+    server.counter(1, "open")
+    assert called(server, 1) == first["number"]
+    server.counter(1, "start")
+    server.counter(1, "done")
+    assert called(server, 1) == second["number"]
+    server.counter(1, "no-show")
+    rate(server, first, "very_satisfied")
+    status, day = server.api("GET", "/api/v1/reports/daily", server.tokens["admin"])
+    assert status == 200, day
+    (person,) = day["staff"]
+
+    admin = new_page(f"{server.base}/admin", 1440, 1000)
+    admin.click(".lang-button[data-lang=en]")
+    log_in(admin, "giamsat")
+    report = admin.locator("#report")
+    expect(report.locator(".report-staff th").first).to_have_text("Staff")
+    cells = report.locator(".report-staff tr[data-staff=canbo1] td")
+    expect(cells).to_have_count(9)
+    expect(cells.nth(0)).to_have_text("canbo1")
+    expect(cells.nth(1)).to_have_text("1")  # the counter
+    expect(cells.nth(2)).to_have_text("1")  # served
+    expect(cells.nth(3)).to_have_text(clock(person["service_minutes"]["median_s"]))
+    expect(cells.nth(5)).to_have_text("1")  # the no-show
+    expect(cells.nth(6)).to_have_text("100%")
+    expect(cells.nth(7)).to_have_text("0:00")  # open a moment, in hours and minutes
+    expect(report.locator(".report-staff tbody tr")).to_have_count(1)
+
+    link = report.locator("#report-csv-staff")
+    expect(link).to_have_attribute("href", f"/api/v1/reports/daily.csv?day={day['day']}&rows=staff")
+    download = admin.request.get(f"{server.base}{link.get_attribute('href')}&lang=en")
+    assert download.status == 200
+    lines = download.text().lstrip("\ufeff").splitlines()
+    assert lines[0].startswith("Staff,Counters,Called,Served,No-shows,")
+    assert lines[1].startswith("canbo1,1,2,1,1,")
+    snapshot(admin, "admin-report-staff-en")

@@ -152,6 +152,7 @@ def _a_served_and_rated_morning(db: Path) -> tuple[str, str]:
     staff, kiosk = Actor("staff", "lan"), Actor("kiosk", "kiosk-door")
     nine = datetime(2026, 11, 27, 9, 0, tzinfo=config.zone).timestamp()
     script: list[tuple[float, Command, Actor]] = [
+        (0, c.SignIn(counter=counter, staff="lan"), staff),
         (0, c.OpenCounter(counter=counter), staff),
         (0, c.IssueTicket(service=service, tracking_code="t1"), kiosk),
         (60, c.IssueTicket(service=service, tracking_code="t2"), kiosk),
@@ -193,6 +194,8 @@ def test_report_prints_the_day_and_its_tickets(tmp_path: Path) -> None:
     assert "issued 2, served 1" in text.stdout
     assert "median 5.0 min" in text.stdout, "called at 09:05, issued at 09:00"
     assert "0% of 1 ratings" in text.stdout and "dissatisfied 1" in text.stdout
+    (lan,) = [line for line in text.stdout.splitlines() if line.startswith("lan ")]
+    assert lan.split() == ["lan", "1", "1", "1", "10.0", "10.0", "0", "0%", "0:16", "0:00"]
 
     table = _report("--db", str(db), "--day", "2026-11-27", "--csv", "--lang", "en")
     assert table.returncode == 0, table.stderr
@@ -201,6 +204,11 @@ def test_report_prints_the_day_and_its_tickets(tmp_path: Path) -> None:
         (served, "served", "5.0", "dissatisfied"),
         (waiting, "waiting", "", ""),
     ]
+
+    people = _report("--db", str(db), "--staff-csv", "--lang", "en")
+    assert people.returncode == 0, people.stderr
+    (row,) = csv.DictReader(io.StringIO(people.stdout.lstrip("\ufeff")))
+    assert (row["Staff"], row["Served"], row["Service median (min)"]) == ("lan", "1", "10.0")
 
     missing = _report("--db", str(db), "--day", "2026-11-26")
     assert missing.returncode == 1

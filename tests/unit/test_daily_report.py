@@ -201,6 +201,7 @@ def test_rows_say_the_day_as_it_went(desk: Desk) -> None:
         "transfers": 0,
         "rating": "satisfied",
         "reason": "",
+        "staff": "",
     }
     assert (waiting["outcome"], waiting["called"], waiting["wait_minutes"]) == ("waiting", "", None)
 

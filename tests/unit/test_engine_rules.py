@@ -851,6 +851,8 @@ def test_every_event_carries_its_time_and_actor(desk_for: DeskFactory) -> None:
 
     script: list[tuple[float, c.Command, Actor]] = [
         (0, c.OpenCounter(counter=1), boss),
+        (0, c.SignIn(counter=2, staff="s"), boss),
+        (0, c.SignOut(counter=2, staff="s"), boss),
         (1, book("HT", 10, 0, "p1", "AAAA2222"), citizen),
         (2, book("CT", 10, 30, "p2", "BBBB3333"), citizen),
         (3, book("HT", 11, 0, "p3", "CCCC4444"), citizen),

@@ -25,6 +25,9 @@ of each ticket and counter built from those events alone.  After each step:
    that counter's next call is the booked ticket due first (reason "overdue"); booked
    tickets are called by `due_at` within their lane, and non-priority "next" calls
    spell a prefix of (B^b W^w)* as priority ones do for p:n.
+9. who holds a counter: a sign-in takes it (signing out whoever held it, "replaced"), a
+   sign-out leaves it only for its holder, and nobody holds one across a day's close or
+   into a new day.
 
 A refused command must leave the state's snapshot unchanged, and the model
 cross-checks every event against the ticket's state before it (no call of a
@@ -238,6 +241,7 @@ class Desk:
     state: CounterState = "closed"
     current: int | None = None
     last_served: int | None = None
+    staff: str | None = None
 
 
 class EngineMachine(RuleBasedStateMachine):
@@ -265,6 +269,8 @@ class EngineMachine(RuleBasedStateMachine):
         self.checking_in: tuple[str, float | None] | None = None
         """The appointment just checked in and its ticket's due time, until its ticket."""
         self.issued: list[int] = []
+        self.replacing: int | None = None
+        """The counter whose holder was just signed out for another: its sign-in is next."""
         self.day: str | None = None
         self.max_order = 0
         self.codes = 0
@@ -527,6 +533,16 @@ class EngineMachine(RuleBasedStateMachine):
         )
         self._run(command)
 
+    @rule(counter=COUNTER_IDS, person=st.sampled_from(("lan", "binh")), out=st.booleans())
+    def sign_in_or_out(self, counter: int, person: str, out: bool) -> None:
+        held_by = self.desks[counter].staff
+        if out:
+            self._run(c.SignOut(counter=counter, staff=person))
+            assert self.desks[counter].staff == (None if held_by == person else held_by)
+        else:
+            self._run(c.SignIn(counter=counter, staff=person))
+            assert self.desks[counter].staff == person
+
     @rule(dice=st.integers(0, 7))
     def close_day(self, dice: int) -> None:
         """Now and then; otherwise only housekeeping (the server's timer)."""
@@ -557,6 +573,9 @@ class EngineMachine(RuleBasedStateMachine):
         state = self.engine.state
         assert set(state.tickets) == set(self.tickets)
         assert set(state.closed_tickets) == set(self.closed)
+        assert {k: state.counters[k].staff for k in COUNTERS} == {
+            k: desk.staff for k, desk in self.desks.items()
+        }
         for ticket_id, model in self.closed.items():
             closed = state.closed_tickets[ticket_id]
             assert (closed.status.value, closed.rating is not None) == (model.state, model.rated)
@@ -644,7 +663,12 @@ class EngineMachine(RuleBasedStateMachine):
             self._check_refusal(command, refusal, expected)
             return
         assert expected in (None, "-"), (command, expected)
-        assert events, command
+        if isinstance(command, c.SignIn | c.SignOut):
+            held_by = self.desks[command.counter].staff
+            nothing_to_do = (held_by == command.staff) == isinstance(command, c.SignIn)
+            assert (events == []) == nothing_to_do, (command, held_by, events)
+        else:
+            assert events, command
         for event in events:
             assert (event.at, event.actor) == (self.now, STAFF), event
         if isinstance(command, c.CallNext):
@@ -917,6 +941,9 @@ class EngineMachine(RuleBasedStateMachine):
 
     def _follow(self, event: Event) -> None:
         rules = self.config.queue
+        if self.replacing is not None:
+            assert isinstance(event, ev.StaffSignedIn) and event.counter == self.replacing, event
+            self.replacing = None
         match event:
             case ev.TicketIssued():
                 self._follow_issued(event)
@@ -1001,7 +1028,18 @@ class EngineMachine(RuleBasedStateMachine):
                 desk.state = "closed"
                 self.cycles[event.counter] = ""
                 self.lane_cycles[event.counter] = ""
+            case ev.StaffSignedIn():
+                desk = self.desks[event.counter]
+                assert desk.staff is None, "whoever held it was signed out first"
+                desk.staff = event.staff
+            case ev.StaffSignedOut():
+                desk = self.desks[event.counter]
+                assert desk.staff == event.staff, (event, desk)
+                desk.staff = None
+                if event.reason == "replaced":
+                    self.replacing = event.counter
             case ev.DayOpened():
+                assert all(d.staff is None for d in self.desks.values()), "nobody held over"
                 local_start = datetime.fromtimestamp(event.ends_at, HANOI)
                 assert (local_start.hour, local_start.minute, local_start.second) == (0, 0, 0)
                 assert 0 < event.ends_at - event.at <= 24 * 3600
@@ -1048,6 +1086,7 @@ class EngineMachine(RuleBasedStateMachine):
                     assert model.state in FINAL or model.state == "no_show", model
                     assert model.requeue_at is None, model
                 assert all(d.state == "closed" for d in self.desks.values())
+                assert all(d.staff is None for d in self.desks.values())
                 self.closed, self.tickets, self.closed_at = self.tickets, {}, event.at
                 for desk in self.desks.values():
                     desk.last_served = None

@@ -42,20 +42,13 @@ def test_the_engine_applies_every_event() -> None:
                 ev.ServiceRated,
                 *ev.DEVICE_EVENTS,
                 *ev.APPOINTMENT_EVENTS,
+                *ev.STAFF_EVENTS,  # who is signed in shows on no keypad or sign
             },
         ),
         (
-            {**daily._DAY_FOLDS, **daily._TICKET_FOLDS},
-            # a recall changes no wait or outcome; the report counts tickets, not how
-            # counters opened and paused; printing is not the queue
-            {
-                ev.TicketRecalled,
-                ev.CounterOpened,
-                ev.CounterPaused,
-                ev.CounterResumed,
-                ev.CounterClosed,
-                *ev.DEVICE_EVENTS,
-            },
+            {**daily._DAY_FOLDS, **daily._TICKET_FOLDS, **daily._STAFF_FOLDS},
+            # a recall changes no wait or outcome; printing is not the queue
+            {ev.TicketRecalled, *ev.DEVICE_EVENTS},
         ),
     ],
     ids=["counter devices", "daily report"],
@@ -65,3 +58,14 @@ def test_each_fold_handles_or_names_every_event(
 ) -> None:
     assert set(table) | left_out == ALL_EVENTS
     assert not set(table) & left_out
+
+
+def test_the_reports_staff_folds_follow_every_counter_event() -> None:
+    """Each event that happens at a counter is attributed to whoever holds it."""
+    at_counter = {
+        kind
+        for kind in ALL_EVENTS
+        if "counter" in kind.__struct_fields__ and kind is not ev.TicketTransferred
+    }
+    left_out = {ev.TicketRecalled, ev.ServiceStarted}  # counted through the ticket's finish
+    assert at_counter - left_out == set(daily._STAFF_FOLDS)

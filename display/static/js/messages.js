@@ -416,9 +416,24 @@
  * @property {Satisfaction} satisfaction
  * @property {(ReportGroup & { code: string })[]} services
  * @property {{ id: number, called: number, served: number, service_minutes: Minutes, satisfaction: Satisfaction }[]} counters
+ * @property {StaffFigures[]} staff per person signed in at a counter, by account name
  * @property {{ priority: ReportGroup, normal: ReportGroup }} priority
  * @property {{ hour: number, issued: number, wait_minutes: Minutes }[]} hours
  * @property {BookingFigures} booking booked against walk-in
+ */
+
+/**
+ * One person's day in the daily report: what happened at a counter while they held it.
+ * @typedef {object} StaffFigures
+ * @property {string} staff their account name
+ * @property {number[]} counters
+ * @property {number} called
+ * @property {number} served
+ * @property {number} no_show
+ * @property {Minutes} service_minutes
+ * @property {Satisfaction} satisfaction
+ * @property {number} open_s open and not paused, in seconds
+ * @property {number} paused_s
  */
 
 /**

@@ -31,6 +31,9 @@ export function renderReport(root, report, centre) {
   const csv = $of(HTMLAnchorElement, "#report-csv", root);
   csv.href = `${CSV_URL}?day=${encodeURIComponent(report.day)}`;
   csv.hidden = false;
+  const staffCsv = $of(HTMLAnchorElement, "#report-csv-staff", root);
+  staffCsv.href = `${CSV_URL}?day=${encodeURIComponent(report.day)}&rows=staff`;
+  staffCsv.hidden = false;
   showNote(root, report.complete ? "" : t("report.partial"));
   $("#report-body", root).replaceChildren(
     headline(report),
@@ -39,6 +42,7 @@ export function renderReport(root, report, centre) {
       { class: "report-grid" },
       block("report.by_service", servicesTable(report.services, centre), "wide"),
       block("report.by_counter", countersTable(report.counters, centre), "wide"),
+      block("report.by_staff", staffTable(report.staff), "wide"),
       block("report.satisfaction", satisfactionBars(report.satisfaction)),
       block("report.priority_vs_normal", priorityTable(report.priority)),
       block("report.by_hour", hoursTable(report.hours)),
@@ -55,8 +59,10 @@ export function renderReportError(root, error) {
   const none = /** @type {{ code?: string } | null | undefined} */ (error)?.code === "unknown_day";
   $of(HTMLSelectElement, "#report-day", root).replaceChildren();
   $of(HTMLSelectElement, "#report-day", root).disabled = true;
-  $("#report-csv", root).hidden = true;
-  $("#report-csv", root).removeAttribute("href");
+  for (const link of ["#report-csv", "#report-csv-staff"]) {
+    $(link, root).hidden = true;
+    $(link, root).removeAttribute("href");
+  }
   showNote(root, none ? t("report.no_day") : errorText(error));
   $("#report-body", root).replaceChildren();
 }
@@ -90,6 +96,16 @@ function duration(s) {
   if (s === null || s === undefined) return NONE;
   const whole = Math.round(s);
   return `${Math.floor(whole / 60)}:${String(whole % 60).padStart(2, "0")}`;
+}
+
+/**
+ * Whole seconds as hours and minutes ("1:05"), as people count a working day.
+ * @param {Figure} s
+ */
+function hours(s) {
+  if (s === null || s === undefined) return NONE;
+  const total = Math.round(s / 60);
+  return `${Math.floor(total / 60)}:${String(total % 60).padStart(2, "0")}`;
 }
 
 /** @param {Figure} s */
@@ -255,6 +271,37 @@ function countersTable(counters, centre) {
         duration(c.service_minutes.median_s),
         count(c.satisfaction.rated),
         share(c.satisfaction.satisfied_share),
+      ),
+    ),
+  );
+}
+
+/**
+ * One row per person signed in at a counter today, by account name: whatever happened at
+ * their counter while they held it, pressed on the console, the keypad or the radio button.
+ * @param {DailyReport["staff"]} people
+ */
+function staffTable(people) {
+  if (!people.length) return el("p", { class: "muted report-no-staff" }, t("report.no_staff"));
+  return table(
+    "report-staff",
+    [
+      "report.col_staff", "report.col_counters", "report.col_served", "report.col_service_median",
+      "report.col_service_ninetieth", "report.col_no_show", "report.col_satisfied",
+      "report.col_open", "report.col_paused",
+    ],
+    people.map((p) =>
+      row(
+        { staff: p.staff },
+        p.staff,
+        p.counters.join(", "),
+        count(p.served),
+        duration(p.service_minutes.median_s),
+        duration(p.service_minutes.p90_s),
+        count(p.no_show),
+        share(p.satisfaction.satisfied_share),
+        hours(p.open_s),
+        hours(p.paused_s),
       ),
     ),
   );
