@@ -293,6 +293,21 @@ SCHEMAS: dict[str, Any] = {
             "null when none was drawn",
         },
     ),
+    "Printers": _obj(
+        ["printers"],
+        printers={
+            "type": "array",
+            "items": _obj(
+                ["name", "state", "up"],
+                name=_STR,
+                state={**_STR, "description": "ready, paper_near_end, paper_out, offline..."},
+                up={"type": "boolean", "description": "it can print now"},
+                detail=_STR,
+                paper_mm=_INT,
+            ),
+            "description": "the hall's printers, as configured; [] where there are none",
+        },
+    ),
     "PrintedTickets": _obj(
         ["tickets"],
         tickets={

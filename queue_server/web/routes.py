@@ -445,6 +445,14 @@ ROUTES: list[Route] = [
     ),
     Route(
         "GET",
+        "/api/v1/devices/printers",
+        printers_api.list_printers,
+        "The hall's printers and whether each can print now (a volunteer's tablet picks one)",
+        "devices",
+        responses={200: "Printers"},
+    ),
+    Route(
+        "GET",
         "/api/v1/devices/printers/tickets",
         printers_api.list_printed_tickets,
         "The last tickets handed to the printers, newest first: outcome and image URL",
