@@ -472,6 +472,7 @@ ROUTES: list[Route] = [
     _page("/kiosk", pages.page_kiosk, "Kiosk: take a ticket"),
     _page("/staff", pages.page_staff, "Staff console"),
     _page("/supervise", pages.page_supervise, "Supervisor's live view of every counter and line"),
+    _page("/assist", pages.page_assist, "Volunteers' tablet: find the service, issue a ticket"),
     _page("/hall", pages.page_hall, "Hall display"),
     _page("/counter/{counter}", pages.page_counter, "Counter display", ints=("counter",)),
     _page("/rate/{counter}", pages.page_rate, "A counter's rating tablet", ints=("counter",)),

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -20,21 +21,22 @@ from tests.support.printing import Printers, printing_config, qr_codes
 from tests.support.server import Api, RunningCentre, serve_centre
 
 
+@dataclass
+class Hall:
+    """A centre with two printers in its hall ("door", "desk") and a volunteer, hoa."""
+
+    server: RunningCentre
+    printers: Printers
+
+
 @pytest.fixture
-async def printers() -> AsyncIterator[Printers]:
+async def hall(tmp_path: Path) -> AsyncIterator[Hall]:
     async with Printers.running() as printers:
-        yield printers
-
-
-@pytest.fixture
-async def server(tmp_path: Path, printers: Printers) -> AsyncIterator[RunningCentre]:
-    config = printing_config(
-        tmp_path / "centre.sqlite3",
-        {"door": (printers.door, 80), "desk": (printers.desk, 58)},
-        {"kiosk-door": ["door"]},
-    )
-    async with serve_centre(tmp_path, config=config, people={"hoa": Role.VOLUNTEER}) as running:
-        yield running
+        emulated = {"door": (printers.door, 80), "desk": (printers.desk, 58)}
+        config = printing_config(tmp_path / "centre.sqlite3", emulated, {"kiosk-door": ["door"]})
+        people = {"hoa": Role.VOLUNTEER}
+        async with serve_centre(tmp_path, config=config, people=people) as server:
+            yield Hall(server, printers)
 
 
 async def volunteer(server: RunningCentre) -> Api:
@@ -47,9 +49,8 @@ def events_of(server: RunningCentre, kind: type) -> list:  # type: ignore[type-a
     return [e for _, e in server.centre.log.read() if isinstance(e, kind)]
 
 
-async def test_a_volunteer_sees_the_printers_and_prints_on_the_one_picked(
-    server: RunningCentre, printers: Printers
-) -> None:
+async def test_a_volunteer_sees_the_printers_and_prints_on_the_one_picked(hall: Hall) -> None:
+    server, printers = hall.server, hall.printers
     api = await volunteer(server)
     async with api:
         status, body = await api.get("/api/v1/devices/printers")
@@ -72,9 +73,8 @@ async def test_a_volunteer_sees_the_printers_and_prints_on_the_one_picked(
     assert (done.actor.kind, done.actor.id, done.printer) == ("volunteer", "hoa", "desk")
 
 
-async def test_without_a_printer_or_with_one_down_the_tablet_shows_the_ticket(
-    server: RunningCentre, printers: Printers
-) -> None:
+async def test_without_a_printer_or_with_one_down_the_tablet_shows_the_ticket(hall: Hall) -> None:
+    server, printers = hall.server, hall.printers
     api = await volunteer(server)
     async with api:
         status, shown = await api.post("/api/v1/tickets", {"service": "HT"})
@@ -89,9 +89,8 @@ async def test_without_a_printer_or_with_one_down_the_tablet_shows_the_ticket(
     assert failure.actor.id == "hoa" and failure.printers_tried == ["desk"]
 
 
-async def test_a_volunteer_names_only_a_real_printer_and_a_kiosk_none(
-    server: RunningCentre,
-) -> None:
+async def test_a_volunteer_names_only_a_real_printer(hall: Hall) -> None:
+    server = hall.server
     api = await volunteer(server)
     async with api:
         status, body = await api.post("/api/v1/tickets", {"service": "HT", "printer": "attic"})

@@ -13,8 +13,8 @@ import { Api, ApiError, centreInfo, el, option, pageToken, $, $of } from "./comm
 import { Live } from "./live.js";
 import { bookingScreen } from "./kiosk_booking.js";
 import { OnScreenKeyboard } from "./keyboard.js";
-import { askFinder, lineFacts, servicesFor } from "./service_search.js";
-import { fillTicketCard } from "./ticket_card.js";
+import { askFinder, followSearch, lineFacts, servicesFor } from "./service_search.js";
+import { drawTicketCard, fillTicketCard } from "./ticket_card.js";
 import {
   loadCatalogs, languageButtons, onLanguageChange, t, localized, fold, formatTime,
   formatWeekday, errorText, language, setLanguage, setTimeZone,
@@ -30,8 +30,6 @@ import {
 const SHOW_TICKET_S = 12;
 const SHOW_UNPRINTED_S = 40;
 const IDLE_RESET_S = Number(option("idle")) || 60;
-/** A pause in typing this long asks the procedure finder. */
-const SEARCH_PAUSE_MS = 250;
 /** How often to ask whether the centre is open (?recheck= seconds, for tests). */
 const RECHECK_S = Number(option("recheck")) || 60;
 
@@ -54,6 +52,7 @@ const voice = new Audio();
 const api = new Api({ token: pageToken("kiosk") });
 
 await loadCatalogs("kiosk");
+drawTicketCard();
 languageButtons($("#languages"));
 const centre = (state.centre = await centreInfo());
 setTimeZone(centre.timezone);
@@ -98,14 +97,14 @@ new Api().get("/api/v1/services").then((/** @type {Services} */ body) => {
 const search = $of(HTMLInputElement, "#search");
 const keyboard = new OnScreenKeyboard($("#keyboard"), search);
 renderKeyboard();
-/** @type {ReturnType<typeof setTimeout> | undefined} */
-let searchPause;
-search.addEventListener("input", () => {
-  state.query = fold(search.value);
-  renderServices();
-  clearTimeout(searchPause);
-  searchPause = setTimeout(() => findProcedures(search.value), SEARCH_PAUSE_MS);
-});
+followSearch(
+  search,
+  (text) => {
+    state.query = fold(text);
+    renderServices();
+  },
+  findProcedures,
+);
 $("#ticket-done").addEventListener("click", reset);
 $("#screen-ticket").addEventListener("click", () => {
   state.onScreen = true; // this citizen only: the next one is told again

@@ -66,3 +66,23 @@ export function lineFacts(service) {
   else if (service.waiting) facts.push(formatWait(service.estimated_wait_s));
   return facts.join(" · ");
 }
+
+/** A pause in typing this long asks the procedure finder. */
+const SEARCH_PAUSE_MS = 250;
+
+/**
+ * Follow a search box: `typed(text)` at every keystroke (the names filter at once),
+ * `paused(text)` once typing pauses (then the finder is asked).
+ * @param {HTMLInputElement} input
+ * @param {(text: string) => void} typed
+ * @param {(text: string) => void} paused
+ */
+export function followSearch(input, typed, paused) {
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  let pause;
+  input.addEventListener("input", () => {
+    typed(input.value);
+    clearTimeout(pause);
+    pause = setTimeout(() => paused(input.value), SEARCH_PAUSE_MS);
+  });
+}

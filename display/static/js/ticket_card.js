@@ -1,14 +1,44 @@
 // @ts-check
 // A ticket shown on screen as a card, for the citizen to read or photograph: the kiosk's
-// and the volunteers' tablet's (the same ids in both pages: #ticket-number, #ticket-qr...).
-// The QR code opens the citizen's status page (/s/<code>/qr.svg draws it).
+// and the volunteers' tablet's, drawn here into the page's #ticket-card (one markup for
+// both).  The QR code opens the citizen's status page (/s/<code>/qr.svg draws it).
 
 import { el, $, $of } from "./common.js";
-import { t, localized, formatWait, formatTime } from "./i18n.js";
+import { t, localized, formatWait, formatTime, applyTranslations } from "./i18n.js";
 
 /** @typedef {import('./messages.js').Centre} Centre */
 /** @typedef {import('./messages.js').IssuedTicket} IssuedTicket */
 /** @typedef {import('./messages.js').Service} Service */
+
+/** Draw the card's parts, empty, into #ticket-card (once, as the page loads). */
+export function drawTicketCard() {
+  /** @param {string} key @param {string} id */
+  const fact = (key, id) => el("div", {}, el("dt", { dataset: { i18n: key } }), el("dd", { id }));
+  const card = $("#ticket-card");
+  card.replaceChildren(
+    el("p", { class: "ticket-centre", id: "ticket-centre" }),
+    el("p", { class: "ticket-label", dataset: { i18n: "kiosk.your_number" } }),
+    el("p", { class: "ticket-number", id: "ticket-number" }),
+    el("p", { class: "ticket-service", id: "ticket-service" }),
+    el("p", { class: "ticket-priority", id: "ticket-priority", hidden: true }),
+    el("p", { class: "ticket-booked", id: "ticket-booked", dataset: { i18n: "kiosk.booked_ticket" }, hidden: true }),
+    el(
+      "dl",
+      { class: "ticket-facts" },
+      fact("kiosk.people_ahead", "ticket-ahead"),
+      fact("kiosk.estimated_wait", "ticket-wait"),
+      fact("kiosk.issued_at", "ticket-time"),
+    ),
+    el(
+      "section",
+      { id: "ticket-papers", class: "ticket-papers", hidden: true },
+      el("p", { class: "ticket-papers-title", dataset: { i18n: "kiosk.papers_to_bring" } }),
+      el("ul", { id: "ticket-papers-list" }),
+    ),
+    el("img", { id: "ticket-qr", class: "ticket-qr", dataset: { i18nAriaLabel: "kiosk.qr_label" } }),
+  );
+  applyTranslations(card);
+}
 
 /**
  * Fill the card; says whether the ticket was printed (else the citizen photographs it).
