@@ -33,6 +33,7 @@ from ..views import (
     ticket_public,
     ticket_summary,
 )
+from . import spoken
 from .auth import (
     ACCOUNTS,
     COUNTER_ROLES,
@@ -151,16 +152,21 @@ def retry_later(seconds: float, what: str) -> ApiError:
 
 @allow(PUBLIC)
 async def list_services(request: web.Request) -> web.Response:
+    """Every line and its wait; for an assistant, also read out (`say`, in `?lang=`)."""
     centre = centre_of(request)
     config, engine = centre.config, centre.engine
-    return json_response(
-        {
-            "centre": {"id": config.centre.id, "name": config.centre.name},
-            "languages": config.centre.languages,
-            "priority_classes": [{"code": p.code, "name": p.name} for p in config.priority_classes],
-            "services": [service_view(engine, s) for s in config.services],
-        }
-    )
+    answer: dict[str, Any] = {
+        "centre": {"id": config.centre.id, "name": config.centre.name},
+        "languages": config.centre.languages,
+        "priority_classes": [{"code": p.code, "name": p.name} for p in config.priority_classes],
+        "services": [service_view(engine, s) for s in config.services],
+    }
+    if spoken.for_assistant(request):
+        lang = spoken.spoken_language(
+            centre, request.query.get("lang"), config.centre.default_language
+        )
+        answer["say"] = spoken.waits(centre, lang)
+    return json_response(answer)
 
 
 @allow(TICKET_ROLES)
@@ -185,6 +191,8 @@ async def issue_ticket(request: web.Request) -> web.Response:
     ticket = issued.ticket
     url = status_url(request, ticket.tracking_code)
     view = ticket_issued(centre.engine, ticket, url, issued.printed)
+    if principal.role is Role.ASSISTANT:
+        view = msgspec.structs.replace(view, say=spoken.issued(centre, view))
     location = f"/api/v1/tickets/{ticket.tracking_code}"
     return json_response(view, 201, {"Location": location})
 
@@ -231,9 +239,15 @@ def status_url(request: web.Request, tracking_code: str) -> str:
 
 @allow(PUBLIC)
 async def ticket_status(request: web.Request) -> web.Response:
+    """A ticket by its tracking code; for an assistant, also read out (`say`, in `?lang=`,
+    by default the ticket's own language)."""
     centre = centre_of(request)
     ticket = await _tracked_ticket(request)
-    return json_response(ticket_public(centre.engine, ticket))
+    view = ticket_public(centre.engine, ticket)
+    if spoken.for_assistant(request):
+        lang = spoken.spoken_language(centre, request.query.get("lang"), ticket.lang)
+        view = msgspec.structs.replace(view, say=spoken.status(centre, view, lang))
+    return json_response(view)
 
 
 @allow(PUBLIC)

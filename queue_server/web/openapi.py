@@ -83,6 +83,10 @@ SCHEMAS: dict[str, Any] = {
         languages={"type": "array", "items": _STR},
         priority_classes={"type": "array", "items": _obj(["code", "name"], code=_STR, name=_TEXT)},
         services={"type": "array", "items": _ref("Service")},
+        say={
+            **_STR,
+            "description": "assistants only: every line read out, in the language asked",
+        },
     ),
     "DailyReport": _obj(
         ["day", "complete", "days", "tickets", "wait_minutes", "service_minutes", "satisfaction"],

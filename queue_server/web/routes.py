@@ -50,6 +50,12 @@ class Route:
         return re.findall(r"{(\w+)}", self.path)
 
 
+_SAY_LANG: dict[str, object] = {
+    "type": "string",
+    "description": "assistants: the language of `say`, one of the centre's (default: its first)",
+}
+"""The language an assistant's answer is spoken in (web/spoken.py)."""
+
 PAGES_TAG = "pages"
 """Routes with this tag serve the pages and their files; they are left out of the API document."""
 
@@ -86,9 +92,10 @@ ROUTES: list[Route] = [
         "GET",
         "/api/v1/services",
         api.list_services,
-        "Services with waiting counts and estimated waits",
+        "Services with waiting counts and estimated waits (an assistant also gets `say`)",
         "tickets",
-        responses={200: "Services"},
+        responses={200: "Services", 422: "Error"},
+        query={"lang": _SAY_LANG},
     ),
     Route(
         "GET",
@@ -116,7 +123,7 @@ ROUTES: list[Route] = [
         "POST",
         "/api/v1/tickets",
         api.issue_ticket,
-        "Issue a ticket (kiosk); answered once committed",
+        "Issue a ticket (kiosk, volunteer's tablet, assistant); answered once committed",
         "tickets",
         body=api.IssueBody,
         responses={201: "IssuedTicket"},
@@ -125,9 +132,15 @@ ROUTES: list[Route] = [
         "GET",
         "/api/v1/tickets/{code}",
         api.ticket_status,
-        "A ticket's public status, by its tracking code",
+        "A ticket's public status, by its tracking code (an assistant also gets `say`)",
         "tickets",
-        responses={200: "PublicTicket"},
+        responses={200: "PublicTicket", 404: "Error", 422: "Error", 429: "Error"},
+        query={
+            "lang": {
+                **_SAY_LANG,
+                "description": "assistants: the language of `say` (default: the ticket's)",
+            }
+        },
     ),
     Route(
         "GET",
