@@ -131,3 +131,21 @@ async def test_a_volunteer_account_is_made_on_the_command_line(tmp_path: Path) -
     store.close()
     assert user is not None and user.role is Role.VOLUNTEER
     assert user.password_hash.startswith("$argon2id$")
+
+
+async def test_an_admin_adds_a_volunteer_and_a_robots_token(tmp_path: Path) -> None:
+    async with (
+        serve_centre(tmp_path, people={"boss": Role.ADMIN}) as server,
+        Api(server.base) as boss,
+    ):
+        await boss.login("boss")
+        status, body = await boss.post(
+            "/api/v1/users",
+            {"username": "minh", "password": "a long enough password", "role": "volunteer"},
+        )
+        assert status == 201 and body["user"]["role"] == "volunteer", body
+        status, body = await boss.post("/api/v1/tokens", {"role": "assistant", "name": "robot-1"})
+        assert status == 201 and body["info"]["role"] == "assistant", body
+        async with Api(server.base, body["token"]) as robot:
+            status, ticket = await robot.post("/api/v1/tickets", {"service": "HT"})
+            assert status == 201 and "say" in ticket, ticket
