@@ -26,7 +26,7 @@ import {
 
 /** Who may use the tablet: volunteers, and the managers who train them. */
 const TABLET_ROLES = new Set(["volunteer", "supervisor", "admin"]);
-/** The printers' states are asked again this often (and before each ticket). */
+/** The printers' states are asked again this often (and after each ticket). */
 const PRINTERS_EVERY_MS = 20000;
 const ON_TABLET = "";
 
@@ -58,7 +58,9 @@ onLanguageChange(() => {
   if ($("#ticket").hidden) renderAll();
 });
 
-sessionPage(api, { roles: TABLET_ROLES, refusal: "assist.volunteers_only", board: "#desk", start: begin });
+const showLogin = sessionPage(api, {
+  roles: TABLET_ROLES, refusal: "assist.volunteers_only", board: "#desk", start: begin,
+});
 followSearch(
   search,
   (text) => {
@@ -90,6 +92,11 @@ function begin(session) {
     state.services.set(m.service.code, m.service);
     renderServices();
     renderWaits();
+  });
+  live.on("refused", () => {
+    // The session ended elsewhere (logged out, password changed): log in again.
+    live.stop();
+    showLogin();
   });
   live.start();
   loadPrinters();
