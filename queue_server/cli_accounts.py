@@ -19,7 +19,9 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     user_sub = user.add_subparsers(required=True, metavar="ACTION")
     add = user_sub.add_parser("add", help="add a person; the password is asked for")
     add.add_argument("username")
-    add.add_argument("--role", choices=["staff", "supervisor", "admin"], default="staff")
+    add.add_argument(
+        "--role", choices=["staff", "supervisor", "volunteer", "admin"], default="staff"
+    )
     add.add_argument("--name", default="", help="full name shown in the console")
     add.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
     add.add_argument(
@@ -42,7 +44,9 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     token_sub = token.add_subparsers(required=True, metavar="ACTION")
     create = token_sub.add_parser("create", help="make a token; it is printed once, stored hashed")
     create.add_argument(
-        "--role", required=True, choices=["kiosk", "display", "device", "partner", "admin"]
+        "--role",
+        required=True,
+        choices=["kiosk", "display", "device", "partner", "assistant", "admin"],
     )
     create.add_argument("--name", required=True, help="which kiosk or display, e.g. kiosk-door")
     create.add_argument("--counter", type=int, help="bind a device or counter display to a counter")

@@ -28,6 +28,7 @@ DEMO_PEOPLE = [
     ("supervisor", "giamsat", "Trần Văn Giám"),
     ("staff", "canbo1", "Nguyễn Thị Lan"),
     ("staff", "canbo2", "Lê Văn Hùng"),
+    ("volunteer", "tinhnguyen", "Phạm Thu Hoà"),
 ]
 
 
@@ -47,6 +48,7 @@ def create_demo_access(accounts: AccountStore, kiosks: Sequence[str] = ()) -> De
     )
     access.tokens["keypads"] = accounts.create_token(Role.DEVICE, "keypads")
     access.tokens["admin-api"] = accounts.create_token(Role.ADMIN, "admin-api")
+    access.tokens["robot-1"] = accounts.create_token(Role.ASSISTANT, "robot-1")
     return access
 
 
@@ -91,6 +93,9 @@ def page_urls(base_url: str, access: DemoAccess) -> list[str]:
         f"  staff console     {base_url}/staff   (log in as canbo1, choose a counter)",
         f"  admin             {base_url}/admin   (log in as admin)",
         f"  supervisor        {base_url}/supervise   (log in as giamsat)",
+        f"  volunteer tablet  {base_url}/assist   (log in as tinhnguyen)",
+        f"  robot (assistant) QS_TOKEN={access.tokens['robot-1']} python examples/assistant_client.py"
+        f" {base_url} find 'lam so do'",
         f"  book a number     {base_url}/book   (a citizen's phone: a queue number for later)",
         f"  all pages         {base_url}/",
         "  citizen status    the QR code on each ticket, e.g. from the kiosk's screen",

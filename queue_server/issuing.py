@@ -1,17 +1,17 @@
 """Issue a ticket and print it: the one way any front end gives a citizen a number.
 
-The kiosk's API call, and tomorrow a volunteer's tablet or the robot, all come here:
-the ticket is committed first (nothing is printed that the log does not hold), then
-printed on the kiosk's printers when the caller is a kiosk that has some.  Whatever
-printing does, the ticket stands: a failure is reported, and the kiosk shows the
-number and its QR code on screen instead.
+The kiosk's API call, a volunteer's tablet and the robot all come here: the ticket is
+committed first (nothing is printed that the log does not hold), then printed on the
+printers of the kiosk (or robot) that asked, or on the one printer a volunteer chose.
+Whatever printing does, the ticket stands: a failure is reported, and the screen shows
+the number and its QR code instead.
 """
 
 from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Literal, Protocol
 
 from .dispatcher import Dispatcher
@@ -47,6 +47,10 @@ class TicketPrinter(Protocol):
         self, kiosk: str, ticket: Ticket, status_url: str, actor: Actor
     ) -> PrintResult: ...
 
+    async def print_on(
+        self, printer: str, ticket: Ticket, status_url: str, actor: Actor
+    ) -> PrintResult: ...
+
 
 class IssuedTicket:
     """A committed ticket and what became of its printing."""
@@ -77,10 +81,11 @@ class TicketIssuer:
         actor: Actor,
         print_at: str | None,
         status_url: Callable[[str], str],
+        printer: str | None = None,
     ) -> IssuedTicket:
-        """Commit a new ticket; print it on the printers of kiosk `print_at` (None: no
-        printing).  `status_url(tracking_code)` is the citizen's page, for the QR code.
-        Raises CommandRejected when the queue refuses it."""
+        """Commit a new ticket; print it on the printers of kiosk `print_at`, or on the
+        one `printer` chosen (neither: no printing).  `status_url(tracking_code)` is the
+        citizen's page, for the QR code.  Raises CommandRejected when the queue refuses it."""
         events = await self.dispatcher.execute(
             c.IssueTicket(
                 service=service,
@@ -93,7 +98,11 @@ class TicketIssuer:
         issued = events[-1]
         assert isinstance(issued, TicketIssued)
         ticket = self.engine.ticket(issued.ticket)
-        printed = await self._print(print_at, ticket, status_url(ticket.tracking_code), actor)
+        url = status_url(ticket.tracking_code)
+        if printer is not None:
+            printed = await self._print_on(printer, ticket, url, actor)
+        else:
+            printed = await self._print(print_at, ticket, url, actor)
         return IssuedTicket(ticket, printed)
 
     async def check_in(
@@ -116,9 +125,19 @@ class TicketIssuer:
         printer = self.printer
         if kiosk is None or printer is None or not printer.handles(kiosk):
             return NOT_PRINTED
-        try:
-            outcome = await printer.print_ticket(kiosk, ticket, url, actor)
-        except Exception:
-            log.exception("printing ticket %s failed unexpectedly", ticket.number)
-            return PrintOutcome("failed", None, "internal error while printing")
-        return PrintOutcome(outcome.status, outcome.printer, outcome.error)
+        return await _outcome(printer.print_ticket(kiosk, ticket, url, actor), ticket)
+
+    async def _print_on(self, name: str, ticket: Ticket, url: str, actor: Actor) -> PrintOutcome:
+        if self.printer is None:
+            return NOT_PRINTED
+        return await _outcome(self.printer.print_on(name, ticket, url, actor), ticket)
+
+
+async def _outcome(printing: Awaitable[PrintResult], ticket: Ticket) -> PrintOutcome:
+    """What printing did; a bug in it is a failed print, never a lost ticket."""
+    try:
+        outcome = await printing
+    except Exception:
+        log.exception("printing ticket %s failed unexpectedly", ticket.number)
+        return PrintOutcome("failed", None, "internal error while printing")
+    return PrintOutcome(outcome.status, outcome.printer, outcome.error)

@@ -34,6 +34,13 @@ WAITING_LIST_LIMIT = 50
 ABSENT_LIMIT = 20
 
 LocalizedText = Annotated[dict[str, str], msgspec.Meta(description="text per language")]
+Say = Annotated[
+    str,
+    msgspec.Meta(
+        description="assistants only: the answer as a sentence to speak, in the language "
+        "asked (ticket numbers spelled as the hall's voice reads them)"
+    ),
+]
 
 
 class PublicTicket(msgspec.Struct):
@@ -60,6 +67,7 @@ class PublicTicket(msgspec.Struct):
         bool,
         msgspec.Meta(description="checked in on time for a booking (a late one is a walk-in)"),
     ]
+    say: Say | msgspec.UnsetType = msgspec.UNSET
 
 
 class PrintOutcome(msgspec.Struct):
@@ -71,7 +79,7 @@ class PrintOutcome(msgspec.Struct):
     error: str | None
 
 
-class IssuedTicket(PublicTicket):
+class IssuedTicket(PublicTicket, kw_only=True):
     """The kiosk's answer: the public view plus what to print (id and tracking code)."""
 
     id: int
@@ -334,6 +342,7 @@ class ServiceSearch(msgspec.Struct):
     query: str
     lang: str
     results: list[FoundService]
+    say: Say | msgspec.UnsetType = msgspec.UNSET
 
 
 def service_search(

@@ -16,13 +16,19 @@ class Role(StrEnum):
     DEVICE = "device"
     PARTNER = "partner"
     """A partner's app (the city's iHanoi) that books queue numbers for citizens."""
+    VOLUNTEER = "volunteer"
+    """A volunteer in the hall who issues tickets for citizens on a tablet (`/assist`)."""
+    ASSISTANT = "assistant"
+    """A robot or other assistant that finds services and issues tickets, and speaks."""
     CITIZEN = "citizen"
     ANONYMOUS = "anonymous"
 
 
-PERSON_ROLES = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.STAFF})
+PERSON_ROLES = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.STAFF, Role.VOLUNTEER})
 """Roles held by people, who log in with a password."""
-TOKEN_ROLES = frozenset({Role.ADMIN, Role.KIOSK, Role.DISPLAY, Role.DEVICE, Role.PARTNER})
+TOKEN_ROLES = frozenset(
+    {Role.ADMIN, Role.KIOSK, Role.DISPLAY, Role.DEVICE, Role.PARTNER, Role.ASSISTANT}
+)
 """Roles given to machines, which present a bearer token."""
 
 
@@ -48,6 +54,8 @@ class Principal(msgspec.Struct, frozen=True):
             Role.DEVICE: "keypad",
             Role.DISPLAY: "display",
             Role.PARTNER: "partner",
+            Role.VOLUNTEER: "volunteer",
+            Role.ASSISTANT: "assistant",
         }.get(self.role, "system")
 
     def may_act_on_counter(self, counter: int) -> bool:

@@ -164,7 +164,7 @@ class AccountStore:
         counters: Sequence[int] = (),
     ) -> None:
         if role not in PERSON_ROLES:
-            raise AccountError(f"people are admin, supervisor or staff, not {role}")
+            raise AccountError(f"people are admin, supervisor, staff or volunteer, not {role}")
         if (
             not username
             or not username.replace(".", "").replace("_", "").replace("-", "").isalnum()
@@ -231,7 +231,9 @@ class AccountStore:
     ) -> str:
         """Make a bearer token; returns it in clear, the only time it exists in clear."""
         if role not in TOKEN_ROLES:
-            raise AccountError(f"tokens are for kiosk, display, device or admin, not {role}")
+            raise AccountError(
+                f"tokens are for kiosk, display, device, partner, assistant or admin, not {role}"
+            )
         if not name:
             raise AccountError("a token needs a name (which kiosk or display it is for)")
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)

@@ -13,7 +13,17 @@ from typing import Literal
 import msgspec
 
 ActorKind = Literal[
-    "staff", "kiosk", "keypad", "system", "admin", "supervisor", "display", "citizen", "partner"
+    "staff",
+    "kiosk",
+    "keypad",
+    "system",
+    "admin",
+    "supervisor",
+    "display",
+    "citizen",
+    "partner",
+    "volunteer",
+    "assistant",
 ]
 CallReason = Literal["next", "overdue", "chosen"]
 Rating = Literal["very_satisfied", "satisfied", "neutral", "dissatisfied"]

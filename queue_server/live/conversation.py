@@ -319,6 +319,7 @@ def _default_view(role: Role) -> str:
     return {
         Role.DISPLAY: "hall",
         Role.KIOSK: "kiosk",
+        Role.VOLUNTEER: "kiosk",
         Role.STAFF: "staff",
         Role.DEVICE: "counter",
     }.get(role, "admin")
@@ -340,7 +341,8 @@ def _allowed_view(
                 f"this {role.value} is bound to counter {principal.counter}, not {engine_counter}",
             )
         return View("counter", counters=(engine_counter,))
-    if wanted == "kiosk" and role in (Role.KIOSK, Role.SUPERVISOR, Role.ADMIN):
+    if wanted == "kiosk" and role in (Role.KIOSK, Role.VOLUNTEER, Role.SUPERVISOR, Role.ADMIN):
+        # A volunteer's tablet shows the waits as the kiosk does; it has no printers of its own.
         return View("kiosk", kiosk=principal.name if role is Role.KIOSK else None)
     if wanted == "staff" and role in (Role.STAFF, Role.SUPERVISOR, Role.ADMIN):
         counter = principal.counter if role is Role.STAFF else engine_counter

@@ -75,7 +75,9 @@ async def list_users(request: web.Request) -> web.Response:
 async def add_user(request: web.Request) -> web.Response:
     body = await read_json(request, UserBody)
     if body.role not in {r.value for r in PERSON_ROLES}:
-        raise ApiError(422, "invalid_role", "role: people are staff, supervisor or admin")
+        raise ApiError(
+            422, "invalid_role", "role: people are staff, supervisor, volunteer or admin"
+        )
     accounts = request.app[ACCOUNTS]
     for counter in body.counters:
         request.app[CENTRE].engine.counter(counter)  # 404 for a counter that does not exist
@@ -120,7 +122,11 @@ async def list_tokens(request: web.Request) -> web.Response:
 async def create_token(request: web.Request) -> web.Response:
     body = await read_json(request, TokenBody)
     if body.role not in {r.value for r in TOKEN_ROLES}:
-        raise ApiError(422, "invalid_role", "role: tokens are for kiosk, display, device or admin")
+        raise ApiError(
+            422,
+            "invalid_role",
+            "role: tokens are for kiosk, display, device, partner, assistant or admin",
+        )
     engine = request.app[CENTRE].engine
     for counter in [*body.counters, *([body.counter] if body.counter is not None else [])]:
         engine.counter(counter)  # 404 for a counter that does not exist

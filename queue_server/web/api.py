@@ -33,15 +33,17 @@ from ..views import (
     ticket_public,
     ticket_summary,
 )
+from . import spoken
 from .auth import (
     ACCOUNTS,
     COUNTER_ROLES,
-    ISSUER_ROLES,
+    FRONT_ISSUERS,
     MANAGERS,
     PUBLIC,
     SESSION_COOKIE,
     STAFF_ROLES,
     TABLET_ROLES,
+    TICKET_ROLES,
     VIEWER_ROLES,
     allow,
     principal_of,
@@ -54,6 +56,7 @@ from .fields import (
     CounterId,
     Language,
     Password,
+    PrinterName,
     PriorityCode,
     RatingReason,
     ServiceCode,
@@ -74,6 +77,9 @@ class IssueBody(_Body, frozen=True):
     service: ServiceCode
     priority: PriorityCode | None = None
     lang: Language | None = None
+    printer: PrinterName | None = None
+    """A volunteer's tablet: the hall's printer to print on (`GET /api/v1/devices/printers`);
+    left out, the tablet shows the ticket.  Kiosks and assistants print on their own."""
 
 
 class PriorityBody(_Body, frozen=True):
@@ -146,56 +152,83 @@ def retry_later(seconds: float, what: str) -> ApiError:
 
 @allow(PUBLIC)
 async def list_services(request: web.Request) -> web.Response:
+    """Every line and its wait; for an assistant, also read out (`say`, in `?lang=`)."""
     centre = centre_of(request)
     config, engine = centre.config, centre.engine
-    return json_response(
-        {
-            "centre": {"id": config.centre.id, "name": config.centre.name},
-            "languages": config.centre.languages,
-            "priority_classes": [{"code": p.code, "name": p.name} for p in config.priority_classes],
-            "services": [service_view(engine, s) for s in config.services],
-        }
-    )
+    answer: dict[str, Any] = {
+        "centre": {"id": config.centre.id, "name": config.centre.name},
+        "languages": config.centre.languages,
+        "priority_classes": [{"code": p.code, "name": p.name} for p in config.priority_classes],
+        "services": [service_view(engine, s) for s in config.services],
+    }
+    if spoken.for_assistant(request):
+        lang = spoken.spoken_language(
+            centre, request.query.get("lang"), config.centre.default_language
+        )
+        answer["say"] = spoken.waits(centre, lang)
+    return json_response(answer)
 
 
-@allow(ISSUER_ROLES)
+@allow(TICKET_ROLES)
 async def issue_ticket(request: web.Request) -> web.Response:
+    """A ticket for the citizen in front of the caller: a kiosk, a volunteer's tablet, a
+    robot (assistant), or a manager.  Whoever it is, the event names them (`actor`)."""
     centre = centre_of(request)
     principal = principal_of(request)
     body = await read_json(request, IssueBody)
-    if principal.role is Role.KIOSK:
-        wait = request.app[LIMITS].kiosk.check(principal.name)
-        if wait is not None:
-            raise retry_later(wait, "tickets from this kiosk")
-        if (
-            centre.config.queue.without_open_counter == "refuse"
-            and centre.engine.open_counters(body.service) == 0
-            and body.service in centre.engine.setup.service_codes
-        ):
-            raise ApiError(
-                409,
-                "no_open_counter",
-                f"no counter is open for {body.service} now: please ask at the reception desk",
-            )
-        if centre.issuer.refuses_tickets(principal.name):
-            raise ApiError(
-                503,
-                "kiosk_out_of_order",
-                "this kiosk's printers are all down: please ask at the reception desk",
-            )
+    if principal.role in FRONT_ISSUERS:
+        _check_front_issuer(request, principal, body)
+    machine = principal.role in (Role.KIOSK, Role.ASSISTANT)
     issued = await centre.issuer.issue(
         service=body.service,
         priority=body.priority,
         lang=body.lang or centre.config.centre.default_language,
         actor=actor_of(principal),
-        print_at=principal.name if principal.role is Role.KIOSK else None,
+        print_at=principal.name if machine else None,
         status_url=lambda code: status_url(request, code),
+        printer=body.printer,
     )
     ticket = issued.ticket
     url = status_url(request, ticket.tracking_code)
     view = ticket_issued(centre.engine, ticket, url, issued.printed)
+    if principal.role is Role.ASSISTANT:
+        view = msgspec.structs.replace(view, say=spoken.issued(centre, view))
     location = f"/api/v1/tickets/{ticket.tracking_code}"
     return json_response(view, 201, {"Location": location})
+
+
+def _check_front_issuer(request: web.Request, principal: Principal, body: IssueBody) -> None:
+    """A kiosk, a volunteer or a robot: rate-limited alike (one bucket each), refused a
+    service nobody serves where the centre says so, and refused while its printers are
+    down if it may not show tickets instead.  Only a volunteer names a printer."""
+    centre = centre_of(request)
+    wait = request.app[LIMITS].kiosk.check(f"{principal.role.value}:{principal.name}")
+    if wait is not None:
+        raise retry_later(wait, f"tickets from this {principal.role.value}")
+    if body.printer is not None:
+        if principal.role is not Role.VOLUNTEER:
+            raise ApiError(
+                422, "printer_not_chosen_here", "printer: a kiosk prints on its own printers"
+            )
+        printers = centre.printers
+        if printers is None or not printers.has_printer(body.printer):
+            raise ApiError(422, "unknown_printer", f"printer: no printer {body.printer!r} here")
+    if (
+        centre.config.queue.without_open_counter == "refuse"
+        and centre.engine.open_counters(body.service) == 0
+        and body.service in centre.engine.setup.service_codes
+    ):
+        raise ApiError(
+            409,
+            "no_open_counter",
+            f"no counter is open for {body.service} now: please ask at the reception desk",
+        )
+    if principal.role is not Role.VOLUNTEER and centre.issuer.refuses_tickets(principal.name):
+        raise ApiError(
+            503,
+            "kiosk_out_of_order",
+            "this kiosk's printers are all down: please ask at the reception desk",
+        )
 
 
 def status_url(request: web.Request, tracking_code: str) -> str:
@@ -206,9 +239,15 @@ def status_url(request: web.Request, tracking_code: str) -> str:
 
 @allow(PUBLIC)
 async def ticket_status(request: web.Request) -> web.Response:
+    """A ticket by its tracking code; for an assistant, also read out (`say`, in `?lang=`,
+    by default the ticket's own language)."""
     centre = centre_of(request)
     ticket = await _tracked_ticket(request)
-    return json_response(ticket_public(centre.engine, ticket))
+    view = ticket_public(centre.engine, ticket)
+    if spoken.for_assistant(request):
+        lang = spoken.spoken_language(centre, request.query.get("lang"), ticket.lang)
+        view = msgspec.structs.replace(view, say=spoken.status(centre, view, lang))
+    return json_response(view)
 
 
 @allow(PUBLIC)

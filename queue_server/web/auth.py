@@ -35,6 +35,14 @@ COUNTER_ROLES = frozenset({Role.DEVICE, *STAFF_ROLES})
 VIEWER_ROLES = frozenset({Role.DISPLAY, *STAFF_ROLES})
 """Read the counters' states: screens and people (a keypad's device token acts, not reads)."""
 ISSUER_ROLES = frozenset({Role.KIOSK, *MANAGERS})
+"""The kiosk's own jobs besides issuing: its spoken ticket, a booking's check-in."""
+TICKET_ROLES = frozenset({Role.VOLUNTEER, Role.ASSISTANT, *ISSUER_ROLES})
+"""Issue a ticket: kiosks, volunteers' tablets, robots (assistants) and managers."""
+FRONT_ISSUERS = frozenset({Role.KIOSK, Role.VOLUNTEER, Role.ASSISTANT})
+"""Who issues for the citizen in front of them: rate-limited, and refused for a service
+nobody serves where the centre says so (a manager issuing knows what they do)."""
+PRINTER_PICKERS = frozenset({Role.VOLUNTEER, *MANAGERS})
+"""See the hall's printers and whether each can print: a volunteer's tablet picks one."""
 VOICE_ROLES = frozenset({Role.DISPLAY, *MANAGERS})
 TABLET_ROLES = frozenset({Role.DISPLAY})
 """A counter's rating tablet: a display token bound to that counter.  Nobody else, staff

@@ -39,6 +39,12 @@ Language = Annotated[
         description="a language tag, one of the centre's (vi, en, ar)",
     ),
 ]
+PrinterName = Annotated[
+    str,
+    msgspec.Meta(
+        pattern=r"^[A-Za-z0-9_-]{1,16}$", description="a printer's name (devices.printers)"
+    ),
+]
 Username = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 CallReason = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 """Why staff call a ticket out of order, in their words (kept in the event's `note`)."""

@@ -83,6 +83,10 @@ SCHEMAS: dict[str, Any] = {
         languages={"type": "array", "items": _STR},
         priority_classes={"type": "array", "items": _obj(["code", "name"], code=_STR, name=_TEXT)},
         services={"type": "array", "items": _ref("Service")},
+        say={
+            **_STR,
+            "description": "assistants only: every line read out, in the language asked",
+        },
     ),
     "DailyReport": _obj(
         ["day", "complete", "days", "tickets", "wait_minutes", "service_minutes", "satisfaction"],
@@ -297,6 +301,21 @@ SCHEMAS: dict[str, Any] = {
             **_NULLABLE_STR,
             "description": "the image sent (or, when failed, the one drawn); "
             "null when none was drawn",
+        },
+    ),
+    "Printers": _obj(
+        ["printers"],
+        printers={
+            "type": "array",
+            "items": _obj(
+                ["name", "state", "up"],
+                name=_STR,
+                state={**_STR, "description": "ready, paper_near_end, paper_out, offline..."},
+                up={"type": "boolean", "description": "it can print now"},
+                detail=_STR,
+                paper_mm=_INT,
+            ),
+            "description": "the hall's printers, as configured; [] where there are none",
         },
     ),
     "PrintedTickets": _obj(

@@ -112,6 +112,7 @@ page_staff = _page("staff")
 page_hall = _page("hall")
 page_admin = _page("admin")
 page_supervise = _page("supervise")
+page_assist = _page("assist")
 page_book = _page("book")
 
 

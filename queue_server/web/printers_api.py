@@ -1,5 +1,7 @@
-"""The last tickets handed to the printers, for the admin page (supervisors and admins).
+"""The hall's printers, for a volunteer's tablet, and the last tickets handed to them,
+for the admin page (supervisors and admins).
 
+    GET /api/v1/devices/printers                   each printer and whether it can print
     GET /api/v1/devices/printers/tickets           newest first, each with its image's URL
     GET /api/v1/devices/printers/tickets/{id}.png  the image the printer was sent
 
@@ -11,7 +13,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from .auth import MANAGERS, allow
+from .auth import MANAGERS, PRINTER_PICKERS, allow
 from .context import CENTRE
 from .errors import ApiError, json_response
 
@@ -20,6 +22,19 @@ NO_STORE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 
 def image_url(record: int) -> str:
     return f"/api/v1/devices/printers/tickets/{record}.png"
+
+
+@allow(PRINTER_PICKERS)
+async def list_printers(request: web.Request) -> web.Response:
+    """The tablet offers the printers that can print; one asked now (not cached): a
+    volunteer sends a citizen to the printer that will have their ticket."""
+    printing = request.app[CENTRE].printers
+    views = printing.printer_views() if printing is not None else []
+    fields = ("name", "state", "up", "detail", "paper_mm")
+    return json_response(
+        {"printers": [{k: view[k] for k in fields} for view in views]},
+        headers={"Cache-Control": "no-store"},
+    )
 
 
 @allow(MANAGERS)

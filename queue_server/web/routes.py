@@ -50,6 +50,12 @@ class Route:
         return re.findall(r"{(\w+)}", self.path)
 
 
+_SAY_LANG: dict[str, object] = {
+    "type": "string",
+    "description": "assistants: the language of `say`, one of the centre's (default: its first)",
+}
+"""The language an assistant's answer is spoken in (web/spoken.py)."""
+
 PAGES_TAG = "pages"
 """Routes with this tag serve the pages and their files; they are left out of the API document."""
 
@@ -86,9 +92,10 @@ ROUTES: list[Route] = [
         "GET",
         "/api/v1/services",
         api.list_services,
-        "Services with waiting counts and estimated waits",
+        "Services with waiting counts and estimated waits (an assistant also gets `say`)",
         "tickets",
-        responses={200: "Services"},
+        responses={200: "Services", 422: "Error"},
+        query={"lang": _SAY_LANG},
     ),
     Route(
         "GET",
@@ -116,18 +123,24 @@ ROUTES: list[Route] = [
         "POST",
         "/api/v1/tickets",
         api.issue_ticket,
-        "Issue a ticket (kiosk); answered once committed",
+        "Issue a ticket (kiosk, volunteer's tablet, assistant); answered once committed",
         "tickets",
         body=api.IssueBody,
-        responses={201: "IssuedTicket"},
+        responses={201: "IssuedTicket", 409: "Error", 422: "Error", 429: "Error", 503: "Error"},
     ),
     Route(
         "GET",
         "/api/v1/tickets/{code}",
         api.ticket_status,
-        "A ticket's public status, by its tracking code",
+        "A ticket's public status, by its tracking code (an assistant also gets `say`)",
         "tickets",
-        responses={200: "PublicTicket"},
+        responses={200: "PublicTicket", 404: "Error", 422: "Error", 429: "Error"},
+        query={
+            "lang": {
+                **_SAY_LANG,
+                "description": "assistants: the language of `say` (default: the ticket's)",
+            }
+        },
     ),
     Route(
         "GET",
@@ -385,7 +398,7 @@ ROUTES: list[Route] = [
         "POST",
         "/api/v1/users",
         admin_api.add_user,
-        "Add a person (staff, supervisor or admin)",
+        "Add a person (staff, supervisor, volunteer or admin)",
         "admin",
         body=admin_api.UserBody,
         responses={201: "UserResult"},
@@ -402,7 +415,7 @@ ROUTES: list[Route] = [
         "POST",
         "/api/v1/tokens",
         admin_api.create_token,
-        "Make a token for a kiosk, display or device; its secret is shown once",
+        "Make a token for a kiosk, display, device, partner or assistant; its secret is shown once",
         "admin",
         body=admin_api.TokenBody,
         responses={201: "NewToken"},
@@ -451,6 +464,14 @@ ROUTES: list[Route] = [
     ),
     Route(
         "GET",
+        "/api/v1/devices/printers",
+        printers_api.list_printers,
+        "The hall's printers and whether each can print now (a volunteer's tablet picks one)",
+        "devices",
+        responses={200: "Printers"},
+    ),
+    Route(
+        "GET",
         "/api/v1/devices/printers/tickets",
         printers_api.list_printed_tickets,
         "The last tickets handed to the printers, newest first: outcome and image URL",
@@ -470,6 +491,7 @@ ROUTES: list[Route] = [
     _page("/kiosk", pages.page_kiosk, "Kiosk: take a ticket"),
     _page("/staff", pages.page_staff, "Staff console"),
     _page("/supervise", pages.page_supervise, "Supervisor's live view of every counter and line"),
+    _page("/assist", pages.page_assist, "Volunteers' tablet: find the service, issue a ticket"),
     _page("/hall", pages.page_hall, "Hall display"),
     _page("/counter/{counter}", pages.page_counter, "Counter display", ints=("counter",)),
     _page("/rate/{counter}", pages.page_rate, "A counter's rating tablet", ints=("counter",)),

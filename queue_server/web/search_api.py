@@ -3,16 +3,19 @@ kiosk, the volunteers' tablets and the robot alike.
 
 Public, like the list of services, and rate-limited per client like the status lookups.
 A phrase that cannot be a citizen's question (empty, too long, control characters) is a
-422 naming what is wrong; a phrase that finds nothing is an empty list.
+422 naming what is wrong; a phrase that finds nothing is an empty list.  An assistant
+also gets the best answer as a sentence to speak (`say`, web/spoken.py).
 """
 
 from __future__ import annotations
 
 import unicodedata
 
+import msgspec
 from aiohttp import web
 
 from ..views import service_search
+from . import spoken
 from .api import centre_of, retry_later
 from .auth import PUBLIC, allow
 from .client import client_address
@@ -37,7 +40,10 @@ async def search_services(request: web.Request) -> web.Response:
             422, "unknown_language", f"lang: one of the centre's languages ({', '.join(languages)})"
         )
     found = centre.finder.search(query)
-    return json_response(service_search(found, centre.config.services, query, lang, languages[0]))
+    answer = service_search(found, centre.config.services, query, lang, languages[0])
+    if spoken.for_assistant(request):
+        answer = msgspec.structs.replace(answer, say=spoken.found(centre, answer))
+    return json_response(answer)
 
 
 def checked_query(query: str) -> str:

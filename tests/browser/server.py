@@ -28,7 +28,12 @@ from queue_server.config import CentreConfig, load_config
 from tests.support.centre import write_example_config
 
 PASSWORD = "browser tests only, never used elsewhere"
-PEOPLE = {"canbo1": Role.STAFF, "giamsat": Role.SUPERVISOR, "admin": Role.ADMIN}
+PEOPLE = {
+    "canbo1": Role.STAFF,
+    "giamsat": Role.SUPERVISOR,
+    "admin": Role.ADMIN,
+    "tinhnguyen": Role.VOLUNTEER,
+}
 NO_PRINTER_KIOSK = "kiosk-without-printer"
 
 

@@ -132,6 +132,28 @@ def test_the_staff_console_the_admin_page_and_the_report(
     assert not found, "\n".join(found)
 
 
+def test_the_volunteers_tablet(server: PageServer, new_page: OpenPage) -> None:
+    """Login, the desk with a service chosen, the ticket shown on the tablet."""
+    found: list[str] = []
+    server.issue("HT")
+    for lang in LANGUAGES:
+        page = new_page(f"{server.base}/assist", 1280, 800)
+        in_language(page, lang)
+        found += findings(page, f"assist login {lang}")
+        log_in(page, "tinhnguyen")
+        expect(page.locator("html")).to_have_attribute("data-live", "live")
+        page.fill("#search", "khai sinh")
+        page.click("#services .tile[data-service=HT]")
+        expect(page.locator("#issue")).to_be_enabled()
+        found += findings(page, f"assist desk {lang}")
+        page.click(f"#ticket-languages [data-lang={lang}]")
+        page.click("#issue")
+        expect(page.locator("#ticket")).to_be_visible()
+        found += findings(page, f"assist ticket {lang}")
+        page.context.close()
+    assert not found, "\n".join(found)
+
+
 def _closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

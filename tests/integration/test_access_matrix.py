@@ -29,7 +29,7 @@ DENIALS = {"unauthenticated", "forbidden", "not_your_counter"}
 README = REPO_ROOT / "README.md"
 COLUMNS = [
     "anyone", "kiosk", "display", "display@1", "device", "device@1", "staff@1", "supervisor",
-    "admin", "partner",
+    "admin", "partner", "volunteer", "assistant",
 ]  # fmt: skip
 ALLOWED, REFUSED, OWN = "✓", "—", "own"
 """A cell: allowed on every counter, refused, or allowed on its own counter (1) only."""
@@ -83,9 +83,15 @@ TOKENS = {
     "device": Token(Role.DEVICE),
     "device@1": Token(Role.DEVICE, counter=1),
     "partner": Token(Role.PARTNER),
+    "assistant": Token(Role.ASSISTANT),
 }
-PEOPLE = {"lan": Role.STAFF, "giamsat": Role.SUPERVISOR, "admin": Role.ADMIN}
-LOGINS = {"staff@1": ("lan", 1), "supervisor": ("giamsat", None), "admin": ("admin", None)}
+PEOPLE = {"lan": Role.STAFF, "giamsat": Role.SUPERVISOR, "admin": Role.ADMIN, "hoa": Role.VOLUNTEER}
+LOGINS = {
+    "staff@1": ("lan", 1),
+    "supervisor": ("giamsat", None),
+    "admin": ("admin", None),
+    "volunteer": ("hoa", None),
+}
 SECURITY = {
     "kiosk_tickets_per_minute": 6000.0,
     "kiosk_ticket_burst": 1000,

@@ -102,6 +102,14 @@ function data(el) {
 }
 
 /**
+ * A language's name in itself ("Tiếng Việt", "English", "العربية").
+ * @param {string} lang
+ */
+export function selfName(lang) {
+  return catalogs[lang]?.["lang.self"] ?? lang;
+}
+
+/**
  * Fill a container with one button per language, each named in its own language.
  * @param {HTMLElement} container
  */
@@ -114,7 +122,7 @@ export function languageButtons(container) {
     button.lang = lang;
     button.dir = isRtl(lang) ? "rtl" : "ltr";
     button.dataset.lang = lang;
-    button.textContent = catalogs[lang]?.["lang.self"] ?? lang;
+    button.textContent = selfName(lang);
     button.addEventListener("click", () => setLanguage(lang));
     container.append(button);
   }

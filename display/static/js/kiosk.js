@@ -13,8 +13,10 @@ import { Api, ApiError, centreInfo, el, option, pageToken, $, $of } from "./comm
 import { Live } from "./live.js";
 import { bookingScreen } from "./kiosk_booking.js";
 import { OnScreenKeyboard } from "./keyboard.js";
+import { askFinder, followSearch, lineFacts, servicesFor } from "./service_search.js";
+import { drawTicketCard, fillTicketCard } from "./ticket_card.js";
 import {
-  loadCatalogs, languageButtons, onLanguageChange, t, localized, fold, formatWait, formatTime,
+  loadCatalogs, languageButtons, onLanguageChange, t, localized, fold, formatTime,
   formatWeekday, errorText, language, setLanguage, setTimeZone,
 } from "./i18n.js";
 
@@ -24,13 +26,10 @@ import {
 /** @typedef {import('./messages.js').Service} Service */
 /** @typedef {import('./messages.js').Services} Services */
 /** @typedef {import('./messages.js').FoundService} FoundService */
-/** @typedef {import('./messages.js').ServiceSearch} ServiceSearch */
 
 const SHOW_TICKET_S = 12;
 const SHOW_UNPRINTED_S = 40;
 const IDLE_RESET_S = Number(option("idle")) || 60;
-/** A pause in typing this long asks the procedure finder. */
-const SEARCH_PAUSE_MS = 250;
 /** How often to ask whether the centre is open (?recheck= seconds, for tests). */
 const RECHECK_S = Number(option("recheck")) || 60;
 
@@ -53,6 +52,7 @@ const voice = new Audio();
 const api = new Api({ token: pageToken("kiosk") });
 
 await loadCatalogs("kiosk");
+drawTicketCard();
 languageButtons($("#languages"));
 const centre = (state.centre = await centreInfo());
 setTimeZone(centre.timezone);
@@ -97,14 +97,14 @@ new Api().get("/api/v1/services").then((/** @type {Services} */ body) => {
 const search = $of(HTMLInputElement, "#search");
 const keyboard = new OnScreenKeyboard($("#keyboard"), search);
 renderKeyboard();
-/** @type {ReturnType<typeof setTimeout> | undefined} */
-let searchPause;
-search.addEventListener("input", () => {
-  state.query = fold(search.value);
-  renderServices();
-  clearTimeout(searchPause);
-  searchPause = setTimeout(() => findProcedures(search.value), SEARCH_PAUSE_MS);
-});
+followSearch(
+  search,
+  (text) => {
+    state.query = fold(text);
+    renderServices();
+  },
+  findProcedures,
+);
 $("#ticket-done").addEventListener("click", reset);
 $("#screen-ticket").addEventListener("click", () => {
   state.onScreen = true; // this citizen only: the next one is told again
@@ -192,41 +192,20 @@ async function findProcedures(text) {
     return;
   }
   try {
-    const query = new URLSearchParams({ q: text.slice(0, 200), lang: language() });
-    /** @type {ServiceSearch} */
-    const answer = await new Api().get(`/api/v1/services/search?${query}`);
+    const found = await askFinder(text, language());
     if (asked !== state.searches) return;
-    state.found = new Map(answer.results.map((r) => [r.service, r]));
+    state.found = found;
   } catch {
     if (asked === state.searches) state.found = null;
   }
   renderServices();
 }
 
-/**
- * Whether a service's tile answers the search (its code, names, description).
- * @param {Service} service
- * @param {Centre["services"][number] | undefined} config
- */
-function matches(service, config) {
-  if (!state.query) return true;
-  const texts = [service.code, ...Object.values(service.name ?? {}), ...Object.values(config?.description ?? {})];
-  return texts.some((text) => fold(text).includes(state.query));
-}
-
 function renderServices() {
   const box = $("#services");
-  const configs = new Map((state.centre?.services ?? []).map((s) => [s.code, s]));
   const tiles = [];
-  // The finder's services first, best first; then any other whose name holds the text.
-  const found = state.query ? [...(state.found?.keys() ?? [])] : [];
-  const order = [...found, ...[...state.services.keys()].filter((code) => !found.includes(code))];
-  for (const code of order) {
-    const service = state.services.get(code);
-    if (!service) continue;
-    const config = configs.get(service.code);
-    const procedure = state.query ? state.found?.get(code)?.procedure : null;
-    if (!found.includes(code) && !matches(service, config)) continue;
+  for (const service of servicesFor(state.query, state.query ? state.found : null, [...state.services.values()])) {
+    const procedure = state.query ? state.found?.get(service.code)?.procedure : null;
     // A service nobody serves now, where the centre does not issue for it: shown, not taken.
     const refused = service.open_counters === 0 && state.centre?.queue?.without_open_counter === "refuse";
     const tile = el(
@@ -245,25 +224,13 @@ function renderServices() {
       el("span", { class: "tile-name" }, localized(service.name)),
       procedure ? el("span", { class: "tile-procedure" }, procedure.name) : null,
       el("span", { class: "tile-description" }, localized(service.description)),
-      el("span", { class: "tile-facts" }, tileFacts(service)),
+      el("span", { class: "tile-facts" }, lineFacts(service)),
     );
     // A button may not be a list item itself (axe: aria-allowed-role): it sits in one.
     tiles.push(el("div", { class: "tile-item", role: "listitem" }, tile));
   }
   box.replaceChildren(...tiles);
   $("#no-match").hidden = tiles.length > 0 || state.services.size === 0;
-}
-
-/**
- * A line's length and wait in words: an empty line says nobody waits (not "0 waiting,
- * about 1 min"); a line with no counter open says so instead of a wait.
- * @param {Service} service
- */
-function tileFacts(service) {
-  const facts = [service.waiting ? t("kiosk.waiting", { count: service.waiting }) : t("kiosk.no_one_waiting")];
-  if (service.open_counters === 0) facts.push(t("kiosk.no_counter_open"));
-  else if (service.waiting) facts.push(formatWait(service.estimated_wait_s));
-  return facts.join(" · ");
 }
 
 /**
@@ -357,37 +324,10 @@ async function take(code, papers = []) {
 }
 
 /** @param {IssuedTicket} ticket */
-function printed(ticket) {
-  // The ticket API says how printing went; no printer, or none that could print,
-  // means the citizen photographs the screen instead.
-  return ticket.print?.status === "printed";
-}
-
-/** @param {IssuedTicket} ticket */
 function showTicket(ticket) {
   const service = state.services.get(ticket.service);
-  const priority = state.centre?.priority_classes.find((p) => p.code === ticket.priority);
-  $("#ticket-centre").textContent = localized(state.centre?.name);
-  $("#ticket-number").textContent = ticket.number;
-  $("#ticket-service").textContent = localized(service?.name) || ticket.service;
-  $("#ticket-priority").hidden = !priority;
-  $("#ticket-priority").textContent = priority ? localized(priority.name) : "";
-  $("#ticket-booked").hidden = !ticket.booked;
-  $("#ticket-ahead").textContent = String(ticket.position ?? 0);
-  $("#ticket-wait").textContent =
-    ticket.estimated_wait_s === null && service?.open_counters === 0
-      ? t("kiosk.wait_no_counter")
-      : formatWait(ticket.estimated_wait_s);
-  $("#ticket-time").textContent = ticket.issued_at ? formatTime(new Date(ticket.issued_at)) : "";
-  $("#ticket-papers").hidden = state.papers.length === 0;
-  $("#ticket-papers-list").replaceChildren(...state.papers.map((paper) => el("li", {}, paper)));
-  $of(HTMLImageElement, "#ticket-qr").src = `/s/${encodeURIComponent(ticket.tracking_code)}/qr.svg`;
-  const ok = printed(ticket);
-  $("#print-ok").hidden = !ok;
-  $("#print-failed").hidden = ok;
-  const view = $("#ticket");
-  view.dataset.printed = String(ok);
-  view.hidden = false;
+  const ok = fillTicketCard(ticket, { centre: state.centre, service, papers: state.papers });
+  $("#ticket").hidden = false;
   $("#start").hidden = true;
   $("#closed").hidden = true;
   $("#out-of-order").hidden = true;

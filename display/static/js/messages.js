@@ -15,7 +15,7 @@
 /** @typedef {"open" | "paused" | "closed"} CounterStatus */
 /** @typedef {"very_satisfied" | "satisfied" | "neutral" | "dissatisfied"} Rating */
 /** @typedef {"hall" | "counter" | "staff" | "kiosk" | "citizen" | "admin"} ViewName */
-/** @typedef {"display" | "kiosk" | "device" | "staff" | "supervisor" | "admin" | "citizen"} Role */
+/** @typedef {"display" | "kiosk" | "device" | "staff" | "supervisor" | "admin" | "citizen" | "partner" | "volunteer" | "assistant"} Role */
 
 /**
  * A ticket as staff see it in lists (views.ticket_summary).
@@ -299,6 +299,12 @@
  * @property {{ code: string, name: Texts }[]} priority_classes
  * @property {Service[]} services
  */
+
+/**
+ * A printer of the hall as a volunteer's tablet sees it (GET /api/v1/devices/printers).
+ * @typedef {{ name: string, state: PrinterState, up: boolean, detail: string, paper_mm: number }} PrinterView
+ */
+/** @typedef {{ printers: PrinterView[] }} Printers */
 
 /**
  * GET /api/v1/services/search: the procedure finder's answer (views.ServiceSearch).

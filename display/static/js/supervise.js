@@ -6,7 +6,7 @@
 
 import { Api, ApiError, el, $, $of } from "./common.js";
 import { Live } from "./live.js";
-import { loginForm } from "./login.js";
+import { sessionPage } from "./login.js";
 import { loadCatalogs, languageButtons, onLanguageChange, t, localized, errorText } from "./i18n.js";
 import { formatDuration, secondsSince, waitLevel } from "./durations.js";
 import { counterChoices, serviceChoices, fillChoices } from "./transfer_choices.js";
@@ -52,20 +52,8 @@ const target = centre.queue?.target_wait_minutes ?? 20;
 $("#centre-name").textContent = localized(centre.name);
 onLanguageChange(renderAll);
 
-try {
-  begin(await api.get("/api/v1/session"));
-} catch {
-  showLogin();
-}
-
-loginForm(api, begin);
-
-$("#logout").addEventListener("click", async () => {
-  try {
-    await api.post("/api/v1/logout");
-  } finally {
-    location.reload();
-  }
+const showLogin = sessionPage(api, {
+  roles: MANAGER_ROLES, refusal: "admin.managers_only", board: "#board", start: begin,
 });
 
 $("#close-day").addEventListener("click", () => {
@@ -94,23 +82,9 @@ transferForm.addEventListener("submit", (event) => {
 setInterval(tick, 1000);
 setInterval(loadPeople, PEOPLE_EVERY_MS);
 
-function showLogin() {
-  $("#board").hidden = true;
-  $("#login").hidden = false;
-}
-
-/** @param {Session} session */
+/** Once logged in: the live view of every counter and line.
+ * @param {Session} session */
 function begin(session) {
-  if (!MANAGER_ROLES.has(session.role)) {
-    $("#login-error").textContent = t("admin.managers_only");
-    $("#login-error").hidden = false;
-    return showLogin();
-  }
-  api.csrf = session.csrf_token;
-  $("#login").hidden = true;
-  $("#board").hidden = false;
-  $("#who").textContent = session.name || session.user;
-  $("#logout").hidden = false;
   state.live?.stop();
   /** @type {Live<"admin">} */
   const live = new Live(() => ({ role: session.role, view: "admin" }));

@@ -236,6 +236,13 @@ class PrintService:
     def handles(self, kiosk: str) -> bool:
         return kiosk in self.kiosks
 
+    def has_printer(self, name: str) -> bool:
+        return name in self.drivers
+
+    def printer_views(self) -> list[dict[str, Any]]:
+        """The hall's printers and whether each can print now (a volunteer picks one)."""
+        return [device_view(d, self.config.zone) for d in self.drivers.values()]
+
     async def print_ticket(
         self, kiosk: str, ticket: Ticket, status_url: str, actor: Actor
     ) -> PrintResult:
@@ -243,6 +250,24 @@ class PrintService:
         names = self.kiosks.get(kiosk)
         if not names:
             return NO_PRINTER
+        return await self._print_on(names, kiosk, ticket, status_url, actor)
+
+    async def print_on(
+        self, printer: str, ticket: Ticket, status_url: str, actor: Actor
+    ) -> PrintResult:
+        """Print a committed ticket on one printer a person chose (a volunteer's tablet):
+        no backups, the tablet shows the ticket if it fails."""
+        if printer not in self.drivers:
+            return NO_PRINTER
+        return await self._print_on(
+            [printer], f"{actor.kind}:{actor.id}", ticket, status_url, actor
+        )
+
+    async def _print_on(
+        self, names: list[str], where: str, ticket: Ticket, status_url: str, actor: Actor
+    ) -> PrintResult:
+        """Try `names` in order within the deadline; `where` names the sender for the admin
+        page (a kiosk, or `volunteer:<name>`)."""
         facts = ticket_facts(self.config, self.engine, ticket, status_url)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.deadline_s
@@ -304,7 +329,7 @@ class PrintService:
             number=ticket.number,
             service=ticket.service,
             lang=ticket.lang,
-            kiosk=kiosk,
+            kiosk=where,
             at=at,
             status="printed" if printed is not None else "failed",
             printer=printed,
