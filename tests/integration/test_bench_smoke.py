@@ -311,3 +311,22 @@ def test_finder_prints_the_time_of_one_search() -> None:
         count, median, p99, most = row(table, *what.split())
         assert count > 0 and 0 < median <= p99 <= most
     assert re.search(r"^goal: one search <= 5 ms p99: (met|NOT met)$", text, re.MULTILINE), text
+
+
+def test_city_prints_lag_catch_up_and_history(tmp_path: Path) -> None:
+    text, figures = run_with_summary("bench.city", tmp_path)
+    assert re.search(r"^city link: 6 centres in 2 processes", text, re.M), text
+    steady = section("lag from the commit in SQLite", text)
+    [[events, rate, median, p99, worst]] = numeric_rows(steady)
+    assert events > 0 and rate > 0
+    assert 0 < median <= p99 <= worst
+    assert re.search(r"^goal: lag p99 <= 1 s: (met|NOT met)$", text, re.M), text
+    outage = section("backlog", text)
+    [[backlog, first_batch, caught_up, per_second]] = numeric_rows(outage)
+    assert backlog >= 6 * 18  # 10 s of 1.75 events/s for each of 6 centres (whole commits)
+    assert 0 <= first_batch <= caught_up
+    assert per_second > 0
+    assert re.search(r"^check: 6/6 centres hold exactly .*; 0 lost, 0 duplicated$", text, re.M)
+    history = figure(rf"^\(c\) history: 2 days .* = {NUMBER} rows in", text)
+    assert history == 2 * 6 * 40
+    assert [f["unit"] for f in figures][:3] == ["ms", "s", "s"]
