@@ -13,6 +13,8 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[2]
 NUMBER = r"([-+]?\d[\d,]*(?:\.\d+)?)"
 
@@ -330,3 +332,24 @@ def test_city_prints_lag_catch_up_and_history(tmp_path: Path) -> None:
     history = figure(rf"^\(c\) history: 2 days .* = {NUMBER} rows in", text)
     assert history == 2 * 6 * 40
     assert [f["unit"] for f in figures][:3] == ["ms", "s", "s"]
+
+
+def test_with_a_city_dsn_each_benchmark_log_ships_as_a_centre_of_its_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """bench.city_before_after's switch: a city refuses a second log under one id."""
+    import tomllib
+
+    from bench.server import write_config
+
+    monkeypatch.delenv("QUEUE_BENCH_CITY_DSN", raising=False)
+    off, _ = write_config(tmp_path)
+    assert "city" not in tomllib.loads(off.read_text())
+    monkeypatch.setenv("QUEUE_BENCH_CITY_DSN", "postgresql://postgres@/city?host=/x")
+    ids = []
+    for name in ("one", "two"):
+        (tmp_path / name).mkdir()
+        city = tomllib.loads(write_config(tmp_path / name)[0].read_text())["city"]
+        assert city["dsn"] == "postgresql://postgres@/city?host=/x"
+        ids.append(city["centre_id"])
+    assert len(set(ids)) == 2, ids
