@@ -44,7 +44,7 @@ from queue_server.city.cluster import Cluster
 from queue_server.city.schema import migrate
 
 from . import city_worker
-from .city_history import generate
+from .city_history import History, generate
 from .city_worker import CentreSpec, Feed
 from .common import (
     BENCH_DIR,
@@ -264,7 +264,7 @@ def server_settings(plan: Plan) -> dict[str, str]:
     return {"max_connections": str(plan.centres + 30)}
 
 
-def run_history(plan: Plan, cluster: Cluster) -> tuple[Any, list[float] | None]:
+def run_history(plan: Plan, cluster: Cluster) -> tuple[History, list[float] | None]:
     dsn = city_database(cluster, "city_history")
     history = generate(
         dsn,
@@ -392,11 +392,15 @@ def report_link(plan: Plan, feed: Feed, m: Measured) -> list[Figure]:
     ]
 
 
-def report_history(plan: Plan, history: Any, dashboard: list[float] | None) -> list[Figure]:
+def report_history(plan: Plan, history: History, dashboard: list[float] | None) -> list[Figure]:
     out(
         f"(c) history: {plan.history_days} days ({history.first_day} to {history.last_day}) x "
         f"{plan.centres} centres x {plan.history_per_day:,} events a day = {history.rows:,} "
         f"rows in {history.seconds:.1f} s ({history.rows / history.seconds:,.0f} rows/s)"
+    )
+    out(
+        f"    city.events with its indexes: {history.bytes / 1e6:,.0f} MB, "
+        f"{history.bytes / max(1, history.rows):,.0f} bytes a row"
     )
     figures = [
         Figure(

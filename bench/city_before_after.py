@@ -9,7 +9,7 @@ so the link logs in as the cluster's superuser, which row-level security does no
 check (the city's cost per row, not the centre's).  Rounds alternate off/on so that a
 change of load on the machine falls on both.  Not in `make bench`: it reruns those two.
 
-    python -m bench.city_before_after [--quick] [--rounds N]
+    python -m bench.city_before_after [--quick] [--rounds N] [--wait-load LOAD]
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from queue_server.city.cluster import Cluster
 from queue_server.city.schema import migrate
 
 from .common import REPO, Figure, machine_line, out, read_summary, table
+from .run_all import wait_for_load
 from .server import LOAD_CPUS, PIN_CPUS
 
 BENCHES = ("bench.next_to_display", "bench.api_issue")
@@ -73,6 +74,25 @@ def run(module: str, quick: bool, city_dsn: str | None, work: Path) -> list[Figu
     return read_summary(summary)
 
 
+Results = dict[tuple[str, bool], list[list[Figure]]]
+"""(benchmark, link on) -> each round's figures."""
+
+
+def run_rounds(rounds: int, quick: bool, wait_load: float | None, city_dsn: str) -> Results:
+    results: Results = {}
+    with tempfile.TemporaryDirectory() as work:
+        for round_ in range(rounds):
+            for city in (False, True):
+                for module in BENCHES:
+                    if wait_load is not None:
+                        wait_for_load(wait_load)
+                    link, load = "on" if city else "off", os.getloadavg()[0]
+                    out(f"round {round_ + 1}: {module}, city link {link} (load {load:.2f})")
+                    figures = run(module, quick, city_dsn if city else None, Path(work))
+                    results.setdefault((module, city), []).append(figures)
+    return results
+
+
 def shipped(dsn: str) -> tuple[int, int]:
     """Centre ids and rows the city holds: the link was really on."""
     with psycopg.connect(dsn) as db:
@@ -85,28 +105,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="the benches at their tiny size")
     parser.add_argument("--rounds", type=int, default=1, help="off/on pairs (default 1)")
+    parser.add_argument(
+        "--wait-load", type=float, metavar="LOAD", help="wait for a lower load before each run"
+    )
     args = parser.parse_args()
     out(machine_line())
     out(f"load average at start: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
     folder = Path(tempfile.mkdtemp(prefix="queue-city-before-after-"))
-    results: dict[tuple[str, bool], list[list[Figure]]] = {}
     try:
         cluster = Cluster(folder)
         cluster.start()
         try:
             pin_to_load_cpus(cluster)
             migrate(cluster.dsn())
-            with tempfile.TemporaryDirectory() as work:
-                for round_ in range(args.rounds):
-                    for city in (False, True):
-                        for module in BENCHES:
-                            out(
-                                f"round {round_ + 1}: {module}, city link {'on' if city else 'off'}"
-                            )
-                            figures = run(
-                                module, args.quick, cluster.dsn() if city else None, Path(work)
-                            )
-                            results.setdefault((module, city), []).append(figures)
+            results = run_rounds(args.rounds, args.quick, args.wait_load, cluster.dsn())
             centres, rows = shipped(cluster.dsn())
         finally:
             cluster.stop()
@@ -117,7 +129,7 @@ def main() -> None:
     report(results)
 
 
-def report(results: dict[tuple[str, bool], list[list[Figure]]]) -> None:
+def report(results: Results) -> None:
     """One row per figure and round: median and p99 off, then on."""
     out("median / p99, ms, city link off -> on (figure named as in its off run)")
     rows = []

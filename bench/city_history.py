@@ -32,6 +32,8 @@ class History(NamedTuple):
     seconds: float
     first_day: date
     last_day: date
+    bytes: int
+    """city.events on disk, its indexes included."""
 
 
 def template_rows(config: CentreConfig, per_day: int) -> list[tuple[int, int, float, str, str]]:
@@ -111,4 +113,7 @@ def generate(
         inserted = cursor.rowcount
         db.execute("ANALYZE city.events")
         seconds = time.perf_counter() - started
-    return History(inserted, seconds, first_day, last_day)
+        size = db.execute(
+            "SELECT sum(pg_total_relation_size(relid)) FROM pg_partition_tree('city.events')"
+        ).fetchone()
+    return History(inserted, seconds, first_day, last_day, int(size[0]) if size else 0)
