@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -129,9 +130,18 @@ def main() -> None:
     report(results)
 
 
+_RATE = re.compile(r"[\d,]+(?:\.\d+)?(?=/s| tickets/s)")
+
+
+def _rate_both_ways(off: str, on: str) -> str:
+    """A figure's name, its rate shown as off -> on ("6,033 -> 5,990 tickets/s")."""
+    rate = _RATE.search(on)
+    return _RATE.sub(lambda m: f"{m.group(0)} -> {rate.group(0)}", off, 1) if rate else off
+
+
 def report(results: Results) -> None:
     """One row per figure and round: median and p99 off, then on."""
-    out("median / p99, ms, city link off -> on (figure named as in its off run)")
+    out("median / p99, ms, city link off and on (a rate in a figure's name: off -> on)")
     rows = []
     for module in BENCHES:
         for round_, (off, on) in enumerate(
@@ -140,7 +150,7 @@ def report(results: Results) -> None:
             for before, after in zip(off, on, strict=True):
                 rows.append(
                     [
-                        f"{before.benchmark}: {before.figure}",
+                        f"{before.benchmark}: {_rate_both_ways(before.figure, after.figure)}",
                         round_ + 1,
                         before.median or 0.0,
                         after.median or 0.0,
