@@ -19,11 +19,13 @@ import contextlib
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 import psycopg
 
@@ -55,7 +57,28 @@ def pin_to_load_cpus(cluster: Cluster) -> None:
             os.sched_setaffinity(pid, LOAD_CPUS)
 
 
-def run(module: str, quick: bool, city_dsn: str | None, work: Path) -> list[Figure]:
+class Ran(NamedTuple):
+    figures: list[Figure]
+    cpu_per_ticket: dict[str, float]
+    """bench.api_issue's "server us/ticket" per run ("process 10 keep-alive"): the server's
+    CPU time, the shipper's included, which other work on the machine moves far less
+    than it moves wall times."""
+
+
+_CPU_ROW = re.compile(
+    r"^\s+(process|full)\s+(\d+)\s+(keep-alive|per-request)\s+(?:[\d,.]+\s+){5}\d+%\s+([\d,]+)\s",
+    re.MULTILINE,
+)
+
+
+def cpu_per_ticket(output: str) -> dict[str, float]:
+    return {
+        f"{durability} {clients} {connection}": float(us.replace(",", ""))
+        for durability, clients, connection, us in _CPU_ROW.findall(output)
+    }
+
+
+def run(module: str, quick: bool, city_dsn: str | None, work: Path) -> Ran:
     summary = work / f"{module}-{time.monotonic_ns()}.json"
     env = dict(os.environ)
     env.pop("QUEUE_BENCH_CITY_DSN", None)
@@ -72,10 +95,10 @@ def run(module: str, quick: bool, city_dsn: str | None, work: Path) -> list[Figu
     )
     if result.returncode != 0:
         sys.exit(f"{module} failed:\n{result.stdout}\n{result.stderr}")
-    return read_summary(summary)
+    return Ran(read_summary(summary), cpu_per_ticket(result.stdout))
 
 
-Results = dict[tuple[str, bool], list[list[Figure]]]
+Results = dict[tuple[str, bool], list[Ran]]
 """(benchmark, link on) -> each round's figures."""
 
 
@@ -89,8 +112,8 @@ def run_rounds(rounds: int, quick: bool, wait_load: float | None, city_dsn: str)
                         wait_for_load(wait_load)
                     link, load = "on" if city else "off", os.getloadavg()[0]
                     out(f"round {round_ + 1}: {module}, city link {link} (load {load:.2f})")
-                    figures = run(module, quick, city_dsn if city else None, Path(work))
-                    results.setdefault((module, city), []).append(figures)
+                    ran = run(module, quick, city_dsn if city else None, Path(work))
+                    results.setdefault((module, city), []).append(ran)
     return results
 
 
@@ -110,6 +133,7 @@ def main() -> None:
         "--wait-load", type=float, metavar="LOAD", help="wait for a lower load before each run"
     )
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop PostgreSQL on the way out
     out(machine_line())
     out(f"load average at start: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
     folder = Path(tempfile.mkdtemp(prefix="queue-city-before-after-"))
@@ -147,7 +171,7 @@ def report(results: Results) -> None:
         for round_, (off, on) in enumerate(
             zip(results[(module, False)], results[(module, True)], strict=True)
         ):
-            for before, after in zip(off, on, strict=True):
+            for before, after in zip(off.figures, on.figures, strict=True):
                 rows.append(
                     [
                         f"{before.benchmark}: {_rate_both_ways(before.figure, after.figure)}",
@@ -159,6 +183,16 @@ def report(results: Results) -> None:
                     ]
                 )
     out(table(("figure", "round", "off median", "on median", "off p99", "on p99"), rows))
+    out()
+    out("bench.api_issue: the server's CPU per ticket, us (the shipper runs in the server)")
+    cpu_rows = []
+    for round_, (off, on) in enumerate(
+        zip(results[("bench.api_issue", False)], results[("bench.api_issue", True)], strict=True)
+    ):
+        for run_name, us_off in off.cpu_per_ticket.items():
+            us_on = on.cpu_per_ticket.get(run_name, 0.0)
+            cpu_rows.append([run_name, round_ + 1, us_off, us_on, f"{us_on / us_off - 1:+.0%}"])
+    out(table(("run", "round", "off", "on", "change"), cpu_rows))
 
 
 if __name__ == "__main__":

@@ -154,6 +154,14 @@ def test_api_issue_prints_throughput_and_latency() -> None:
     for connection in ("keep-alive", "per-request"):
         assert figure(rf"^  {connection}\s+{NUMBER} tickets/s, p99 [\d.]+ ms: ", text) > 0
     assert re.search(r"^reference: a Flask-based .* 58-78 tickets/s", text, re.MULTILINE), text
+    # bench.city_before_after reads the server's CPU per ticket from this table
+    from bench.city_before_after import cpu_per_ticket
+
+    assert cpu_per_ticket(text) == {
+        f"process {clients} {connection}": row(table, "process", clients, connection)[-3]
+        for clients in ("1", "10")
+        for connection in ("keep-alive", "per-request")
+    }
 
 
 def test_printing_prints_render_and_print_times() -> None:
