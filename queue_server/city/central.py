@@ -36,8 +36,8 @@ _encoder = msgspec.json.Encoder()
 def payload(rows: Batch) -> str:
     """A batch as one JSON document, which PostgreSQL takes apart (`json_to_recordset`).
 
-    One text parameter instead of six arrays: psycopg adapted the arrays at about 30 us
-    of the centre's CPU per event, this costs about 1 (bench/RESULTS.md, "Before/after");
+    One text parameter instead of six arrays: psycopg adapted the arrays at about 28 us
+    of the centre's CPU per event, this costs about 1.5 (bench/RESULTS.md, "Before/after");
     the parsing moves to the city's server.  `at` goes as RFC 3339 text with its
     microseconds, so a resent event meets its own key exactly."""
     return _encoder.encode(
