@@ -56,6 +56,7 @@ BENCHMARKS = (
     Bench("report", "bench.report", "The day's report on a log of 120 days"),
     Bench("booking", "bench.booking", "Booking ahead: 1,000 citizens race for a day's slots"),
     Bench("finder", "bench.finder", "The procedure finder: one search over the example catalogue"),
+    Bench("city", "bench.city", "The city link: 126 centres ship into one PostgreSQL"),
     Bench("idle_cpu", "bench.idle_cpu", "An idle centre: the demo's CPU when nobody presses"),
     Bench(
         "keypad_latency",

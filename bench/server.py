@@ -13,6 +13,7 @@ import math
 import os
 import re
 import resource
+import secrets
 import select
 import signal
 import subprocess
@@ -121,7 +122,9 @@ def write_config(
 ) -> tuple[Path, Path]:
     """The example centre, open at any hour, kiosk limits out of reach, no guard against a
     double NEXT, no devices, no voice, then whatever `edit` changes in the decoded TOML; returns (toml, db).
-    With QUEUE_BENCH_CITY_DSN set, the centre also ships its events there (`[city] dsn`)."""
+    With QUEUE_BENCH_CITY_DSN set, the centre also ships its events there (`[city] dsn`),
+    each log as a centre id of its own (a benchmark makes several logs; a city refuses a
+    second log under one id), so that DSN's role may write any (`bench.city_before_after`)."""
     db = work / "centre.sqlite3"
     raw: Raw = tomllib.loads(EXAMPLE.read_text(encoding="utf-8"))
     raw["hours"]["enforce"] = False
@@ -132,7 +135,7 @@ def write_config(
     if "voice" in raw:
         raw["voice"]["enabled"] = False
     if city_dsn := os.environ.get("QUEUE_BENCH_CITY_DSN"):  # the shipper on, for before/after
-        raw["city"] = {"dsn": city_dsn}
+        raw["city"] = {"dsn": city_dsn, "centre_id": f"bench-{secrets.token_hex(6)}"}
     if edit is not None:
         edit(raw)
     text = toml_text(raw)

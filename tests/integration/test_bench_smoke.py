@@ -13,6 +13,8 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[2]
 NUMBER = r"([-+]?\d[\d,]*(?:\.\d+)?)"
 
@@ -152,6 +154,14 @@ def test_api_issue_prints_throughput_and_latency() -> None:
     for connection in ("keep-alive", "per-request"):
         assert figure(rf"^  {connection}\s+{NUMBER} tickets/s, p99 [\d.]+ ms: ", text) > 0
     assert re.search(r"^reference: a Flask-based .* 58-78 tickets/s", text, re.MULTILINE), text
+    # bench.city_before_after reads the server's CPU per ticket from this table
+    from bench.city_before_after import cpu_per_ticket
+
+    assert cpu_per_ticket(text) == {
+        f"process {clients} {connection}": row(table, "process", clients, connection)[-3]
+        for clients in ("1", "10")
+        for connection in ("keep-alive", "per-request")
+    }
 
 
 def test_printing_prints_render_and_print_times() -> None:
@@ -311,3 +321,43 @@ def test_finder_prints_the_time_of_one_search() -> None:
         count, median, p99, most = row(table, *what.split())
         assert count > 0 and 0 < median <= p99 <= most
     assert re.search(r"^goal: one search <= 5 ms p99: (met|NOT met)$", text, re.MULTILINE), text
+
+
+def test_city_prints_lag_catch_up_and_history(tmp_path: Path) -> None:
+    text, figures = run_with_summary("bench.city", tmp_path)
+    assert re.search(r"^city link: 6 centres in 2 processes", text, re.M), text
+    steady = section("lag from the commit in SQLite", text)
+    [[events, rate, median, p99, worst]] = numeric_rows(steady)
+    assert events > 0 and rate > 0
+    assert 0 < median <= p99 <= worst
+    assert re.search(r"^goal: lag p99 <= 1 s: (met|NOT met)$", text, re.M), text
+    outage = section("backlog", text)
+    [[backlog, first_batch, caught_up, per_second]] = numeric_rows(outage)
+    assert backlog >= 6 * 18  # 10 s of 1.75 events/s for each of 6 centres (whole commits)
+    assert 0 <= first_batch <= caught_up
+    assert per_second > 0
+    assert re.search(r"^check: 6/6 centres hold exactly .*; 0 lost, 0 duplicated$", text, re.M)
+    history = figure(rf"^\(c\) history: 2 days .* = {NUMBER} rows in", text)
+    assert history == 2 * 6 * 40
+    assert [f["unit"] for f in figures][:3] == ["ms", "s", "s"]
+
+
+def test_with_a_city_dsn_each_benchmark_log_ships_as_a_centre_of_its_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """bench.city_before_after's switch: a city refuses a second log under one id."""
+    import tomllib
+
+    from bench.server import write_config
+
+    monkeypatch.delenv("QUEUE_BENCH_CITY_DSN", raising=False)
+    off, _ = write_config(tmp_path)
+    assert "city" not in tomllib.loads(off.read_text())
+    monkeypatch.setenv("QUEUE_BENCH_CITY_DSN", "postgresql://postgres@/city?host=/x")
+    ids = []
+    for name in ("one", "two"):
+        (tmp_path / name).mkdir()
+        city = tomllib.loads(write_config(tmp_path / name)[0].read_text())["city"]
+        assert city["dsn"] == "postgresql://postgres@/city?host=/x"
+        ids.append(city["centre_id"])
+    assert len(set(ids)) == 2, ids

@@ -3,7 +3,7 @@ keeps each centre to its own rows, a batch sent twice is stored once."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import psycopg
@@ -63,6 +63,28 @@ async def test_a_batch_sent_twice_is_stored_once(postgres: Cluster) -> None:
     assert stored == (date(2025, 12, 3), "A001")
     # 2025-12-03 16:59:59 UTC is 23:59:59 in Hanoi: still the centre's day.
     assert last_day == (date(2025, 12, 3),)
+
+
+async def test_the_city_keeps_each_events_time_to_the_microsecond_and_its_body(
+    postgres: Cluster,
+) -> None:
+    """The time is in the key: a resend must meet its own row, to the microsecond."""
+    admin = city_database(postgres)
+    centre = centre_role(postgres, admin, "ward-a")
+    zone = ZoneInfo("Asia/Ho_Chi_Minh")
+    body = b'{"type":"TicketIssued","number":"A\xc3\xa2","nested":{"list":[1,2.5,null]}}'
+    rows = [LogRow(1, 1_764_723_601.123456, "TicketIssued", body)]
+    async with await psycopg.AsyncConnection.connect(centre, autocommit=True) as db:
+        assert await send(db, batch("ward-a", zone, rows)) == 1
+        assert await send(db, batch("ward-a", zone, rows)) == 0
+    with psycopg.connect(admin) as db:
+        stored = db.execute("SELECT at, body FROM city.events").fetchall()
+    assert stored == [
+        (
+            datetime.fromtimestamp(1_764_723_601.123456, zone),
+            {"type": "TicketIssued", "number": "Aâ", "nested": {"list": [1, 2.5, None]}},
+        )
+    ]
 
 
 async def test_a_centre_may_write_only_its_own_rows_and_read_only_its_last_seq(

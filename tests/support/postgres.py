@@ -1,85 +1,22 @@
-"""A throwaway PostgreSQL cluster for tests: initdb into a temporary folder, a unix socket
-in that folder, no TCP port.
-
-The server binaries are looked for on PATH, then under Debian's
-/usr/lib/postgresql/<version>/bin (where the `postgresql` package puts them).  initdb
-refuses to run as root, and tests run as root on the project's machines: then every
-command of the cluster runs as the `postgres` user (`runuser`), which owns the folder.
-"""
+"""A throwaway PostgreSQL cluster for tests (queue_server/city/cluster.py), with fsync off
+(a test's cluster dies with it) and a fresh database per test."""
 
 from __future__ import annotations
 
 import itertools
-import os
-import pwd
-import shutil
-import subprocess
-from pathlib import Path
+from collections.abc import Mapping
 
 import psycopg
 
-PORT = 5432
-"""Only names the socket file (`.s.PGSQL.5432`) in the cluster's own folder."""
+from queue_server.city import cluster
+
 _names = itertools.count(1)
+TEST_SETTINGS = {"fsync": "off"}
 
 
-def server_binaries() -> Path:
-    """The folder holding initdb and pg_ctl, or a failure that says how to get them."""
-    found = shutil.which("initdb")
-    if found and shutil.which("pg_ctl"):
-        return Path(found).parent
-    for folder in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True):
-        if (folder / "initdb").exists() and (folder / "pg_ctl").exists():
-            return folder
-    raise RuntimeError(
-        "PostgreSQL's server binaries (initdb, pg_ctl) are missing: `make install` "
-        "installs Debian's postgresql package"
-    )
-
-
-class Cluster:
-    """One cluster, started and stopped at will (the outage test stops it for a while)."""
-
-    def __init__(self, folder: Path) -> None:
-        """`folder`: an empty folder of its own, whose parents `postgres` may pass
-        (`tempfile.mkdtemp()`, not pytest's tmp_path, which only root may enter)."""
-        self.folder = folder
-        self.data = folder / "data"
-        self.bin = server_binaries()
-        self._as: list[str] = []
-        if os.geteuid() == 0:
-            self._as = ["runuser", "-u", "postgres", "--"]
-            postgres = pwd.getpwnam("postgres")
-            os.chown(folder, postgres.pw_uid, postgres.pw_gid)
-        self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "-E", "UTF8")
-
-    def _run(self, tool: str, *args: str) -> None:
-        subprocess.run(
-            [*self._as, str(self.bin / tool), *args],
-            check=True,
-            capture_output=True,
-            timeout=60,
-        )
-
-    def start(self) -> None:
-        options = f"-k {self.folder} -p {PORT} -c listen_addresses='' -c fsync=off"
-        self._run(
-            "pg_ctl",
-            "-D",
-            str(self.data),
-            "-w",
-            "-l",
-            str(self.folder / "log"),
-            "-o",
-            options,
-            "start",
-        )
-
-    def stop(self) -> None:
-        self._run("pg_ctl", "-D", str(self.data), "-w", "-m", "fast", "stop")
-
-    def dsn(self, database: str = "postgres", user: str = "postgres") -> str:
-        return f"postgresql://{user}@/{database}?host={self.folder}&port={PORT}"
+class Cluster(cluster.Cluster):
+    def start(self, settings: Mapping[str, str] | None = None) -> None:
+        super().start(TEST_SETTINGS if settings is None else settings)
 
     def new_database(self) -> str:
         """A fresh database for one test; its DSN as the superuser."""
