@@ -1,4 +1,5 @@
-"""`queue-server city migrate`: the central schema, brought up to date."""
+"""`queue-server city ...`: `migrate` brings the central schema up to date, `serve` runs
+the city service (its API, `/city` and the live feed), `user add` makes a city account."""
 
 from __future__ import annotations
 
@@ -21,6 +22,33 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     )
     migrate.set_defaults(handler=_migrate)
 
+    serve = commands.add_parser("serve", help="the city service: /city, its API, its live feed")
+    serve.add_argument(
+        "--dsn",
+        required=True,
+        help="a PostgreSQL URL as a role in city_service "
+        "(postgresql://city_web@host/city?sslmode=verify-full)",
+    )
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8090)
+    serve.add_argument("--timezone", default="Asia/Ho_Chi_Minh", help="where the city's day is")
+    serve.add_argument(
+        "--amber-minutes", type=float, default=20.0, help="a centre turns amber past this wait"
+    )
+    serve.add_argument(
+        "--red-minutes", type=float, default=40.0, help="a centre turns red past this wait"
+    )
+    serve.set_defaults(handler=_serve)
+
+    user = commands.add_parser("user", help="the city service's accounts")
+    user_commands = user.add_subparsers(required=True, metavar="COMMAND")
+    add = user_commands.add_parser("add", help="add a city account; the password is asked for")
+    add.add_argument("username")
+    add.add_argument("--dsn", required=True, help="a PostgreSQL URL (the migrating role's)")
+    add.add_argument("--role", choices=["city_admin", "viewer"], default="viewer")
+    add.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    add.set_defaults(handler=_user_add)
+
 
 def _migrate(args: argparse.Namespace) -> int:
     import psycopg  # only when asked: a centre without [city] never loads it
@@ -34,4 +62,61 @@ def _migrate(args: argparse.Namespace) -> int:
         return 3
     applied = ", ".join(done.applied) or "none (already up to date)"
     print(f"migrations applied: {applied}; new monthly partitions: {done.partitions_made}")
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import asyncio
+    import logging
+
+    from aiohttp import web
+
+    from .web.app import build_app
+    from .web.settings import CitySettings
+
+    try:
+        settings = CitySettings(args.timezone, args.amber_minutes, args.red_minutes)
+    except (ValueError, KeyError) as exc:
+        print(f"city serve: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    app = build_app(args.dsn, settings)
+    print(f"city service on http://{args.host}:{args.port}/city", flush=True)
+    # psycopg's async API wants the selector loop (not the proactor) where it differs.
+    web.run_app(app, host=args.host, port=args.port, print=None, loop=asyncio.new_event_loop())
+    return 0
+
+
+def _user_add(args: argparse.Namespace) -> int:
+    import asyncio
+    import getpass
+
+    import psycopg
+
+    from ..accounts.passwords import WeakPassword
+    from .web.accounts import CityRole, UserExists, add_user
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Again: ") != password:
+            print("error: the two passwords differ", file=sys.stderr)
+            return 2
+
+    async def add() -> None:
+        async with await psycopg.AsyncConnection.connect(args.dsn, autocommit=True) as db:
+            await add_user(db, args.username, CityRole(args.role), password)
+
+    try:
+        asyncio.run(add())
+    except (WeakPassword, UserExists) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except psycopg.Error as exc:
+        print(f"city user add: {' '.join(str(exc).split())}", file=sys.stderr)
+        return 3
+    print(f"city account {args.username} ({args.role}) added")
     return 0

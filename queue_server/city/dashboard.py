@@ -48,12 +48,12 @@ WITH day_figures AS (
            count(rating) AS rated,
            count(*) FILTER (WHERE rating IN ('very_satisfied', 'satisfied')) AS satisfied
       FROM city.tickets
-     WHERE day = %(day)s AND (%(centre)s::text IS NULL OR centre_id = %(centre)s)
+     WHERE day = %(day)s AND (%(centres)s::text[] IS NULL OR centre_id = ANY(%(centres)s))
      GROUP BY centre_id
 ), open_counters AS (
     SELECT centre_id, count(*) AS open
       FROM city.counters
-     WHERE state = 'open' AND (%(centre)s::text IS NULL OR centre_id = %(centre)s)
+     WHERE state = 'open' AND (%(centres)s::text[] IS NULL OR centre_id = ANY(%(centres)s))
      GROUP BY centre_id
 )
 SELECT c.centre_id,
@@ -71,16 +71,17 @@ SELECT c.centre_id,
   FROM city.centres c
   LEFT JOIN day_figures d USING (centre_id)
   LEFT JOIN open_counters k USING (centre_id)
- WHERE %(centre)s::text IS NULL OR c.centre_id = %(centre)s
+ WHERE %(centres)s::text[] IS NULL OR c.centre_id = ANY(%(centres)s)
  ORDER BY c.centre_id
 """
 
 
 async def centre_rows(
-    conn: psycopg.AsyncConnection[Any], day: date, centre: str | None = None
+    conn: psycopg.AsyncConnection[Any], day: date, centres: list[str] | None = None
 ) -> list[CentreRow]:
-    """Every centre's row for `day` (one centre's, with `centre`): the `/city` refresh."""
-    cursor = await conn.execute(_ROWS, {"day": day, "centre": centre})
+    """Every centre's row for `day` (only those of `centres`, when given): the `/city`
+    refresh, and what the live feed sends for the centres a batch changed."""
+    cursor = await conn.execute(_ROWS, {"day": day, "centres": centres})
     return [_row(values) for values in await cursor.fetchall()]
 
 

@@ -344,6 +344,12 @@ def _ratings(tickets: list[TicketRecord]) -> dict[str, Any]:
     )
 
 
+def ticket_figures(tickets: list[TicketRecord]) -> dict[str, Any]:
+    """A group of tickets' measures (outcomes, waits, service times, satisfaction): the
+    report's figures per service, per lane, and the city's per centre, side by side."""
+    return _group(tickets)
+
+
 def _group(tickets: list[TicketRecord]) -> dict[str, Any]:
     return {
         **_outcomes(tickets),
