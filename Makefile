@@ -13,7 +13,9 @@ STAMP  := $(VENV)/.installed-stamp
 # libsimavr-dev: the tests run it in simavr (a simulated ATmega328P: UART, pins, clock).
 # postgresql: the server binaries (initdb, pg_ctl) under /usr/lib/postgresql/<version>/bin, for
 # the city link's tests, which start a throwaway cluster of their own (tests/support/postgres.py).
-SYSTEM_PACKAGES := chromium espeak-ng fonts-dejavu-core libfribidi0 libusb-1.0-0 nodejs node-typescript gcc-avr avr-libc arduino-core-avr libsimavr-dev postgresql
+# libjs-chart.js: Chart.js (under /usr/share/javascript/chart.js/), which the city service serves
+# to its pages itself (no CDN) for a centre's day by hour.
+SYSTEM_PACKAGES := chromium espeak-ng fonts-dejavu-core libfribidi0 libusb-1.0-0 nodejs node-typescript gcc-avr avr-libc arduino-core-avr libsimavr-dev postgresql libjs-chart.js
 TSC := /usr/bin/tsc
 # What `make drill` runs with QUEUE_DRILL=1 (tests/support/drill.py): the same tests as in
 # `make test`, ten times harder.

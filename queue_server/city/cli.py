@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .web.settings import CitySettings
 
 
 def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -69,9 +73,6 @@ def _serve(args: argparse.Namespace) -> int:
     import asyncio
     import logging
 
-    from aiohttp import web
-
-    from .web.app import build_app
     from .web.settings import CitySettings
 
     try:
@@ -82,11 +83,33 @@ def _serve(args: argparse.Namespace) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    app = build_app(args.dsn, settings)
-    print(f"city service on http://{args.host}:{args.port}/city", flush=True)
-    # psycopg's async API wants the selector loop (not the proactor) where it differs.
-    web.run_app(app, host=args.host, port=args.port, print=None, loop=asyncio.new_event_loop())
+    asyncio.run(_serve_until_stopped(args, settings))
     return 0
+
+
+async def _serve_until_stopped(args: argparse.Namespace, settings: CitySettings) -> None:
+    """Serve until SIGTERM or SIGINT; print the address really bound (`--port 0` picks)."""
+    import asyncio
+    import signal
+
+    from aiohttp import web
+
+    from .web.app import build_app
+
+    runner = web.AppRunner(build_app(args.dsn, settings), access_log=None)
+    await runner.setup()
+    try:
+        site = web.TCPSite(runner, args.host, args.port)
+        await site.start()
+        host, port = runner.addresses[0][:2]
+        print(f"city service on http://{host}:{port}/city", flush=True)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        await stop.wait()
+    finally:
+        await runner.cleanup()
 
 
 def _user_add(args: argparse.Namespace) -> int:

@@ -123,7 +123,7 @@ async def test_roles_viewer_looks_admin_adds_accounts_nobody_anonymous(
                 "/api/v1/city/login", json={"username": "boss", "password": "wrong password!"}
             ) as got:
                 assert got.status == 401
-                assert (await got.json())["error"]["code"] == "invalid_credentials"
+                assert (await got.json())["error"]["code"] == "bad_credentials"
 
         viewer, viewer_csrf = await logged_in(city.base, "watcher")
         async with viewer:

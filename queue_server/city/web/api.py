@@ -76,7 +76,7 @@ async def log_in(request: web.Request) -> web.Response:
     async with request.app[POOL].connection() as db:
         opened = await accounts.log_in(db, login.username, login.password)
     if opened is None:
-        raise ApiError(401, "invalid_credentials", "wrong username or password")
+        raise ApiError(401, "bad_credentials", "wrong username or password")
     token, session = opened
     response = json_response(session)
     response.set_cookie(
