@@ -37,20 +37,7 @@ class CentreRow(msgspec.Struct, frozen=True):
 
 
 _ROWS = """
-WITH day_figures AS (
-    SELECT centre_id,
-           count(*) FILTER (WHERE outcome = 'waiting') AS waiting,
-           min(waiting_since) FILTER (WHERE outcome = 'waiting') AS oldest_waiting,
-           count(*) AS issued,
-           count(*) FILTER (WHERE outcome = 'done') AS served,
-           percentile_disc(0.5) WITHIN GROUP (
-               ORDER BY extract(epoch FROM first_called_at - issued_at)) AS median_wait_s,
-           count(rating) AS rated,
-           count(*) FILTER (WHERE rating IN ('very_satisfied', 'satisfied')) AS satisfied
-      FROM city.tickets
-     WHERE day = %(day)s AND (%(centres)s::text[] IS NULL OR centre_id = ANY(%(centres)s))
-     GROUP BY centre_id
-), open_counters AS (
+WITH open_counters AS (
     SELECT centre_id, count(*) AS open
       FROM city.counters
      WHERE state = 'open' AND (%(centres)s::text[] IS NULL OR centre_id = ANY(%(centres)s))
@@ -59,21 +46,30 @@ WITH day_figures AS (
 SELECT c.centre_id,
        coalesce(k.open, 0),
        coalesce(d.waiting, 0),
-       round(extract(epoch FROM greatest(interval '0', now() - d.oldest_waiting))),
+       CASE WHEN w.oldest IS NOT NULL
+            THEN round(greatest(0, extract(epoch FROM now() - w.oldest))) END,
        coalesce(d.issued, 0),
        coalesce(d.served, 0),
-       round(d.median_wait_s),
+       (SELECT round(percentile_disc(0.5) WITHIN GROUP (ORDER BY x)) FROM unnest(d.waits) x),
        coalesce(d.rated, 0),
        round(d.satisfied::numeric / nullif(d.rated, 0), 3),
        c.lag_s,
        c.last_at,
        c.received_at
   FROM city.centres c
-  LEFT JOIN day_figures d USING (centre_id)
-  LEFT JOIN open_counters k USING (centre_id)
+  LEFT JOIN city.centre_days d ON d.centre_id = c.centre_id AND d.day = %(day)s
+  LEFT JOIN open_counters k ON k.centre_id = c.centre_id
+  LEFT JOIN LATERAL (
+        SELECT t.waiting_since AS oldest
+          FROM city.tickets t
+         WHERE t.centre_id = c.centre_id AND t.day = %(day)s AND t.outcome = 'waiting'
+         ORDER BY t.waiting_since
+         LIMIT 1) AS w ON true
  WHERE %(centres)s::text[] IS NULL OR c.centre_id = ANY(%(centres)s)
  ORDER BY c.centre_id
 """
+"""One row per centre from `city.centre_days`, which the trigger keeps (0003), the
+oldest waiting ticket through its partial index, the median from the day's waits."""
 
 
 async def centre_rows(

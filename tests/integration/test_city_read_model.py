@@ -101,6 +101,82 @@ async def test_resent_batches_fold_once_and_match_the_centres_daily_report(
     ]
 
 
+def busy_day() -> Desk:
+    """Every way a ticket's day goes: served and rated (one dissatisfied), transferred,
+    no-show then back, cancelled, still served at the close, still waiting at the close."""
+    desk = Desk(make_config())
+    desk.housekeep()
+    desk.open(1, 2)
+    for service in ("HT", "CT", "HT", "CT", "HT", "HT", "CT"):
+        desk.issue(service)
+        desk.advance(MINUTE / 2)
+    desk.advance(4 * MINUTE)
+    desk.call(1)
+    desk.do(c.StartService(counter=1))
+    desk.advance(3 * MINUTE)
+    desk.do(c.Transfer(counter=1, to_service="CT"))
+    second = desk.call(2).ticket
+    desk.do(c.StartService(counter=2))
+    desk.advance(2 * MINUTE)
+    desk.do(c.Finish(counter=2))
+    desk.do(c.RateService(ticket=second, rating="dissatisfied"))
+    absent = desk.call(1).ticket
+    desk.do(c.MarkNoShow(counter=1))
+    desk.do(c.Reactivate(ticket=absent))
+    desk.do(c.Cancel(ticket=desk.issue("DD").ticket))
+    desk.advance(MINUTE)
+    desk.call(1)
+    desk.do(c.StartService(counter=1))
+    desk.advance(6 * MINUTE)
+    desk.do(c.Finish(counter=1))
+    desk.call(2)
+    desk.do(c.StartService(counter=2))
+    desk.do(c.CloseDay())  # one at counter 2, the rest waiting: finished by close, expired
+    return desk
+
+
+async def test_a_busy_day_shipped_in_small_batches_matches_the_daily_report(
+    postgres: Cluster,
+) -> None:
+    desk = busy_day()
+    rows = log_rows(desk.log)
+    admin = city_database(postgres)
+    centre = centre_role(postgres, admin, "ward-d")
+    async with await psycopg.AsyncConnection.connect(centre, autocommit=True) as db:
+        for start in range(0, len(rows), 3):  # and each batch sent twice
+            for _ in range(2):
+                await send(db, batch("ward-d", desk.config.zone, rows[start : start + 5]))
+    report = DayReport(desk.config, DAY.isoformat())
+    for event in desk.log:
+        report.add(event)
+    expected = report.result()
+    async with await psycopg.AsyncConnection.connect(admin, autocommit=True) as db:
+        (row,) = await centre_rows(db, DAY)
+        kept = await (
+            await db.execute(
+                "SELECT issued, served, waiting, rated, satisfied, cardinality(waits)"
+                " FROM city.centre_days WHERE centre_id = 'ward-d'"
+            )
+        ).fetchone()
+        recounted = await (
+            await db.execute(
+                "SELECT count(*), count(*) FILTER (WHERE outcome = 'done'),"
+                " count(*) FILTER (WHERE outcome = 'waiting'), count(rating),"
+                " count(*) FILTER (WHERE rating IN ('very_satisfied', 'satisfied')),"
+                " count(first_called_at) FROM city.tickets WHERE centre_id = 'ward-d'"
+            )
+        ).fetchone()
+    assert kept == recounted  # the counts kept event by event equal a recount
+    tickets = expected["tickets"]
+    assert (row.issued, row.served, row.waiting) == (tickets["issued"], tickets["served"], 0)
+    assert tickets["open"] == 0 and tickets["expired"] > 0 and tickets["cancelled"] == 1
+    assert row.median_wait_s == expected["wait_minutes"]["median_s"]
+    assert row.rated == expected["satisfaction"]["rated"] == 1
+    assert row.satisfied_share == expected["satisfaction"]["satisfied_share"] == 0.0
+    assert row.open_counters == 0  # the close closed them
+    assert row.longest_wait_s is None
+
+
 async def test_each_batch_notifies_once_per_centre_and_a_resent_one_never(
     postgres: Cluster,
 ) -> None:

@@ -1,6 +1,9 @@
 -- What the city's dashboard reads, kept current as events arrive: a statement-level
--- trigger folds each INSERT's new rows into three small tables, so the dashboard never
--- scans the event log.
+-- trigger folds each INSERT's new rows into small tables (each centre now, its counters,
+-- every ticket, each centre's day in figures), so the dashboard never scans the log and
+-- reads one row per centre whatever the history holds (goal: 200 ms with 30 days of 126
+-- centres; measured about 2 ms).  Each event costs a few primary-key updates, nothing
+-- that grows with the day: the centres' lag (goal: 1 s) stays the shipper's.
 --
 -- The trigger sees the statement's transition table, which holds only the rows really
 -- inserted: a batch sent again (the shipper's ON CONFLICT DO NOTHING) folds nothing.
@@ -54,8 +57,25 @@ CREATE TABLE city.tickets (
     PRIMARY KEY (centre_id, ticket)
 );
 CREATE INDEX tickets_by_day ON city.tickets (day, centre_id);
-CREATE INDEX tickets_waiting ON city.tickets (centre_id, waiting_since)
+CREATE INDEX tickets_by_centre_day ON city.tickets (centre_id, day);
+-- The longest wait now: the first entry per centre and day, read at once.
+CREATE INDEX tickets_waiting ON city.tickets (centre_id, day, waiting_since)
     WHERE outcome = 'waiting';
+
+-- Each centre's day in counts, changed by each event by what it changed in a ticket.
+-- `waits` holds every called ticket's wait in seconds (a wait is set once, at the first
+-- call), so the median is taken at read time from a few hundred numbers in one row.
+CREATE TABLE city.centre_days (
+    centre_id text               NOT NULL,
+    day       date               NOT NULL,
+    issued    int                NOT NULL DEFAULT 0,
+    served    int                NOT NULL DEFAULT 0,
+    waiting   int                NOT NULL DEFAULT 0,
+    rated     int                NOT NULL DEFAULT 0,
+    satisfied int                NOT NULL DEFAULT 0,
+    waits     double precision[] NOT NULL DEFAULT '{}',
+    PRIMARY KEY (centre_id, day)
+);
 
 -- One event into the tables above.  Never raises on a body it does not understand: a
 -- centre's INSERT must not fail because of the dashboard.
@@ -64,6 +84,14 @@ RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     the_ticket  bigint;
     the_counter int;
+    ticket_day  date;
+    issued_then timestamptz;
+    old_outcome text;
+    new_outcome text;
+    old_called  timestamptz;
+    new_called  timestamptz;
+    old_rating  text;
+    new_rating  text;
 BEGIN
     IF jsonb_typeof(body->'ticket') = 'number' THEN
         the_ticket := (body->>'ticket')::numeric::bigint;
@@ -71,68 +99,105 @@ BEGIN
     IF jsonb_typeof(body->'counter') = 'number' THEN
         the_counter := (body->>'counter')::numeric::int;
     END IF;
-    CASE kind
-    WHEN 'TicketIssued' THEN
-        IF the_ticket IS NOT NULL THEN
-            INSERT INTO city.tickets AS t (centre_id, ticket, day, number, service, priority,
-                                           issued_at, waiting_since)
-            VALUES (centre, the_ticket, day, coalesce(body->>'number', ''),
-                    coalesce(body->>'service', ''), body->>'priority', at, at)
-            ON CONFLICT DO NOTHING;
+
+    IF kind = 'TicketIssued' THEN
+        IF the_ticket IS NULL THEN
+            RETURN;
         END IF;
-    WHEN 'TicketCalled' THEN
-        UPDATE city.tickets AS t
-           SET first_called_at = coalesce(t.first_called_at, at), outcome = 'at_counter',
-               counter = the_counter, began_at = at
-         WHERE t.centre_id = centre AND t.ticket = the_ticket;
-    WHEN 'ServiceStarted' THEN
-        UPDATE city.tickets AS t SET began_at = at
-         WHERE t.centre_id = centre AND t.ticket = the_ticket;
-    WHEN 'TicketFinished' THEN
-        UPDATE city.tickets AS t
-           SET outcome = CASE WHEN (body->>'never_started') = 'true' THEN 'ended' ELSE 'done' END,
-               counter = the_counter, finished_at = at,
-               untimed = (body->>'by_close') = 'true' OR (body#>>'{actor,kind}') = 'system'
-         WHERE t.centre_id = centre AND t.ticket = the_ticket;
-    WHEN 'TicketNoShow' THEN
-        UPDATE city.tickets AS t SET outcome = 'no_show'
-         WHERE t.centre_id = centre AND t.ticket = the_ticket;
-    WHEN 'TicketRequeued', 'TicketReactivated' THEN
-        UPDATE city.tickets AS t SET outcome = 'waiting'
-         WHERE t.centre_id = centre AND t.ticket = the_ticket;
-    WHEN 'TicketTransferred' THEN
-        UPDATE city.tickets AS t
-           SET outcome = 'waiting', transfers = t.transfers + 1,
-               waiting_since = CASE WHEN jsonb_typeof(body->'waiting_since') = 'number'
-                                    THEN to_timestamp((body->>'waiting_since')::float8)
-                                    ELSE at END
-         WHERE t.centre_id = centre AND t.ticket = the_ticket;
-    WHEN 'TicketPriorityChanged' THEN
-        UPDATE city.tickets AS t SET priority = body->>'priority'
-         WHERE t.centre_id = centre AND t.ticket = the_ticket;
-    WHEN 'TicketCancelled' THEN
-        UPDATE city.tickets AS t SET outcome = 'cancelled'
-         WHERE t.centre_id = centre AND t.ticket = the_ticket;
-    WHEN 'TicketExpired' THEN
-        UPDATE city.tickets AS t
-           SET outcome = CASE WHEN t.outcome = 'no_show' THEN 'no_show' ELSE 'expired' END
-         WHERE t.centre_id = centre AND t.ticket = the_ticket;
-    WHEN 'ServiceRated' THEN
-        UPDATE city.tickets AS t SET rating = body->>'rating', reason = body->>'reason'
-         WHERE t.centre_id = centre AND t.ticket = the_ticket;
-    WHEN 'CounterOpened', 'CounterResumed', 'CounterPaused', 'CounterClosed' THEN
+        INSERT INTO city.tickets (centre_id, ticket, day, number, service, priority,
+                                  issued_at, waiting_since)
+        VALUES (centre, the_ticket, day, coalesce(body->>'number', ''),
+                coalesce(body->>'service', ''), body->>'priority', at, at)
+        ON CONFLICT DO NOTHING;
+        IF FOUND THEN
+            INSERT INTO city.centre_days AS d (centre_id, day, issued, waiting)
+            VALUES (centre, day, 1, 1)
+            ON CONFLICT ON CONSTRAINT centre_days_pkey DO UPDATE
+               SET issued = d.issued + 1, waiting = d.waiting + 1;
+        END IF;
+        RETURN;
+    END IF;
+
+    IF kind IN ('CounterOpened', 'CounterResumed', 'CounterPaused', 'CounterClosed') THEN
         IF the_counter IS NOT NULL THEN
             INSERT INTO city.counters AS c (centre_id, counter, state)
             VALUES (centre, the_counter, CASE kind WHEN 'CounterPaused' THEN 'paused'
-                                               WHEN 'CounterClosed' THEN 'closed'
-                                               ELSE 'open' END)
+                                                   WHEN 'CounterClosed' THEN 'closed'
+                                                   ELSE 'open' END)
             ON CONFLICT (centre_id, counter) DO UPDATE SET state = excluded.state;
         END IF;
-    WHEN 'DayOpened' THEN
+        RETURN;
+    END IF;
+
+    IF kind = 'DayOpened' THEN
         UPDATE city.centres AS c SET day = fold_event.day WHERE c.centre_id = centre;
-    ELSE
-        NULL;  -- printers, appointments: nothing the dashboard shows
-    END CASE;
+        RETURN;
+    END IF;
+
+    IF the_ticket IS NULL OR kind NOT IN (
+        'TicketCalled', 'ServiceStarted', 'TicketFinished', 'TicketNoShow', 'TicketRequeued',
+        'TicketReactivated', 'TicketTransferred', 'TicketPriorityChanged', 'TicketCancelled',
+        'TicketExpired', 'ServiceRated') THEN
+        RETURN;  -- printers, appointments: nothing the dashboard shows
+    END IF;
+
+    SELECT t.day, t.issued_at, t.outcome, t.first_called_at, t.rating
+      INTO ticket_day, issued_then, old_outcome, old_called, old_rating
+      FROM city.tickets t WHERE t.centre_id = centre AND t.ticket = the_ticket;
+    IF NOT FOUND THEN
+        RETURN;
+    END IF;
+
+    UPDATE city.tickets AS t SET
+        outcome = CASE kind
+            WHEN 'TicketCalled' THEN 'at_counter'
+            WHEN 'TicketFinished' THEN
+                CASE WHEN (body->>'never_started') = 'true' THEN 'ended' ELSE 'done' END
+            WHEN 'TicketNoShow' THEN 'no_show'
+            WHEN 'TicketRequeued' THEN 'waiting'
+            WHEN 'TicketReactivated' THEN 'waiting'
+            WHEN 'TicketTransferred' THEN 'waiting'
+            WHEN 'TicketCancelled' THEN 'cancelled'
+            WHEN 'TicketExpired' THEN
+                CASE WHEN t.outcome = 'no_show' THEN 'no_show' ELSE 'expired' END
+            ELSE t.outcome END,
+        first_called_at = CASE WHEN kind = 'TicketCalled'
+                               THEN coalesce(t.first_called_at, at) ELSE t.first_called_at END,
+        began_at = CASE WHEN kind IN ('TicketCalled', 'ServiceStarted') THEN at
+                        ELSE t.began_at END,
+        finished_at = CASE WHEN kind = 'TicketFinished' THEN at ELSE t.finished_at END,
+        untimed = CASE WHEN kind = 'TicketFinished'
+                       THEN (body->>'by_close') = 'true' OR (body#>>'{actor,kind}') = 'system'
+                       ELSE t.untimed END,
+        counter = CASE WHEN kind IN ('TicketCalled', 'TicketFinished') THEN the_counter
+                       ELSE t.counter END,
+        transfers = t.transfers + (kind = 'TicketTransferred')::int,
+        waiting_since = CASE
+            WHEN kind <> 'TicketTransferred' THEN t.waiting_since
+            WHEN jsonb_typeof(body->'waiting_since') = 'number'
+                THEN to_timestamp((body->>'waiting_since')::float8)
+            ELSE at END,
+        priority = CASE WHEN kind = 'TicketPriorityChanged' THEN body->>'priority'
+                        ELSE t.priority END,
+        rating = CASE WHEN kind = 'ServiceRated' THEN body->>'rating' ELSE t.rating END,
+        reason = CASE WHEN kind = 'ServiceRated' THEN body->>'reason' ELSE t.reason END
+     WHERE t.centre_id = centre AND t.ticket = the_ticket
+    RETURNING t.outcome, t.first_called_at, t.rating INTO new_outcome, new_called, new_rating;
+
+    IF new_outcome IS DISTINCT FROM old_outcome OR new_called IS DISTINCT FROM old_called
+       OR new_rating IS DISTINCT FROM old_rating THEN
+        UPDATE city.centre_days AS d SET
+            waiting = d.waiting + (new_outcome = 'waiting')::int - (old_outcome = 'waiting')::int,
+            served = d.served + (new_outcome = 'done')::int - (old_outcome = 'done')::int,
+            waits = CASE WHEN old_called IS NULL AND new_called IS NOT NULL
+                         THEN d.waits || extract(epoch FROM new_called - issued_then)::float8
+                         ELSE d.waits END,
+            rated = d.rated + (new_rating IS NOT NULL)::int - (old_rating IS NOT NULL)::int,
+            satisfied = d.satisfied
+                + coalesce(new_rating IN ('very_satisfied', 'satisfied'), false)::int
+                - coalesce(old_rating IN ('very_satisfied', 'satisfied'), false)::int
+         WHERE d.centre_id = centre AND d.day = ticket_day;
+    END IF;
 END
 $$;
 
@@ -186,4 +251,4 @@ $$;
 
 REVOKE ALL ON FUNCTION city.fold_event(text, date, timestamptz, text, jsonb) FROM PUBLIC;
 REVOKE ALL ON FUNCTION city.events_inserted() FROM PUBLIC;
-GRANT SELECT ON city.centres, city.counters, city.tickets TO city_reader;
+GRANT SELECT ON city.centres, city.counters, city.tickets, city.centre_days TO city_reader;
