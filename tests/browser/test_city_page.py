@@ -159,3 +159,29 @@ def test_a_centres_page_charts_its_day_by_hour_and_lists_its_services(
     shipping_centre.issue("HT")  # live here too
     expect(page.locator("tr[data-service='HT'] .issued")).to_have_text("2")
     screenshot(page, "city-centre")
+
+
+def test_the_city_pages_pass_axe_in_vietnamese_and_arabic(
+    city: tuple[str, str], shipping_centre: PageServer, new_page: OpenPage
+) -> None:
+    from .test_accessibility import LANGUAGES, findings, in_language
+
+    base, _ = city
+    shipping_centre.issue("HT")
+    found: list[str] = []
+    login = new_page(f"{base}/city", 1366, 768)
+    expect(login.locator("#login")).to_be_visible()
+    found += findings(login, "city login vi")
+    login.fill("#username", "watcher")
+    login.fill("#password", CITY_PASSWORD)
+    login.click("#login-form button[type=submit]")
+    expect(login.locator(f"tr[data-centre='{CENTRE_ID}'] .waiting")).to_have_text("1")
+    for lang in LANGUAGES:
+        in_language(login, lang)
+        found += findings(login, f"city {lang}")
+    login.goto(f"{base}/city/centre/{CENTRE_ID}")
+    expect(login.locator("tr[data-service='HT'] .issued")).to_have_text("1")
+    for lang in LANGUAGES:
+        in_language(login, lang)
+        found += findings(login, f"city centre {lang}")
+    assert found == []

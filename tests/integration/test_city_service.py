@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+from pathlib import Path
 
 import aiohttp
 import psycopg
 
 from queue_server.city.central import send
 from queue_server.city.rows import batch
+from queue_server.city.web.app import ROUTES
 from queue_server.city.web.settings import CitySettings
 from tests.integration.test_city_read_model import log_rows, played_day
 from tests.support.city import centre_role, city_database, service_role
@@ -178,3 +180,57 @@ async def test_the_websocket_pushes_a_centres_row_when_its_batch_lands(
                 pushed = await socket.receive_json()
             assert [r["centre_id"] for r in pushed["rows"]] == ["ward-a"]
             assert pushed["rows"][0]["last_event_at"] is not None
+
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+PARAMS = {"{centre}": "ward-a", "{kind}": "js", "{file}": "city.js"}
+
+
+def city_access_table() -> dict[str, dict[str, bool]]:
+    """README's city table (after `<!-- access:city -->`): route -> role -> allowed."""
+    text = README.read_text(encoding="utf-8").split("<!-- access:city -->", 1)[1]
+    lines = text.strip().splitlines()
+    head = [cell.strip() for cell in lines[0].strip("|").split("|")][1:]
+    table: dict[str, dict[str, bool]] = {}
+    for line in lines[2:]:
+        if not line.startswith("|"):
+            break
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        assert all(cell in ("✓", "—") for cell in cells[1:]), line
+        table[cells[0].strip("`")] = {
+            role: cell == "✓" for role, cell in zip(head, cells[1:], strict=True)
+        }
+    return table
+
+
+async def test_every_route_answers_as_the_readmes_city_table_says(postgres: Cluster) -> None:
+    """The README is the promise: each cell is tried, each route of the app is listed."""
+    table = city_access_table()
+    assert set(table) == {f"{method} {path}" for method, path, _ in ROUTES}
+    admin = city_database(postgres)
+    await add_accounts(admin)
+    await ship_day(postgres, admin, "ward-a")
+    users = {"viewer": "watcher", "city_admin": "boss"}
+    async with serve_city(service_role(postgres, admin)) as city:
+        for route, allowed in table.items():
+            method, path = route.split(" ", 1)
+            for name, value in PARAMS.items():
+                path = path.replace(name, value)
+            for role, may in allowed.items():
+                if role == "anyone":
+                    client, csrf = aiohttp.ClientSession(base_url=city.base), ""
+                else:
+                    client, csrf = await logged_in(city.base, users[role])
+                async with client:
+                    body = {"username": "x", "password": "not the password"}
+                    async with client.request(
+                        method,
+                        path,
+                        json=body if method == "POST" else None,
+                        headers={"X-CSRF-Token": csrf},
+                        allow_redirects=False,
+                    ) as got:
+                        refused = got.status in (401, 403) and (await got.json())["error"][
+                            "code"
+                        ] in ("unauthenticated", "forbidden")
+                assert refused != may, (route, role, got.status)
