@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install system-deps run test lint format bench drill clean
+.PHONY: install system-deps run city-demo test lint format bench drill clean
 
 # Debian packages the project needs at run time and in tests (each engineer adds theirs here).
 # Only the missing ones are installed, after one `apt-get update`; sudo only when not root.
@@ -46,6 +46,9 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 run: install  ## serve the demo ward centre on http://$(HOST):$(PORT) (make run HOST=0.0.0.0 PORT=8081)
 	$(BIN)/queue-server demo --simulate --host $(HOST) --port $(PORT)
+
+city-demo: install  ## a city on this machine: its own PostgreSQL under var/city-demo, 3 simulated centres, /city on :8090
+	$(BIN)/queue-server city demo --host $(HOST)
 
 test: lint  ## lint, type-check, then every test
 	$(BIN)/pytest

@@ -44,6 +44,19 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     )
     serve.set_defaults(handler=_serve)
 
+    demo = commands.add_parser(
+        "demo",
+        help="a PostgreSQL under var/city-demo, three simulated centres shipping to it, "
+        "and the city service; prints every address and login",
+    )
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--port", type=int, default=8090, help="the city service's port")
+    demo.add_argument(
+        "--centre-port", type=int, default=8081, help="the first centre's port (then +1, +2)"
+    )
+    demo.add_argument("--centres", type=int, choices=[1, 2, 3], default=3)
+    demo.set_defaults(handler=_demo)
+
     user = commands.add_parser("user", help="the city service's accounts")
     user_commands = user.add_subparsers(required=True, metavar="COMMAND")
     add = user_commands.add_parser("add", help="add a city account; the password is asked for")
@@ -143,3 +156,9 @@ def _user_add(args: argparse.Namespace) -> int:
         return 3
     print(f"city account {args.username} ({args.role}) added")
     return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from .demo import run_demo
+
+    return run_demo(args.centre_port, args.port, args.host, args.centres)
