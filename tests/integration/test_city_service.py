@@ -14,9 +14,10 @@ from queue_server.city.central import send
 from queue_server.city.rows import batch
 from queue_server.city.web.app import ROUTES
 from queue_server.city.web.settings import CitySettings
+from queue_server.web.login_guard import LoginGuard
 from tests.integration.test_city_read_model import log_rows, played_day
 from tests.support.city import centre_role, city_database, service_role
-from tests.support.city_service import add_accounts, logged_in, serve_city
+from tests.support.city_service import PASSWORD, add_accounts, logged_in, serve_city
 from tests.support.postgres import Cluster
 
 
@@ -158,6 +159,31 @@ async def test_roles_viewer_looks_admin_adds_accounts_nobody_anonymous(
         analyst, _ = await logged_in(city.base, "analyst", "long enough password")
         async with analyst, analyst.get("/api/v1/city/users") as got:
             assert got.status == 403  # made a viewer
+
+
+async def test_wrong_passwords_for_an_account_make_it_wait(postgres: Cluster) -> None:
+    """Guessing from many addresses is slowed per account, as at the centre: after five
+    wrong passwords even the right one waits (429, Retry-After: 1 s, then twice as long
+    each time), other accounts do not."""
+    admin = city_database(postgres)
+    await add_accounts(admin)
+    stopped_clock = LoginGuard(clock=lambda: 1000.0)  # a wait never runs out by itself
+    async with (
+        serve_city(service_role(postgres, admin), login_guard=stopped_clock) as city,
+        aiohttp.ClientSession(base_url=city.base) as client,
+    ):
+        wrong = {"username": "boss", "password": "a guess, not it"}
+        for _ in range(5):
+            async with client.post("/api/v1/city/login", json=wrong) as got:
+                assert got.status == 401
+        right = {"username": "boss", "password": PASSWORD}
+        async with client.post("/api/v1/city/login", json=right) as got:
+            assert got.status == 429
+            assert int(got.headers["Retry-After"]) >= 1
+            assert (await got.json())["error"]["code"] == "too_many_requests"
+        other = {"username": "watcher", "password": PASSWORD}
+        async with client.post("/api/v1/city/login", json=other) as got:
+            assert got.status == 200
 
 
 async def test_the_websocket_pushes_a_centres_row_when_its_batch_lands(

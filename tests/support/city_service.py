@@ -15,6 +15,7 @@ from queue_server.city.web.accounts import CityRole, add_user
 from queue_server.city.web.app import build_app
 from queue_server.city.web.settings import CitySettings
 from queue_server.city.web.socket import FEED
+from queue_server.web.login_guard import LoginGuard
 
 PASSWORD = "correct horse battery staple"
 """Test accounts only."""
@@ -34,8 +35,10 @@ async def add_accounts(admin_dsn: str) -> None:
 
 
 @asynccontextmanager
-async def serve_city(dsn: str, settings: CitySettings | None = None) -> AsyncIterator[RunningCity]:
-    app = build_app(dsn, settings)
+async def serve_city(
+    dsn: str, settings: CitySettings | None = None, login_guard: LoginGuard | None = None
+) -> AsyncIterator[RunningCity]:
+    app = build_app(dsn, settings, login_guard)
     runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)

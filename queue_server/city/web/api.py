@@ -3,6 +3,7 @@ by service, every centre's day side by side (JSON or CSV), accounts (city admin 
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import date
 from typing import Annotated, TypeVar
@@ -19,6 +20,7 @@ from .daily import centres_csv, centres_day
 from .http import (
     ADMIN_ONLY,
     EVERYONE,
+    LOGIN_GUARD,
     POOL,
     SESSION_COOKIE,
     ApiError,
@@ -73,10 +75,22 @@ def _day(request: web.Request) -> date:
 @public
 async def log_in(request: web.Request) -> web.Response:
     login = await _body(request, Login)
+    guard = request.app[LOGIN_GUARD]
+    wait = guard.wait(login.username)
+    if wait is not None:
+        seconds = max(1, math.ceil(wait))
+        raise ApiError(
+            429,
+            "too_many_requests",
+            f"too many wrong passwords for this account; try again in {seconds} s",
+            {"Retry-After": str(seconds)},
+        )
     async with request.app[POOL].connection() as db:
         opened = await accounts.log_in(db, login.username, login.password)
     if opened is None:
+        guard.failed(login.username)
         raise ApiError(401, "bad_credentials", "wrong username or password")
+    guard.succeeded(login.username)
     token, session = opened
     response = json_response(session)
     response.set_cookie(

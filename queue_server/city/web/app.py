@@ -8,8 +8,9 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 from psycopg_pool import AsyncConnectionPool
 
+from ...web.login_guard import LoginGuard
 from . import api, pages
-from .http import POOL, Handler, error_middleware, session_middleware
+from .http import LOGIN_GUARD, POOL, Handler, error_middleware, session_middleware
 from .live import Feed
 from .settings import SETTINGS, CitySettings
 from .socket import FEED, live_rows
@@ -35,9 +36,12 @@ ROUTES: list[tuple[str, str, Handler]] = [
 POOL_SIZE = 8
 
 
-def build_app(dsn: str, settings: CitySettings | None = None) -> web.Application:
+def build_app(
+    dsn: str, settings: CitySettings | None = None, login_guard: LoginGuard | None = None
+) -> web.Application:
     app = web.Application(middlewares=[error_middleware, session_middleware])
     app[SETTINGS] = settings or CitySettings()
+    app[LOGIN_GUARD] = login_guard or LoginGuard()
     for method, path, handler in ROUTES:
         if not hasattr(handler, "allowed_roles"):  # fail closed: say who may, or no route
             raise TypeError(f"{handler.__name__} declares no roles")

@@ -14,12 +14,15 @@ import psycopg
 from aiohttp import web
 from psycopg_pool import AsyncConnectionPool
 
+from ...web.login_guard import LoginGuard
 from .accounts import CityRole, Session, session_for
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 POOL = web.AppKey("pool", AsyncConnectionPool)
+LOGIN_GUARD = web.AppKey("login_guard", LoginGuard)
+"""Wrong passwords per account: each further try waits longer (the centre's guard)."""
 SESSION = web.RequestKey("session", Session)
 SESSION_COOKIE = "city_session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -30,17 +33,26 @@ _encode = msgspec.json.Encoder().encode
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(
+        self, status: int, code: str, message: str, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
+        self.headers = headers or {}
 
 
-def json_response(body: object, status: int = 200) -> web.Response:
-    return web.Response(body=_encode(body), status=status, content_type="application/json")
+def json_response(
+    body: object, status: int = 200, headers: dict[str, str] | None = None
+) -> web.Response:
+    return web.Response(
+        body=_encode(body), status=status, content_type="application/json", headers=headers
+    )
 
 
-def error_response(status: int, code: str, message: str) -> web.Response:
-    return json_response({"error": {"code": code, "message": message}}, status)
+def error_response(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None
+) -> web.Response:
+    return json_response({"error": {"code": code, "message": message}}, status, headers)
 
 
 _HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "body_too_large"}
@@ -51,7 +63,7 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     try:
         return await handler(request)
     except ApiError as exc:
-        return error_response(exc.status, exc.code, exc.message)
+        return error_response(exc.status, exc.code, exc.message, exc.headers)
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
