@@ -260,3 +260,34 @@ async def test_every_route_answers_as_the_readmes_city_table_says(postgres: Clus
                             "code"
                         ] in ("unauthenticated", "forbidden")
                 assert refused != may, (route, role, got.status)
+
+
+async def test_the_openapi_document_states_every_operation_its_roles_and_its_bodies(
+    postgres: Cluster,
+) -> None:
+    admin = city_database(postgres)
+    async with (
+        serve_city(service_role(postgres, admin)) as city,
+        aiohttp.ClientSession(base_url=city.base) as client,
+        client.get("/api/v1/city/openapi.json") as got,
+    ):
+        assert got.status == 200
+        document = await got.json()
+    operations = {
+        f"{method.upper()} {path}": operation
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+    }
+    table = city_access_table()
+    assert set(operations) == set(table)
+    for route, operation in operations.items():
+        allowed = [role for role in ("viewer", "city_admin") if table[route][role]]
+        expected = ["anyone"] if table[route]["anyone"] else sorted(allowed)
+        assert operation["x-roles"] == expected, route
+    body = operations["POST /api/v1/city/users"]["requestBody"]["content"]["application/json"]
+    assert body["schema"]["$ref"] == "#/components/schemas/NewUser"
+    new_user = document["components"]["schemas"]["NewUser"]
+    assert new_user["properties"]["username"]["maxLength"] == 64
+    assert new_user["properties"]["role"]["$ref"].endswith("CityRole")
+    daily = operations["GET /api/v1/city/reports/daily"]["parameters"]
+    assert [p["name"] for p in daily] == ["day", "format", "lang"]

@@ -74,6 +74,7 @@ def _day(request: web.Request) -> date:
 
 @public
 async def log_in(request: web.Request) -> web.Response:
+    """Open a session: its cookie, and the CSRF token its changes must carry."""
     login = await _body(request, Login)
     guard = request.app[LOGIN_GUARD]
     wait = guard.wait(login.username)
@@ -107,11 +108,13 @@ async def log_in(request: web.Request) -> web.Response:
 
 @allow(EVERYONE)
 async def who_am_i(request: web.Request) -> web.Response:
+    """The session's account, role and CSRF token."""
     return json_response(session_of(request))
 
 
 @allow(EVERYONE)
 async def log_out(request: web.Request) -> web.Response:
+    """End the session, on the server too."""
     async with request.app[POOL].connection() as db:
         await accounts.log_out(db, request.cookies[SESSION_COOKIE])
     response = web.Response(status=204)
@@ -127,6 +130,7 @@ async def settings(request: web.Request) -> web.Response:
 
 @allow(EVERYONE)
 async def centres(request: web.Request) -> web.Response:
+    """Every centre's row for a day: what `/city` shows."""
     day = _day(request)
     async with request.app[POOL].connection() as db:
         rows = await centre_rows(db, day)
@@ -135,6 +139,7 @@ async def centres(request: web.Request) -> web.Response:
 
 @allow(EVERYONE)
 async def centre_day(request: web.Request) -> web.Response:
+    """One centre's day: its row, by hour of issue, by service."""
     centre = request.match_info["centre"]
     if not _CENTRE.fullmatch(centre):
         raise ApiError(404, "unknown_centre", "no such centre")
@@ -150,7 +155,9 @@ async def centre_day(request: web.Request) -> web.Response:
 
 @allow(EVERYONE)
 async def daily_report(request: web.Request) -> web.Response:
-    """`?format=csv` (with `lang=vi|en|ar`, default vi) for a spreadsheet."""
+    """Every centre's day side by side, the measures of a centre's daily report.
+
+    `?format=csv` (with `lang=vi|en|ar`, default vi) for a spreadsheet."""
     day = _day(request)
     wanted = request.query.get("format", "json")
     if wanted not in ("json", "csv"):
@@ -172,12 +179,14 @@ async def daily_report(request: web.Request) -> web.Response:
 
 @allow(ADMIN_ONLY)
 async def list_users(request: web.Request) -> web.Response:
+    """The city's accounts and their roles."""
     async with request.app[POOL].connection() as db:
         return json_response({"users": await accounts.users(db)})
 
 
 @allow(ADMIN_ONLY)
 async def add_user(request: web.Request) -> web.Response:
+    """A new city account (a viewer unless said)."""
     new = await _body(request, NewUser)
     try:
         async with request.app[POOL].connection() as db:

@@ -9,7 +9,7 @@ from aiohttp import web
 from psycopg_pool import AsyncConnectionPool
 
 from ...web.login_guard import LoginGuard
-from . import api, pages
+from . import api, openapi, pages
 from .http import LOGIN_GUARD, POOL, Handler, error_middleware, session_middleware
 from .live import Feed
 from .settings import SETTINGS, CitySettings
@@ -21,6 +21,7 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", "/city/centre/{centre}", pages.centre_page),
     ("GET", "/static/{kind}/{file}", pages.static_file),
     ("GET", "/city/vendor/chart.min.js", pages.chart_js),
+    ("GET", "/api/v1/city/openapi.json", openapi.openapi_document),
     ("POST", "/api/v1/city/login", api.log_in),
     ("POST", "/api/v1/city/logout", api.log_out),
     ("GET", "/api/v1/city/session", api.who_am_i),
