@@ -291,3 +291,29 @@ async def test_the_openapi_document_states_every_operation_its_roles_and_its_bod
     assert new_user["properties"]["role"]["$ref"].endswith("CityRole")
     daily = operations["GET /api/v1/city/reports/daily"]["parameters"]
     assert [p["name"] for p in daily] == ["day", "format", "lang"]
+
+
+async def test_the_feed_listens_again_after_its_connection_is_cut(postgres: Cluster) -> None:
+    """PostgreSQL restarted or the connection cut: the feed opens LISTEN again and sends
+    every row, so a browser misses nothing that landed meanwhile."""
+    admin = city_database(postgres)
+    await add_accounts(admin)
+    desk = played_day()
+    rows = log_rows(desk.log)
+    centre = centre_role(postgres, admin, "ward-a")
+    async with serve_city(service_role(postgres, admin)) as city:
+        client, _ = await logged_in(city.base, "watcher")
+        async with client, client.ws_connect("/api/v1/city/ws") as socket:
+            pushed = await socket.receive_json(timeout=5)
+            assert pushed["rows"] == []
+            async with await psycopg.AsyncConnection.connect(admin, autocommit=True) as db:
+                cut = await db.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE query LIKE 'LISTEN city_centres%'"
+                )
+                assert await cut.fetchall() == [(True,)]
+            async with await psycopg.AsyncConnection.connect(centre, autocommit=True) as db:
+                await send(db, batch("ward-a", desk.config.zone, rows))
+            async with asyncio.timeout(15):  # the centre had no row before: now it has
+                while not any(r["centre_id"] == "ward-a" for r in pushed["rows"]):
+                    pushed = await socket.receive_json()
