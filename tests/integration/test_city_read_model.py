@@ -191,7 +191,7 @@ async def test_each_batch_notifies_once_per_centre_and_a_resent_one_never(
             await send(db, batch("ward-b", zone, rows[:5]))
             await send(db, batch("ward-b", zone, rows[:5]))  # nothing new: no notification
             await send(db, batch("ward-b", zone, rows[5:]))
-        async with asyncio.timeout(5):
+        async with asyncio.timeout(15):
             async for note in listener.notifies(stop_after=2):
                 heard.append(note.payload)
         # Whatever came late would be a third: wait a moment for none.

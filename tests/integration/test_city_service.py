@@ -198,11 +198,11 @@ async def test_the_websocket_pushes_a_centres_row_when_its_batch_lands(
     async with serve_city(service_role(postgres, admin), settings) as city:
         client, _ = await logged_in(city.base, "watcher")
         async with client, client.ws_connect("/api/v1/city/ws") as socket:
-            first = await socket.receive_json(timeout=5)
+            first = await socket.receive_json(timeout=15)
             assert first == {"type": "rows", "rows": []}
             async with await psycopg.AsyncConnection.connect(centre, autocommit=True) as db:
                 await send(db, batch("ward-a", desk.config.zone, rows[:3]))
-            async with asyncio.timeout(5):
+            async with asyncio.timeout(15):
                 pushed = await socket.receive_json()
             assert [r["centre_id"] for r in pushed["rows"]] == ["ward-a"]
             assert pushed["rows"][0]["last_event_at"] is not None
@@ -304,7 +304,7 @@ async def test_the_feed_listens_again_after_its_connection_is_cut(postgres: Clus
     async with serve_city(service_role(postgres, admin)) as city:
         client, _ = await logged_in(city.base, "watcher")
         async with client, client.ws_connect("/api/v1/city/ws") as socket:
-            pushed = await socket.receive_json(timeout=5)
+            pushed = await socket.receive_json(timeout=15)
             assert pushed["rows"] == []
             async with await psycopg.AsyncConnection.connect(admin, autocommit=True) as db:
                 cut = await db.execute(

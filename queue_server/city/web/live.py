@@ -85,7 +85,7 @@ class Feed:
             self._wake.clear()
             changed, everything = self._changed, self._everything
             self._changed, self._everything = set(), False
-            if not self.sockets:
+            if not self.sockets or not (changed or everything):
                 continue
             try:
                 rows = await self.rows(None if everything else sorted(changed))
