@@ -103,6 +103,8 @@ def test_the_city_page_shows_a_call_at_a_centre_live(
     expect(row.locator(".waiting")).to_have_text("1", timeout=LIVE_MS)
     expect(row.locator(".open")).to_have_text("1", timeout=LIVE_MS)
     expect(row.locator(".served")).to_have_text("0")
+    expect(row.locator(".lag")).to_have_text(re.compile(r"^\d+(\.\d)? s$"))
+    expect(row.locator(".lag")).to_have_attribute("title", re.compile(r"\d\d:\d\d"))
 
     shipping_centre.counter(1, "next")  # the centre calls its ticket
     expect(row.locator(".waiting")).to_have_text("0", timeout=LIVE_MS)

@@ -4,7 +4,7 @@
 // websocket (rows pushed as the centres' events land in PostgreSQL).
 
 import { Api, el, $, $of } from "./common.js";
-import { loadCatalogs, languageButtons, onLanguageChange, t, errorText } from "./i18n.js";
+import { loadCatalogs, languageButtons, onLanguageChange, t, errorText, formatTime, setTimeZone } from "./i18n.js";
 import { formatDuration } from "./durations.js";
 import { liveRows, longestWaitNow, waitClass, formatShare, formatLag } from "./city_live.js";
 
@@ -69,6 +69,7 @@ for (const button of document.querySelectorAll("th button[data-sort]")) {
 async function begin(session) {
   api.csrf = session.csrf;
   state.settings = await api.get("/api/v1/city/settings");
+  setTimeZone(state.settings?.timezone);
   $("#login").hidden = true;
   $("#board").hidden = false;
   $("#who").textContent = session.username;
@@ -132,7 +133,8 @@ function rowFor(row, at, now, settings) {
     el("td", { class: "served" }, String(row.served)),
     el("td", { class: "median" }, row.median_wait_s === null ? "—" : formatDuration(row.median_wait_s)),
     el("td", { class: "share" }, formatShare(row.satisfied_share)),
-    el("td", { class: "lag" }, formatLag(row.lag_s)),
+    el("td", { class: "lag", title: t("city.last_event", { time: formatTime(new Date(row.last_event_at)) }) },
+      formatLag(row.lag_s)),
   );
   tr.className = waitClass(wait, settings);
   return tr;
