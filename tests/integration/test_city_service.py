@@ -36,7 +36,8 @@ async def test_rows_and_the_daily_report_side_by_side_in_json_and_csv(
     await add_accounts(admin)
     await ship_day(postgres, admin, "ward-a")
     await ship_day(postgres, admin, "ward-b")
-    async with serve_city(service_role(postgres, admin)) as city:
+    amber = CitySettings(amber_minutes=11.5, red_minutes=40)
+    async with serve_city(service_role(postgres, admin), amber) as city:
         client, _ = await logged_in(city.base, "watcher")
         async with client:
             async with client.get("/api/v1/city/centres", params={"day": "2025-07-14"}) as got:
@@ -56,6 +57,8 @@ async def test_rows_and_the_daily_report_side_by_side_in_json_and_csv(
             assert ward_a["service_minutes"]["count"] == 1
             assert ward_a["service_minutes"]["median_s"] == 300
             assert ward_a["satisfaction"]["satisfied_share"] == 1.0
+            # Waits of 7, 12 and 11 minutes against the city's amber 11.5: two of three.
+            assert ward_a["wait_target"] == {"minutes": 11.5, "within_share": 0.667}
 
             url = "/api/v1/city/reports/daily?day=2025-07-14&format=csv&lang=vi"
             async with client.get(url) as got:
@@ -68,6 +71,7 @@ async def test_rows_and_the_daily_report_side_by_side_in_json_and_csv(
             assert [r[0] for r in table[1:]] == ["ward-a", "ward-b"]
             assert table[1][1:3] == ["4", "1"]
             assert table[1][8] == "11,0"  # the median wait, with the Vietnamese decimal mark
+            assert table[1][14] == "0,667"  # within the amber wait
 
             async with client.get("/api/v1/city/centres/ward-a?day=2025-07-14") as got:
                 centre = await got.json()

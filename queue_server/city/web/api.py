@@ -166,7 +166,7 @@ async def daily_report(request: web.Request) -> web.Response:
     if lang not in CSV_LANGUAGES:
         raise ApiError(400, "invalid_lang", f"lang: one of {', '.join(CSV_LANGUAGES)}")
     async with request.app[POOL].connection() as db:
-        rows = await centres_day(db, day)
+        rows = await centres_day(db, day, request.app[SETTINGS].amber_minutes)
     if wanted == "json":
         return json_response({"day": day, "centres": rows})
     return web.Response(

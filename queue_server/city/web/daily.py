@@ -12,7 +12,7 @@ from typing import Any
 
 import psycopg
 
-from ...reports.daily import TicketRecord, ticket_figures
+from ...reports.daily import TicketRecord, ticket_figures, within_target
 from ...reports.spreadsheet import DIALECTS
 
 _TICKETS = """
@@ -26,15 +26,22 @@ SELECT centre_id, ticket, number, service, priority,
 """
 
 
-async def centres_day(db: psycopg.AsyncConnection[Any], day: date) -> list[dict[str, Any]]:
-    """Each centre that has sent anything, with its figures for `day` (zeros for none)."""
+async def centres_day(
+    db: psycopg.AsyncConnection[Any], day: date, target_minutes: float
+) -> list[dict[str, Any]]:
+    """Each centre that has sent anything, with its figures for `day` (zeros for none);
+    `wait_target` against the city's amber wait (the city does not know each centre's)."""
     cursor = await db.execute("SELECT centre_id FROM city.centres ORDER BY centre_id")
     by_centre: dict[str, list[TicketRecord]] = {c: [] for (c,) in await cursor.fetchall()}
     cursor = await db.execute(_TICKETS, (day,))
     for row in await cursor.fetchall():
         by_centre.setdefault(row[0], []).append(_record(row))
     return [
-        {"centre_id": centre, **ticket_figures(tickets)}
+        {
+            "centre_id": centre,
+            **ticket_figures(tickets),
+            "wait_target": within_target(tickets, target_minutes),
+        }
         for centre, tickets in sorted(by_centre.items())
     ]
 
@@ -100,6 +107,11 @@ COLUMNS: dict[str, dict[str, str]] = {
         "en": "Mean service (min)",
         "ar": "متوسط الخدمة (دقيقة)",
     },
+    "within_amber": {
+        "vi": "Tỷ lệ chờ không quá ngưỡng vàng",
+        "en": "Share within the amber wait",
+        "ar": "نسبة الانتظار ضمن الحد الأصفر",
+    },
     "rated": {"vi": "Lượt đánh giá", "en": "Rated", "ar": "التقييمات"},
     "satisfied_share": {"vi": "Tỷ lệ hài lòng", "en": "Satisfied share", "ar": "نسبة الرضا"},
 }
@@ -116,6 +128,7 @@ def centres_csv(rows: list[dict[str, Any]], lang: str) -> str:
     for row in rows:
         waits, service = row["wait_minutes"], row["service_minutes"]
         share = row["satisfaction"]["satisfied_share"]
+        within = row["wait_target"]["within_share"]
         cells: list[Any] = [
             row["centre_id"],
             *(row[k] for k in ("issued", "served", "ended_unstarted", "no_show")),
@@ -126,6 +139,7 @@ def centres_csv(rows: list[dict[str, Any]], lang: str) -> str:
             waits["max"],
             service["median"],
             service["mean"],
+            None if within is None else f"{within:.3f}",
             row["satisfaction"]["rated"],
             None if share is None else f"{share:.3f}",
         ]
