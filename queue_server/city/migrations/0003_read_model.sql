@@ -34,7 +34,8 @@ CREATE TABLE city.counters (
     PRIMARY KEY (centre_id, counter)
 );
 
--- Every ticket's day, as the daily report's TicketRecord holds it.  Ticket ids never
+-- Every ticket's day, as the daily report's TicketRecord holds it, less its priority
+-- class (who is elderly or disabled: the dashboard needs none of it).  Ticket ids never
 -- restart at a centre, so (centre_id, ticket) names one ticket for good.
 CREATE TABLE city.tickets (
     centre_id       text        NOT NULL,
@@ -42,7 +43,6 @@ CREATE TABLE city.tickets (
     day             date        NOT NULL,
     number          text        NOT NULL,
     service         text        NOT NULL,
-    priority        text,
     issued_at       timestamptz NOT NULL,
     waiting_since   timestamptz NOT NULL,
     first_called_at timestamptz,
@@ -104,10 +104,10 @@ BEGIN
         IF the_ticket IS NULL THEN
             RETURN;
         END IF;
-        INSERT INTO city.tickets (centre_id, ticket, day, number, service, priority,
-                                  issued_at, waiting_since)
+        INSERT INTO city.tickets (centre_id, ticket, day, number, service, issued_at,
+                                  waiting_since)
         VALUES (centre, the_ticket, day, coalesce(body->>'number', ''),
-                coalesce(body->>'service', ''), body->>'priority', at, at)
+                coalesce(body->>'service', ''), at, at)
         ON CONFLICT DO NOTHING;
         IF FOUND THEN
             INSERT INTO city.centre_days AS d (centre_id, day, issued, waiting)
@@ -136,7 +136,7 @@ BEGIN
 
     IF the_ticket IS NULL OR kind NOT IN (
         'TicketCalled', 'ServiceStarted', 'TicketFinished', 'TicketNoShow', 'TicketRequeued',
-        'TicketReactivated', 'TicketTransferred', 'TicketPriorityChanged', 'TicketCancelled',
+        'TicketReactivated', 'TicketTransferred', 'TicketCancelled',
         'TicketExpired', 'ServiceRated') THEN
         RETURN;  -- printers, appointments: nothing the dashboard shows
     END IF;
@@ -177,8 +177,6 @@ BEGIN
             WHEN jsonb_typeof(body->'waiting_since') = 'number'
                 THEN to_timestamp((body->>'waiting_since')::float8)
             ELSE at END,
-        priority = CASE WHEN kind = 'TicketPriorityChanged' THEN body->>'priority'
-                        ELSE t.priority END,
         rating = CASE WHEN kind = 'ServiceRated' THEN body->>'rating' ELSE t.rating END,
         reason = CASE WHEN kind = 'ServiceRated' THEN body->>'reason' ELSE t.reason END
      WHERE t.centre_id = centre AND t.ticket = the_ticket

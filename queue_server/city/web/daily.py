@@ -16,7 +16,7 @@ from ...reports.daily import TicketRecord, ticket_figures, within_target
 from ...reports.spreadsheet import DIALECTS
 
 _TICKETS = """
-SELECT centre_id, ticket, number, service, priority,
+SELECT centre_id, ticket, number, service,
        extract(epoch FROM issued_at)::float8, outcome,
        extract(epoch FROM first_called_at)::float8, extract(epoch FROM began_at)::float8,
        extract(epoch FROM finished_at)::float8, untimed, counter, transfers, rating, reason
@@ -47,13 +47,13 @@ async def centres_day(
 
 
 def _record(row: tuple[Any, ...]) -> TicketRecord:
-    (_, ticket, number, service, priority, issued, outcome, called, began, finished) = row[:10]
-    untimed, counter, transfers, rating, reason = row[10:]
+    (_, ticket, number, service, issued, outcome, called, began, finished) = row[:9]
+    untimed, counter, transfers, rating, reason = row[9:]
     return TicketRecord(
         id=int(ticket),
         number=number,
         service=service,
-        priority=priority,
+        priority=None,  # not kept by the city (personal data it does not need)
         issued_at=issued,
         lang="",
         outcome=outcome,
