@@ -93,8 +93,24 @@ function draw(day) {
   drawChart(day.hours);
 }
 
-/** @param {HourRow[]} hours */
-function drawChart(hours) {
+/**
+ * Every hour from the first to the last with tickets, the quiet ones as zeros: a gap at
+ * lunch shows as a gap, not as two bars side by side.
+ * @param {HourRow[]} rows
+ * @returns {HourRow[]}
+ */
+function everyHour(rows) {
+  if (rows.length === 0) return [];
+  const byHour = new Map(rows.map((row) => [row.hour, row]));
+  const hours = [];
+  for (let hour = rows[0].hour; hour <= rows[rows.length - 1].hour; hour++)
+    hours.push(byHour.get(hour) ?? { hour, issued: 0, served: 0, median_wait_s: null });
+  return hours;
+}
+
+/** @param {HourRow[]} rows */
+function drawChart(rows) {
+  const hours = everyHour(rows);
   const canvas = $("#hours-chart");
   canvas.dataset.issued = String(hours.reduce((sum, h) => sum + h.issued, 0));
   if (!ChartJs) return; // the library is missing: the figures and services still show
