@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install system-deps run test lint format bench drill clean
+.PHONY: install system-deps run city-demo test lint format bench drill clean
 
 # Debian packages the project needs at run time and in tests (each engineer adds theirs here).
 # Only the missing ones are installed, after one `apt-get update`; sudo only when not root.
@@ -13,7 +13,9 @@ STAMP  := $(VENV)/.installed-stamp
 # libsimavr-dev: the tests run it in simavr (a simulated ATmega328P: UART, pins, clock).
 # postgresql: the server binaries (initdb, pg_ctl) under /usr/lib/postgresql/<version>/bin, for
 # the city link's tests, which start a throwaway cluster of their own (tests/support/postgres.py).
-SYSTEM_PACKAGES := chromium espeak-ng fonts-dejavu-core libfribidi0 libusb-1.0-0 nodejs node-typescript gcc-avr avr-libc arduino-core-avr libsimavr-dev postgresql
+# libjs-chart.js: Chart.js (under /usr/share/javascript/chart.js/), which the city service serves
+# to its pages itself (no CDN) for a centre's day by hour.
+SYSTEM_PACKAGES := chromium espeak-ng fonts-dejavu-core libfribidi0 libusb-1.0-0 nodejs node-typescript gcc-avr avr-libc arduino-core-avr libsimavr-dev postgresql libjs-chart.js
 TSC := /usr/bin/tsc
 # What `make drill` runs with QUEUE_DRILL=1 (tests/support/drill.py): the same tests as in
 # `make test`, ten times harder.
@@ -44,6 +46,9 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 run: install  ## serve the demo ward centre on http://$(HOST):$(PORT) (make run HOST=0.0.0.0 PORT=8081)
 	$(BIN)/queue-server demo --simulate --host $(HOST) --port $(PORT)
+
+city-demo: install  ## a city on this machine: its own PostgreSQL under var/city-demo, 3 simulated centres, /city on :8090
+	$(BIN)/queue-server city demo --host $(HOST)
 
 test: lint  ## lint, type-check, then every test
 	$(BIN)/pytest

@@ -444,12 +444,8 @@ class DayReport:
 
     def _within_target(self, tickets: list[TicketRecord]) -> dict[str, Any]:
         """The centre's target wait (`[queue] target_wait_minutes`) and the share of those
-        called today who waited no longer (None before anyone was called)."""
-        target = self.config.queue.target_wait_minutes
-        waits = [w for t in tickets if (w := t.wait_s) is not None]
-        within = sum(1 for w in waits if w <= target * 60.0)
-        share = round(within / len(waits), 3) if waits else None
-        return {"minutes": target, "within_share": share}
+        called today who waited no longer."""
+        return within_target(tickets, self.config.queue.target_wait_minutes)
 
     def _service(self, code: str, tickets: list[TicketRecord]) -> dict[str, Any]:
         return {"code": code, **_group([t for t in tickets if t.service == code])}
@@ -505,6 +501,21 @@ def _ratings(tickets: list[TicketRecord]) -> dict[str, Any]:
         [t.rating for t in tickets if t.rating is not None],
         [t.rating_reason for t in tickets if t.rating_reason is not None],
     )
+
+
+def within_target(tickets: list[TicketRecord], minutes: float) -> dict[str, Any]:
+    """A target wait and the share of the tickets called who waited no longer (None
+    before anyone was called): the centre's own target, or the city's amber wait."""
+    waits = [w for t in tickets if (w := t.wait_s) is not None]
+    within = sum(1 for w in waits if w <= minutes * 60.0)
+    share = round(within / len(waits), 3) if waits else None
+    return {"minutes": minutes, "within_share": share}
+
+
+def ticket_figures(tickets: list[TicketRecord]) -> dict[str, Any]:
+    """A group of tickets' measures (outcomes, waits, service times, satisfaction): the
+    report's figures per service, per lane, and the city's per centre, side by side."""
+    return _group(tickets)
 
 
 def _group(tickets: list[TicketRecord]) -> dict[str, Any]:

@@ -24,7 +24,7 @@ import msgspec
 from queue_server.accounts import Role
 from queue_server.app import Centre
 from queue_server.cli import _serve_until_stopped
-from queue_server.config import CentreConfig, load_config
+from queue_server.config import CentreConfig, City, load_config
 from tests.support.centre import write_example_config
 
 PASSWORD = "browser tests only, never used elsewhere"
@@ -83,6 +83,9 @@ def main() -> int:
         help="close a slot's booking this long before it (appointments.cutoff_minutes), so a "
         "test can book a slot whose check-in window is already open",
     )
+    parser.add_argument(
+        "--city-dsn", metavar="DSN", help="ship the events to the city's PostgreSQL ([city] dsn)"
+    )
     args = parser.parse_args()
     directory: Path = args.dir
     config_file = write_example_config(
@@ -112,6 +115,8 @@ def main() -> int:
     if args.booking_cutoff is not None:
         booking = msgspec.structs.replace(config.appointments, cutoff_minutes=args.booking_cutoff)
         config = msgspec.structs.replace(config, appointments=booking)
+    if args.city_dsn:
+        config = msgspec.structs.replace(config, city=City(dsn=args.city_dsn))
     emulators: list[Any] = []
     try:
         import queue_server.integrations.escpos.demo  # noqa: F401

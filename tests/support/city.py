@@ -37,3 +37,12 @@ def held_seqs(admin_dsn: str, centre_id: str) -> list[int]:
             "SELECT seq FROM city.events WHERE centre_id = %s ORDER BY seq", (centre_id,)
         ).fetchall()
     return [int(seq) for (seq,) in rows]
+
+
+def service_role(postgres: Cluster, admin_dsn: str) -> str:
+    """A login role for the city service (in `city_service`), as docs/city.md says; its DSN."""
+    role = f"city_web_{next(_roles)}"
+    with psycopg.connect(admin_dsn, autocommit=True) as db:
+        db.execute(f"CREATE ROLE {role} LOGIN IN ROLE city_service")
+    database = admin_dsn.split("/")[3].split("?")[0]
+    return postgres.dsn(database, role)

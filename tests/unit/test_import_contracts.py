@@ -50,6 +50,8 @@ def test_the_project_keeps_every_contract() -> None:
         ("queue_server/web/_breach.py", "from queue_server import app", "web layer"),
         ("queue_server/city/_breach.py", "from queue_server import config", "city link imports"),
         ("queue_server/web/_breach.py", "import psycopg", "reach the city link"),
+        ("queue_server/city/_breach.py", "import aiohttp", "city link imports"),
+        ("queue_server/city/web/_breach.py", "from queue_server import dispatcher", "city service"),
         (
             "queue_server/live/_breach.py",
             "from queue_server.city import shipper",

@@ -1,4 +1,5 @@
-"""Fixtures the integration tests share."""
+"""Fixtures every kind of test shares: the throwaway PostgreSQL of the city tests
+(integration and browser)."""
 
 from __future__ import annotations
 
