@@ -60,6 +60,10 @@ class PublicTicket(msgspec.Struct):
         bool,
         msgspec.Meta(description="checked in on time for a booking (a late one is a walk-in)"),
     ]
+    booked_for: Annotated[
+        str | None,
+        msgspec.Meta(description="a booked ticket: the start of its slot (null: a walk-in)"),
+    ]
 
 
 class PrintOutcome(msgspec.Struct):
@@ -232,7 +236,17 @@ def _public_fields(engine: Engine, ticket: Ticket) -> dict[str, Any]:
         "rating": cast("Rating | None", ticket.rating),
         "lang": ticket.lang,
         "booked": ticket.due_at is not None,
+        "booked_for": iso_time(booked_slot(engine, ticket), zone),
     }
+
+
+def booked_slot(engine: Engine, ticket: Ticket) -> float | None:
+    """The start of the slot an on-time booked ticket was checked in for; None for a
+    walk-in (a late check-in is one) or once the booking's data was dropped."""
+    if ticket.due_at is None or ticket.booked is None:
+        return None
+    appointment = engine.state.appointments.get(ticket.booked)
+    return None if appointment is None else appointment.start
 
 
 def ticket_public(engine: Engine, ticket: Ticket) -> PublicTicket:

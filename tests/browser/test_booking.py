@@ -70,7 +70,7 @@ def test_booked_on_a_phone_checked_in_at_the_kiosk_called_before_a_walk_in(
     expect(kiosk.locator("#booking-code")).to_have_value(code)
     kiosk.click("#booking-check-in")
     expect(kiosk.locator("#ticket")).to_be_visible()
-    expect(kiosk.locator("#ticket-booked")).to_be_visible()
+    expect(kiosk.locator("#ticket-booked")).to_have_text("Đã đặt lịch 08:30")  # as on paper
     number = kiosk.locator("#ticket-number").inner_text()
     assert number != walk_in["number"]
     screenshot(kiosk, "kiosk-booked-ticket")

@@ -372,7 +372,9 @@ function showTicket(ticket) {
   $("#ticket-service").textContent = localized(service?.name) || ticket.service;
   $("#ticket-priority").hidden = !priority;
   $("#ticket-priority").textContent = priority ? localized(priority.name) : "";
+  // "Đã đặt lịch 09:30": the slot it was booked for, as the printed ticket says.
   $("#ticket-booked").hidden = !ticket.booked;
+  $("#ticket-booked").textContent = ticket.booked_for ? t("kiosk.booked_at", { time: formatTime(new Date(ticket.booked_for)) }) : "";
   $("#ticket-ahead").textContent = String(ticket.position ?? 0);
   $("#ticket-wait").textContent =
     ticket.estimated_wait_s === null && service?.open_counters === 0

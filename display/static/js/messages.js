@@ -50,6 +50,7 @@
  * @property {Rating | null} rating
  * @property {string} lang the language chosen at the kiosk
  * @property {boolean} booked checked in for a booking, not a walk-in
+ * @property {string | null} booked_for a booked ticket: the start of its slot
  */
 
 /** @typedef {{ status: "expired" }} GoneTicket */
