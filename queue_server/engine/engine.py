@@ -22,7 +22,7 @@ from . import errors as err
 from . import events as ev
 from .events import SYSTEM, Actor, Event, untimed_finish
 from .hours import OpeningTimes
-from .numbering import format_number
+from .numbering import BOOKED_SERIES, format_booked_number, format_number, has_booked_series
 from .setup import QueueSetup, ServiceSetup
 from .slots import SlotPlan
 from .state import (
@@ -347,12 +347,18 @@ class Engine:
         st = self.state
         if tracking_code in st.by_tracking_code:
             raise err.DuplicateTrackingCode("tracking code already used")
-        serial = st.serials.get(service.code, 0) + 1
+        apart = due_at is not None and has_booked_series(self._booking, service.code)
+        if apart:
+            serial = st.serials.get(service.code + BOOKED_SERIES, 0) + 1
+            number = format_booked_number(self._booking, service, serial)
+        else:
+            serial = st.serials.get(service.code, 0) + 1
+            number = format_number(service, serial)
         return ev.TicketIssued(
             at=at,
             actor=actor,
             ticket=st.next_ticket_id,
-            number=format_number(service, serial),
+            number=number,
             service=service.code,
             priority=priority,
             day=st.day or self._local_day(at)[0],
@@ -362,6 +368,7 @@ class Engine:
             lang=lang,
             booked=booked,
             due_at=due_at,
+            series="booked" if apart else None,
         )
 
     def _call_next(self, cmd: c.CallNext, at: float, actor: Actor) -> list[Event]:
@@ -886,7 +893,7 @@ class Engine:
         st.lines.add(ticket)
         st.by_tracking_code[ticket.tracking_code] = ticket.id
         st.by_number[ticket.number] = ticket.id
-        st.serials[e.service] = e.serial
+        st.serials[e.service if e.series is None else e.service + BOOKED_SERIES] = e.serial
         st.next_ticket_id = max(st.next_ticket_id, e.ticket + 1)
         st.next_order = max(st.next_order, e.order + 1)
         st.issued_today += 1

@@ -56,6 +56,10 @@ class TicketIssued(_Event, tag=True, frozen=True):
     due_at: float | None = None
     """An on-time booked ticket: called by then, whenever a counter serving it calls
     (it waits in the booked lane); None for every other ticket."""
+    series: Literal["booked"] | None = None
+    """The series its serial counts in: "booked" for an on-time booked ticket numbered
+    apart (`numbering.format_booked_number`); None for the service's own series (and
+    for every ticket of older logs)."""
 
 
 class TicketCalled(_Event, tag=True, frozen=True):
