@@ -439,6 +439,43 @@ class AppointmentSlots(msgspec.Struct):
     slots: list[AppointmentSlot]
 
 
+class BookedSlot(msgspec.Struct):
+    """One slot of a day as its managers see it: what became of its bookings."""
+
+    start: str
+    end: str
+    booked: Annotated[int, msgspec.Meta(description="booked, not come yet")]
+    checked_in: int
+    missed: Annotated[int, msgspec.Meta(description="not checked in by the window's end")]
+    cancelled: int
+    free: Annotated[int, msgspec.Meta(description="booking places nobody took")]
+    walk_in: Annotated[
+        int,
+        msgspec.Meta(description="what the counters can serve in the slot besides bookings"),
+    ]
+
+
+class BookedService(msgspec.Struct):
+    service: str
+    places: Annotated[int, msgspec.Meta(description="per_slot (or per_service) configured")]
+    capacity: Annotated[
+        int, msgspec.Meta(description="places a slot offers: places, at most max_share")
+    ]
+    servable: Annotated[
+        int, msgspec.Meta(description="citizens its counters serve in a slot (expected_minutes)")
+    ]
+    walk_in: Annotated[int, msgspec.Meta(description="servable - capacity: walk-ins keep these")]
+    slots: list[BookedSlot]
+
+
+class BookedDay(msgspec.Struct):
+    """A day's slots per service: booked, checked in, no-show, free, against walk-ins."""
+
+    date: str
+    slot_minutes: int
+    services: list[BookedService]
+
+
 class Appointment(msgspec.Struct):
     """A booking as its code's holder sees it."""
 
@@ -467,6 +504,51 @@ def appointment_slots(engine: Engine, service: str, day: date, at: float) -> App
             for start, end, capacity, free in engine.appointment_slots(service, day, at)
         ],
     )
+
+
+def booked_day(engine: Engine, day: date, at: float) -> BookedDay:
+    """Every bookable service's slots of `day` (a service with no places and no bookings
+    is left out) with the fate of their bookings, for the admin page."""
+    zone, rules = engine.setup.zone, engine.setup.appointments
+    book = engine.state.appointments
+    counts: dict[tuple[str, float], dict[str, int]] = {}
+    for code in book.by_day.get(day.isoformat(), ()):
+        appointment = book.by_code[code]
+        slot = counts.setdefault((appointment.service, appointment.start), {})
+        slot[appointment.status.value] = slot.get(appointment.status.value, 0) + 1
+    services = []
+    for code in engine.setup.service_codes:
+        capacity, servable = engine.slot_capacity(code), engine.slot_servable(code)
+        starts = engine.appointment_slots(code, day, at)
+        if capacity == 0 and not any((code, start) in counts for start, *_ in starts):
+            continue
+        slots = []
+        for start, end, _, _ in starts:
+            seen = counts.get((code, start), {})
+            held = seen.get("booked", 0) + seen.get("checked_in", 0) + seen.get("missed", 0)
+            slots.append(
+                BookedSlot(
+                    start=_iso(start, zone),
+                    end=_iso(end, zone),
+                    booked=seen.get("booked", 0),
+                    checked_in=seen.get("checked_in", 0),
+                    missed=seen.get("missed", 0),
+                    cancelled=seen.get("cancelled", 0),
+                    free=max(0, capacity - held),
+                    walk_in=max(0, servable - seen.get("booked", 0) - seen.get("checked_in", 0)),
+                )
+            )
+        services.append(
+            BookedService(
+                service=code,
+                places=rules.places(code),
+                capacity=capacity,
+                servable=servable,
+                walk_in=max(0, servable - capacity),
+                slots=slots,
+            )
+        )
+    return BookedDay(date=day.isoformat(), slot_minutes=rules.slot_minutes, services=services)
 
 
 def appointment_view(

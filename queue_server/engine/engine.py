@@ -764,10 +764,18 @@ class Engine:
         """Places one slot of a service offers: its `per_slot` (or `per_service`), never
         more than `max_share` of what its counters can serve in a slot."""
         rules = self._booking
+        servable = self._servable(service)
+        return max(0, min(rules.places(service), math.floor(rules.max_share * servable + 1e-9)))
+
+    def slot_servable(self, service: str) -> int:
+        """Citizens the counters serving a service can serve in one slot, whole: booked
+        places are taken from these, walk-ins have the rest (the admin page's figures)."""
+        return math.floor(self._servable(service) + 1e-9)
+
+    def _servable(self, service: str) -> float:
         counters = len(self._served_by.get(service, ()))
         minutes = self._services[service].expected_minutes
-        servable = counters * rules.slot_minutes / minutes if minutes > 0 else 0.0
-        return max(0, min(rules.places(service), math.floor(rules.max_share * servable + 1e-9)))
+        return counters * self._booking.slot_minutes / minutes if minutes > 0 else 0.0
 
     def appointment_slots(
         self, service: str, day: date, at: float

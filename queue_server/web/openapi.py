@@ -28,6 +28,7 @@ VIEWS: tuple[type[msgspec.Struct], ...] = (
     views.Service,
     views.State,
     views.AppointmentSlots,
+    views.BookedDay,
     views.Appointment,
     views.ServiceSearch,
 )

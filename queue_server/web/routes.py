@@ -201,6 +201,16 @@ ROUTES: list[Route] = [
         responses={200: "AppointmentSlots", 404: "Error", 422: "Error"},
     ),
     Route(
+        "GET",
+        "/api/v1/appointments/day",
+        appointments_api.day_overview,
+        "A day's slots per service (?date=YYYY-MM-DD, default today): booked, checked in, "
+        "no-show, free, and what the counters keep for walk-ins",
+        "appointments",
+        responses={200: "BookedDay", 401: "Error", 403: "Error", 422: "Error"},
+        query={"date": {"type": "string", "format": "date"}},
+    ),
+    Route(
         "POST",
         "/api/v1/appointments",
         appointments_api.book,

@@ -404,6 +404,20 @@
 /** @typedef {{ issued: number, served: number, ended_unstarted: number, no_show: number, cancelled: number, expired: number, open: number }} Outcomes */
 /** @typedef {Outcomes & { wait_minutes: Minutes, service_minutes: Minutes, satisfaction: Satisfaction }} ReportGroup */
 /**
+ * One slot of a day for the managers (views.BookedSlot).
+ * @typedef {{
+ *   start: string, end: string, booked: number, checked_in: number, missed: number,
+ *   cancelled: number, free: number, walk_in: number
+ * }} BookedSlot
+ */
+/**
+ * GET /api/v1/appointments/day (views.booked_day).
+ * @typedef {{
+ *   date: string, slot_minutes: number,
+ *   services: { service: string, places: number, capacity: number, servable: number, walk_in: number, slots: BookedSlot[] }[]
+ * }} BookedDay
+ */
+/**
  * GET /api/v1/reports/daily (queue_server/reports/daily.py).
  * @typedef {object} DailyReport
  * @property {string} day
