@@ -26,6 +26,7 @@ ROW_COLUMNS = (
     "number",
     "service",
     "priority",
+    "arrival",
     "language",
     "issued",
     "called",
@@ -74,6 +75,13 @@ class TicketRecord:
     """Checked in on time for a booking: it waited in the booked lane."""
     booking: str | None = None
     """The booking it was checked in for, on time or late (a late one waits as a walk-in)."""
+
+    @property
+    def arrival(self) -> str:
+        """booked (on time: the booked lane), booked_late (waited as a walk-in), walk_in."""
+        if self.booked:
+            return "booked"
+        return "walk_in" if self.booking is None else "booked_late"
 
     @property
     def wait_s(self) -> float | None:
@@ -252,6 +260,7 @@ class DayReport:
                         t.number,
                         t.service,
                         t.priority or "",
+                        t.arrival,
                         t.lang,
                         clock(t.issued_at),
                         clock(t.first_called_at),

@@ -4,6 +4,8 @@ to its state, and a state saved at a day's close must keep the bookings ahead.""
 
 from __future__ import annotations
 
+import csv
+import io
 from typing import Any
 
 import pytest
@@ -367,6 +369,20 @@ def test_the_days_report_sets_booked_against_walk_in(desk_for: DeskFactory) -> N
     assert {walk_in.ticket, came_late.ticket} == {
         t.id for t in report.tickets.values() if not t.booked
     }
+
+    # The spreadsheet: each ticket's arrival beside its wait and outcome, in its language.
+    rows = list(csv.DictReader(io.StringIO(report.csv("en").lstrip("\ufeff"))))
+    assert {r["Number"]: (r["Arrival"], r["Wait (min)"]) for r in rows} == {
+        walk_in.number: ("walk-in", ""),  # not called yet
+        booked.number: ("booked", "15.0"),
+        came_late.number: ("booked, came late", ""),
+    }
+    vietnamese = list(csv.DictReader(io.StringIO(report.csv("vi").lstrip("\ufeff")), delimiter=";"))
+    assert [r["Hình thức"] for r in vietnamese] == [
+        "đến trực tiếp",
+        "đặt lịch trước",
+        "đặt lịch, đến muộn",
+    ]
 
 
 # ---------------------------------------------------------------------- numbers
