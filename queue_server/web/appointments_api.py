@@ -25,6 +25,7 @@ from ..views import appointment_slots, appointment_view, booked_day, shown_code,
 from .api import actor_of, centre_of, retry_later, status_url
 from .auth import ISSUER_ROLES, MANAGERS, PUBLIC, STAFF_ROLES, allow, principal_of
 from .errors import ApiError, json_response, read_json
+from .fields import CitizenName, Language, PhoneNumber, ServiceCode, SlotStart
 from .ics import booking_calendar
 from .keys import LIMITS
 
@@ -36,14 +37,14 @@ CHECK_IN_ROLES = frozenset({*ISSUER_ROLES, *STAFF_ROLES})
 
 
 class BookingBody(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
-    service: str
-    start: str
+    service: ServiceCode
+    start: SlotStart
     """The slot's start as the slots list gives it (local time with its offset)."""
-    phone: str
+    phone: PhoneNumber
     """A Vietnamese mobile number: 0 or +84, then 9 digits."""
-    name: str | None = None
+    name: CitizenName | None = None
     """Accepted for partners' apps; not kept (personal data kept to the minimum)."""
-    lang: str | None = None
+    lang: Language | None = None
 
 
 def new_code() -> str:
