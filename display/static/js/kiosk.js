@@ -11,7 +11,8 @@
 
 import { Api, ApiError, centreInfo, el, option, pageToken, $, $of } from "./common.js";
 import { Live } from "./live.js";
-import { bookingScreen } from "./kiosk_booking.js";
+import { bookingScreen, isBookingScan } from "./kiosk_booking.js";
+import { ScanDetector } from "./scanner.js";
 import { OnScreenKeyboard } from "./keyboard.js";
 import {
   loadCatalogs, languageButtons, onLanguageChange, t, localized, fold, formatWait, formatTime,
@@ -114,10 +115,40 @@ const booking = bookingScreen({
   api, enabled: centre.appointments?.enabled ?? false, onTicket: showTicket, onClosed: (at) => showHours(false, at), home: showHome,
 });
 $("#ticket-listen").addEventListener("click", () => say(state.spoken));
+listenForScans();
 // A citizen who walks away mid-choice leaves the screen as it was: after a quiet minute
 // it starts afresh, in the centre's language.
 for (const kind of ["pointerdown", "keydown", "input"]) {
   document.addEventListener(kind, restartIdleTimer, { capture: true });
+}
+
+/**
+ * A booking's QR code held to the USB scanner on the home screen checks it in at once
+ * (js/scanner.js tells a scanner's fast keys from a person's).  What the scanner typed
+ * into the search field is taken back out.
+ */
+function listenForScans() {
+  if (!centre.appointments?.enabled) return;
+  const scans = new ScanDetector();
+  document.addEventListener(
+    "keydown",
+    (event) => {
+      if ($("#start").hidden || !$("#booking").hidden || !$("#ticket").hidden) return;
+      const text = scans.key(event.key, event.timeStamp);
+      if (text === null || !isBookingScan(text)) return;
+      event.preventDefault();
+      // The scanner typed at the search's end: the code, or the page's address whole.
+      let typed = search.value.endsWith(text) ? search.value.slice(0, -text.length) : search.value;
+      typed = typed.replace(/https?:\/\/\S*$/, "");
+      if (typed !== search.value) {
+        search.value = typed;
+        search.dispatchEvent(new Event("input"));
+      }
+      keyboard.close();
+      booking.scanned(text);
+    },
+    { capture: true },
+  );
 }
 
 /** The language a citizen meets: ?lang= of the kiosk's address, else the centre's first. */
