@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 
+from .config import Procedure
 from .config import Service as ServiceConfig
 from .engine import Engine
 from .engine.events import Rating
@@ -64,6 +65,27 @@ class PublicTicket(msgspec.Struct):
         str | None,
         msgspec.Meta(description="a booked ticket: the start of its slot (null: a walk-in)"),
     ]
+    procedure: Annotated[
+        str | None,
+        msgspec.Meta(
+            description="the procedure chosen at the kiosk (its code), while the ticket is "
+            "for its service; GET /api/v1/tickets/{code} gives its papers to bring"
+        ),
+    ]
+
+
+class ProcedurePapers(msgspec.Struct):
+    """The chosen procedure and its papers to bring, in every language the config has."""
+
+    code: str
+    name: LocalizedText
+    papers: Annotated[dict[str, list[str]], msgspec.Meta(description="per language")]
+
+
+class TrackedTicket(PublicTicket):
+    """GET /api/v1/tickets/{code}: the public view, and the chosen procedure's papers."""
+
+    papers: ProcedurePapers | None = None
 
 
 class PrintOutcome(msgspec.Struct):
@@ -237,7 +259,27 @@ def _public_fields(engine: Engine, ticket: Ticket) -> dict[str, Any]:
         "lang": ticket.lang,
         "booked": ticket.due_at is not None,
         "booked_for": iso_time(booked_slot(engine, ticket), zone),
+        "procedure": ticket.procedure,
     }
+
+
+def ticket_tracked(engine: Engine, service: ServiceConfig | None, ticket: Ticket) -> TrackedTicket:
+    """What the status page asks once: the public view and the papers to bring for the
+    procedure chosen at the kiosk (`service`: the ticket's, from the config)."""
+    procedure = chosen_procedure(service, ticket)
+    papers = (
+        None
+        if procedure is None
+        else ProcedurePapers(code=procedure.code, name=procedure.name, papers=procedure.papers)
+    )
+    return TrackedTicket(**_public_fields(engine, ticket), papers=papers)
+
+
+def chosen_procedure(service: ServiceConfig | None, ticket: Ticket) -> Procedure | None:
+    """The procedure chosen for a ticket, if it is still one of its service's."""
+    if service is None or ticket.procedure is None:
+        return None
+    return next((p for p in service.procedures if p.code == ticket.procedure), None)
 
 
 def booked_slot(engine: Engine, ticket: Ticket) -> float | None:

@@ -331,7 +331,10 @@ class Engine:
                 f"language {cmd.lang!r} is not offered (offered: {', '.join(self.setup.languages)})"
             )
         self._check_open_hours(at)
-        return [self._new_ticket(service, cmd.tracking_code, cmd.lang, cmd.priority, at, actor)]
+        issued = self._new_ticket(service, cmd.tracking_code, cmd.lang, cmd.priority, at, actor)
+        if cmd.procedure is not None:
+            issued = msgspec.structs.replace(issued, procedure=cmd.procedure)
+        return [issued]
 
     def _new_ticket(
         self,
@@ -896,6 +899,7 @@ class Engine:
             line=e.service,
             booked=e.booked,
             due_at=e.due_at,
+            procedure=e.procedure,
         )
         st.tickets[ticket.id] = ticket
         st.lines.add(ticket)
@@ -1000,6 +1004,8 @@ class Engine:
         ticket = st.tickets[e.ticket]
         self._leave(ticket)
         ticket.status = TicketStatus.WAITING
+        if e.to_service != ticket.service:
+            ticket.procedure = None  # another service: the procedure's papers no longer apply
         ticket.service = e.to_service
         ticket.line = e.to_counter if e.to_counter is not None else e.to_service
         ticket.order = e.order

@@ -14,6 +14,7 @@ from aiohttp import web
 from ..accounts import Principal, Role
 from ..accounts.passwords import verify_password
 from ..accounts.principal import PERSON_ROLES
+from ..config import CentreConfig
 from ..engine import Actor
 from ..engine import commands as c
 from ..engine.errors import NobodyWaiting, UnknownTicket
@@ -32,6 +33,7 @@ from ..views import (
     ticket_issued,
     ticket_public,
     ticket_summary,
+    ticket_tracked,
 )
 from .auth import (
     ACCOUNTS,
@@ -55,6 +57,7 @@ from .fields import (
     Language,
     Password,
     PriorityCode,
+    ProcedureCode,
     RatingReason,
     ServiceCode,
     TicketId,
@@ -74,6 +77,7 @@ class IssueBody(_Body, frozen=True):
     service: ServiceCode
     priority: PriorityCode | None = None
     lang: Language | None = None
+    procedure: ProcedureCode | None = None
 
 
 class PriorityBody(_Body, frozen=True):
@@ -186,6 +190,7 @@ async def issue_ticket(request: web.Request) -> web.Response:
     issued = await centre.issuer.issue(
         service=body.service,
         priority=body.priority,
+        procedure=_chosen_procedure(centre.config, body.service, body.procedure),
         lang=body.lang or centre.config.centre.default_language,
         actor=actor_of(principal),
         print_at=principal.name if principal.role is Role.KIOSK else None,
@@ -198,6 +203,18 @@ async def issue_ticket(request: web.Request) -> web.Response:
     return json_response(view, 201, {"Location": location})
 
 
+def _chosen_procedure(config: CentreConfig, service: str, procedure: str | None) -> str | None:
+    """A procedure of the service, or 422: the engine knows no procedures, the config does."""
+    if procedure is None:
+        return None
+    offered = next((s for s in config.services if s.code == service), None)
+    if offered is not None and not any(p.code == procedure for p in offered.procedures):
+        raise ApiError(
+            422, "unknown_procedure", f"service {service!r} has no procedure {procedure!r}"
+        )
+    return procedure  # an unknown service is the engine's to refuse (404)
+
+
 def status_url(request: web.Request, tracking_code: str) -> str:
     """The citizen's status page for a ticket, as phones reach it (the ticket's QR code)."""
     base = centre_of(request).config.server.public_url.rstrip("/")
@@ -208,7 +225,8 @@ def status_url(request: web.Request, tracking_code: str) -> str:
 async def ticket_status(request: web.Request) -> web.Response:
     centre = centre_of(request)
     ticket = await _tracked_ticket(request)
-    return json_response(ticket_public(centre.engine, ticket))
+    service = next((s for s in centre.config.services if s.code == ticket.service), None)
+    return json_response(ticket_tracked(centre.engine, service, ticket))
 
 
 @allow(PUBLIC)

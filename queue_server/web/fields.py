@@ -29,6 +29,14 @@ TicketNumber = Annotated[
 ServiceCode = Annotated[
     str, msgspec.Meta(pattern=CODE_PATTERN, description="a service's code (config)")
 ]
+ProcedureCode = Annotated[
+    str,
+    msgspec.Meta(
+        pattern=CODE_PATTERN,
+        description="a procedure of the service (config; the finder names it): its papers "
+        "to bring are printed on the ticket and shown on the status page",
+    ),
+]
 PriorityCode = Annotated[
     str, msgspec.Meta(pattern=CODE_PATTERN, description="a priority class's code (config)")
 ]

@@ -17,6 +17,7 @@ from .routes import PAGES_TAG, ROUTES, Route
 
 VIEWS: tuple[type[msgspec.Struct], ...] = (
     views.PublicTicket,
+    views.TrackedTicket,
     views.IssuedTicket,
     views.TicketSummary,
     views.TicketResult,

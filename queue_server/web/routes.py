@@ -125,9 +125,9 @@ ROUTES: list[Route] = [
         "GET",
         "/api/v1/tickets/{code}",
         api.ticket_status,
-        "A ticket's public status, by its tracking code",
+        "A ticket's public status, by its tracking code, with the chosen procedure's papers",
         "tickets",
-        responses={200: "PublicTicket"},
+        responses={200: "TrackedTicket"},
     ),
     Route(
         "GET",

@@ -242,3 +242,38 @@ async def test_a_booked_ticket_says_so_on_paper(
     assert holds_strip(on_booked, band)
     assert not holds_strip(on_walk_in, band)
     assert not holds_strip(on_booked, TicketRenderer(80).booked_strip(lang, "10:00").image)
+
+
+async def test_the_chosen_procedures_papers_are_printed(
+    server: RunningCentre, printers: Printers
+) -> None:
+    """The kiosk passes the procedure the finder named; the printed ticket lists its papers
+    in the ticket's language, under their heading.  A procedure the service does not have
+    is a 422 and issues nothing."""
+    async with Api(server.base, server.tokens["kiosk-door"]) as kiosk:
+        status, chosen = await kiosk.post(
+            "/api/v1/tickets", {"service": "HT", "lang": "en", "procedure": "khai-sinh"}
+        )
+        assert status == 201, chosen
+        assert chosen["procedure"] == "khai-sinh"
+        status, plain = await kiosk.post("/api/v1/tickets", {"service": "HT", "lang": "en"})
+        assert status == 201 and plain["procedure"] is None
+        before = server.centre.log.last_seq
+        for body in (
+            {"service": "HT", "procedure": "no-such"},
+            {"service": "HT", "procedure": "ban-sao"},  # certified copies' (CT), not HT's
+        ):
+            status, refused = await kiosk.post("/api/v1/tickets", body)
+            assert (status, refused["error"]["code"]) == (422, "unknown_procedure"), refused
+        assert server.centre.log.last_seq == before
+        status, tracked = await kiosk.get(f"/api/v1/tickets/{chosen['tracking_code']}")
+    assert status == 200, tracked
+    papers = tracked["papers"]["papers"]["en"]
+    assert papers[0] == "Birth registration form"
+    assert tracked["papers"]["name"]["vi"] == "Đăng ký khai sinh"
+    on_chosen, on_plain = (t.image() for t in await printed(printers.door, 2))
+    assert on_chosen is not None and on_plain is not None
+    strip = TicketRenderer(80).papers_strip("en", papers).image
+    assert holds_strip(on_chosen, strip)
+    assert not holds_strip(on_plain, strip)
+    assert on_chosen.height > on_plain.height

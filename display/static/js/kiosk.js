@@ -270,7 +270,7 @@ function renderServices() {
         onclick: () => {
           keyboard.close();
           if (refused) showError(t("kiosk.no_counter_refused", { service: localized(service.name) }));
-          else take(service.code, procedure?.papers ?? []);
+          else take(service.code, procedure ?? null);
         },
       },
       el("span", { class: "tile-name" }, localized(service.name)),
@@ -360,16 +360,18 @@ function showError(text) {
 
 /**
  * @param {string} code the service's
- * @param {string[]} papers the papers to bring for the procedure the finder named
+ * @param {FoundService["procedure"]} [procedure] the one the finder named: the ticket
+ *   carries it, so the paper ticket and the status page list its papers too
  */
-async function take(code, papers = []) {
+async function take(code, procedure = null) {
   showError("");
-  state.papers = papers;
+  state.papers = procedure?.papers ?? [];
   $("#issuing").hidden = false;
   try {
-    /** @type {{ service: string, lang: string, priority?: string }} */
+    /** @type {{ service: string, lang: string, priority?: string, procedure?: string }} */
     const body = { service: code, lang: language() };
     if (state.priority) body.priority = state.priority;
+    if (procedure) body.procedure = procedure.code;
     /** @type {IssuedTicket} */
     const ticket = await api.post("/api/v1/tickets", body);
     showTicket(ticket);

@@ -51,6 +51,14 @@
  * @property {string} lang the language chosen at the kiosk
  * @property {boolean} booked checked in for a booking, not a walk-in
  * @property {string | null} booked_for a booked ticket: the start of its slot
+ * @property {string | null} procedure the procedure chosen at the kiosk (its code)
+ */
+
+/**
+ * GET /api/v1/tickets/{code} (views.ticket_tracked): with the chosen procedure's papers.
+ * @typedef {PublicTicket & {
+ *   papers: { code: string, name: Texts, papers: Record<string, string[]> } | null
+ * }} TrackedTicket
  */
 
 /** @typedef {{ status: "expired" }} GoneTicket */
