@@ -270,6 +270,45 @@ async def test_a_cancelled_or_replayed_code_is_refused(server: RunningCentre) ->
 # ---------------------------------------------------------------------- check-in
 
 
+async def test_check_in_refusals_are_typed_and_change_nothing(tmp_path: Path) -> None:
+    """What a kiosk's scanner may send: another centre's code, a misread one, one nobody
+    booked, one already used (the kiosk resent it), one whose window closed where late
+    citizens are refused.  Each a typed 4xx; no event, no ticket."""
+    async with (
+        serve(tmp_path, early_minutes=120, late="refuse") as server,
+        Api(server.base) as citizen,
+        Api(server.base, server.tokens["kiosk-1"]) as kiosk,
+    ):
+        codes = []
+        for n, start in enumerate((TEN, "2030-01-07T09:00:00+07:00")):
+            _, booked = await citizen.post(
+                "/api/v1/appointments", {"service": "HT", "start": start, "phone": phone(n)}
+            )
+            codes.append(booked["code"])
+        used, missed = codes
+        status, ticket = await kiosk.post(f"/api/v1/appointments/{used}/check-in")
+        assert status == 201, ticket
+        nine_ts = datetime.fromisoformat("2030-01-07T09:00:00+07:00").timestamp()
+        server.centre.dispatcher._clock = lambda: nine_ts + 16 * 60
+        await server.centre.dispatcher.housekeep()
+        before, issued = server.centre.log.last_seq, server.centre.engine.state.issued_today
+        refusals = [
+            ("HN-000123/check-in", 422, "invalid_code"),
+            ("ABCD-EFG0/check-in", 422, "invalid_code"),
+            ("ABCD-EFGH/check-in", 404, "unknown_appointment"),
+            (f"{used}/check-in", 409, "already_checked_in"),
+            (f"{used}/cancel", 409, "already_checked_in"),
+            (f"{missed}/check-in", 409, "too_late"),
+            (f"{missed}/cancel", 409, "too_late"),
+        ]
+        for path, status, code in refusals:
+            who = citizen if path.endswith("cancel") else kiosk
+            answered, answer = await who.post(f"/api/v1/appointments/{path}")
+            assert (answered, answer["error"]["code"]) == (status, code), (path, answer)
+        assert server.centre.log.last_seq == before
+        assert server.centre.engine.state.issued_today == issued
+
+
 async def test_a_booked_citizen_checks_in_at_the_kiosk_and_goes_first(tmp_path: Path) -> None:
     # Check-in opens a day early here, so that a slot booked now can be checked into.
     async with (
