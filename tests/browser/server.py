@@ -134,7 +134,6 @@ def main() -> int:
             "tablet": centre.accounts.create_token(Role.DISPLAY, "rating-tablet-1", counter=1),
             "device": centre.accounts.create_token(Role.DEVICE, "keypads"),
             "admin": centre.accounts.create_token(Role.ADMIN, "admin-api"),
-            "partner": centre.accounts.create_token(Role.PARTNER, "city-app"),
         }
         (directory / "tokens.json").write_text(json.dumps(tokens), encoding="utf-8")
     asyncio.run(

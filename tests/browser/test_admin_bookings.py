@@ -28,6 +28,10 @@ def server(tmp_path: Path) -> Iterator[PageServer]:
     )
     running.start(setup=True)
     try:
+        body = {"role": "partner", "name": "city-app"}
+        status, made = running.api("POST", "/api/v1/tokens", running.tokens["admin"], body)
+        assert status == 201, made
+        running.tokens["partner"] = made["token"]
         yield running
     finally:
         running.stop()
