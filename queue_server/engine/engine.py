@@ -331,10 +331,17 @@ class Engine:
                 f"language {cmd.lang!r} is not offered (offered: {', '.join(self.setup.languages)})"
             )
         self._check_open_hours(at)
-        issued = self._new_ticket(service, cmd.tracking_code, cmd.lang, cmd.priority, at, actor)
-        if cmd.procedure is not None:
-            issued = msgspec.structs.replace(issued, procedure=cmd.procedure)
-        return [issued]
+        return [
+            self._new_ticket(
+                service,
+                cmd.tracking_code,
+                cmd.lang,
+                cmd.priority,
+                at,
+                actor,
+                procedure=cmd.procedure,
+            )
+        ]
 
     def _new_ticket(
         self,
@@ -346,6 +353,7 @@ class Engine:
         actor: Actor,
         booked: str | None = None,
         due_at: float | None = None,
+        procedure: str | None = None,
     ) -> ev.TicketIssued:
         st = self.state
         if tracking_code in st.by_tracking_code:
@@ -372,6 +380,7 @@ class Engine:
             booked=booked,
             due_at=due_at,
             series="booked" if apart else None,
+            procedure=procedure,
         )
 
     def _call_next(self, cmd: c.CallNext, at: float, actor: Actor) -> list[Event]:
