@@ -669,6 +669,38 @@ def _check_appointments(config: CentreConfig) -> Iterator[str]:
             yield f"appointments.per_service.{code}: no such service"
         elif places < 0:
             yield f"appointments.per_service.{code}: must not be negative"
+    yield from _check_booked_numbers(config)
+
+
+def _check_booked_numbers(config: CentreConfig) -> Iterator[str]:
+    """Booked tickets' numbers must never be a walk-in's: `HA001` is no service's own."""
+    rules = config.appointments
+    prefix = rules.number_prefix
+    if not re.match(r"^[A-Z]{0,3}$", prefix):
+        yield f"appointments.number_prefix: {prefix!r} must be 0-3 capital letters"
+    elif prefix and rules.enabled:
+        for i, s in enumerate(config.services):
+            if s.prefix is not None and s.prefix.startswith(prefix):
+                yield (
+                    f"services[{i}].prefix: {s.prefix!r} starts with appointments.number_prefix "
+                    f"{prefix!r}; booked numbers could be this service's"
+                )
+    known = set(config.service_codes)
+    taken = [
+        (s.band[0], s.band[1], f"the band of service {s.code!r}") for s in config.services if s.band
+    ]
+    for code, (first, last) in rules.bands.items():
+        where = f"appointments.bands.{code}"
+        if code not in known:
+            yield f"{where}: no such service"
+            continue
+        if not 0 < first <= last:
+            yield f"{where}: [{first}, {last}] must be two positive numbers, first <= last"
+            continue
+        for other_first, other_last, other in taken:
+            if first <= other_last and other_first <= last:
+                yield f"{where}: [{first}, {last}] overlaps {other}"
+        taken.append((first, last, f"the booked band of service {code!r}"))
 
 
 def _check_security(security: Security) -> Iterator[str]:

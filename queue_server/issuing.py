@@ -82,16 +82,19 @@ class TicketIssuer:
         print_at: str | None,
         status_url: Callable[[str], str],
         printer: str | None = None,
+        procedure: str | None = None,
     ) -> IssuedTicket:
         """Commit a new ticket; print it on the printers of kiosk `print_at`, or on the
         one `printer` chosen (neither: no printing).  `status_url(tracking_code)` is the
-        citizen's page, for the QR code.  Raises CommandRejected when the queue refuses it."""
+        citizen's page, for the QR code; `procedure` the one chosen (its papers are
+        printed).  Raises CommandRejected when the queue refuses it."""
         events = await self.dispatcher.execute(
             c.IssueTicket(
                 service=service,
                 priority=priority,
                 lang=lang,
                 tracking_code=secrets.token_urlsafe(12),
+                procedure=procedure,
             ),
             actor,
         )

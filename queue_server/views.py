@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 
+from .config import Procedure
 from .config import Service as ServiceConfig
 from .engine import Engine
 from .engine.events import Rating
@@ -67,7 +68,33 @@ class PublicTicket(msgspec.Struct):
         bool,
         msgspec.Meta(description="checked in on time for a booking (a late one is a walk-in)"),
     ]
+    booked_for: Annotated[
+        str | None,
+        msgspec.Meta(description="a booked ticket: the start of its slot (null: a walk-in)"),
+    ]
+    procedure: Annotated[
+        str | None,
+        msgspec.Meta(
+            description="the procedure chosen at the kiosk (its code), while the ticket is "
+            "for its service; GET /api/v1/tickets/{code} gives its papers to bring"
+        ),
+    ]
+
     say: Say | msgspec.UnsetType = msgspec.UNSET
+
+
+class ProcedurePapers(msgspec.Struct):
+    """The chosen procedure and its papers to bring, in every language the config has."""
+
+    code: str
+    name: LocalizedText
+    papers: Annotated[dict[str, list[str]], msgspec.Meta(description="per language")]
+
+
+class TrackedTicket(PublicTicket):
+    """GET /api/v1/tickets/{code}: the public view, and the chosen procedure's papers."""
+
+    papers: ProcedurePapers | None = None
 
 
 class PrintOutcome(msgspec.Struct):
@@ -240,7 +267,37 @@ def _public_fields(engine: Engine, ticket: Ticket) -> dict[str, Any]:
         "rating": cast("Rating | None", ticket.rating),
         "lang": ticket.lang,
         "booked": ticket.due_at is not None,
+        "booked_for": iso_time(booked_slot(engine, ticket), zone),
+        "procedure": ticket.procedure,
     }
+
+
+def ticket_tracked(engine: Engine, service: ServiceConfig | None, ticket: Ticket) -> TrackedTicket:
+    """What the status page asks once: the public view and the papers to bring for the
+    procedure chosen at the kiosk (`service`: the ticket's, from the config)."""
+    procedure = chosen_procedure(service, ticket)
+    papers = (
+        None
+        if procedure is None
+        else ProcedurePapers(code=procedure.code, name=procedure.name, papers=procedure.papers)
+    )
+    return TrackedTicket(**_public_fields(engine, ticket), papers=papers)
+
+
+def chosen_procedure(service: ServiceConfig | None, ticket: Ticket) -> Procedure | None:
+    """The procedure chosen for a ticket, if it is still one of its service's."""
+    if service is None or ticket.procedure is None:
+        return None
+    return next((p for p in service.procedures if p.code == ticket.procedure), None)
+
+
+def booked_slot(engine: Engine, ticket: Ticket) -> float | None:
+    """The start of the slot an on-time booked ticket was checked in for; None for a
+    walk-in (a late check-in is one) or once the booking's data was dropped."""
+    if ticket.due_at is None or ticket.booked is None:
+        return None
+    appointment = engine.state.appointments.get(ticket.booked)
+    return None if appointment is None else appointment.start
 
 
 def ticket_public(engine: Engine, ticket: Ticket) -> PublicTicket:
@@ -434,6 +491,43 @@ class AppointmentSlots(msgspec.Struct):
     slots: list[AppointmentSlot]
 
 
+class BookedSlot(msgspec.Struct):
+    """One slot of a day as its managers see it: what became of its bookings."""
+
+    start: str
+    end: str
+    booked: Annotated[int, msgspec.Meta(description="booked, not come yet")]
+    checked_in: int
+    missed: Annotated[int, msgspec.Meta(description="not checked in by the window's end")]
+    cancelled: int
+    free: Annotated[int, msgspec.Meta(description="booking places nobody took")]
+    walk_in: Annotated[
+        int,
+        msgspec.Meta(description="what the counters can serve in the slot besides bookings"),
+    ]
+
+
+class BookedService(msgspec.Struct):
+    service: str
+    places: Annotated[int, msgspec.Meta(description="per_slot (or per_service) configured")]
+    capacity: Annotated[
+        int, msgspec.Meta(description="places a slot offers: places, at most max_share")
+    ]
+    servable: Annotated[
+        int, msgspec.Meta(description="citizens its counters serve in a slot (expected_minutes)")
+    ]
+    walk_in: Annotated[int, msgspec.Meta(description="servable - capacity: walk-ins keep these")]
+    slots: list[BookedSlot]
+
+
+class BookedDay(msgspec.Struct):
+    """A day's slots per service: booked, checked in, no-show, free, against walk-ins."""
+
+    date: str
+    slot_minutes: int
+    services: list[BookedService]
+
+
 class Appointment(msgspec.Struct):
     """A booking as its code's holder sees it."""
 
@@ -462,6 +556,51 @@ def appointment_slots(engine: Engine, service: str, day: date, at: float) -> App
             for start, end, capacity, free in engine.appointment_slots(service, day, at)
         ],
     )
+
+
+def booked_day(engine: Engine, day: date, at: float) -> BookedDay:
+    """Every bookable service's slots of `day` (a service with no places and no bookings
+    is left out) with the fate of their bookings, for the admin page."""
+    zone, rules = engine.setup.zone, engine.setup.appointments
+    book = engine.state.appointments
+    counts: dict[tuple[str, float], dict[str, int]] = {}
+    for code in book.by_day.get(day.isoformat(), ()):
+        appointment = book.by_code[code]
+        slot = counts.setdefault((appointment.service, appointment.start), {})
+        slot[appointment.status.value] = slot.get(appointment.status.value, 0) + 1
+    services = []
+    for code in engine.setup.service_codes:
+        capacity, servable = engine.slot_capacity(code), engine.slot_servable(code)
+        starts = engine.appointment_slots(code, day, at)
+        if capacity == 0 and not any((code, start) in counts for start, *_ in starts):
+            continue
+        slots = []
+        for start, end, _, _ in starts:
+            seen = counts.get((code, start), {})
+            held = seen.get("booked", 0) + seen.get("checked_in", 0) + seen.get("missed", 0)
+            slots.append(
+                BookedSlot(
+                    start=_iso(start, zone),
+                    end=_iso(end, zone),
+                    booked=seen.get("booked", 0),
+                    checked_in=seen.get("checked_in", 0),
+                    missed=seen.get("missed", 0),
+                    cancelled=seen.get("cancelled", 0),
+                    free=max(0, capacity - held),
+                    walk_in=max(0, servable - seen.get("booked", 0) - seen.get("checked_in", 0)),
+                )
+            )
+        services.append(
+            BookedService(
+                service=code,
+                places=rules.places(code),
+                capacity=capacity,
+                servable=servable,
+                walk_in=max(0, servable - capacity),
+                slots=slots,
+            )
+        )
+    return BookedDay(date=day.isoformat(), slot_minutes=rules.slot_minutes, services=services)
 
 
 def appointment_view(

@@ -77,6 +77,11 @@ class TicketFacts:
     footer: str = ""
     no_counter_open: bool = False
     """No counter serves its line right now: said instead of an unknown wait."""
+    booked_for: str | None = None
+    """An on-time booked ticket: its slot's start as the wall clock reads it ("09:30"),
+    printed in a band of its own so the citizen and the counter see it was booked."""
+    papers: tuple[str, ...] = ()
+    """The papers to bring for the procedure chosen at the kiosk (the finder's)."""
 
 
 class Strip(NamedTuple):
@@ -93,6 +98,8 @@ LABELS: dict[str, dict[str, str]] = {
         "wait_soon": "Sắp đến lượt bạn",
         "wait_unknown": "Thời gian chờ: chưa xác định",
         "no_counter": "Chưa có quầy nào mở cho dịch vụ này: quý khách sẽ được gọi khi quầy mở",
+        "booked": "Đã đặt lịch {time}",
+        "papers": "Giấy tờ cần mang theo:",
     },
     "en": {
         "issued": "{time}  ·  {date}",
@@ -101,6 +108,8 @@ LABELS: dict[str, dict[str, str]] = {
         "wait_soon": "You will be called soon",
         "wait_unknown": "Estimated wait: not known yet",
         "no_counter": "No counter is open for this service yet: you will be called when one opens",
+        "booked": "Booked for {time}",
+        "papers": "Papers to bring:",
     },
     "ar": {
         "issued": "{time}  ·  {date}",
@@ -109,8 +118,15 @@ LABELS: dict[str, dict[str, str]] = {
         "wait_soon": "سيحين دورك قريبًا",
         "wait_unknown": "مدة الانتظار: غير معروفة بعد",
         "no_counter": "لا يوجد شباك مفتوح لهذه الخدمة بعد: سيُنادى عليك عند فتحه",
+        "booked": "موعد محجوز {time}",
+        "papers": "المستندات المطلوبة:",
     },
 }
+
+
+def booked_text(lang: str, time: str) -> str:
+    """The booked band's words: "Đã đặt lịch 09:30"."""
+    return LABELS.get(lang, LABELS["en"])["booked"].format(time=time)
 
 
 def info_texts(facts: TicketFacts) -> list[str]:
@@ -167,17 +183,32 @@ class TicketRenderer:
     # ------------------------------------------------------------------ the ticket
 
     def render(self, facts: TicketFacts) -> list[Strip]:
-        """The ticket's strips, top to bottom."""
+        """The ticket's strips, top to bottom: a booked ticket's band under the service,
+        the chosen procedure's papers above the footer."""
         lang, w = facts.lang, self.width
-        return [
+        strips = [
             self._kept(("header", lang, facts.centre, w), lambda: self._header(facts)),
             self._kept(
                 ("service", lang, facts.service, facts.priority, w), lambda: self._service(facts)
             ),
-            Strip(self._number(facts.number), None),
-            Strip(self._info(facts), None),
-            self._kept(("footer", lang, facts.footer, w), lambda: self._footer(facts)),
         ]
+        booked = facts.booked_for
+        if booked is not None:
+            strips.append(self.booked_strip(lang, booked))
+        strips += [Strip(self._number(facts.number), None), Strip(self._info(facts), None)]
+        if facts.papers:
+            strips.append(self.papers_strip(lang, facts.papers))
+        strips.append(self._kept(("footer", lang, facts.footer, w), lambda: self._footer(facts)))
+        return strips
+
+    def booked_strip(self, lang: str, time: str) -> Strip:
+        """ "Đã đặt lịch 09:30" in white on a black band, as a priority class is shown."""
+        return self._kept(("booked", lang, time, self.width), lambda: self._band(lang, time))
+
+    def papers_strip(self, lang: str, papers: Sequence[str]) -> Strip:
+        """The papers to bring, one per line under their heading."""
+        key = ("papers", lang, tuple(papers), self.width)
+        return self._kept(key, lambda: self._papers(lang, papers))
 
     def _kept(self, key: Any, draw: Any) -> Strip:
         image = self._cache.get(key)
@@ -225,6 +256,41 @@ class TicketRenderer:
                     "m",
                     fill=WHITE,
                 )
+        return image
+
+    def _band(self, lang: str, time: str) -> Image.Image:
+        s = self.sizes
+        lines = self._wrap(booked_text(lang, time), BOLD, s.priority, lang, self._room - 2 * s.gap)
+        line_h = self._line_height(BOLD, s.priority)
+        band = line_h * len(lines) + s.gap
+        image = Image.new("1", (self.width, band + 2 * s.gap), WHITE)
+        draw = ImageDraw.Draw(image)
+        draw.rectangle((s.pad, s.gap, self.width - s.pad, s.gap + band), fill=BLACK)
+        y = s.gap + s.gap // 2
+        for line in lines:
+            self._text(draw, (self.width // 2, y), line, BOLD, s.priority, lang, "m", fill=WHITE)
+            y += line_h
+        return image
+
+    def _papers(self, lang: str, papers: Sequence[str]) -> Image.Image:
+        s = self.sizes
+        rtl = lang in RTL_LANGUAGES
+        title = self._lines(LABELS.get(lang, LABELS["en"])["papers"], BOLD, s.info, lang)
+        room = self._room - s.info  # each paper indented under a bullet
+        items = [self._wrap(f"• {paper}", REGULAR, s.info, lang, room) for paper in papers]
+        line_h = self._line_height(REGULAR, s.info)
+        height = (
+            s.gap
+            + self._line_height(BOLD, s.info) * len(title)
+            + sum(line_h * len(lines) for lines in items)
+        )
+        image = Image.new("1", (self.width, height + s.gap), WHITE)
+        draw = ImageDraw.Draw(image)
+        align = "r" if rtl else "l"
+        x = self.width - s.pad if rtl else s.pad
+        y = self._draw_lines(draw, title, BOLD, s.info, lang, s.gap, align, x)
+        for lines in items:
+            y = self._draw_lines(draw, lines, REGULAR, s.info, lang, y, align, x)
         return image
 
     def _number(self, number: str) -> Image.Image:

@@ -16,6 +16,8 @@ class IssueTicket(_Command, frozen=True):
     tracking_code: str
     priority: str | None = None
     lang: str = "vi"
+    procedure: str | None = None
+    """The procedure the citizen chose (checked against the config by the caller)."""
 
 
 class CallNext(_Command, frozen=True):

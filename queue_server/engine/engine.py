@@ -22,7 +22,7 @@ from . import errors as err
 from . import events as ev
 from .events import SYSTEM, Actor, Event, untimed_finish
 from .hours import OpeningTimes
-from .numbering import format_number
+from .numbering import BOOKED_SERIES, format_booked_number, format_number, has_booked_series
 from .setup import QueueSetup, ServiceSetup
 from .slots import SlotPlan
 from .state import (
@@ -337,7 +337,17 @@ class Engine:
                 f"language {cmd.lang!r} is not offered (offered: {', '.join(self.setup.languages)})"
             )
         self._check_open_hours(at)
-        return [self._new_ticket(service, cmd.tracking_code, cmd.lang, cmd.priority, at, actor)]
+        return [
+            self._new_ticket(
+                service,
+                cmd.tracking_code,
+                cmd.lang,
+                cmd.priority,
+                at,
+                actor,
+                procedure=cmd.procedure,
+            )
+        ]
 
     def _new_ticket(
         self,
@@ -349,16 +359,23 @@ class Engine:
         actor: Actor,
         booked: str | None = None,
         due_at: float | None = None,
+        procedure: str | None = None,
     ) -> ev.TicketIssued:
         st = self.state
         if tracking_code in st.by_tracking_code:
             raise err.DuplicateTrackingCode("tracking code already used")
-        serial = st.serials.get(service.code, 0) + 1
+        apart = due_at is not None and has_booked_series(self._booking, service.code)
+        if apart:
+            serial = st.serials.get(service.code + BOOKED_SERIES, 0) + 1
+            number = format_booked_number(self._booking, service, serial)
+        else:
+            serial = st.serials.get(service.code, 0) + 1
+            number = format_number(service, serial)
         return ev.TicketIssued(
             at=at,
             actor=actor,
             ticket=st.next_ticket_id,
-            number=format_number(service, serial),
+            number=number,
             service=service.code,
             priority=priority,
             day=st.day or self._local_day(at)[0],
@@ -368,6 +385,8 @@ class Engine:
             lang=lang,
             booked=booked,
             due_at=due_at,
+            series="booked" if apart else None,
+            procedure=procedure,
         )
 
     def _call_next(self, cmd: c.CallNext, at: float, actor: Actor) -> list[Event]:
@@ -804,10 +823,18 @@ class Engine:
         """Places one slot of a service offers: its `per_slot` (or `per_service`), never
         more than `max_share` of what its counters can serve in a slot."""
         rules = self._booking
+        servable = self._servable(service)
+        return max(0, min(rules.places(service), math.floor(rules.max_share * servable + 1e-9)))
+
+    def slot_servable(self, service: str) -> int:
+        """Citizens the counters serving a service can serve in one slot, whole: booked
+        places are taken from these, walk-ins have the rest (the admin page's figures)."""
+        return math.floor(self._servable(service) + 1e-9)
+
+    def _servable(self, service: str) -> float:
         counters = len(self._served_by.get(service, ()))
         minutes = self._services[service].expected_minutes
-        servable = counters * rules.slot_minutes / minutes if minutes > 0 else 0.0
-        return max(0, min(rules.places(service), math.floor(rules.max_share * servable + 1e-9)))
+        return counters * self._booking.slot_minutes / minutes if minutes > 0 else 0.0
 
     def appointment_slots(
         self, service: str, day: date, at: float
@@ -928,12 +955,13 @@ class Engine:
             line=e.service,
             booked=e.booked,
             due_at=e.due_at,
+            procedure=e.procedure,
         )
         st.tickets[ticket.id] = ticket
         st.lines.add(ticket)
         st.by_tracking_code[ticket.tracking_code] = ticket.id
         st.by_number[ticket.number] = ticket.id
-        st.serials[e.service] = e.serial
+        st.serials[e.service if e.series is None else e.service + BOOKED_SERIES] = e.serial
         st.next_ticket_id = max(st.next_ticket_id, e.ticket + 1)
         st.next_order = max(st.next_order, e.order + 1)
         st.issued_today += 1
@@ -1032,6 +1060,8 @@ class Engine:
         ticket = st.tickets[e.ticket]
         self._leave(ticket)
         ticket.status = TicketStatus.WAITING
+        if e.to_service != ticket.service:
+            ticket.procedure = None  # another service: the procedure's papers no longer apply
         ticket.service = e.to_service
         ticket.line = e.to_counter if e.to_counter is not None else e.to_service
         ticket.order = e.order

@@ -66,6 +66,13 @@ class TicketIssued(_Event, tag=True, frozen=True):
     due_at: float | None = None
     """An on-time booked ticket: called by then, whenever a counter serving it calls
     (it waits in the booked lane); None for every other ticket."""
+    procedure: str | None = None
+    """The procedure of the service the citizen chose at the kiosk (the finder's): its
+    papers to bring are printed and shown on the status page."""
+    series: Literal["booked"] | None = None
+    """The series its serial counts in: "booked" for an on-time booked ticket numbered
+    apart (`numbering.format_booked_number`); None for the service's own series (and
+    for every ticket of older logs)."""
 
 
 class TicketCalled(_Event, tag=True, frozen=True):

@@ -115,6 +115,13 @@ class AppointmentRules(_Rules, frozen=True):
     """The day's phone digests and masked numbers are dropped this many days after it."""
     lane_ratio: tuple[int, int] = (2, 1)
     """Booked to walk-in calls among non-priority calls while both wait."""
+    number_prefix: str = "H"
+    """Tickets checked in on time count in their own series, this before the service's
+    number: `HA001` ("H" for hẹn, an appointment), read aloud and shown as any number.
+    Empty: they take the next walk-in number (unless the service has a band below)."""
+    bands: dict[str, tuple[int, int]] = {}
+    """A band of numbers for a service's booked tickets instead of the prefix, for
+    centres whose displays show digits only."""
 
     def places(self, service: str) -> int:
         return self.per_service.get(service, self.per_slot)

@@ -73,6 +73,8 @@ class Ticket:
     """The appointment's code, for a ticket checked in for one."""
     due_at: float | None = None
     """Set for an on-time booked ticket: it waits in the booked lane, called by then."""
+    procedure: str | None = None
+    """The procedure chosen at the kiosk, while the ticket is for its service."""
 
     @property
     def is_priority(self) -> bool:

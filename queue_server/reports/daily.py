@@ -26,6 +26,7 @@ ROW_COLUMNS = (
     "number",
     "service",
     "priority",
+    "arrival",
     "language",
     "issued",
     "called",
@@ -78,6 +79,13 @@ class TicketRecord:
     staff: str | None = None
     """Who was signed in at the counter that last dealt with it (called, finished, marked
     absent): the one its service, time and rating count for."""
+
+    @property
+    def arrival(self) -> str:
+        """booked (on time: the booked lane), booked_late (waited as a walk-in), walk_in."""
+        if self.booked:
+            return "booked"
+        return "walk_in" if self.booking is None else "booked_late"
 
     @property
     def wait_s(self) -> float | None:
@@ -383,6 +391,7 @@ class DayReport:
                         t.number,
                         t.service,
                         t.priority or "",
+                        t.arrival,
                         t.lang,
                         clock(t.issued_at),
                         clock(t.first_called_at),

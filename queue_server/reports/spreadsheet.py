@@ -29,6 +29,7 @@ COLUMNS: dict[str, dict[str, str]] = {
     "number": {"vi": "Số thứ tự", "en": "Number", "ar": "الرقم"},
     "service": {"vi": "Dịch vụ", "en": "Service", "ar": "الخدمة"},
     "priority": {"vi": "Ưu tiên", "en": "Priority", "ar": "الأولوية"},
+    "arrival": {"vi": "Hình thức", "en": "Arrival", "ar": "طريقة الحضور"},
     "language": {"vi": "Ngôn ngữ", "en": "Language", "ar": "اللغة"},
     "issued": {"vi": "Giờ lấy số", "en": "Issued", "ar": "وقت الإصدار"},
     "called": {"vi": "Giờ gọi", "en": "Called", "ar": "وقت النداء"},
@@ -89,8 +90,15 @@ VALUES: dict[str, dict[str, str]] = {
     "satisfied": {"vi": "hài lòng", "en": "satisfied", "ar": "راضٍ"},
     "neutral": {"vi": "bình thường", "en": "neutral", "ar": "محايد"},
     "dissatisfied": {"vi": "không hài lòng", "en": "dissatisfied", "ar": "غير راضٍ"},
+    "booked": {"vi": "đặt lịch trước", "en": "booked", "ar": "بحجز مسبق"},
+    "booked_late": {
+        "vi": "đặt lịch, đến muộn",
+        "en": "booked, came late",
+        "ar": "بحجز، حضر متأخرًا",
+    },
+    "walk_in": {"vi": "đến trực tiếp", "en": "walk-in", "ar": "حضور مباشر"},
 }
-"""Outcomes and ratings as people say them."""
+"""Outcomes, ratings and arrivals (booked against walk-in) as people say them."""
 LANGUAGES = tuple(DIALECTS)
 
 

@@ -14,6 +14,7 @@ from aiohttp import web
 from ..accounts import Principal, Role
 from ..accounts.passwords import verify_password
 from ..accounts.principal import PERSON_ROLES
+from ..config import CentreConfig
 from ..engine import Actor
 from ..engine import commands as c
 from ..engine.errors import NobodyWaiting, UnknownTicket
@@ -32,6 +33,7 @@ from ..views import (
     ticket_issued,
     ticket_public,
     ticket_summary,
+    ticket_tracked,
 )
 from . import spoken
 from .auth import (
@@ -58,6 +60,7 @@ from .fields import (
     Password,
     PrinterName,
     PriorityCode,
+    ProcedureCode,
     RatingReason,
     ServiceCode,
     TicketId,
@@ -80,6 +83,7 @@ class IssueBody(_Body, frozen=True):
     printer: PrinterName | None = None
     """A volunteer's tablet: the hall's printer to print on (`GET /api/v1/devices/printers`);
     left out, the tablet shows the ticket.  Kiosks and assistants print on their own."""
+    procedure: ProcedureCode | None = None
 
 
 class PriorityBody(_Body, frozen=True):
@@ -182,6 +186,7 @@ async def issue_ticket(request: web.Request) -> web.Response:
     issued = await centre.issuer.issue(
         service=body.service,
         priority=body.priority,
+        procedure=_chosen_procedure(centre.config, body.service, body.procedure),
         lang=body.lang or centre.config.centre.default_language,
         actor=actor_of(principal),
         print_at=principal.name if machine else None,
@@ -231,6 +236,18 @@ def _check_front_issuer(request: web.Request, principal: Principal, body: IssueB
         )
 
 
+def _chosen_procedure(config: CentreConfig, service: str, procedure: str | None) -> str | None:
+    """A procedure of the service, or 422: the engine knows no procedures, the config does."""
+    if procedure is None:
+        return None
+    offered = next((s for s in config.services if s.code == service), None)
+    if offered is not None and not any(p.code == procedure for p in offered.procedures):
+        raise ApiError(
+            422, "unknown_procedure", f"service {service!r} has no procedure {procedure!r}"
+        )
+    return procedure  # an unknown service is the engine's to refuse (404)
+
+
 def status_url(request: web.Request, tracking_code: str) -> str:
     """The citizen's status page for a ticket, as phones reach it (the ticket's QR code)."""
     base = centre_of(request).config.server.public_url.rstrip("/")
@@ -243,7 +260,8 @@ async def ticket_status(request: web.Request) -> web.Response:
     by default the ticket's own language)."""
     centre = centre_of(request)
     ticket = await _tracked_ticket(request)
-    view = ticket_public(centre.engine, ticket)
+    service = next((s for s in centre.config.services if s.code == ticket.service), None)
+    view = ticket_tracked(centre.engine, service, ticket)
     if spoken.for_assistant(request):
         lang = spoken.spoken_language(centre, request.query.get("lang"), ticket.lang)
         view = msgspec.structs.replace(view, say=spoken.status(centre, view, lang))

@@ -21,10 +21,11 @@ from ..accounts.phones import masked_phone, normalise_phone, person_digest
 from ..engine import Actor
 from ..engine import commands as c
 from ..engine.state import Appointment
-from ..views import appointment_slots, appointment_view, shown_code, ticket_issued
+from ..views import appointment_slots, appointment_view, booked_day, shown_code, ticket_issued
 from .api import actor_of, centre_of, retry_later, status_url
-from .auth import ISSUER_ROLES, PUBLIC, STAFF_ROLES, allow, principal_of
+from .auth import ISSUER_ROLES, MANAGERS, PUBLIC, STAFF_ROLES, allow, principal_of
 from .errors import ApiError, json_response, read_json
+from .fields import CitizenName, Language, PhoneNumber, ServiceCode, SlotStart
 from .ics import booking_calendar
 from .keys import LIMITS
 
@@ -36,14 +37,14 @@ CHECK_IN_ROLES = frozenset({*ISSUER_ROLES, *STAFF_ROLES})
 
 
 class BookingBody(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
-    service: str
-    start: str
+    service: ServiceCode
+    start: SlotStart
     """The slot's start as the slots list gives it (local time with its offset)."""
-    phone: str
+    phone: PhoneNumber
     """A Vietnamese mobile number: 0 or +84, then 9 digits."""
-    name: str | None = None
+    name: CitizenName | None = None
     """Accepted for partners' apps; not kept (personal data kept to the minimum)."""
-    lang: str | None = None
+    lang: Language | None = None
 
 
 def new_code() -> str:
@@ -80,6 +81,24 @@ async def list_slots(request: web.Request) -> web.Response:
     await centre.dispatcher.settled()
     now = centre.dispatcher.now()
     return json_response(appointment_slots(centre.engine, service, day, now))
+
+
+@allow(MANAGERS)
+async def day_overview(request: web.Request) -> web.Response:
+    """A day's slots per service (today unless ?date=): what became of the bookings,
+    and what the counters keep for walk-ins.  Counts only: no phone, no code."""
+    centre = centre_of(request)
+    await centre.dispatcher.settled()
+    now = centre.dispatcher.now()
+    asked = request.query.get("date")
+    if asked is None:
+        day = datetime.fromtimestamp(now, centre.engine.setup.zone).date()
+    else:
+        try:
+            day = date.fromisoformat(asked)
+        except ValueError:
+            raise ApiError(422, "invalid_date", "date: give a day as YYYY-MM-DD") from None
+    return json_response(booked_day(centre.engine, day, now))
 
 
 @allow(PUBLIC)

@@ -29,6 +29,14 @@ TicketNumber = Annotated[
 ServiceCode = Annotated[
     str, msgspec.Meta(pattern=CODE_PATTERN, description="a service's code (config)")
 ]
+ProcedureCode = Annotated[
+    str,
+    msgspec.Meta(
+        pattern=CODE_PATTERN,
+        description="a procedure of the service (config; the finder names it): its papers "
+        "to bring are printed on the ticket and shown on the status page",
+    ),
+]
 PriorityCode = Annotated[
     str, msgspec.Meta(pattern=CODE_PATTERN, description="a priority class's code (config)")
 ]
@@ -75,4 +83,26 @@ RfCode = Annotated[
     msgspec.Meta(
         pattern=r"^[0-9A-Fa-f]{6}$", description="a radio button's 24-bit code, 6 hex digits"
     ),
+]
+SlotStart = Annotated[
+    str,
+    msgspec.Meta(
+        min_length=1,
+        max_length=40,
+        description="a slot's start as the slots list gives it: local time with its offset "
+        "(2026-12-03T09:30:00+07:00); anything else is 422 invalid_slot",
+    ),
+]
+PhoneNumber = Annotated[
+    str,
+    msgspec.Meta(
+        min_length=1,
+        max_length=24,
+        pattern=r"^[0-9+ .()-]+$",
+        description="a Vietnamese mobile number, 0 or +84 then 9 digits (spaces, dots and "
+        "dashes between): checked further, 422 invalid_phone",
+    ),
+]
+CitizenName = Annotated[
+    str, msgspec.Meta(max_length=100, description="accepted for partners' apps; not kept")
 ]

@@ -17,6 +17,7 @@ from .routes import PAGES_TAG, ROUTES, Route
 
 VIEWS: tuple[type[msgspec.Struct], ...] = (
     views.PublicTicket,
+    views.TrackedTicket,
     views.IssuedTicket,
     views.TicketSummary,
     views.TicketResult,
@@ -28,6 +29,7 @@ VIEWS: tuple[type[msgspec.Struct], ...] = (
     views.Service,
     views.State,
     views.AppointmentSlots,
+    views.BookedDay,
     views.Appointment,
     views.ServiceSearch,
 )

@@ -132,9 +132,10 @@ ROUTES: list[Route] = [
         "GET",
         "/api/v1/tickets/{code}",
         api.ticket_status,
-        "A ticket's public status, by its tracking code (an assistant also gets `say`)",
+        "A ticket's public status, by its tracking code, with the chosen procedure's papers"
+        " (an assistant also gets `say`)",
         "tickets",
-        responses={200: "PublicTicket", 404: "Error", 422: "Error", 429: "Error"},
+        responses={200: "TrackedTicket", 404: "Error", 422: "Error", 429: "Error"},
         query={
             "lang": {
                 **_SAY_LANG,
@@ -212,6 +213,16 @@ ROUTES: list[Route] = [
         "A day's slots for a service (?service=HT&date=YYYY-MM-DD): capacity and places free",
         "appointments",
         responses={200: "AppointmentSlots", 404: "Error", 422: "Error"},
+    ),
+    Route(
+        "GET",
+        "/api/v1/appointments/day",
+        appointments_api.day_overview,
+        "A day's slots per service (?date=YYYY-MM-DD, default today): booked, checked in, "
+        "no-show, free, and what the counters keep for walk-ins",
+        "appointments",
+        responses={200: "BookedDay", 401: "Error", 403: "Error", 422: "Error"},
+        query={"date": {"type": "string", "format": "date"}},
     ),
     Route(
         "POST",

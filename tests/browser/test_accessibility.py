@@ -126,6 +126,7 @@ def test_the_staff_console_the_admin_page_and_the_report(
         log_in(admin, "admin")
         expect(admin.locator("#counters tr")).to_have_count(10)
         expect(admin.locator("#report [data-figure]").first).to_be_visible()
+        expect(admin.locator("#bookings .bookings-service").first).to_be_visible()
         found += findings(admin, f"admin and report {lang}")
         staff.context.close()
         admin.context.close()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -70,7 +71,7 @@ def test_booked_on_a_phone_checked_in_at_the_kiosk_called_before_a_walk_in(
     expect(kiosk.locator("#booking-code")).to_have_value(code)
     kiosk.click("#booking-check-in")
     expect(kiosk.locator("#ticket")).to_be_visible()
-    expect(kiosk.locator("#ticket-booked")).to_be_visible()
+    expect(kiosk.locator("#ticket-booked")).to_have_text("Đã đặt lịch 08:30")  # as on paper
     number = kiosk.locator("#ticket-number").inner_text()
     assert number != walk_in["number"]
     screenshot(kiosk, "kiosk-booked-ticket")
@@ -152,3 +153,81 @@ def test_the_booking_page_in_arabic_cancels_only_when_asked_twice(
         "GET", f"/api/v1/appointments/{booked['code']}", server.tokens["admin"]
     )
     assert held["status"] == "cancelled"
+
+
+def test_a_scanner_on_the_kiosks_home_screen_checks_a_booking_in(
+    server: PageServer, new_page: OpenPage
+) -> None:
+    """No need to choose "I have a booking": on the home screen the scanner types the QR
+    code's address, a few milliseconds a key, and Enter; the booked ticket comes.  A
+    person typing the code slowly into the search is only searching."""
+    status, booked = server.api(
+        "POST",
+        "/api/v1/appointments",
+        server.tokens["admin"],
+        {"service": "HT", "start": HALF_PAST_EIGHT, "phone": "0912345678", "lang": "vi"},
+    )
+    assert status == 201, booked
+    kiosk = new_page(f"{server.base}/kiosk#token={server.tokens['kiosk']}", 1280, 1024)
+    expect(kiosk.locator("#start")).to_be_visible()
+
+    kiosk.click("#search")
+    kiosk.keyboard.type(booked["code"], delay=200)  # a person, on a keyboard
+    kiosk.keyboard.press("Enter")
+    expect(kiosk.locator("#search")).to_have_value(booked["code"])
+    expect(kiosk.locator("#booking")).to_be_hidden()
+    kiosk.fill("#search", "")
+    kiosk.locator("#search").blur()  # nothing has the focus: the keys go to the page
+
+    kiosk.keyboard.type(booked["status_url"], delay=5)  # the scanner
+    kiosk.keyboard.press("Enter")
+    expect(kiosk.locator("#ticket")).to_be_visible()
+    expect(kiosk.locator("#ticket-booked")).to_have_text("Đã đặt lịch 08:30")
+    expect(kiosk.locator("#ticket-number")).to_have_text("HA001")
+    status, held = server.api(
+        "GET", f"/api/v1/appointments/{booked['code']}", server.tokens["admin"]
+    )
+    assert (status, held["status"], held["ticket"]) == (200, "checked_in", "HA001")
+    screenshot(kiosk, "kiosk-scanned-booking")
+
+
+SCANS = """
+async () => {
+  const { ScanDetector } = await import("/static/js/scanner.js");
+  const { isBookingScan } = await import("/static/js/kiosk_booking.js");
+  /** Keys at `gap` ms apart, then Enter: what the detector returns at Enter. */
+  const feed = (text, gap, shift = false) => {
+    const scans = new ScanDetector();
+    let at = 1000;
+    for (const key of text) {
+      if (shift && key >= "A" && key <= "Z") scans.key("Shift", (at += gap / 2));
+      scans.key(key, (at += gap));
+    }
+    return scans.key("Enter", at + gap);
+  };
+  const url = "http://192.168.1.10:8080/a/ABCD-2345";
+  return {
+    scanner: feed(url, 4),
+    withShift: feed(url, 4, true),
+    person: feed(url, 160),
+    short: feed("ABC", 4),
+    prefixed: feed("x" + url, 4),
+    isBooking: [url, "abcd2345", "ABCD-2345", "4006381333931", "http://x/a/AB"].map(isBookingScan),
+  };
+}
+"""
+
+
+def test_the_scan_detector_tells_a_scanner_from_a_person(
+    server: PageServer, new_page: OpenPage
+) -> None:
+    """js/scanner.js with time passed in: a burst of keys a few ms apart ending in Enter is
+    a scan (Shift between capitals too); keys 160 ms apart are a person; an EAN-13 on an
+    ID card or a product is no booking."""
+    page = new_page(f"{server.base}/")
+    run: dict[str, Any] = page.evaluate(SCANS)
+    url = "http://192.168.1.10:8080/a/ABCD-2345"
+    assert run["scanner"] == url and run["withShift"] == url
+    assert run["person"] is None and run["short"] is None
+    assert run["prefixed"] == "x" + url
+    assert run["isBooking"] == [True, True, True, False, False]

@@ -70,3 +70,53 @@ def test_the_language_buttons_take_one_short_row(server: PageServer, new_page: O
     for button in page.locator(".lang-button").all():
         size = button.bounding_box()
         assert size and size["height"] >= 24 and size["width"] >= 24  # still a target (WCAG 2.5.8)
+
+
+def test_the_status_page_lists_the_papers_of_the_procedure_chosen_at_the_kiosk(
+    server: PageServer, new_page: OpenPage
+) -> None:
+    """Chosen at the kiosk by the citizen's own words, the procedure goes with the ticket:
+    its papers are on the phone too, in the page's language, while the ticket waits; a
+    transfer to another service leaves them behind."""
+    kiosk = new_page(f"{server.base}/kiosk#token={server.tokens['kiosk']}", 1280, 1024)
+    expect(kiosk.locator("html")).to_have_attribute("data-live", "live")
+    with kiosk.expect_response(lambda r: "/api/v1/services/search" in r.url):
+        kiosk.fill("#search", "lam giay khai sinh")
+    first = kiosk.locator(".tile").first
+    expect(first.locator(".tile-procedure")).to_have_text("Đăng ký khai sinh")
+    with kiosk.expect_response(lambda r: r.url.endswith("/api/v1/tickets")) as issued:
+        first.click()
+    ticket = issued.value.json()
+    assert ticket["procedure"] == "khai-sinh"
+
+    page = phone(server, new_page, ticket["tracking_code"])
+    papers = page.locator("#papers")
+    expect(papers).to_be_visible()
+    expect(papers.locator("h2")).to_have_text("Giấy tờ cần mang theo")
+    expect(page.locator("#papers-procedure")).to_have_text("Đăng ký khai sinh")
+    expect(papers.locator("li")).to_have_count(4)
+    expect(papers.locator("li").first).to_have_text("Tờ khai đăng ký khai sinh")
+    screenshot(page, "status-papers-vi")
+    page.click(".lang-button[data-lang=en]")
+    expect(papers.locator("li").first).to_have_text("Birth registration form")
+    expect(page.locator("#papers-procedure")).to_have_text("Birth registration")
+
+    server.counter(1, "open")
+    server.counter(1, "next")
+    expect(page.locator("#main")).to_have_attribute("data-status", "called")
+    expect(papers).to_be_visible()  # on the way to the counter, still worth reading
+    status, moved = server.api(
+        "POST", "/api/v1/counters/1/transfer", server.tokens["admin"], {"service": "CT"}
+    )
+    assert status == 200, moved
+    expect(page.locator("#main")).to_have_attribute("data-status", "waiting")
+    expect(papers).to_be_hidden()
+
+
+def test_a_ticket_without_a_procedure_shows_no_papers(
+    server: PageServer, new_page: OpenPage
+) -> None:
+    ticket = server.issue("HT")
+    page = phone(server, new_page, ticket["tracking_code"])
+    expect(page.locator("#position")).not_to_have_text("")
+    expect(page.locator("#papers")).to_be_hidden()

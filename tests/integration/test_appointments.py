@@ -26,7 +26,7 @@ from queue_server.accounts import Role
 from queue_server.engine.events import AppointmentBooked, AppointmentDataDropped
 from tests.support.centre import example_config
 from tests.support.devices import until
-from tests.support.server import Api, RunningCentre, Token, serve_centre
+from tests.support.server import PASSWORD, Api, RunningCentre, Token, serve_centre
 
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 MONDAY_8AM = datetime(2030, 1, 7, 8, 0, tzinfo=HANOI)
@@ -213,6 +213,11 @@ async def test_one_address_books_at_a_bounded_rate(tmp_path: Path) -> None:
         ("POST", "/api/v1/appointments", {"service": "XX"}, 404, "unknown_service"),
         ("POST", "/api/v1/appointments", {"lang": "fr"}, 422, "unknown_language"),
         ("POST", "/api/v1/appointments", {"extra": 1}, 422, "invalid_body"),
+        ("POST", "/api/v1/appointments", {"phone": "09123abc78"}, 422, "invalid_body"),
+        ("POST", "/api/v1/appointments", {"phone": "0" * 25}, 422, "invalid_body"),
+        ("POST", "/api/v1/appointments", {"name": "n" * 101}, 422, "invalid_body"),
+        ("POST", "/api/v1/appointments", {"service": "H T"}, 422, "invalid_body"),
+        ("POST", "/api/v1/appointments", {"lang": "vi/../x"}, 422, "invalid_body"),
         ("GET", "/api/v1/appointments/ABCD-EFGH", None, 404, "unknown_appointment"),
         ("GET", "/api/v1/appointments/ABCD-EFG0", None, 422, "invalid_code"),
         ("GET", "/api/v1/appointments/HN-000123", None, 422, "invalid_code"),
@@ -263,6 +268,45 @@ async def test_a_cancelled_or_replayed_code_is_refused(server: RunningCentre) ->
 
 
 # ---------------------------------------------------------------------- check-in
+
+
+async def test_check_in_refusals_are_typed_and_change_nothing(tmp_path: Path) -> None:
+    """What a kiosk's scanner may send: another centre's code, a misread one, one nobody
+    booked, one already used (the kiosk resent it), one whose window closed where late
+    citizens are refused.  Each a typed 4xx; no event, no ticket."""
+    async with (
+        serve(tmp_path, early_minutes=120, late="refuse") as server,
+        Api(server.base) as citizen,
+        Api(server.base, server.tokens["kiosk-1"]) as kiosk,
+    ):
+        codes = []
+        for n, start in enumerate((TEN, "2030-01-07T09:00:00+07:00")):
+            _, booked = await citizen.post(
+                "/api/v1/appointments", {"service": "HT", "start": start, "phone": phone(n)}
+            )
+            codes.append(booked["code"])
+        used, missed = codes
+        status, ticket = await kiosk.post(f"/api/v1/appointments/{used}/check-in")
+        assert status == 201, ticket
+        nine_ts = datetime.fromisoformat("2030-01-07T09:00:00+07:00").timestamp()
+        server.centre.dispatcher._clock = lambda: nine_ts + 16 * 60
+        await server.centre.dispatcher.housekeep()
+        before, issued = server.centre.log.last_seq, server.centre.engine.state.issued_today
+        refusals = [
+            ("HN-000123/check-in", 422, "invalid_code"),
+            ("ABCD-EFG0/check-in", 422, "invalid_code"),
+            ("ABCD-EFGH/check-in", 404, "unknown_appointment"),
+            (f"{used}/check-in", 409, "already_checked_in"),
+            (f"{used}/cancel", 409, "already_checked_in"),
+            (f"{missed}/check-in", 409, "too_late"),
+            (f"{missed}/cancel", 409, "too_late"),
+        ]
+        for path, status, code in refusals:
+            who = citizen if path.endswith("cancel") else kiosk
+            answered, answer = await who.post(f"/api/v1/appointments/{path}")
+            assert (answered, answer["error"]["code"]) == (status, code), (path, answer)
+        assert server.centre.log.last_seq == before
+        assert server.centre.engine.state.issued_today == issued
 
 
 async def test_a_booked_citizen_checks_in_at_the_kiosk_and_goes_first(tmp_path: Path) -> None:
@@ -374,6 +418,77 @@ async def test_the_booking_pages_and_their_qr_code(server: RunningCentre) -> Non
             status, answer = await citizen.get(path)
             assert status == 404, path
             assert answer["error"]["code"] in ("unknown_appointment", "not_found"), answer
+
+
+async def test_the_days_slots_for_managers(tmp_path: Path) -> None:
+    """Per slot what became of its bookings, and per service its places against what its
+    counters serve: KD's counters serve 2 a slot, so max_share leaves it 1 place of 2."""
+    nine, half_past = "2030-01-07T09:00:00+07:00", "2030-01-07T09:30:00+07:00"
+    async with (
+        serve(tmp_path, early_minutes=120) as server,
+        Api(server.base) as citizen,
+        Api(server.base, server.tokens["kiosk-1"]) as kiosk,
+        Api(server.base) as staff,
+        Api(server.base) as admin,
+    ):
+        server.centre.accounts.add_user("giamsat", PASSWORD, Role.SUPERVISOR)
+        codes = []
+        for n, start in enumerate((nine, nine, half_past, half_past)):
+            status, booked = await citizen.post(
+                "/api/v1/appointments", {"service": "HT", "start": start, "phone": phone(n)}
+            )
+            assert status == 201, booked
+            codes.append(booked["code"])
+        await citizen.post(f"/api/v1/appointments/{codes[3]}/cancel")
+        status, _ = await kiosk.post(f"/api/v1/appointments/{codes[2]}/check-in")
+        assert status == 201
+        nine_ts = datetime.fromisoformat(nine).timestamp()
+        server.centre.dispatcher._clock = lambda: nine_ts + 16 * 60  # 9:00's window is over
+        await server.centre.dispatcher.housekeep()
+
+        await admin.login("giamsat")
+        status, day = await admin.get("/api/v1/appointments/day")
+        assert status == 200, day
+        assert (day["date"], day["slot_minutes"]) == ("2030-01-07", 30)
+        services = {s["service"]: s for s in day["services"]}
+        assert "TKQ" not in services, "no places and no bookings"
+        ht = services["HT"]
+        assert {k: ht[k] for k in ("places", "capacity", "servable", "walk_in")} == {
+            "places": 2,
+            "capacity": 2,
+            "servable": 15,
+            "walk_in": 13,
+        }
+        kd = services["KD"]
+        assert (kd["places"], kd["capacity"], kd["servable"], kd["walk_in"]) == (2, 1, 2, 1)
+        slots = {s["start"]: s for s in ht["slots"]}
+        assert slots[nine] == {
+            "start": nine,
+            "end": half_past,
+            "booked": 0,
+            "checked_in": 0,
+            "missed": 2,
+            "cancelled": 0,
+            "free": 0,
+            "walk_in": 15,
+        }
+        assert {k: slots[half_past][k] for k in ("booked", "checked_in", "cancelled", "free")} == {
+            "booked": 0,
+            "checked_in": 1,
+            "cancelled": 1,
+            "free": 1,
+        }
+        assert slots[half_past]["walk_in"] == 14
+        assert slots[TEN]["free"] == 2
+        assert "phone" not in json.dumps(day) and codes[0] not in json.dumps(day)
+        status, other = await admin.get("/api/v1/appointments/day?date=2030-01-08")
+        assert status == 200 and other["date"] == "2030-01-08"
+        assert all(s["booked"] == 0 for s in other["services"][0]["slots"])
+        status, bad = await admin.get("/api/v1/appointments/day?date=tomorrow")
+        assert (status, bad["error"]["code"]) == (422, "invalid_date")
+        await staff.login("lan", counter=1)
+        status, refused = await staff.get("/api/v1/appointments/day")
+        assert (status, refused["error"]["code"]) == (403, "forbidden")
 
 
 async def test_check_in_too_early_is_refused(server: RunningCentre) -> None:

@@ -135,6 +135,22 @@ BROKEN_BODIES = [
         ("RfButtonBody", "code", "pattern"),
     ),
     ("/api/v1/devices/rf/learn", {"timeout_s": 121}, ("LearnBody", "timeout_s", "maximum")),
+    # Three, within one address's burst of bookings (the limit is counted first).
+    (
+        "/api/v1/appointments",
+        {"service": "HT/..", "start": "2030-01-07T10:00", "phone": "0912345678"},
+        ("BookingBody", "service", "pattern"),
+    ),
+    (
+        "/api/v1/appointments",
+        {"service": "HT", "start": "2030-01-07T10:00", "phone": "09" * 13},
+        ("BookingBody", "phone", "maxLength"),
+    ),
+    (
+        "/api/v1/appointments",
+        {"service": "HT", "start": "x" * 41, "phone": "0912345678"},
+        ("BookingBody", "start", "maxLength"),
+    ),
 ]
 """Bodies that break one constraint; where the document states it (schema, field, keyword)."""
 

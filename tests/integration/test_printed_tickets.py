@@ -7,19 +7,29 @@ from __future__ import annotations
 import asyncio
 import io
 from collections.abc import AsyncIterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
+import msgspec
 import pytest
 from PIL import Image
 
+from devices.escpos import render
 from devices.escpos.emulator import PrintedTicket, PrinterEmulator
 from devices.escpos.protocol import PrinterState
 from devices.escpos.render import TicketRenderer, stack
 from queue_server.accounts import Role
 from queue_server.integrations.escpos import recent as recent_module
 from queue_server.integrations.escpos.service import ticket_facts
-from tests.support.printing import Printers, printing_config, qr_codes, same_pixels
+from tests.support.printing import (
+    Printers,
+    holds_strip,
+    printing_config,
+    qr_codes,
+    same_pixels,
+)
 from tests.support.server import Api, RunningCentre, Token, serve_centre
 
 TOKENS = {"kiosk-door": Token(Role.KIOSK), "kiosk-solo": Token(Role.KIOSK)}
@@ -184,3 +194,86 @@ async def test_only_the_last_few_are_kept(server: RunningCentre, printers: Print
         assert ids == [5, 4, 3]
         status, gone = await admin.get("/api/v1/devices/printers/tickets/1.png")
         assert status == 404 and gone["error"]["code"] == "unknown_printed_ticket"
+
+
+BOOKED_AT = datetime(2030, 1, 7, 9, 30, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [("vi", "Đã đặt lịch 09:30"), ("en", "Booked for 09:30"), ("ar", "موعد محجوز 09:30")],
+)
+async def test_a_booked_ticket_says_so_on_paper(
+    tmp_path: Path, printers: Printers, lang: str, said: str
+) -> None:
+    """The kiosk's check-in prints the booking's slot in a band of its own, in the
+    citizen's language; a walk-in's ticket has no such band."""
+    config = printing_config(
+        tmp_path / "centre.sqlite3", {"door": (printers.door, 80)}, {"kiosk-door": ["door"]}
+    )
+    booking = msgspec.structs.replace(config.appointments, enabled=True)
+    config = msgspec.structs.replace(config, appointments=booking)
+    async with serve_centre(tmp_path, config=config, tokens=TOKENS) as server:
+        server.centre.dispatcher._clock = lambda: BOOKED_AT.timestamp() - 3600
+        async with Api(server.base) as citizen:
+            status, booked = await citizen.post(
+                "/api/v1/appointments",
+                {
+                    "service": "HT",
+                    "start": BOOKED_AT.isoformat(),
+                    "phone": "0912345678",
+                    "lang": lang,
+                },
+            )
+        assert status == 201, booked
+        walk_in = await issue(server, "kiosk-door", "HT", lang)
+        server.centre.dispatcher._clock = lambda: BOOKED_AT.timestamp() - 600
+        async with Api(server.base, server.tokens["kiosk-door"]) as kiosk:
+            status, ticket = await kiosk.post(f"/api/v1/appointments/{booked['code']}/check-in")
+        assert status == 201, ticket
+        assert ticket["print"]["status"] == "printed"
+        assert ticket["booked_for"] == "2030-01-07T09:30:00+07:00"
+        assert walk_in["booked_for"] is None
+        on_walk_in, on_booked = (t.image() for t in await printed(printers.door, 2))
+        assert on_walk_in is not None and on_booked is not None
+
+    assert render.booked_text(lang, "09:30") == said
+    band = TicketRenderer(80).booked_strip(lang, "09:30").image
+    assert holds_strip(on_booked, band)
+    assert not holds_strip(on_walk_in, band)
+    assert not holds_strip(on_booked, TicketRenderer(80).booked_strip(lang, "10:00").image)
+
+
+async def test_the_chosen_procedures_papers_are_printed(
+    server: RunningCentre, printers: Printers
+) -> None:
+    """The kiosk passes the procedure the finder named; the printed ticket lists its papers
+    in the ticket's language, under their heading.  A procedure the service does not have
+    is a 422 and issues nothing."""
+    async with Api(server.base, server.tokens["kiosk-door"]) as kiosk:
+        status, chosen = await kiosk.post(
+            "/api/v1/tickets", {"service": "HT", "lang": "en", "procedure": "khai-sinh"}
+        )
+        assert status == 201, chosen
+        assert chosen["procedure"] == "khai-sinh"
+        status, plain = await kiosk.post("/api/v1/tickets", {"service": "HT", "lang": "en"})
+        assert status == 201 and plain["procedure"] is None
+        before = server.centre.log.last_seq
+        for body in (
+            {"service": "HT", "procedure": "no-such"},
+            {"service": "HT", "procedure": "ban-sao"},  # certified copies' (CT), not HT's
+        ):
+            status, refused = await kiosk.post("/api/v1/tickets", body)
+            assert (status, refused["error"]["code"]) == (422, "unknown_procedure"), refused
+        assert server.centre.log.last_seq == before
+        status, tracked = await kiosk.get(f"/api/v1/tickets/{chosen['tracking_code']}")
+    assert status == 200, tracked
+    papers = tracked["papers"]["papers"]["en"]
+    assert papers[0] == "Birth registration form"
+    assert tracked["papers"]["name"]["vi"] == "Đăng ký khai sinh"
+    on_chosen, on_plain = (t.image() for t in await printed(printers.door, 2))
+    assert on_chosen is not None and on_plain is not None
+    strip = TicketRenderer(80).papers_strip("en", papers).image
+    assert holds_strip(on_chosen, strip)
+    assert not holds_strip(on_plain, strip)
+    assert on_chosen.height > on_plain.height

@@ -110,3 +110,16 @@ def qr_positions(image: Image.Image) -> list[tuple[str, int]]:
             (r.text, (p.top_left.x + p.top_right.x + p.bottom_left.x + p.bottom_right.x) // 4)
         )
     return found
+
+
+def holds_strip(ticket: Image.Image, strip: Image.Image) -> bool:
+    """Whether a printed ticket holds this full-width strip, dot for dot, at some height:
+    what a printer decoded, checked for one part of the ticket without redrawing it all."""
+    ticket, strip = ticket.convert("1"), strip.convert("1")
+    if ticket.width != strip.width or ticket.height < strip.height:
+        return False
+    wanted = strip.tobytes()
+    return any(
+        ticket.crop((0, y, ticket.width, y + strip.height)).tobytes() == wanted
+        for y in range(ticket.height - strip.height + 1)
+    )

@@ -4,6 +4,8 @@ to its state, and a state saved at a day's close must keep the bookings ahead.""
 
 from __future__ import annotations
 
+import csv
+import io
 from typing import Any
 
 import pytest
@@ -367,3 +369,65 @@ def test_the_days_report_sets_booked_against_walk_in(desk_for: DeskFactory) -> N
     assert {walk_in.ticket, came_late.ticket} == {
         t.id for t in report.tickets.values() if not t.booked
     }
+
+    # The spreadsheet: each ticket's arrival beside its wait and outcome, in its language.
+    rows = list(csv.DictReader(io.StringIO(report.csv("en").lstrip("\ufeff"))))
+    assert {r["Number"]: (r["Arrival"], r["Wait (min)"]) for r in rows} == {
+        walk_in.number: ("walk-in", ""),  # not called yet
+        booked.number: ("booked", "15.0"),
+        came_late.number: ("booked, came late", ""),
+    }
+    vietnamese = list(csv.DictReader(io.StringIO(report.csv("vi").lstrip("\ufeff")), delimiter=";"))
+    assert [r["Hình thức"] for r in vietnamese] == [
+        "đến trực tiếp",
+        "đặt lịch trước",
+        "đặt lịch, đến muộn",
+    ]
+
+
+# ---------------------------------------------------------------------- numbers
+
+
+def test_booked_tickets_count_in_a_series_of_their_own(desk_for: DeskFactory) -> None:
+    """`HA001`: told apart from `A001` when read aloud; a late check-in is a walk-in and
+    takes the next walk-in number.  The log replays to the same serials."""
+    desk = desk_for(booking_config(early_minutes=120))
+    first, second, late = book(desk, TEN), book(desk, TEN, person="bob"), book(desk, TEN, "CT")
+    desk.at(TEN - 30 * MINUTE)
+    assert desk.issue("HT").number == "A001"
+    assert check_in(desk, first.code).number == "HA001"
+    assert desk.issue("HT").number == "A002"
+    assert check_in(desk, second.code).number == "HA002"
+    desk.at(TEN + 20 * MINUTE)  # after the window: a walk-in
+    assert check_in(desk, late.code).number == "B001"
+    assert desk.engine.state.serials == {"HT": 2, "HT:booked": 2, "CT": 1}
+    assert replayed(desk.config, desk.log) == desk.engine.state.snapshot()
+
+
+def test_a_band_for_booked_tickets_or_no_series_at_all(desk_for: DeskFactory) -> None:
+    banded = desk_for(booking_config(bands={"HT": [701, 701]}))
+    held, more = book(banded, TEN), book(banded, TEN, person="bob")
+    banded.at(TEN - 10 * MINUTE)
+    assert check_in(banded, held.code).number == "701"
+    refuse(banded, c.CheckIn(code=more.code, tracking_code="x"), err.NumberingExhausted)
+    assert banded.issue("HT").number == "A001"
+
+    shared = desk_for(booking_config(number_prefix=""))
+    held = book(shared, TEN)
+    shared.at(TEN - 10 * MINUTE)
+    assert shared.issue("HT").number == "A001"
+    assert check_in(shared, held.code).number == "A002"  # as before booked series
+
+
+def test_an_old_logs_booked_ticket_counts_in_the_walk_in_series() -> None:
+    """Before booked series, an on-time booked ticket took the next walk-in number; its
+    event has no `series`, and replaying it must count it where it was counted."""
+    engine = Engine(booking_config().queue_setup())
+    old = ev.decode_event(
+        b'{"type":"TicketIssued","at":1.0,"actor":{"kind":"kiosk"},"ticket":1,"number":"A001",'
+        b'"service":"HT","priority":null,"day":"2025-07-14","serial":1,"order":1,'
+        b'"tracking_code":"t","lang":"vi","booked":"CODE","due_at":600.0}'
+    )
+    assert isinstance(old, ev.TicketIssued) and old.series is None
+    engine.apply(old)
+    assert engine.state.serials == {"HT": 1}

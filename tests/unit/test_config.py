@@ -300,3 +300,26 @@ def test_procedure_rules(raw: dict[str, Any]) -> None:
         "services[0].procedures[3].name: missing text in the default language 'vi'",
         "services[0].procedures[4].papers: missing the list in the default language 'vi'",
     )
+
+
+def test_booked_numbers_can_never_be_a_walk_ins(raw: dict[str, Any]) -> None:
+    """`HA001` is the booked series of prefix A: no service may own a prefix "HA"."""
+    raw["services"][1]["prefix"] = "HB"
+    expect_error(raw, "services[1].prefix", "starts with appointments.number_prefix 'H'")
+    raw["appointments"]["enabled"] = False  # nothing is booked: the prefix is free
+    parse_config(raw)
+
+
+def test_booked_numbering_is_checked(raw: dict[str, Any]) -> None:
+    raw["appointments"]["number_prefix"] = "h1"
+    expect_error(raw, "appointments.number_prefix", "0-3 capital letters")
+    raw["appointments"]["number_prefix"] = "H"
+    raw["appointments"]["bands"] = {"XX": [1, 9]}
+    expect_error(raw, "appointments.bands.XX", "no such service")
+    band = raw["services"][-1]["band"]
+    raw["appointments"]["bands"] = {"CT": [band[0], band[0] + 5]}
+    expect_error(raw, "appointments.bands.CT", "overlaps the band of service")
+    raw["appointments"]["bands"] = {"CT": [7001, 7999], "HT": [7500, 7600]}
+    expect_error(raw, "appointments.bands.HT", "overlaps the booked band of service 'CT'")
+    raw["appointments"]["bands"] = {"CT": [7001, 7999]}
+    parse_config(raw)

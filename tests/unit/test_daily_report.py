@@ -188,6 +188,7 @@ def test_rows_say_the_day_as_it_went(desk: Desk) -> None:
         "number": desk.number(first.ticket),
         "service": "HT",
         "priority": "elderly",
+        "arrival": "walk_in",
         "language": "en",
         "issued": "09:00:00",
         "called": "09:01:30",

@@ -19,7 +19,7 @@ from queue_server.engine.errors import (
 from queue_server.engine.events import decode_event, encode_event
 from queue_server.engine.state import CounterStatus, TicketStatus
 
-from .conftest import MONDAY_9AM, STAFF, Desk, DeskFactory, local, make_config, only
+from .conftest import MONDAY_9AM, STAFF, Desk, DeskFactory, local, make_config, only, replayed
 
 MINUTE = 60.0
 
@@ -1032,3 +1032,24 @@ def test_a_counter_keeps_its_days_tally_and_its_absent_citizens(desk: Desk) -> N
     assert list(counter.absent) == [d.ticket]
     desk.do(c.CloseDay(), Actor("supervisor", "giamsat"))
     assert (counter.served_today, list(counter.absent)) == (0, [])
+
+
+def test_the_chosen_procedure_goes_with_the_ticket_until_another_service(desk: Desk) -> None:
+    """The kiosk's procedure is a fact of the ticket (its papers are printed and shown);
+    sent to another service the ticket leaves it behind; the log replays to the same."""
+    (issued,) = [
+        e
+        for e in desk.do(c.IssueTicket(service="HT", tracking_code="p1", procedure="khai-sinh"))
+        if isinstance(e, ev.TicketIssued)
+    ]
+    assert issued.procedure == "khai-sinh"
+    assert desk.engine.ticket(issued.ticket).procedure == "khai-sinh"
+    desk.open(1)
+    desk.open(2)
+    desk.call(1)
+    desk.do(c.Transfer(counter=1, to_counter=2))
+    assert desk.engine.ticket(issued.ticket).procedure == "khai-sinh", "same service"
+    desk.call(2)
+    desk.do(c.Transfer(counter=2, to_service="CT"))
+    assert desk.engine.ticket(issued.ticket).procedure is None
+    assert replayed(desk.config, desk.log) == desk.engine.state.snapshot()

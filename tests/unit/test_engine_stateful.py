@@ -5,7 +5,8 @@ small steps, large leaps and jumps to just around local midnight.  Beside the
 engine the test keeps its own record: every event applied, and a plain model
 of each ticket and counter built from those events alone.  After each step:
 
-1. numbers are unique per service per day (and count 1, 2, 3... in the format);
+1. numbers are unique per service per day (and count 1, 2, 3... in the format), on-time
+   booked tickets in a series of their own (`HA001`, or a band of their own);
 2. no ticket is at two counters, and a counter's ticket is called or serving there;
 3. a "next" call takes the head of its lane (line and class): nobody older waits there;
 4. per counter, the contested "next" calls since the cycle last restarted (an
@@ -64,6 +65,8 @@ COUNTER_IDS = st.sampled_from(sorted(COUNTERS))
 PRIORITIES = st.sampled_from((None, None, "elderly", "disabled"))
 SOME_SERVICE = st.sampled_from(("HT", "HT", "CT", "CT", "TKQ"))
 BAND = (901, 906)
+BOOKED_BAND = (951, 952)
+"""TKQ's booked tickets' own band; HT's and CT's are `H` before the service's number."""
 UNKNOWN_TICKET = 10**6
 BUSY = st.sampled_from((True, True, True, False))
 """Mostly aim counter work at a counter that has a ticket, so it is not all refused."""
@@ -148,6 +151,7 @@ def centre(
                 "late": late,
                 "retention_days": 1,
                 "lane_ratio": list(lane_ratio),
+                "bands": {"TKQ": list(BOOKED_BAND)},
             },
             "queue": {
                 "priority_ratio": list(ratio),
@@ -165,10 +169,11 @@ def centre(
     )
 
 
-def expected_number(service: str, serial: int) -> str:
+def expected_number(service: str, serial: int, booked: bool = False) -> str:
     if service == "TKQ":
-        return str(BAND[0] + serial - 1)
-    return {"HT": "A", "CT": "B"}[service] + str(serial).zfill({"HT": 3, "CT": 2}[service])
+        return str((BOOKED_BAND if booked else BAND)[0] + serial - 1)
+    number = {"HT": "A", "CT": "B"}[service] + str(serial).zfill({"HT": 3, "CT": 2}[service])
+    return "H" + number if booked else number
 
 
 def local_day(at: float) -> date:
@@ -260,7 +265,8 @@ class EngineMachine(RuleBasedStateMachine):
         """The last closed day's tickets: rated until `after_close_hours` after `closed_at`."""
         self.closed_at = 0.0
         self.desks = {k: Desk() for k in COUNTERS}
-        self.numbers: dict[tuple[str, str], list[str]] = {}
+        self.numbers: dict[tuple[str, str, bool], list[str]] = {}
+        """Numbers used per service, day and series (True: booked on time)."""
         self.cycles: dict[int, str] = dict.fromkeys(COUNTERS, "")
         self.lane_cycles: dict[int, str] = dict.fromkeys(COUNTERS, "")
         self.bookings: dict[str, Booking] = {}
@@ -835,12 +841,16 @@ class EngineMachine(RuleBasedStateMachine):
         elif isinstance(refusal, err.NumberingExhausted):
             assert isinstance(command, c.IssueTicket | c.CheckIn)
             assert self.day is not None
+            booked = False
             if isinstance(command, c.CheckIn):
-                service = self.bookings[command.code].service
+                booking = self.bookings[command.code]
+                service = booking.service
+                booked = booking.state == "booked" and self.now < self._missed_at(booking)
             else:
                 service = command.service
-            used = self.numbers.get((service, self.day), [])
-            assert len(used) == BAND[1] - BAND[0] + 1
+            used = self.numbers.get((service, self.day, booked), [])
+            first, last = BOOKED_BAND if booked else BAND
+            assert len(used) == last - first + 1
         elif (
             isinstance(refusal, err.RatingClosed)
             and isinstance(command, c.RateService)
@@ -1109,10 +1119,16 @@ class EngineMachine(RuleBasedStateMachine):
         # 1. Numbers count 1, 2, 3... per service and day, in the service's format.
         assert event.day == self.day
         assert event.ticket not in self.tickets
-        used = self.numbers.setdefault((event.service, event.day), [])
+        booked = event.due_at is not None
+        assert event.series == ("booked" if booked else None)
+        used = self.numbers.setdefault((event.service, event.day, booked), [])
         assert event.serial == len(used) + 1
-        assert event.number == expected_number(event.service, event.serial)
-        assert event.number not in used
+        assert event.number == expected_number(event.service, event.serial, booked)
+        assert all(
+            event.number not in numbers
+            for (_, day, _), numbers in self.numbers.items()
+            if day == event.day
+        )
         used.append(event.number)
         assert event.order > self.max_order
         self.max_order = event.order

@@ -206,3 +206,18 @@ def test_a_ticket_for_a_service_nobody_serves_yet_says_so(lang: str, said: str) 
     assert wait.startswith(said)
     *_, unknown = info_texts(facts(lang, wait_minutes=None))
     assert unknown == render.LABELS[lang]["wait_unknown"]
+
+
+@pytest.mark.parametrize("paper", [80, 58])
+def test_a_booked_ticket_has_its_band_under_the_service(paper: int) -> None:
+    """The band is its own strip, kept per language and time; a walk-in has none."""
+    renderer = TicketRenderer(paper)
+    plain = renderer.render(facts("vi"))
+    booked = renderer.render(facts("vi", booked_for="09:30"))
+    assert len(booked) == len(plain) + 1
+    band = booked[2]
+    assert band.key == ("booked", "vi", "09:30", renderer.width)
+    assert band.image is renderer.booked_strip("vi", "09:30").image
+    assert band.image.tobytes() != renderer.booked_strip("vi", "10:00").image.tobytes()
+    assert render.booked_text("vi", "09:30") == "Đã đặt lịch 09:30"
+    assert stack(booked).height > stack(plain).height

@@ -204,3 +204,12 @@ def test_the_committed_chime_is_the_generated_one() -> None:
     assert CHIME_FILE.read_bytes() == chime_wav()
     rate, samples = samples_of(CHIME_FILE)
     assert 0.8 < len(samples) / rate < 2.0 and max(samples) > 10000
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [("vi", "Hát A không không một"), ("en", "H A, zero zero one"), ("ar", "H A صفر صفر واحد")],
+)
+def test_a_booked_number_is_said_letter_by_letter_as_any(lang: str, said: str) -> None:
+    """`HA001` (a booked ticket's series): both letters named, then the digits."""
+    assert spell_number("HA001", lang) == said

@@ -8,6 +8,7 @@ import { Api, el, waitingAt, $, $of } from "./common.js";
 import { Live } from "./live.js";
 import { loginForm } from "./login.js";
 import { renderReport, renderReportError } from "./report.js";
+import { renderBookedDay } from "./booked_slots.js";
 import {
   loadCatalogs, languageButtons, onLanguageChange, t, localized, formatWait, errorText,
   language,
@@ -16,6 +17,7 @@ import {
 /** @typedef {import('./messages.js').Centre} Centre */
 /** @typedef {import('./messages.js').Counter} Counter */
 /** @typedef {import('./messages.js').DailyReport} DailyReport */
+/** @typedef {import('./messages.js').BookedDay} BookedDay */
 /** @typedef {import('./messages.js').Device} Device */
 /** @typedef {import('./messages.js').NewToken} NewToken */
 /** @typedef {import('./messages.js').PrintedTicket} PrintedTicket */
@@ -42,6 +44,9 @@ import {
 const STATUS_EVERY_MS = 10000;
 const PRINTED_URL = "/api/v1/devices/printers/tickets";
 const REPORT_URL = "/api/v1/reports/daily";
+const BOOKINGS_URL = "/api/v1/appointments/day";
+/** Appointment events change today's slots: asked again this long after the last one. */
+const BOOKINGS_SETTLE_MS = 500;
 /** @type {Intl.DateTimeFormatOptions} */
 const CLOCK = { hour: "2-digit", minute: "2-digit" };
 /** @type {Intl.DateTimeFormatOptions} */
@@ -53,17 +58,20 @@ const api = new Api();
  *   services: Map<string, Service>, issued: number, status: StatusShown | null,
  *   devices: Map<string, Device>, printed: PrintedTicket[], users: User[], tokens: TokenInfo[],
  *   live: Live<"admin"> | null, lineTotals: Map<string, number>,
- *   report: DailyReport | null, reportError: unknown
+ *   report: DailyReport | null, reportError: unknown, bookings: BookedDay | null
  * }}
  */
 const state = {
   centre: null, session: null, counters: new Map(), services: new Map(), issued: 0,
   status: null, devices: new Map(), printed: [], users: [], tokens: [], live: null,
   lineTotals: new Map(),
-  report: null, reportError: null,
+  report: null, reportError: null, bookings: null,
 };
 // Only the last report asked for is shown (a quick change of day answers out of order).
 let reportAsked = 0;
+let bookingsAsked = 0;
+/** @type {ReturnType<typeof setTimeout> | undefined} */
+let bookingsPause;
 // When each device's last "device" message came: a status answer asked before it is older.
 /** @type {Map<string, number>} */
 const deviceToldAt = new Map();
@@ -128,6 +136,7 @@ try {
 loginForm(api, begin);
 
 reportDay.addEventListener("change", () => loadReport(reportDay.value));
+$("#bookings-refresh").addEventListener("click", () => loadBookings());
 $("#report-refresh").addEventListener("click", () => {
   // The newest day is asked as "the latest", so a refresh after midnight shows the new day.
   const day = reportDay.value;
@@ -242,6 +251,9 @@ function begin(session) {
         state.issued += 1;
       } else if (event.type === "TicketPrinted" || event.type === "TicketPrintFailed") {
         loadPrinted();  // the print service kept the ticket and its image before telling
+      } else if (event.type.startsWith("Appointment")) {
+        clearTimeout(bookingsPause);
+        bookingsPause = setTimeout(loadBookings, BOOKINGS_SETTLE_MS);
       }
     }
     $("#issued-today").textContent = String(state.issued);
@@ -264,6 +276,29 @@ function begin(session) {
   setInterval(refreshStatus, STATUS_EVERY_MS);
   if (isAdmin) loadAccounts();
   loadReport(null);
+  $("#bookings").hidden = !centre.appointments?.enabled;
+  if (centre.appointments?.enabled) loadBookings();
+}
+
+/** Today's slots per service (the centre's today: the server decides). */
+async function loadBookings() {
+  const asked = ++bookingsAsked;
+  try {
+    /** @type {BookedDay} */
+    const day = await api.get(BOOKINGS_URL);
+    if (asked !== bookingsAsked) return;
+    state.bookings = day;
+    $("#bookings-error").hidden = true;
+    renderBookingsPanel();
+  } catch (error) {
+    if (asked !== bookingsAsked) return;
+    $("#bookings-error").textContent = errorText(error);
+    $("#bookings-error").hidden = false;
+  }
+}
+
+function renderBookingsPanel() {
+  if (state.bookings) renderBookedDay($("#bookings"), state.bookings, centre);
 }
 
 /**
@@ -351,6 +386,7 @@ function renderAll() {
   renderPrinted();
   renderAccounts();
   renderReportPanel();
+  renderBookingsPanel();
 }
 
 function renderReportPanel() {

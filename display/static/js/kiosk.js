@@ -11,7 +11,8 @@
 
 import { Api, ApiError, centreInfo, el, option, pageToken, $, $of } from "./common.js";
 import { Live } from "./live.js";
-import { bookingScreen } from "./kiosk_booking.js";
+import { bookingScreen, isBookingScan } from "./kiosk_booking.js";
+import { ScanDetector } from "./scanner.js";
 import { OnScreenKeyboard } from "./keyboard.js";
 import { askFinder, followSearch, lineFacts, servicesFor } from "./service_search.js";
 import { drawTicketCard, fillTicketCard } from "./ticket_card.js";
@@ -114,10 +115,40 @@ const booking = bookingScreen({
   api, enabled: centre.appointments?.enabled ?? false, onTicket: showTicket, onClosed: (at) => showHours(false, at), home: showHome,
 });
 $("#ticket-listen").addEventListener("click", () => say(state.spoken));
+listenForScans();
 // A citizen who walks away mid-choice leaves the screen as it was: after a quiet minute
 // it starts afresh, in the centre's language.
 for (const kind of ["pointerdown", "keydown", "input"]) {
   document.addEventListener(kind, restartIdleTimer, { capture: true });
+}
+
+/**
+ * A booking's QR code held to the USB scanner on the home screen checks it in at once
+ * (js/scanner.js tells a scanner's fast keys from a person's).  What the scanner typed
+ * into the search field is taken back out.
+ */
+function listenForScans() {
+  if (!centre.appointments?.enabled) return;
+  const scans = new ScanDetector();
+  document.addEventListener(
+    "keydown",
+    (event) => {
+      if ($("#start").hidden || !$("#booking").hidden || !$("#ticket").hidden) return;
+      const text = scans.key(event.key, event.timeStamp);
+      if (text === null || !isBookingScan(text)) return;
+      event.preventDefault();
+      // The scanner typed at the search's end: the code, or the page's address whole.
+      let typed = search.value.endsWith(text) ? search.value.slice(0, -text.length) : search.value;
+      typed = typed.replace(/https?:\/\/\S*$/, "");
+      if (typed !== search.value) {
+        search.value = typed;
+        search.dispatchEvent(new Event("input"));
+      }
+      keyboard.close();
+      booking.scanned(text);
+    },
+    { capture: true },
+  );
 }
 
 /** The language a citizen meets: ?lang= of the kiosk's address, else the centre's first. */
@@ -218,7 +249,7 @@ function renderServices() {
         onclick: () => {
           keyboard.close();
           if (refused) showError(t("kiosk.no_counter_refused", { service: localized(service.name) }));
-          else take(service.code, procedure?.papers ?? []);
+          else take(service.code, procedure ?? null);
         },
       },
       el("span", { class: "tile-name" }, localized(service.name)),
@@ -296,16 +327,18 @@ function showError(text) {
 
 /**
  * @param {string} code the service's
- * @param {string[]} papers the papers to bring for the procedure the finder named
+ * @param {FoundService["procedure"]} [procedure] the one the finder named: the ticket
+ *   carries it, so the paper ticket and the status page list its papers too
  */
-async function take(code, papers = []) {
+async function take(code, procedure = null) {
   showError("");
-  state.papers = papers;
+  state.papers = procedure?.papers ?? [];
   $("#issuing").hidden = false;
   try {
-    /** @type {{ service: string, lang: string, priority?: string }} */
+    /** @type {{ service: string, lang: string, priority?: string, procedure?: string }} */
     const body = { service: code, lang: language() };
     if (state.priority) body.priority = state.priority;
+    if (procedure) body.procedure = procedure.code;
     /** @type {IssuedTicket} */
     const ticket = await api.post("/api/v1/tickets", body);
     showTicket(ticket);

@@ -41,7 +41,7 @@ function shown(code) {
  *   onClosed: (opensAt: string | null) => void,
  *   home: () => void,
  * }} kiosk
- * @returns {{ open: () => void, close: () => void }}
+ * @returns {{ open: () => void, close: () => void, scanned: (text: string) => void }}
  */
 export function bookingScreen({ api, enabled, onTicket, onClosed, home }) {
   const screen = $("#booking");
@@ -153,5 +153,27 @@ export function bookingScreen({ api, enabled, onTicket, onClosed, home }) {
     }
   }
 
-  return { open, close };
+  /**
+   * A booking's QR code read by the scanner on the home screen: this screen opens with the
+   * code, as if typed here, and checks it in; a refusal is said here, in words.
+   * @param {string} text what the scanner typed (the page's address, or the code)
+   */
+  function scanned(text) {
+    open();
+    setCode(text);
+    checkIn();
+  }
+
+  return { open, close, scanned };
+}
+
+/**
+ * Whether a scanner's text is a booking's: its page's address (`…/a/XXXX-XXXX`) or the
+ * code alone, not some other barcode (an ID card's, a product's).
+ * @param {string} text
+ */
+export function isBookingScan(text) {
+  const trimmed = text.trim();
+  if (trimmed.includes("/a/")) return bookingCode(trimmed).length === CODE_LENGTH;
+  return /^[A-Za-z0-9]{4}-?[A-Za-z0-9]{4}$/.test(trimmed) && bookingCode(trimmed).length === CODE_LENGTH;
 }

@@ -50,6 +50,15 @@
  * @property {Rating | null} rating
  * @property {string} lang the language chosen at the kiosk
  * @property {boolean} booked checked in for a booking, not a walk-in
+ * @property {string | null} booked_for a booked ticket: the start of its slot
+ * @property {string | null} procedure the procedure chosen at the kiosk (its code)
+ */
+
+/**
+ * GET /api/v1/tickets/{code} (views.ticket_tracked): with the chosen procedure's papers.
+ * @typedef {PublicTicket & {
+ *   papers: { code: string, name: Texts, papers: Record<string, string[]> } | null
+ * }} TrackedTicket
  */
 
 /** @typedef {{ status: "expired" }} GoneTicket */
@@ -408,6 +417,20 @@
  */
 /** @typedef {{ issued: number, served: number, ended_unstarted: number, no_show: number, cancelled: number, expired: number, open: number }} Outcomes */
 /** @typedef {Outcomes & { wait_minutes: Minutes, service_minutes: Minutes, satisfaction: Satisfaction }} ReportGroup */
+/**
+ * One slot of a day for the managers (views.BookedSlot).
+ * @typedef {{
+ *   start: string, end: string, booked: number, checked_in: number, missed: number,
+ *   cancelled: number, free: number, walk_in: number
+ * }} BookedSlot
+ */
+/**
+ * GET /api/v1/appointments/day (views.booked_day).
+ * @typedef {{
+ *   date: string, slot_minutes: number,
+ *   services: { service: string, places: number, capacity: number, servable: number, walk_in: number, slots: BookedSlot[] }[]
+ * }} BookedDay
+ */
 /**
  * GET /api/v1/reports/daily (queue_server/reports/daily.py).
  * @typedef {object} DailyReport

@@ -5,7 +5,7 @@
 // While it waits the citizen may give the ticket up (asked twice); once called, the
 // sound button steps back behind the call.
 
-import { Api, ApiError, $, $of, option } from "./common.js";
+import { Api, ApiError, el, $, $of, option } from "./common.js";
 import { Live } from "./live.js";
 import { ratingButtons, setRatingBusy } from "./rating.js";
 import {
@@ -14,12 +14,14 @@ import {
   onLanguageChange,
   setLanguage,
   t,
+  language,
   localized,
   formatWait,
 } from "./i18n.js";
 
 /** @typedef {import('./messages.js').Centre} Centre */
 /** @typedef {import('./messages.js').PublicTicket} PublicTicket */
+/** @typedef {import('./messages.js').TrackedTicket} TrackedTicket */
 /** @typedef {import('./messages.js').Rating} Rating */
 /**
  * The ticket as this page knows it: whole, or only a status (expired from the day, or
@@ -32,10 +34,10 @@ const api = new Api();
 /**
  * @type {{
  *   centre: Centre | null, ticket: ShownTicket | null, alerted: string | null, rated: boolean,
- *   ratingError: string | null
+ *   ratingError: string | null, papers: TrackedTicket["papers"]
  * }}
  */
-const state = { centre: null, ticket: null, alerted: null, rated: false, ratingError: null };
+const state = { centre: null, ticket: null, alerted: null, rated: false, ratingError: null, papers: null };
 const chime = new Audio("/static/sounds/chime.wav");
 
 await loadCatalogs("status");
@@ -67,6 +69,20 @@ live.on("snapshot", (m) => update(m.ticket));
 live.on("ticket", (m) => update(m.ticket));
 live.on("refused", () => update({ status: "unknown" }));
 live.start();
+loadPapers();
+
+/** The papers to bring for the procedure chosen at the kiosk: asked once, they do not
+ * change (the live ticket says whether they still apply, after a transfer). */
+async function loadPapers() {
+  try {
+    /** @type {TrackedTicket} */
+    const tracked = await api.get(`/api/v1/tickets/${encodeURIComponent(code)}`);
+    state.papers = tracked.papers;
+    render();
+  } catch {
+    // No papers to show (an unknown ticket says so through the live feed).
+  }
+}
 
 /** @param {ShownTicket | null} ticket */
 function update(ticket) {
@@ -145,6 +161,7 @@ function render() {
   $("#wait").textContent = status === "waiting" ? formatWait(ticket?.estimated_wait_s) : "";
   $("#status-text").textContent = status === "loading" ? t("status.loading") : t(`ticket.status.${status}`);
   $("#expired-why").hidden = status !== "expired";
+  renderPapers(ticket, status);
   if (["done", "ended", "cancelled", "expired", "unknown"].includes(status)) $("#sound").hidden = true; // no call to come
   $("#sound").classList.toggle("stepped-back", called);
   $("#withdraw-box").hidden = status !== "waiting";
@@ -155,4 +172,20 @@ function render() {
   $("#rating-error").textContent = state.ratingError ?? "";
   $("#rating-thanks").hidden = !(status === "done" && rated);
   $("#rating-thanks").textContent = t("status.rate_thanks");
+}
+
+/**
+ * @param {ShownTicket | null} ticket
+ * @param {string} status
+ */
+function renderPapers(ticket, status) {
+  const papers = state.papers;
+  const shown = Boolean(papers) && ticket?.procedure === papers?.code && ["waiting", "called", "serving"].includes(status);
+  $("#papers").hidden = !shown;
+  if (!shown || !papers) return;
+  const lang = language();
+  const fallback = state.centre?.languages?.[0] ?? "vi";
+  $("#papers-procedure").textContent = localized(papers.name);
+  const list = papers.papers[lang] ?? papers.papers[fallback] ?? [];
+  $("#papers-list").replaceChildren(...list.map((paper) => el("li", {}, paper)));
 }

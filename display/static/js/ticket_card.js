@@ -21,7 +21,7 @@ export function drawTicketCard() {
     el("p", { class: "ticket-number", id: "ticket-number" }),
     el("p", { class: "ticket-service", id: "ticket-service" }),
     el("p", { class: "ticket-priority", id: "ticket-priority", hidden: true }),
-    el("p", { class: "ticket-booked", id: "ticket-booked", dataset: { i18n: "kiosk.booked_ticket" }, hidden: true }),
+    el("p", { class: "ticket-booked", id: "ticket-booked", hidden: true }),
     el(
       "dl",
       { class: "ticket-facts" },
@@ -54,6 +54,10 @@ export function fillTicketCard(ticket, { centre, service, papers }) {
   $("#ticket-priority").hidden = !priority;
   $("#ticket-priority").textContent = priority ? localized(priority.name) : "";
   $("#ticket-booked").hidden = !ticket.booked;
+  // "Đã đặt lịch 09:30": the slot it was booked for, as the printed ticket says.
+  $("#ticket-booked").textContent = ticket.booked_for
+    ? t("kiosk.booked_at", { time: formatTime(new Date(ticket.booked_for)) })
+    : "";
   $("#ticket-ahead").textContent = String(ticket.position ?? 0);
   $("#ticket-wait").textContent =
     ticket.estimated_wait_s === null && service?.open_counters === 0

@@ -36,7 +36,7 @@ from ...dispatcher import Dispatcher
 from ...engine import Actor, Engine
 from ...engine.events import TicketPrinted, TicketPrintFailed
 from ...engine.state import Ticket
-from ...views import iso_time
+from ...views import booked_slot, chosen_procedure, iso_time
 from .kiosks import KioskStates
 from .recent import RecentTickets
 
@@ -89,7 +89,26 @@ def ticket_facts(
         status_url=status_url,
         footer=localized(config.centre.ticket_footer, lang, default),
         no_counter_open=wait is None and engine.open_counters(ticket.service) == 0,
+        booked_for=_booked_for(engine, ticket, config),
+        papers=_papers(config, ticket),
     )
+
+
+def _papers(config: CentreConfig, ticket: Ticket) -> tuple[str, ...]:
+    """The papers to bring for the procedure chosen at the kiosk, in the ticket's language."""
+    service = next((s for s in config.services if s.code == ticket.service), None)
+    procedure = chosen_procedure(service, ticket)
+    if procedure is None:
+        return ()
+    papers = procedure.papers
+    return tuple(papers.get(ticket.lang) or papers.get(config.centre.default_language, []))
+
+
+def _booked_for(engine: Engine, ticket: Ticket, config: CentreConfig) -> str | None:
+    """The slot's start ("09:30") of a ticket checked in on time for a booking; a late
+    check-in waits as a walk-in and is printed as one."""
+    slot = booked_slot(engine, ticket)
+    return None if slot is None else f"{datetime.fromtimestamp(slot, config.zone):%H:%M}"
 
 
 def device_view(driver: PrinterDriver, zone: Any = None) -> dict[str, Any]:
