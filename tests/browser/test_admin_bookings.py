@@ -101,3 +101,35 @@ def test_the_supervisor_sees_todays_slots_against_walk_ins(
     admin.click(".lang-button[data-lang=ar]")
     expect(panel.locator("h2")).to_have_text("حجوزات اليوم")
     expect(civil.locator("thead th").nth(1)).to_have_text("محجوز، لم يحضر بعد")
+
+
+def test_the_days_report_sets_booked_against_walk_in(
+    server: PageServer, new_page: OpenPage
+) -> None:
+    came = book(server, HALF_PAST_EIGHT, "0912345001")
+    book(server, TEN, "0912345002")  # not due yet: neither come nor missed
+    path = f"/api/v1/appointments/{came['code']}/check-in"
+    status, booked = server.api("POST", path, server.tokens["kiosk"])
+    assert status == 201, booked
+    status, walk_in = server.api(
+        "POST", "/api/v1/tickets", server.tokens["kiosk"], {"service": "HT"}
+    )
+    assert status == 201, walk_in
+    server.counter(1, "open")
+    answer = server.counter(1, "next")
+    assert answer is not None and answer["ticket"]["number"] == booked["number"]
+    server.counter(1, "done")
+
+    admin = new_page(f"{server.base}/admin", 1440, 1000)
+    log_in(admin, "giamsat")
+    rows = admin.locator("#report .report-booking tbody tr")
+    expect(rows.nth(0).locator("td")).to_have_text(
+        ["Đặt lịch trước", "1", "1", "0", "0:00", "0:00"]
+    )
+    expect(rows.nth(1).locator("td").nth(0)).to_have_text("Đến trực tiếp")
+    expect(rows.nth(1).locator("td").nth(1)).to_have_text("1")
+    expect(rows.nth(1).locator("td").nth(2)).to_have_text("0")
+    expect(admin.locator("#report .report-bookings")).to_have_text(
+        "Số đặt lịch: 50% số trong ngày · Lượt đặt lịch hôm nay: 2 · Đã huỷ: 0 · "
+        "Đến đúng giờ: 1, đến muộn: 0 · Không đến: 0"
+    )

@@ -45,6 +45,9 @@ export function renderReport(root, report, centre) {
       block("report.by_staff", staffTable(report.staff), "wide"),
       block("report.satisfaction", satisfactionBars(report.satisfaction)),
       block("report.priority_vs_normal", priorityTable(report.priority)),
+      centre.appointments?.enabled || report.booking.appointments.booked || report.booking.booked.issued
+        ? block("report.booked_vs_walk_in", bookingTable(report.booking))
+        : null,
       block("report.by_hour", hoursTable(report.hours)),
     ),
   );
@@ -353,6 +356,55 @@ function priorityTable(priority) {
     "report-priority",
     ["report.col_group", "report.col_issued", "report.col_served", "report.col_wait_median"],
     [group("priority", "report.priority"), group("normal", "report.normal")],
+  );
+}
+
+/**
+ * Booked against walk-in tickets (a late check-in waited as a walk-in, so counts as one),
+ * and what became of the day's bookings: the no-shows of bookings are the missed ones.
+ * @param {DailyReport["booking"]} booking
+ */
+function bookingTable(booking) {
+  /**
+   * @param {"booked" | "walk_in"} name
+   * @param {string} label
+   */
+  const group = (name, label) => {
+    const g = booking[name];
+    return row(
+      { group: name },
+      t(label),
+      count(g.issued),
+      count(g.served),
+      count(g.no_show),
+      duration(g.wait_minutes.median_s),
+      duration(g.wait_minutes.p90_s),
+    );
+  };
+  const a = booking.appointments;
+  return el(
+    "div",
+    {},
+    table(
+      "report-booking",
+      [
+        "report.col_group", "report.col_issued", "report.col_served", "report.col_no_show",
+        "report.col_wait_median", "report.col_wait_ninetieth",
+      ],
+      [group("booked", "report.booked"), group("walk_in", "report.walk_in")],
+    ),
+    el(
+      "p",
+      { class: "muted report-bookings" },
+      t("report.bookings", {
+        share: share(booking.booked_share),
+        booked: count(a.booked),
+        cancelled: count(a.cancelled),
+        checked_in: count(a.checked_in),
+        late: count(a.checked_in_late),
+        missed: count(a.missed),
+      }),
+    ),
   );
 }
 
