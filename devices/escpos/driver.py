@@ -94,7 +94,8 @@ class PrinterDriver:
         self.status: PrinterStatus = UNKNOWN
         self.changed_at = time.time()
         self._lock = asyncio.Lock()
-        self._poll: asyncio.Task[PrinterStatus] | None = None
+        self._polls: set[asyncio.Task[PrinterStatus]] = set()
+        """Status checks in flight (the watch's, an admin's): a job cancels them all."""
         self._listeners: list[StatusListener] = []
 
     def listen(self, listener: StatusListener) -> None:
@@ -108,14 +109,13 @@ class PrinterDriver:
         A busy printer is not asked, unless `fresh`: then the answer comes after it."""
         if self._lock.locked() and not fresh:
             return self.status
-        self._poll = asyncio.create_task(self._checked(), name=f"poll-{self.name}")
+        poll = asyncio.create_task(self._checked(), name=f"poll-{self.name}")
+        self._polls.add(poll)
         try:
-            await asyncio.wait({self._poll})
+            await asyncio.wait({poll})
         finally:
-            poll, self._poll = self._poll, None
-        if poll is not None and not poll.cancelled():
-            return poll.result()
-        return self.status
+            self._polls.discard(poll)
+        return self.status if poll.cancelled() else poll.result()
 
     async def _checked(self) -> PrinterStatus:
         async with self._lock:
@@ -168,8 +168,8 @@ class PrinterDriver:
         is awaited only once the printer said it is ready, so rendering can run while the
         printer is being asked.
         """
-        if self._poll is not None:
-            self._poll.cancel()
+        for poll in self._polls:
+            poll.cancel()
         try:
             async with asyncio.timeout(seconds):
                 await self._lock.acquire()
