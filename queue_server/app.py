@@ -26,7 +26,8 @@ from .accounts.day_keys import DayKeys
 from .config import CentreConfig
 from .dispatcher import Delivery, Dispatcher, Listener, save_state_at_last_close
 from .engine import Engine, Event
-from .engine.events import AppointmentDataDropped, DayClosed
+from .engine import commands as c
+from .engine.events import SYSTEM, AppointmentDataDropped, DayClosed
 from .finder import Finder
 from .integrations.rf433.bindings import RfBindings
 from .issuing import TicketIssuer
@@ -272,5 +273,18 @@ class Centre:
             await asyncio.sleep(HOUSEKEEPING_INTERVAL_S)
             try:
                 await self.dispatcher.housekeep()
+                await self._sign_out_lapsed_sessions()
             except Exception:
                 log.exception("housekeeping failed")
+
+    async def _sign_out_lapsed_sessions(self) -> None:
+        """Whoever holds a counter without a live session there any more (its 12 hours
+        ran out, the account was disabled) leaves it: their figures stop with it."""
+        if self.dispatcher.failure is not None:
+            return  # nothing can be committed (a full disk): the log says so already
+        for counter in list(self.engine.state.counters.values()):
+            staff = counter.staff
+            if staff is not None and not self.accounts.signed_in_at(counter.id, staff):
+                await self.dispatcher.execute(
+                    c.SignOut(counter=counter.id, staff=staff, reason="session_ended"), SYSTEM
+                )

@@ -319,6 +319,17 @@ class AccountStore:
             return None
         return Principal(Role(row[1]), row[0], counter=row[2], session=session_id, csrf=row[3])
 
+    def signed_in_at(self, counter: int, username: str) -> bool:
+        """Whether this person still has a live session at this counter (one that has not
+        run its 12 hours, logged out, or lost its account): else they no longer hold it."""
+        row = self._db.execute(
+            "SELECT 1 FROM sessions s JOIN users u ON u.username = s.username"
+            " WHERE s.counter=? AND s.username=? AND s.expires_at > ? AND u.disabled = 0"
+            " LIMIT 1",
+            (counter, username, time.time()),
+        ).fetchone()
+        return row is not None
+
     def people_at(self, counter: int, besides: str = "") -> list[str]:
         """Who else is logged in at a counter (display names, first logged in first): a
         second person there is warned, and supervisors see who holds each counter."""

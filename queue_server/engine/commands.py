@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import msgspec
 
 from .events import Rating
@@ -114,10 +116,12 @@ class SignIn(_Command, frozen=True):
 
 
 class SignOut(_Command, frozen=True):
-    """A person logged out: they leave the counter if they still hold it."""
+    """A person logged out, or their session ended without it (`session_ended`: its 12
+    hours ran out, the account was disabled): they leave the counter if they still hold it."""
 
     counter: int
     staff: str
+    reason: Literal["signed_out", "session_ended"] = "signed_out"
 
 
 class CloseDay(_Command, frozen=True):

@@ -688,7 +688,7 @@ class Engine:
             return []  # another has taken the counter since: nothing of theirs to end
         return [
             ev.StaffSignedOut(
-                at=at, actor=actor, counter=counter.id, staff=cmd.staff, reason="signed_out"
+                at=at, actor=actor, counter=counter.id, staff=cmd.staff, reason=cmd.reason
             )
         ]
 

@@ -174,7 +174,7 @@ class CounterClosed(_Event, tag=True, frozen=True):
     counter: int
 
 
-SignOutReason = Literal["signed_out", "replaced", "day_closed"]
+SignOutReason = Literal["signed_out", "replaced", "day_closed", "session_ended"]
 
 
 class StaffSignedIn(_Event, tag=True, frozen=True):

@@ -9,6 +9,8 @@ import csv
 import io
 import json
 import secrets
+import sqlite3
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +28,7 @@ from queue_server.engine import Actor
 from queue_server.engine import commands as c
 from queue_server.engine.events import StaffSignedIn, StaffSignedOut, TicketCalled
 from queue_server.integrations.lines_config import Keypad, SerialLine
-from tests.support.devices import config_with_lines, serial_of
+from tests.support.devices import config_with_lines, serial_of, until
 from tests.support.server import Api, RunningCentre, serve_centre
 
 PEOPLE = {"lan": Role.STAFF, "binh": Role.STAFF, "giamsat": Role.SUPERVISOR}
@@ -152,3 +154,18 @@ async def test_a_keypad_press_counts_for_the_person_logged_in_at_its_counter(
         assert (ticket["Number"], ticket["Staff"]) == ("A001", "binh"), "binh finished it"
         status, body = await head.get("/api/v1/reports/daily.csv?rows=people")
         assert (status, body["error"]["code"]) == (400, "invalid_rows")
+
+
+async def test_a_session_that_lapses_gives_the_counter_up(bench: Bench) -> None:
+    """Twelve hours after the login, or once the account is disabled, the session ends
+    without a logout: the counter is no longer that person's, and what it does after
+    counts for nobody (nor for them)."""
+    server = bench.server
+    async with Api(server.base) as lan:
+        await lan.login("lan", counter=1)
+        assert server.centre.engine.counter(1).staff == "lan"
+        with sqlite3.connect(server.centre.accounts.path) as db:  # its 12 hours run out
+            db.execute("UPDATE sessions SET expires_at = ?", (time.time() + 0.5,))
+        await until(lambda: server.centre.engine.counter(1).staff is None, timeout=5)
+        signed_out = [e for _, e in server.centre.log.read() if isinstance(e, StaffSignedOut)]
+        assert [(e.counter, e.staff, e.reason) for e in signed_out] == [(1, "lan", "session_ended")]
