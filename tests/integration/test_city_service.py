@@ -321,3 +321,29 @@ async def test_the_feed_listens_again_after_its_connection_is_cut(postgres: Clus
             async with asyncio.timeout(15):  # the centre had no row before: now it has
                 while not any(r["centre_id"] == "ward-a" for r in pushed["rows"]):
                     pushed = await socket.receive_json()
+
+
+async def test_a_session_that_ends_closes_its_live_feed(postgres: Cluster) -> None:
+    """Logging out closes that browser's feed at once; a session that runs out closes
+    its feed within a check (a viewer's access ends with their session, as at a centre)."""
+    admin = city_database(postgres)
+    await add_accounts(admin)
+    async with serve_city(service_role(postgres, admin), CitySettings(timezone="UTC")) as city:
+        leaving, csrf = await logged_in(city.base, "watcher")
+        lapsing, _ = await logged_in(city.base, "watcher")
+        async with (
+            leaving,
+            lapsing,
+            leaving.ws_connect("/api/v1/city/ws") as left,
+            lapsing.ws_connect("/api/v1/city/ws") as lapsed,
+        ):
+            assert (await left.receive_json(timeout=15))["type"] == "rows"
+            assert (await lapsed.receive_json(timeout=15))["type"] == "rows"
+            async with leaving.post("/api/v1/city/logout", headers={"X-CSRF-Token": csrf}) as r:
+                assert r.status == 204
+            closing = await left.receive(timeout=2)
+            assert (closing.type, closing.data) == (aiohttp.WSMsgType.CLOSE, 4401)
+            with psycopg.connect(admin, autocommit=True) as db:  # the other runs out
+                db.execute("UPDATE city.sessions SET expires_at = now()")
+            closing = await lapsed.receive(timeout=3)
+            assert (closing.type, closing.data) == (aiohttp.WSMsgType.CLOSE, 4401)

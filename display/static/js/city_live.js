@@ -34,7 +34,11 @@ export function liveRows(onRows, onState) {
       const message = JSON.parse(String(event.data));
       if (message.type === "rows") onRows(message.rows);
     });
-    socket.addEventListener("close", () => {
+    socket.addEventListener("close", (event) => {
+      if (event.code === 4401) {
+        location.reload(); // the session ended (logged out, run out): back to the login
+        return;
+      }
       onState(false);
       setTimeout(open, retry);
       retry = Math.min(MAX_RETRY_MS, retry * 2);

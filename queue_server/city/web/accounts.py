@@ -102,3 +102,13 @@ async def session_for(db: psycopg.AsyncConnection[Any], token: str) -> Session |
 
 async def log_out(db: psycopg.AsyncConnection[Any], token: str) -> None:
     await db.execute("DELETE FROM city.sessions WHERE session_hash = %s", (_digest(token),))
+
+
+async def live_sessions(db: psycopg.AsyncConnection[Any], tokens: set[str]) -> set[str]:
+    """Which of these session tokens still hold (not logged out, not run out)."""
+    digests = {_digest(token): token for token in tokens}
+    cursor = await db.execute(
+        "SELECT session_hash FROM city.sessions WHERE session_hash = ANY(%s) AND expires_at > now()",
+        (list(digests),),
+    )
+    return {digests[row[0]] for row in await cursor.fetchall()}

@@ -30,6 +30,7 @@ from .http import (
     session_of,
 )
 from .settings import SETTINGS
+from .socket import FEED
 
 T = TypeVar("T")
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -117,6 +118,7 @@ async def log_out(request: web.Request) -> web.Response:
     """End the session, on the server too."""
     async with request.app[POOL].connection() as db:
         await accounts.log_out(db, request.cookies[SESSION_COOKIE])
+    await request.app[FEED].close_ended_sessions()  # its live feed ends with it, now
     response = web.Response(status=204)
     response.del_cookie(SESSION_COOKIE, path="/")
     return response

@@ -23,12 +23,15 @@ from aiohttp import web
 from psycopg_pool import AsyncConnectionPool
 
 from ..dashboard import CentreRow, centre_rows
+from . import accounts
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "city_centres"
 FIRST_RETRY_S = 0.5
 MAX_RETRY_S = 10.0
+SESSION_CHECK_S = 1.0
+"""How soon a feed whose session ran out is closed (one query for all the feeds)."""
 _encode = msgspec.json.Encoder().encode
 
 
@@ -37,7 +40,8 @@ class Feed:
 
     def __init__(self, dsn: str, pool: AsyncConnectionPool, today: Callable[[], date]) -> None:
         self.dsn, self.pool, self.today = dsn, pool, today
-        self.sockets: set[web.WebSocketResponse] = set()
+        self.sockets: dict[web.WebSocketResponse, str] = {}
+        """Each browser's feed, and the session it came with (its cookie's token)."""
         self._changed: set[str] = set()
         self._everything = False
         self._wake = asyncio.Event()
@@ -49,6 +53,7 @@ class Feed:
         self._tasks = [
             asyncio.create_task(self._listen(), name="city-listen"),
             asyncio.create_task(self._push(), name="city-push"),
+            asyncio.create_task(self._watch_sessions(), name="city-sessions"),
         ]
 
     async def stop(self) -> None:
@@ -104,4 +109,25 @@ class Feed:
             try:
                 await socket.send_str(data)
             except (ConnectionError, RuntimeError):
-                self.sockets.discard(socket)
+                self.sockets.pop(socket, None)
+
+    async def _watch_sessions(self) -> None:
+        while True:
+            await asyncio.sleep(SESSION_CHECK_S)
+            try:
+                await self.close_ended_sessions()
+            except psycopg.Error as exc:
+                log.warning("city feed: sessions not checked (%s)", exc)
+
+    async def close_ended_sessions(self) -> None:
+        """A browser's feed lasts as long as its session: logged out, run out or its
+        account gone, the feed is closed (4401) and the page goes back to its login."""
+        tokens = set(self.sockets.values())
+        if not tokens:
+            return
+        async with self.pool.connection() as db:
+            live = await accounts.live_sessions(db, tokens)
+        for socket, token in list(self.sockets.items()):
+            if token not in live:
+                self.sockets.pop(socket, None)
+                await socket.close(code=4401, message=b"the session has ended: log in again")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import msgspec
 from aiohttp import web
 
-from .http import EVERYONE, ApiError, allow
+from .http import EVERYONE, SESSION_COOKIE, ApiError, allow
 from .live import Feed
 
 FEED = web.AppKey("feed", Feed)
@@ -21,12 +21,14 @@ async def live_rows(request: web.Request) -> web.StreamResponse:
     feed = request.app[FEED]
     socket = web.WebSocketResponse(heartbeat=HEARTBEAT_S)
     await socket.prepare(request)
-    feed.sockets.add(socket)  # first: a change heard while the rows are read is sent
+    # First: a change heard while the rows are read is sent.  The session is kept to
+    # close the feed when it ends (the middleware found it by this cookie).
+    feed.sockets[socket] = request.cookies[SESSION_COOKIE]
     try:
         rows = await feed.rows()
         await socket.send_str(msgspec.json.encode({"type": "rows", "rows": rows}).decode())
         async for _ in socket:  # browsers say nothing; this waits for the close
             pass
     finally:
-        feed.sockets.discard(socket)
+        feed.sockets.pop(socket, None)
     return socket
