@@ -37,9 +37,10 @@ def server_binaries() -> Path:
 class Cluster:
     """One cluster, started and stopped at will (an outage is a stop and a start)."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, create: bool = True) -> None:
         """`folder`: an empty folder of its own, whose parents `postgres` may pass
-        (`tempfile.mkdtemp()`, not pytest's tmp_path, which only root may enter)."""
+        (`tempfile.mkdtemp()`, not pytest's tmp_path, which only root may enter);
+        `create=False`: the cluster already in it (to stop one left running)."""
         self.folder = folder
         self.data = folder / "data"
         self.bin = server_binaries()
@@ -48,7 +49,8 @@ class Cluster:
             self._as = ["runuser", "-u", "postgres", "--"]
             postgres = pwd.getpwnam("postgres")
             os.chown(folder, postgres.pw_uid, postgres.pw_gid)
-        self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "-E", "UTF8")
+        if create:
+            self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "-E", "UTF8")
 
     def _run(self, tool: str, *args: str) -> None:
         subprocess.run(  # noqa: S603 (our own binaries, our own arguments)

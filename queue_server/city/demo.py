@@ -11,82 +11,37 @@ cluster's commands run as the `postgres` user (`runuser`), which owns its folder
 
 from __future__ import annotations
 
+import contextlib
 import os
-import pwd
 import secrets
 import shutil
 import signal
 import subprocess
 import sys
 import threading
-from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
 
+from .cluster import Cluster
 from .schema import migrate
 from .web.accounts import CityRole
 
 DEMO_DIR = Path("var") / "city-demo"
 EXAMPLE_CONFIG = Path(__file__).resolve().parents[2] / "examples" / "ward-center.toml"
 CENTRES = ("hn-ba-dinh", "hn-hoan-kiem", "hn-tay-ho")
-PG_PORT = 5432
-"""Only names the socket file in the cluster's folder: no TCP port is opened."""
 START_TIMEOUT_S = 60.0
 
 
-def server_binaries() -> Path:
-    """The folder of initdb and pg_ctl: on PATH, else Debian's /usr/lib/postgresql/N/bin."""
-    found = shutil.which("initdb")
-    if found and shutil.which("pg_ctl"):
-        return Path(found).parent
-    for folder in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True):
-        if (folder / "initdb").exists() and (folder / "pg_ctl").exists():
-            return folder
-    raise SystemExit(
-        "PostgreSQL's server binaries (initdb, pg_ctl) are missing: `make install` installs "
-        "Debian's postgresql package"
-    )
-
-
-@dataclass
-class DemoCluster:
-    folder: Path
-
-    def __post_init__(self) -> None:
-        self.folder = self.folder.resolve()
-        self.data = self.folder / "data"
-        self.bin = server_binaries()
-        self._as: list[str] = []
-        if os.geteuid() == 0:
-            self._as = ["runuser", "-u", "postgres", "--"]
-
-    def _run(self, tool: str, *args: str) -> None:
-        command = [*self._as, str(self.bin / tool), *args]  # our own paths and options
-        subprocess.run(command, check=True, capture_output=True, timeout=120)  # noqa: S603
-
-    def start(self) -> None:
-        if self.folder.exists():
-            self.stop(quiet=True)
-            shutil.rmtree(self.folder)
-        self.folder.mkdir(parents=True)
-        if self._as:
-            postgres = pwd.getpwnam("postgres")
-            os.chown(self.folder, postgres.pw_uid, postgres.pw_gid)
-        self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "-E", "UTF8")
-        options = f"-k {self.folder} -p {PG_PORT} -c listen_addresses=''"
-        log = str(self.folder / "postgres.log")
-        self._run("pg_ctl", "-D", str(self.data), "-w", "-l", log, "-o", options, "start")
-
-    def stop(self, quiet: bool = False) -> None:
-        try:
-            self._run("pg_ctl", "-D", str(self.data), "-w", "-m", "fast", "stop")
-        except (subprocess.CalledProcessError, FileNotFoundError):
-            if not quiet:
-                raise
-
-    def dsn(self, user: str = "postgres", database: str = "city") -> str:
-        return f"postgresql://{user}@/{database}?host={self.folder}&port={PG_PORT}"
+def fresh_cluster(folder: Path) -> Cluster:
+    """Each start begins afresh: a cluster a killed run left behind is stopped and removed."""
+    folder = folder.resolve()
+    if folder.exists():
+        with contextlib.suppress(subprocess.CalledProcessError, FileNotFoundError):
+            Cluster(folder, create=False).stop()
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    return Cluster(folder)
 
 
 def _centre_config(folder: Path, centre_id: str, dsn: str) -> Path:
@@ -108,14 +63,17 @@ def _forward(process: subprocess.Popen[str], prefix: str) -> None:
 
 
 def run_demo(first_port: int, city_port: int, host: str, centres: int) -> int:
-    cluster = DemoCluster(DEMO_DIR / "postgres")
-    print(f"starting PostgreSQL in {cluster.folder} ...", flush=True)
+    print(f"starting PostgreSQL in {DEMO_DIR / 'postgres'} ...", flush=True)
+    try:
+        cluster = fresh_cluster(DEMO_DIR / "postgres")
+    except RuntimeError as exc:  # no server binaries
+        raise SystemExit(str(exc)) from None
     cluster.start()
     children: list[subprocess.Popen[str]] = []
     try:
-        with psycopg.connect(cluster.dsn(database="postgres"), autocommit=True) as db:
+        with psycopg.connect(cluster.dsn(), autocommit=True) as db:
             db.execute("CREATE DATABASE city")
-        admin = cluster.dsn()
+        admin = cluster.dsn("city")
         migrate(admin)
         password = secrets.token_urlsafe(9)
         with psycopg.connect(admin, autocommit=True) as db:
@@ -129,12 +87,20 @@ def run_demo(first_port: int, city_port: int, host: str, centres: int) -> int:
         for index, centre_id in enumerate(CENTRES[:centres]):
             folder = DEMO_DIR / centre_id
             role = "centre_" + centre_id.replace("-", "_")
-            config = _centre_config(folder, centre_id, cluster.dsn(role))
+            config = _centre_config(folder, centre_id, cluster.dsn("city", role))
             command = [*program, "demo", "--config", str(config), "--simulate"]
             command += ["--db", str(folder / "centre.sqlite3"), "--host", host]
             command += ["--port", str(first_port + index)]
             children.append(_start(command, centre_id))
-        command = [*program, "city", "serve", "--dsn", cluster.dsn("city_web"), "--host", host]
+        command = [
+            *program,
+            "city",
+            "serve",
+            "--dsn",
+            cluster.dsn("city", "city_web"),
+            "--host",
+            host,
+        ]
         children.append(_start([*command, "--port", str(city_port)], "city"))
         names = [*CENTRES[:centres], "city"]
         print(
@@ -154,7 +120,8 @@ def run_demo(first_port: int, city_port: int, host: str, centres: int) -> int:
                 child.wait(15)
             except subprocess.TimeoutExpired:
                 child.kill()
-        cluster.stop(quiet=True)
+        with contextlib.suppress(subprocess.CalledProcessError):
+            cluster.stop()
     return 0
 
 

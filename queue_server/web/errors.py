@@ -24,35 +24,13 @@ from ..engine import errors as refusals
 from ..store import StoreError
 from ..views import iso_time
 from .context import CENTRE
+from .error_body import ApiError as ApiError
+from .error_body import error_response as error_response
+from .error_body import json_response as json_response
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-_encode = msgspec.json.Encoder().encode
-
-
-class ApiError(Exception):
-    def __init__(
-        self, status: int, code: str, message: str, headers: dict[str, str] | None = None
-    ) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
-        self.headers = headers or {}
-
-
-def json_response(
-    body: Any, status: int = 200, headers: dict[str, str] | None = None
-) -> web.Response:
-    return web.Response(
-        body=_encode(body), status=status, content_type="application/json", headers=headers
-    )
-
-
-def error_response(
-    status: int, code: str, message: str, headers: dict[str, str] | None = None
-) -> web.Response:
-    return json_response({"error": {"code": code, "message": message}}, status, headers)
 
 
 def refusal_body(refusal: CommandRejected, zone: ZoneInfo) -> dict[str, Any]:

@@ -9,11 +9,13 @@ import hmac
 import logging
 from collections.abc import Awaitable, Callable
 
-import msgspec
 import psycopg
 from aiohttp import web
 from psycopg_pool import AsyncConnectionPool
 
+from ...web.error_body import ApiError as ApiError
+from ...web.error_body import error_response as error_response
+from ...web.error_body import json_response as json_response
 from ...web.login_guard import LoginGuard
 from .accounts import CityRole, Session, session_for
 
@@ -29,30 +31,6 @@ CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 EVERYONE = frozenset(CityRole)
 ADMIN_ONLY = frozenset({CityRole.CITY_ADMIN})
-_encode = msgspec.json.Encoder().encode
-
-
-class ApiError(Exception):
-    def __init__(
-        self, status: int, code: str, message: str, headers: dict[str, str] | None = None
-    ) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
-        self.headers = headers or {}
-
-
-def json_response(
-    body: object, status: int = 200, headers: dict[str, str] | None = None
-) -> web.Response:
-    return web.Response(
-        body=_encode(body), status=status, content_type="application/json", headers=headers
-    )
-
-
-def error_response(
-    status: int, code: str, message: str, headers: dict[str, str] | None = None
-) -> web.Response:
-    return json_response({"error": {"code": code, "message": message}}, status, headers)
 
 
 _HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "body_too_large"}
