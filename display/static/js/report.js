@@ -46,7 +46,7 @@ export function renderReport(root, report, centre) {
       block("report.satisfaction", satisfactionBars(report.satisfaction)),
       block("report.priority_vs_normal", priorityTable(report.priority)),
       centre.appointments?.enabled || report.booking.appointments.booked || report.booking.booked.issued
-        ? block("report.booked_vs_walk_in", bookingTable(report.booking))
+        ? block("report.booked_vs_walk_in", bookingTable(report.booking), "wide")
         : null,
       block("report.by_hour", hoursTable(report.hours)),
     ),
